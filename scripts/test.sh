@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs (Debian packages and pip), then runs it.
+# The suite starts its own servers (PostgreSQL, SMTP, SFTP, syslog, TLS peers) on loopback
+# and stops them. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+DEBS=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || DEBS+=(postgresql)
+command -v openssl >/dev/null || DEBS+=(openssl)
+command -v chromium >/dev/null || DEBS+=(chromium)
+[ -x /usr/sbin/sshd ] || DEBS+=(openssh-server)
+command -v swanctl >/dev/null || DEBS+=(strongswan-swanctl strongswan-charon)
+command -v sslscan >/dev/null || DEBS+=(sslscan)
+if [ ${#DEBS[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages: ${DEBS[*]} (run as root or install them)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${DEBS[@]}"
+fi
+
+"$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+exec "$PY" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:cacheprovider "$@"

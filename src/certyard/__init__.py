@@ -1,0 +1,6 @@
+"""certyard: certificates and TLS security for a cluster of servers."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]

@@ -1,0 +1,1 @@
+"""The REST API and the public (no-login) HTTP endpoints. Delivery layer only."""

@@ -1,0 +1,1 @@
+"""The command-line interface: parse, call one service function, render."""

@@ -1,0 +1,207 @@
+"""certyard cert ..."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from certyard import store
+from certyard.cli.context import cli_context, read_input
+from certyard.cli.output import console, emit_json, fmt_date, parse_date, table, warn
+
+NAME = "cert"
+app = typer.Typer(help="Certificate Management: list, show, download, delete, generate, "
+                       "upload.", no_args_is_help=True)
+
+
+def _days_left(view: store.EntryView) -> str:
+    if view.not_after is None:
+        return "-"
+    import datetime as dt
+
+    days = (view.not_after - dt.datetime.now(dt.timezone.utc)).days
+    return f"{fmt_date(view.not_after)} ({'expired' if days < 0 else f'{days}d'})"
+
+
+@app.command("list")
+def list_(
+    node: str = typer.Option(None, "--node", help="Only this node (plus cluster-wide trust)."),
+    purpose: str = typer.Option(None, "--purpose", help="Purpose, or PURPOSE-trust."),
+    type_: str = typer.Option(None, "--type", help="identity, trust or csr."),
+    find: str = typer.Option(None, "--find", help="Text in the common name."),
+    expiring_before: str = typer.Option(None, "--expiring-before", help="YYYY-MM-DD."),
+    sort: str = typer.Option("common_name", "--sort",
+                             help="common_name, expiration, purpose, type, created, id."),
+    desc: bool = typer.Option(False, "--desc", help="Sort descending."),
+    page: int = typer.Option(1, "--page", min=1),
+    page_size: int = typer.Option(50, "--page-size", min=1, max=1000),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The Certificate List with the Find controls."""
+    result = store.find_entries(
+        cli_context(), node=node, purpose=purpose, type=type_, text=find,
+        expiring_before=parse_date(expiring_before), sort=sort, descending=desc,
+        page=page, page_size=page_size)
+    if json_:
+        emit_json(result.to_dict())
+        return
+    types = {"identity": "Identity", "trust": "Trust", "csr": "CSR Only"}
+    table(f"Certificates (page {result.page} of {result.pages}, {result.total} in all)",
+          ["ID", "Purpose", "Common Name", "Type", "Key", "Distribution", "Node", "Issued By",
+           "Expiration", "Description"],
+          [(v.id, v.store, v.common_name, types[v.type], f"{v.key_type}-{v.key_size}",
+            v.distribution, v.node or "all", v.issued_by, _days_left(v), v.description)
+           for v in result.items],
+          empty="no certificates match; try fewer filters, or `certyard init`")
+
+
+@app.command("show")
+def show(
+    entry_id: int = typer.Argument(..., metavar="ID"),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Certificate Details, with the SHA-512 checksum and fingerprints."""
+    d = store.show_entry(cli_context(), entry_id)
+    if json_:
+        emit_json(d)
+        return
+    det = d["details"]
+    rows = [
+        ("ID", d["id"]), ("Type", d["type"]), ("Purpose", d["store"]),
+        ("Node", d["node"] or "all nodes"), ("Distribution", d["distribution"]),
+        ("Subject", det["subject"]), ("Issuer", det.get("issuer", "-")),
+        ("Serial", det.get("serial", "-")), ("Valid from", det.get("not_before", "-")),
+        ("Valid to", det.get("not_after", "-")),
+        ("Key", f"{det['key_type']} {det['key_size']}"),
+        ("Signature algorithm", det["signature_algorithm"]),
+        ("Subject alternative names", ", ".join(det["sans"]) or "-"),
+    ]
+    for label, key in (("Key usage", "key_usage"), ("Extended key usage", "extended_key_usage"),
+                       ("Basic constraints", "basic_constraints"),
+                       ("Authority info access", "authority_information_access"),
+                       ("CRL distribution points", "crl_distribution_points")):
+        if key in det:
+            rows.append((label, det[key] if det[key] is not None else "-"))
+    rows += [("Description", d["description"] or "-"), ("SHA-512", det["sha512"]),
+             ("SHA-256", det["sha256"])]
+    if "sha1" in det:
+        rows.append(("SHA-1", det["sha1"]))
+    table(None, ["Field", "Value"], rows)
+
+
+@app.command("download")
+def download(
+    entry_id: int = typer.Argument(..., metavar="ID"),
+    format_: str = typer.Option("pem", "--format", help="pem or der."),
+    output: Path = typer.Option(None, "-o", "--output", help="Write to this file."),
+) -> None:
+    """Download a certificate or CSR (never a private key)."""
+    name, data = store.download_entry(cli_context(), entry_id, format=format_)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        _write_atomically(output, data)
+        console.print(f"Wrote {output} ({len(data)} bytes).", style="dim")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+@app.command("delete")
+def delete(
+    entry_id: int = typer.Argument(..., metavar="ID"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete a certificate; its CSR is deleted with it (seed caution)."""
+    if not yes:
+        typer.confirm(f"Deleting certificate {entry_id} can affect system operations, and "
+                      "its CSR is deleted too. Continue?", abort=True)
+    result = store.delete_entry(cli_context(), entry_id)
+    console.print(f"Deleted {len(result['deleted'])} entr"
+                  f"{'y' if len(result['deleted']) == 1 else 'ies'} "
+                  f"({result['type']} {result['purpose']} {result['common_name']}).")
+
+
+@app.command("generate-self-signed")
+def generate_self_signed(
+    purpose: str = typer.Argument(...),
+    node: str = typer.Option(None, "--node", help="Node (default: publisher)."),
+    key_length: int = typer.Option(None, "--key-length"),
+    hash_: str = typer.Option(None, "--hash", help="SHA1, SHA256, SHA384, SHA512."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Regenerate a node's self-signed certificate (CN is the node FQDN)."""
+    result = store.generate_self_signed(cli_context(), purpose, node=node,
+                                        key_length=key_length, hash_name=hash_)
+    if json_:
+        emit_json(result.to_dict())
+        return
+    for w in result.warnings:
+        warn(w)
+    e = result.entries[0]
+    console.print(f"Generated self-signed {e.purpose} certificate {e.id} for {e.node} "
+                  f"({e.key_type}-{e.key_size}, expires {fmt_date(e.not_after)}).")
+    if result.restart_services:
+        console.print(f"Restart: {', '.join(result.restart_services)}")
+
+
+@app.command("upload-trust")
+def upload_trust(
+    trust_store: str = typer.Argument(..., metavar="PURPOSE-trust"),
+    file: str = typer.Argument(..., metavar="FILE", help="PEM, DER or PKCS#7; '-' for stdin."),
+    description: str = typer.Option("", "--description"),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Upload CA certificates to a trust store; they are distributed to every node."""
+    ctx = cli_context()
+    data = read_input(file, ctx.settings.max_upload_bytes)
+    result = store.upload_trust_certificates(ctx, trust_store, data, description=description)
+    if json_:
+        emit_json(result.to_dict())
+        return
+    for w in result.warnings:
+        warn(w)
+    for e in result.added:
+        console.print(f"Added {e.common_name} to {e.store} (ID {e.id}).")
+    for d in result.duplicates:
+        console.print(f"Already in {trust_store}, not stored twice: {d}")
+
+
+@app.command("upload")
+def upload(
+    purpose: str = typer.Argument(...),
+    file: str = typer.Argument(..., metavar="FILE", help="PEM, DER or PKCS#7 chain; '-' stdin."),
+    node: str = typer.Option(None, "--node", help="Node (default: publisher)."),
+    description: str = typer.Option("", "--description"),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Upload a CA-signed application certificate for a purpose."""
+    ctx = cli_context()
+    data = read_input(file, ctx.settings.max_upload_bytes)
+    result = store.upload_identity_certificate(ctx, purpose, data, node=node,
+                                               description=description)
+    if json_:
+        emit_json(result.to_dict())
+        return
+    for w in result.warnings:
+        warn(w)
+    e = result.added[0]
+    console.print(f"Installed {e.purpose} certificate '{e.common_name}' "
+                  f"({e.distribution}) on {', '.join(result.nodes)}.")
+    for t in result.trust_added:
+        console.print(f"Added intermediate {t.common_name} to {t.store}.")
+    if result.restart_services:
+        console.print(f"Restart these services: {', '.join(result.restart_services)}")

@@ -1,0 +1,59 @@
+"""certyard purpose ..."""
+
+from __future__ import annotations
+
+import typer
+
+from certyard import store
+from certyard.cli.context import cli_context
+from certyard.cli.output import console, emit_json, table
+
+NAME = "purpose"
+app = typer.Typer(help="Certificate purposes (tomcat, ipsec, ...): list and add.",
+                  no_args_is_help=True)
+
+
+@app.command("list")
+def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List purposes with their key types, lengths, hashes and services."""
+    specs = store.list_purposes(cli_context())
+    if json_:
+        emit_json([s.to_dict() for s in specs])
+        return
+    table("Purposes", ["Purpose", "Key", "Lengths (default)", "Hashes (default)",
+                       "Multi-server", "Trust store", "Services"],
+          [(s.name, s.key_type, f"{'/'.join(map(str, s.key_lengths))} ({s.default_key_length})",
+            f"{'/'.join(s.hashes)} ({s.default_hash})", "yes" if s.multi_server else "no",
+            s.trust_store, ", ".join(s.services)) for s in specs])
+
+
+@app.command("add")
+def add(
+    name: str = typer.Argument(..., help="Purpose name, e.g. CallManager."),
+    key_type: str = typer.Option("RSA", "--key-type", help="RSA or EC."),
+    key_lengths: str = typer.Option("2048,3072,4096", "--key-lengths",
+                                    help="Comma-separated allowed key lengths."),
+    default_key_length: int = typer.Option(None, "--default-key-length"),
+    hashes: str = typer.Option("SHA256", "--hashes", help="Comma-separated hashes."),
+    default_hash: str = typer.Option(None, "--default-hash"),
+    multi_server: bool = typer.Option(False, "--multi-server/--single-server"),
+    services: str = typer.Option("", "--services", help="Comma-separated affected services."),
+    description: str = typer.Option("", "--description"),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Add a purpose by configuration; every node gets a self-signed certificate for it."""
+    lengths = [int(x) for x in key_lengths.split(",") if x.strip()]
+    hash_list = [h.strip().upper() for h in hashes.split(",") if h.strip()]
+    spec = store.PurposeSpec.from_dict({
+        "name": name, "key_type": key_type.upper(), "key_lengths": lengths,
+        "default_key_length": default_key_length or lengths[0] if lengths else 0,
+        "hashes": hash_list, "default_hash": default_hash or (hash_list[0] if hash_list else ""),
+        "multi_server": multi_server,
+        "services": [x.strip() for x in services.split(",") if x.strip()],
+        "description": description,
+    })
+    store.add_purpose(cli_context(), spec)
+    if json_:
+        emit_json(spec.to_dict())
+    else:
+        console.print(f"Added purpose {spec.name} (trust store {spec.trust_store}).")

@@ -1,0 +1,8 @@
+"""Storage: SQLAlchemy 2 models, Alembic migrations, engines and transactions."""
+
+from __future__ import annotations
+
+from certyard.db.base import Base, utcnow
+from certyard.db.engine import create_db_engine, migrate, needs_migration
+
+__all__ = ["Base", "create_db_engine", "migrate", "needs_migration", "utcnow"]

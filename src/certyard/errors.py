@@ -1,0 +1,163 @@
+"""Typed errors raised by the service layer.
+
+Delivery layers (CLI, REST API, web UI) map these to exit codes, HTTP statuses and inline
+messages in one place each; domain code never sees HTTP.
+
+    CertyardError                      exit 1   HTTP 400
+    ├── InvalidInput                   exit 2   HTTP 422   (a value a user typed is wrong)
+    │   ├── InvalidName                              (CN/SAN/node name rejected)
+    │   ├── WeakAlgorithm                            (key or hash not allowed)
+    │   └── PolicyViolation(rule, value)
+    ├── InvalidFile                    exit 3   HTTP 422   (uploaded material cannot be used)
+    │   ├── InvalidCertificateFile
+    │   ├── InvalidCSR
+    │   ├── KeyMismatch
+    │   ├── CertificateNotValidNow
+    │   └── UntrustedChain(reason)
+    ├── NotFound(kind, key)            exit 4   HTTP 404
+    ├── Conflict                       exit 5   HTTP 409
+    │   └── Duplicate
+    ├── PermissionDenied               exit 6   HTTP 403
+    ├── AuthenticationFailed           exit 6   HTTP 401
+    ├── NotInitialised                 exit 7   HTTP 503
+    └── ExternalServiceError           exit 8   HTTP 502   (SMTP, SFTP, syslog, OCSP peers)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationFailed",
+    "CertificateNotValidNow",
+    "CertyardError",
+    "Conflict",
+    "Duplicate",
+    "ExternalServiceError",
+    "InvalidCSR",
+    "InvalidCertificateFile",
+    "InvalidFile",
+    "InvalidInput",
+    "InvalidName",
+    "KeyMismatch",
+    "NotFound",
+    "NotInitialised",
+    "PermissionDenied",
+    "PolicyViolation",
+    "UntrustedChain",
+    "WeakAlgorithm",
+]
+
+
+class CertyardError(Exception):
+    """Root of every error the service layer raises on purpose."""
+
+    code = "error"
+    exit_code = 1
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        # One line, always: delivery layers print it as is.
+        message = " ".join(str(message).split())
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class InvalidInput(CertyardError):
+    code = "invalid_input"
+    exit_code = 2
+    http_status = 422
+
+
+class InvalidName(InvalidInput):
+    code = "invalid_name"
+
+
+class WeakAlgorithm(InvalidInput):
+    code = "weak_algorithm"
+
+
+class PolicyViolation(InvalidInput):
+    code = "policy_violation"
+
+    def __init__(self, message: str, *, rule: str, value: object = None, field: str | None = None):
+        super().__init__(message, field=field)
+        self.rule = rule
+        self.value = value
+
+
+class InvalidFile(CertyardError):
+    code = "invalid_file"
+    exit_code = 3
+    http_status = 422
+
+
+class InvalidCertificateFile(InvalidFile):
+    code = "invalid_certificate"
+
+
+class InvalidCSR(InvalidFile):
+    code = "invalid_csr"
+
+
+class KeyMismatch(InvalidFile):
+    code = "key_mismatch"
+
+
+class CertificateNotValidNow(InvalidFile):
+    code = "certificate_not_valid_now"
+
+
+class UntrustedChain(InvalidFile):
+    code = "untrusted_chain"
+
+    def __init__(self, message: str, *, reason: str, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.reason = reason
+
+
+class NotFound(CertyardError):
+    code = "not_found"
+    exit_code = 4
+    http_status = 404
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key!s} not found")
+        self.kind = kind
+        self.key = key
+
+
+class Conflict(CertyardError):
+    code = "conflict"
+    exit_code = 5
+    http_status = 409
+
+
+class Duplicate(Conflict):
+    code = "duplicate"
+
+
+class PermissionDenied(CertyardError):
+    code = "forbidden"
+    exit_code = 6
+    http_status = 403
+
+
+class AuthenticationFailed(CertyardError):
+    code = "unauthenticated"
+    exit_code = 6
+    http_status = 401
+
+
+class NotInitialised(CertyardError):
+    code = "not_initialised"
+    exit_code = 7
+    http_status = 503
+
+
+class ExternalServiceError(CertyardError):
+    code = "external_service"
+    exit_code = 8
+    http_status = 502
