@@ -203,5 +203,7 @@ def check_key_choice(
         if fips:
             raise WeakAlgorithm("SHA1 is not allowed in FIPS mode; use SHA256 or stronger",
                                 field="hash")
-        warnings.append("SHA1 signatures are weak and rejected by modern clients; use SHA256")
+        # The seed lists SHA1, but the cryptography library no longer signs with it.
+        raise WeakAlgorithm("SHA1 signatures cannot be produced: the cryptography library "
+                            "refuses them as insecure; choose SHA256", field="hash")
     return length, hname, warnings

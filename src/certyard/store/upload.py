@@ -74,6 +74,8 @@ def upload_trust_certificates(
     """Add one or many CA certificates (PEM, DER, PKCS#7) to PURPOSE-trust. Trust
     certificates go to every node; a certificate already in the store is reported, not
     stored twice."""
+    with ctx.read() as s:
+        purpose_from_trust_store(s, trust_store)  # name the store before judging the file
     certs = load_certificates(data, limit=ctx.settings.max_upload_bytes)
     description = " ".join(description.split())[:500]
     now = ctx.clock.now()

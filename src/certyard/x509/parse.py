@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import warnings
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs7
@@ -79,8 +80,13 @@ def _cert_from_der(der: bytes) -> x509.Certificate:
 
 def _p7_from_der(der: bytes) -> list[x509.Certificate]:
     try:
-        certs = pkcs7.load_der_pkcs7_certificates(der)
+        with warnings.catch_warnings():
+            # openssl writes SET OF certificates unsorted (BER); that is normal, not an error.
+            warnings.simplefilter("ignore", UserWarning)
+            certs = pkcs7.load_der_pkcs7_certificates(der)
     except ValueError as exc:
+        if "no certificate data" in str(exc):
+            raise InvalidCertificateFile("the PKCS#7 file contains no certificates") from None
         raise InvalidCertificateFile(f"PKCS#7 cannot be parsed: {_reason(exc)}") from None
     if not certs:
         raise InvalidCertificateFile("the PKCS#7 file contains no certificates")
