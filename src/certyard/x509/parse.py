@@ -13,6 +13,7 @@ import re
 import warnings
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from certyard.errors import InvalidCertificateFile, InvalidCSR, InvalidFile
@@ -26,6 +27,8 @@ __all__ = [
 ]
 
 MAX_CERTIFICATES_PER_FILE = 64
+# What cryptography raises for malformed or unsupported content inside a parsable file.
+_PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm)
 _PEM = re.compile(
     rb"-----BEGIN ([A-Z0-9 #]{1,40})-----\r?\n(.*?)-----END ([A-Z0-9 #]{1,40})-----", re.S
 )
@@ -74,7 +77,7 @@ def _touch(cert: x509.Certificate) -> x509.Certificate:
 def _cert_from_der(der: bytes) -> x509.Certificate:
     try:
         return _touch(x509.load_der_x509_certificate(der))
-    except ValueError as exc:
+    except _PARSE_ERRORS as exc:
         raise InvalidCertificateFile(f"certificate cannot be parsed: {_reason(exc)}") from None
 
 
@@ -92,7 +95,7 @@ def _p7_from_der(der: bytes) -> list[x509.Certificate]:
         raise InvalidCertificateFile("the PKCS#7 file contains no certificates")
     try:
         return [_touch(c) for c in certs]
-    except ValueError as exc:
+    except _PARSE_ERRORS as exc:
         raise InvalidCertificateFile(
             f"a certificate inside the PKCS#7 cannot be parsed: {_reason(exc)}"
         ) from None
@@ -167,9 +170,13 @@ def load_csr(data: bytes, *, limit: int = 1024 * 1024) -> x509.CertificateSignin
         csr.public_key()
         for _ext in csr.extensions:
             pass
-    except ValueError as exc:
+    except _PARSE_ERRORS as exc:
         raise InvalidCSR(f"CSR cannot be parsed: {_reason(exc)}") from None
-    if not csr.is_signature_valid:
+    try:
+        valid = csr.is_signature_valid
+    except _PARSE_ERRORS as exc:
+        raise InvalidCSR(f"CSR signature cannot be checked: {_reason(exc)}") from None
+    if not valid:
         raise InvalidCSR("the CSR's signature does not verify with its own public key")
     return csr
 
@@ -188,6 +195,8 @@ _ASN1_KINDS = {
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnsupportedAlgorithm):
+        return f"unsupported algorithm ({' '.join(str(exc).split())[:100]})"
     text = " ".join(str(exc).split())
     m = re.search(r"ParseError \{ kind: (\w+)", text)
     if m:
