@@ -18,6 +18,7 @@ SETTINGS_DOC: dict[str, str] = {
     "CERTYARD_MASTER_KEY_FILE": "file holding the master key; default $CERTYARD_HOME/master.key",
     "CERTYARD_PURPOSES_FILE": "extra purposes (JSON list) loaded by `certyard init`",
     "CERTYARD_MAX_UPLOAD_BYTES": "largest certificate/CSR/PKCS#7 file accepted; default 1048576",
+    "CERTYARD_BACKUP_PASSWORD": "security password for `certyard backup`/`restore` (else asked)",
 }
 
 

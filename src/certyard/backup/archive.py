@@ -1,0 +1,277 @@
+"""One encrypted file holding every table and the master key.
+
+The seed's "security password" is the archive key: a restore needs the password in force
+when the backup was taken. Format (all integers big-endian)::
+
+    b"CYBK" | version u8 (1) | scrypt log2(n) u8 | r u8 | p u8 | salt[16] | nonce[12]
+    | AES-256-GCM( zlib( JSON document ) )   with the 36-byte header as associated data
+
+The JSON document holds the schema heads, the master key, and each table's rows (bytes as
+base64, datetimes as ISO 8601). Restore checks the schema heads match, then replaces every
+table's rows in one transaction, so a failed restore leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import secrets
+import struct
+import tempfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic.runtime.migration import MigrationContext
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from sqlalchemy import DateTime, Integer, LargeBinary, delete, insert, select, text
+
+import certyard.db.models  # noqa: F401  (every room's tables)
+from certyard.audit import record_event
+from certyard.db.base import Base
+from certyard.errors import CertyardError, InvalidFile, InvalidInput
+
+__all__ = ["BackupInfo", "create_backup", "read_backup_info", "restore_backup"]
+
+MAGIC = b"CYBK"
+_HEADER = struct.Struct(">4sBBBB16s12s")
+_N_LOG2, _R, _P = 15, 8, 1
+Progress = Callable[[str, int, int], None]
+
+
+class BackupPasswordWrong(CertyardError):
+    code = "backup_password"
+    exit_code = 6
+    http_status = 403
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupInfo:
+    path: str
+    created_at: str
+    tables: dict[str, int]
+    heads: list[str]
+    bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _check_password(password: str) -> bytes:
+    if not password or len(password) < 8:
+        raise InvalidInput("the security password must have at least 8 characters",
+                           field="password")
+    return password.encode()
+
+
+def _derive(password: bytes, salt: bytes, n_log2: int, r: int, p: int) -> bytes:
+    if not 10 <= n_log2 <= 20 or not 1 <= r <= 16 or not 1 <= p <= 4:
+        raise InvalidFile("backup header has out-of-range key derivation parameters")
+    return Scrypt(salt=salt, length=32, n=1 << n_log2, r=r, p=p).derive(password)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"$b": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, dt.datetime):
+        return {"$t": value.isoformat()}
+    return value
+
+
+def _python_type(column: Any) -> type | None:
+    kind = column.type
+    kind = getattr(kind, "impl_instance", kind)  # TypeDecorator (UTCDateTime) -> DateTime
+    if isinstance(kind, DateTime):
+        return dt.datetime
+    if isinstance(kind, LargeBinary):
+        return bytes
+    return None
+
+
+def _decode(value: Any, column: Any) -> Any:
+    """Only binary and datetime columns carry the markers; JSON columns pass unchanged."""
+    kind = _python_type(column)
+    if kind is bytes and isinstance(value, dict) and "$b" in value:
+        return base64.b64decode(value["$b"])
+    if kind is dt.datetime and isinstance(value, dict) and "$t" in value:
+        parsed = dt.datetime.fromisoformat(value["$t"])
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def _heads(conn: Any) -> list[str]:
+    return sorted(MigrationContext.configure(conn).get_current_heads())
+
+
+def _master_key_b64(ctx: Any) -> str:
+    s = ctx.settings
+    if s.master_key_b64:
+        return s.master_key_b64.strip()
+    return s.master_key_file.read_text().strip()
+
+
+def create_backup(ctx: Any, output: Path, *, password: str,
+                  progress: Progress | None = None) -> BackupInfo:
+    """Write an encrypted archive of every table and the master key (temp file + rename)."""
+    pw = _check_password(password)
+    tables: dict[str, list[dict[str, Any]]] = {}
+    counts: dict[str, int] = {}
+    sorted_tables = Base.metadata.sorted_tables
+    with ctx.read() as s:
+        conn = s.connection()
+        heads = _heads(conn)
+        for i, table in enumerate(sorted_tables):
+            if progress:
+                progress(table.name, i, len(sorted_tables))
+            rows = conn.execute(select(table)).mappings().all()
+            tables[table.name] = [{k: _encode(v) for k, v in r.items()} for r in rows]
+            counts[table.name] = len(rows)
+        record_event(s, ctx, action="backup.create", target=str(output),
+                     details={"tables": len(counts), "rows": sum(counts.values())})
+    created = ctx.clock.now().isoformat()
+    doc = {"format": 1, "created_at": created, "heads": heads,
+           "master_key": _master_key_b64(ctx), "tables": tables}
+    body = zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 6)
+    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    header = _HEADER.pack(MAGIC, 1, _N_LOG2, _R, _P, salt, nonce)
+    key = _derive(pw, salt, _N_LOG2, _R, _P)
+    blob = header + AESGCM(key).encrypt(nonce, body, header)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, output)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    if progress:
+        progress("done", len(sorted_tables), len(sorted_tables))
+    return BackupInfo(path=str(output), created_at=created, tables=counts, heads=heads,
+                      bytes=len(blob))
+
+
+def _open(path: Path, password: str) -> dict[str, Any]:
+    pw = _check_password(password)
+    try:
+        blob = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"backup file {path} not found", field="file") from None
+    if len(blob) < _HEADER.size + 16 or blob[:4] != MAGIC:
+        raise InvalidFile(f"{path} is not a certyard backup")
+    magic, version, n_log2, r, p, salt, nonce = _HEADER.unpack(blob[:_HEADER.size])
+    if version != 1:
+        raise InvalidFile(f"backup format version {version} is not supported")
+    header = blob[:_HEADER.size]
+    key = _derive(pw, salt, n_log2, r, p)
+    try:
+        body = AESGCM(key).decrypt(nonce, blob[_HEADER.size:], header)
+    except InvalidTag:
+        raise BackupPasswordWrong(
+            "the password does not open this backup (use the security password in force "
+            "when it was taken), or the file was altered") from None
+    try:
+        doc = json.loads(zlib.decompress(body))
+    except (zlib.error, ValueError):
+        raise InvalidFile("backup content is corrupt") from None
+    if not isinstance(doc, dict) or doc.get("format") != 1:
+        raise InvalidFile("backup content has an unknown layout")
+    return doc
+
+
+def read_backup_info(path: Path, *, password: str) -> BackupInfo:
+    doc = _open(path, password)
+    return BackupInfo(path=str(path), created_at=doc["created_at"],
+                      tables={k: len(v) for k, v in doc["tables"].items()},
+                      heads=doc["heads"], bytes=Path(path).stat().st_size)
+
+
+def _prepare_key_file(ctx: Any, key_b64: str) -> str | None:
+    """Write the backup's master key next to the key file; renamed into place only after
+    the database commit, so data and key change together."""
+    s = ctx.settings
+    if s.master_key_b64:
+        if s.master_key_b64.strip() != key_b64:
+            raise InvalidInput(
+                "CERTYARD_MASTER_KEY differs from the master key in the backup; unset it "
+                "(the key file will be written) or set it to the backup's key")
+        return None
+    path = s.master_key_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".master.key.")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key_b64 + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(tmp, 0o600)
+    return tmp
+
+
+def restore_backup(ctx: Any, path: Path, *, password: str,
+                   progress: Progress | None = None) -> BackupInfo:
+    """Replace every table with the backup's rows in one transaction, then install the
+    backup's master key. The schema must be at the same migration heads."""
+    doc = _open(path, password)
+    key_b64 = doc["master_key"]
+    tables = doc["tables"]
+    known = {t.name for t in Base.metadata.sorted_tables}
+    unknown = set(tables) - known
+    if unknown:
+        raise InvalidFile(f"backup holds tables this version does not know: "
+                          f"{', '.join(sorted(unknown))}")
+    counts: dict[str, int] = {}
+    ordered = Base.metadata.sorted_tables
+    key_tmp = _prepare_key_file(ctx, key_b64)  # raises before anything changes
+    try:
+        _replace_rows(ctx, path, doc, ordered, counts, progress)
+    except BaseException:
+        if key_tmp:
+            os.unlink(key_tmp)
+        raise
+    if key_tmp:
+        os.replace(key_tmp, ctx.settings.master_key_file)
+    if progress:
+        progress("done", len(ordered), len(ordered))
+    return BackupInfo(path=str(path), created_at=doc["created_at"], tables=counts,
+                      heads=doc["heads"], bytes=Path(path).stat().st_size)
+
+
+def _replace_rows(ctx: Any, path: Path, doc: dict[str, Any], ordered: list[Any],
+                  counts: dict[str, int], progress: Progress | None) -> None:
+    tables = doc["tables"]
+    with ctx.transaction() as s:
+        conn = s.connection()
+        heads = _heads(conn)
+        if heads != doc["heads"]:
+            raise InvalidFile(f"backup schema {doc['heads']} differs from this database's "
+                              f"{heads}; restore with the certyard version that took it")
+        for table in reversed(ordered):
+            conn.execute(delete(table))
+        for i, table in enumerate(ordered):
+            if progress:
+                progress(table.name, i, len(ordered))
+            rows = [{k: _decode(v, table.c[k]) for k, v in r.items() if k in table.c}
+                    for r in tables.get(table.name, [])]
+            for start in range(0, len(rows), 1000):
+                conn.execute(insert(table), rows[start:start + 1000])
+            counts[table.name] = len(rows)
+            if conn.dialect.name == "postgresql":
+                for col in table.primary_key.columns:
+                    if isinstance(col.type, Integer) and col.autoincrement in (True, "auto"):
+                        conn.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                            f"'{col.name}'), COALESCE((SELECT MAX({col.name}) FROM "
+                            f"{table.name}), 0) + 1, false)"))
+        record_event(s, ctx, action="backup.restore", target=str(path),
+                     details={"created_at": doc["created_at"], "rows": sum(counts.values())})

@@ -1,0 +1,76 @@
+"""certyard backup, certyard restore"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.progress import Progress
+
+from certyard import backup
+from certyard.cli.context import cli_context
+from certyard.cli.output import console, emit_json
+
+
+def _password(password_file: Path | None, *, confirm: bool) -> str:
+    if password_file is not None:
+        return password_file.read_text().rstrip("\n")
+    env = os.environ.get("CERTYARD_BACKUP_PASSWORD")
+    if env:
+        return env
+    return typer.prompt("Security password", hide_input=True, confirmation_prompt=confirm)
+
+
+def register(root: typer.Typer) -> None:
+    @root.command("backup")
+    def backup_cmd(
+        output: Path = typer.Argument(..., help="Archive file to write."),
+        password_file: Path = typer.Option(None, "--password-file",
+                                           help="File holding the security password."),
+        json_: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Write the database and keys into one archive encrypted with the security
+        password (also read from CERTYARD_BACKUP_PASSWORD)."""
+        pw = _password(password_file, confirm=True)
+        with Progress(transient=True, console=console) as bar:
+            task = bar.add_task("backing up", total=None)
+
+            def step(name: str, i: int, n: int) -> None:
+                bar.update(task, total=n, completed=i, description=f"table {name}")
+
+            info = backup.create_backup(cli_context(), output, password=pw, progress=step)
+        if json_:
+            emit_json(info.to_dict())
+        else:
+            console.print(f"Wrote {info.path} ({info.bytes:,} bytes, "
+                          f"{sum(info.tables.values()):,} rows in {len(info.tables)} tables).")
+
+    @root.command("restore")
+    def restore_cmd(
+        archive: Path = typer.Argument(..., help="Archive written by `certyard backup`."),
+        password_file: Path = typer.Option(None, "--password-file",
+                                           help="File holding the security password."),
+        yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+        json_: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Replace everything in the store with an archive's content (needs the security
+        password in force when the backup was taken)."""
+        pw = _password(password_file, confirm=False)
+        ctx = cli_context()
+        info = backup.read_backup_info(archive, password=pw)
+        if not yes:
+            typer.confirm(f"Replace the whole store with the backup of {info.created_at} "
+                          f"({sum(info.tables.values()):,} rows)?", abort=True)
+        with Progress(transient=True, console=console) as bar:
+            task = bar.add_task("restoring", total=None)
+
+            def step(name: str, i: int, n: int) -> None:
+                bar.update(task, total=n, completed=i, description=f"table {name}")
+
+            info = backup.restore_backup(ctx, archive, password=pw, progress=step)
+        if json_:
+            emit_json(info.to_dict())
+        else:
+            console.print(f"Restored the backup of {info.created_at} "
+                          f"({sum(info.tables.values()):,} rows).")
