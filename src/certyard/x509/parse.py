@@ -27,8 +27,10 @@ __all__ = [
 ]
 
 MAX_CERTIFICATES_PER_FILE = 64
-# What cryptography raises for malformed or unsupported content inside a parsable file.
-_PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm)
+# What cryptography raises for malformed or unsupported content inside a parsable file:
+# ValueError and its own types (InvalidVersion, DuplicateExtension, UnsupportedAlgorithm,
+# ...). Hostile input meets this boundary, so any exception from parsing is a bad file.
+_PARSE_ERRORS = (Exception,)
 _PEM = re.compile(
     rb"-----BEGIN ([A-Z0-9 #]{1,40})-----\r?\n(.*?)-----END ([A-Z0-9 #]{1,40})-----", re.S
 )
@@ -197,6 +199,10 @@ _ASN1_KINDS = {
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, UnsupportedAlgorithm):
         return f"unsupported algorithm ({' '.join(str(exc).split())[:100]})"
+    if isinstance(exc, x509.InvalidVersion):
+        return "invalid X.509 version"
+    if isinstance(exc, x509.DuplicateExtension):
+        return "an extension appears twice"
     text = " ".join(str(exc).split())
     m = re.search(r"ParseError \{ kind: (\w+)", text)
     if m:
