@@ -21,13 +21,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from _common import fresh_context, rate, report  # noqa: E402
-from cryptography import x509  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from _common import fresh_context, rate, report
+from cryptography import x509
+from sqlalchemy import insert, text
 
-from certyard import cluster, store  # noqa: E402
-from certyard.db.models import StoreEntry  # noqa: E402
-from tests.support.pki import make_ca, pem, sign_leaf  # noqa: E402
+from certyard import cluster, store
+from certyard.db.models import StoreEntry
+from tests.support.pki import make_ca, pem, sign_leaf
 
 
 def bench_csrs(ctx, n: int, tmp: Path) -> None:  # type: ignore[no-untyped-def]

@@ -156,7 +156,7 @@ def test_unknown_purpose_and_trust_store(ready) -> None:  # type: ignore[no-unty
 def test_hostile_chain_is_bounded(ready) -> None:  # type: ignore[no-untyped-def]
     """Many intermediates sharing one subject and key (each a valid-looking CA): path
     building gives up quickly with a clear error instead of exploring every combination."""
-    ctx, root, root_key, csr = ready
+    ctx, _root, _root_key, csr = ready
     from cryptography.hazmat.primitives.asymmetric import ec
 
     shared_key = ec.generate_private_key(ec.SECP256R1())

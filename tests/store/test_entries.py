@@ -54,7 +54,7 @@ def test_show_has_checksums(populated) -> None:  # type: ignore[no-untyped-def]
 def test_delete_certificate_deletes_its_csr(populated) -> None:  # type: ignore[no-untyped-def]
     ctx = populated
     ident = store.find_entries(ctx, purpose="tomcat", type="identity", node="sub1").items
-    ident = [e for e in ident if e.node == "sub1"][0]
+    ident = next(e for e in ident if e.node == "sub1")
     result = store.delete_entry(ctx, ident.id)
     assert len(result["deleted"]) == 2
     assert store.find_entries(ctx, type="csr").total == 0

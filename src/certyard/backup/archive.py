@@ -170,7 +170,7 @@ def _open(path: Path, password: str) -> dict[str, Any]:
         raise InvalidInput(f"backup file {path} not found", field="file") from None
     if len(blob) < _HEADER.size + 16 or blob[:4] != MAGIC:
         raise InvalidFile(f"{path} is not a certyard backup")
-    magic, version, n_log2, r, p, salt, nonce = _HEADER.unpack(blob[:_HEADER.size])
+    _magic, version, n_log2, r, p, salt, nonce = _HEADER.unpack(blob[:_HEADER.size])
     if version != 1:
         raise InvalidFile(f"backup format version {version} is not supported")
     header = blob[:_HEADER.size]
@@ -269,8 +269,9 @@ def _replace_rows(ctx: Any, path: Path, doc: dict[str, Any], ordered: list[Any],
             if conn.dialect.name == "postgresql":
                 for col in table.primary_key.columns:
                     if isinstance(col.type, Integer) and col.autoincrement in (True, "auto"):
+                        # Names come from our own metadata, never from the archive.
                         conn.execute(text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', "  # noqa: S608
                             f"'{col.name}'), COALESCE((SELECT MAX({col.name}) FROM "
                             f"{table.name}), 0) + 1, false)"))
         record_event(s, ctx, action="backup.restore", target=str(path),

@@ -96,7 +96,8 @@ def build_path(
                 )
                 continue
             if not valid_at(cand):
-                reasons.append(f"issuer '{cand.subject.rfc4514_string()}' is expired or not yet valid")
+                reasons.append(
+                    f"issuer '{cand.subject.rfc4514_string()}' is expired or not yet valid")
                 continue
             if is_anchor:
                 return [*path, cand]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, ed448, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import (
     CertificateIssuerPrivateKeyTypes,
     PublicKeyTypes,
@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 from certyard.errors import InvalidFile, InvalidInput
 
 __all__ = [
-    "HASHES",
     "CURVES",
+    "HASHES",
     "generate_private_key",
     "hash_algorithm",
     "key_description",

@@ -98,7 +98,7 @@ def download(
     output: Path = typer.Option(None, "-o", "--output", help="Write to this file."),
 ) -> None:
     """Download a certificate or CSR (never a private key)."""
-    name, data = store.download_entry(cli_context(), entry_id, format=format_)
+    _name, data = store.download_entry(cli_context(), entry_id, format=format_)
     if output is None:
         sys.stdout.buffer.write(data)
     else:

@@ -1,14 +1,13 @@
 """foundation: nodes, settings, purposes, keys, store, audit
 
 Revision ID: f0001
-Revises: 
+Revises:
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = 'f0001'
 down_revision = None
