@@ -1,0 +1,166 @@
+"""The persistent alarm log.
+
+An alarm is identified by (name, object). Raising it again updates ``last_seen`` and
+``count`` and re-opens it if it was cleared. E-mail alerts are throttled to one per hour
+per alarm and object (seed: "not more than one alarm and one alert are sent per hour"),
+and go to the recipients of the alert action configured for that alarm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from certyard.db.models.monitor import Alarm
+from certyard.errors import InvalidInput, NotFound
+
+__all__ = [
+    "ALARM_NAMES", "SEVERITIES", "AlarmView", "RaiseResult", "alarm_counts", "clear_alarm",
+    "get_alarm", "list_alarms", "raise_alarm",
+]
+
+SEVERITIES = ("Emergency", "Alert", "Critical", "Error", "Warning", "Notice",
+              "Informational")
+# Known alarms and their default severity; other rooms may raise names not listed here.
+ALARM_NAMES = {
+    "CertificateExpiring": "Warning",
+    "CertificateExpired": "Critical",
+    "CertificateRevoked": "Critical",
+    "RevocationCheckFailed": "Error",
+    "EmailDeliveryFailed": "Error",
+    "TCPRemoteSyslogDeliveryFailed": "Error",
+}
+THROTTLE = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmView:
+    id: int
+    name: str
+    object: str
+    severity: str
+    message: str
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    count: int
+    cleared: bool
+    cleared_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: Alarm) -> AlarmView:
+        return cls(id=row.id, name=row.name, object=row.object, severity=row.severity,
+                   message=row.message, first_seen=row.first_seen, last_seen=row.last_seen,
+                   count=row.count, cleared=row.cleared, cleared_at=row.cleared_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("first_seen", "last_seen", "cleared_at"):
+            d[k] = d[k].isoformat() if d[k] else None
+        return d
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaiseResult:
+    alarm: AlarmView
+    notified: bool  # an alert e-mail was queued for this raise (not throttled)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"alarm": self.alarm.to_dict(), "notified": self.notified}
+
+
+def _check(name: str, obj: str, severity: str) -> None:
+    if not name or len(name) > 64 or not name.replace("_", "").isalnum():
+        raise InvalidInput(f"alarm name {name!r} is not valid", field="name")
+    if not obj or len(obj) > 300:
+        raise InvalidInput("alarm object must be 1 to 300 characters", field="object")
+    if severity not in SEVERITIES:
+        raise InvalidInput(f"severity {severity!r} is not one of {', '.join(SEVERITIES)}",
+                           field="severity")
+
+
+def raise_alarm(s: Session, ctx: Any, *, name: str, object: str,  # noqa: A002
+                severity: str | None = None, message: str = "") -> RaiseResult:
+    """Record an occurrence inside the caller's transaction and, at most once per hour per
+    (name, object), queue an e-mail alert to the alarm's alert action recipients."""
+    severity = severity or ALARM_NAMES.get(name, "Error")
+    _check(name, object, severity)
+    now = ctx.clock.now()
+    row = s.scalars(select(Alarm).where(Alarm.name == name, Alarm.object == object)
+                    .with_for_update()).first()
+    if row is None:
+        try:
+            with s.begin_nested():
+                row = Alarm(name=name, object=object, severity=severity, message=message,
+                            first_seen=now, last_seen=now, count=1, cleared=False)
+                s.add(row)
+                s.flush()
+        except IntegrityError:  # another replica inserted it first
+            row = s.scalars(select(Alarm).where(Alarm.name == name, Alarm.object == object)
+                            .with_for_update()).one()
+            row.count += 1
+    else:
+        row.count += 1
+    if row.cleared:
+        row.cleared = False
+        row.cleared_at = None
+        row.first_seen = now
+        row.count = 1
+    row.last_seen = max(row.last_seen, now)
+    row.severity = severity
+    row.message = message
+    notified = False
+    if row.last_notified_at is None or now - row.last_notified_at >= THROTTLE:
+        from certyard.monitor.notify import queue_alarm_alert
+
+        notified = queue_alarm_alert(s, ctx, name=name, object=object, severity=severity,
+                                     message=message)
+        if notified:
+            row.last_notified_at = now
+    s.flush()
+    return RaiseResult(alarm=AlarmView.of(row), notified=notified)
+
+
+def clear_alarm(s: Session, ctx: Any, *, name: str, object: str) -> bool:  # noqa: A002
+    """Mark an alarm cleared (the condition is gone). Returns False when none was open."""
+    row = s.scalars(select(Alarm).where(Alarm.name == name, Alarm.object == object,
+                                        Alarm.cleared.is_(False))).first()
+    if row is None:
+        return False
+    row.cleared = True
+    row.cleared_at = ctx.clock.now()
+    return True
+
+
+def list_alarms(ctx: Any, *, active_only: bool = False, name: str | None = None,
+                object_contains: str | None = None, limit: int = 500) -> list[AlarmView]:
+    """Newest first."""
+    q = select(Alarm)
+    if active_only:
+        q = q.where(Alarm.cleared.is_(False))
+    if name:
+        q = q.where(Alarm.name == name)
+    if object_contains:
+        q = q.where(Alarm.object.contains(object_contains, autoescape=True))
+    q = q.order_by(Alarm.last_seen.desc(), Alarm.id.desc()).limit(max(1, min(limit, 10000)))
+    with ctx.read() as s:
+        return [AlarmView.of(r) for r in s.scalars(q)]
+
+
+def get_alarm(ctx: Any, alarm_id: int) -> AlarmView:
+    with ctx.read() as s:
+        row = s.get(Alarm, alarm_id)
+        if row is None:
+            raise NotFound("alarm", alarm_id)
+        return AlarmView.of(row)
+
+
+def alarm_counts(s: Session) -> dict[tuple[str, str, bool], int]:
+    """(name, severity, cleared) -> number of alarm objects; for metrics."""
+    rows = s.execute(select(Alarm.name, Alarm.severity, Alarm.cleared, func.count())
+                     .group_by(Alarm.name, Alarm.severity, Alarm.cleared))
+    return {(n, sev, bool(c)): int(k) for n, sev, c, k in rows}

@@ -1,0 +1,300 @@
+"""Settings of the monitor room, one JSON document each in the ``setting`` table:
+
+* ``monitor``    — Certificate Monitor (seed Table 3): Notification Start Time (days),
+                   Notification Frequency (N hours or N days), Enable E-mail Notification,
+                   Email IDs.
+* ``smtp``       — the mail server: host, port, security (none | starttls | tls), optional
+                   authentication (password sealed with the master key), sender.
+* ``revocation`` — Certificate Revocation: Enable OCSP, URI from certificate or configured
+                   URI, Enable Revocation Check, Check Every N hours or days.
+* ``alert_actions`` — named alert actions (recipients, enabled) and which alarm uses which
+                   (seed "Config Alert Action"; unmapped alarms use "Default").
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from sqlalchemy.orm import Session
+
+from certyard.audit import record_event
+from certyard.db.models import Setting
+from certyard.errors import InvalidInput
+
+__all__ = [
+    "AlertActions", "MonitorSettings", "RevocationSettings", "SmtpSettings",
+    "get_alert_actions", "get_monitor_settings", "get_revocation_settings",
+    "get_smtp_settings", "load", "smtp_password", "update_alert_actions",
+    "update_monitor_settings", "update_revocation_settings", "update_smtp_settings",
+    "validate_emails",
+]
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+                    r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+UNITS = ("hours", "days")
+
+
+def validate_emails(values: list[str] | str, *, field_name: str = "email_ids") -> list[str]:
+    """Comma/space separated or a list; each must be a plain address (no display name)."""
+    if isinstance(values, str):
+        values = [v for v in re.split(r"[,;\s]+", values) if v]
+    out: list[str] = []
+    for v in values:
+        v = str(v).strip()
+        if len(v) > 254 or not _EMAIL.match(v):
+            raise InvalidInput(f"{v!r} is not a valid e-mail address", field=field_name)
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def _int(value: object, name: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value))
+        except ValueError:
+            raise InvalidInput(f"{name} must be a whole number", field=name) from None
+    if not lo <= value <= hi:
+        raise InvalidInput(f"{name} must be between {lo} and {hi}", field=name)
+    return value
+
+
+def _unit(value: str, name: str) -> str:
+    if value not in UNITS:
+        raise InvalidInput(f"{name} must be hours or days", field=name)
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitorSettings:
+    notification_start_days: int = 30
+    notification_frequency: int = 1
+    notification_frequency_unit: str = "days"
+    email_enabled: bool = False
+    email_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _int(self.notification_start_days, "notification_start_days", 1, 3650)
+        _int(self.notification_frequency, "notification_frequency", 1, 10000)
+        _unit(self.notification_frequency_unit, "notification_frequency_unit")
+        if self.email_enabled and not self.email_ids:
+            raise InvalidInput("e-mail notification needs at least one e-mail ID",
+                               field="email_ids")
+
+    @property
+    def period(self) -> dt.timedelta:
+        hours = 24 if self.notification_frequency_unit == "days" else 1
+        return dt.timedelta(hours=self.notification_frequency * hours)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["email_ids"] = list(self.email_ids)
+        return d
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmtpSettings:
+    host: str = ""
+    port: int = 25
+    security: str = "none"  # none | starttls | tls
+    username: str = ""
+    password_sealed: str = field(default="", repr=False)
+    sender: str = "certyard@localhost"
+    timeout_seconds: int = 10
+
+    def __post_init__(self) -> None:
+        if self.host and (len(self.host) > 253 or not re.match(r"^[A-Za-z0-9.:\-\[\]]+$",
+                                                               self.host)):
+            raise InvalidInput(f"SMTP host {self.host!r} is not valid", field="host")
+        _int(self.port, "port", 1, 65535)
+        if self.security not in ("none", "starttls", "tls"):
+            raise InvalidInput("security must be none, starttls or tls", field="security")
+        validate_emails([self.sender], field_name="sender")
+        _int(self.timeout_seconds, "timeout_seconds", 1, 300)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("password_sealed")
+        d["password_set"] = bool(self.password_sealed)
+        return d
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevocationSettings:
+    ocsp_enabled: bool = False
+    ocsp_uri_source: str = "certificate"  # certificate | configured
+    ocsp_configured_uri: str = ""
+    revocation_check_enabled: bool = False
+    check_every: int = 24
+    check_every_unit: str = "hours"
+    timeout_seconds: int = 10
+    crl_fallback: bool = True
+
+    def __post_init__(self) -> None:
+        if self.ocsp_uri_source not in ("certificate", "configured"):
+            raise InvalidInput("ocsp_uri_source must be certificate or configured",
+                               field="ocsp_uri_source")
+        if self.ocsp_configured_uri:
+            u = urlparse(self.ocsp_configured_uri)
+            if u.scheme not in ("http", "https") or not u.hostname:
+                raise InvalidInput("OCSP configured URI must be an http(s) URL",
+                                   field="ocsp_configured_uri")
+        if self.ocsp_uri_source == "configured" and self.ocsp_enabled \
+                and not self.ocsp_configured_uri:
+            raise InvalidInput("Use configured OCSP URI needs the OCSP Configured URI",
+                               field="ocsp_configured_uri")
+        _int(self.check_every, "check_every", 1, 10000)
+        _unit(self.check_every_unit, "check_every_unit")
+        _int(self.timeout_seconds, "timeout_seconds", 1, 120)
+
+    @property
+    def interval(self) -> dt.timedelta:
+        hours = 24 if self.check_every_unit == "days" else 1
+        return dt.timedelta(hours=self.check_every * hours)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertActions:
+    """actions: name -> {"enabled": bool, "recipients": [...]}; alarms: alarm -> action."""
+
+    actions: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {"Default": {"enabled": False, "recipients": []}})
+    alarms: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, a in self.actions.items():
+            if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", name):
+                raise InvalidInput(f"alert action name {name!r} is not valid", field="actions")
+            a["recipients"] = validate_emails(list(a.get("recipients", [])),
+                                              field_name="recipients")
+            a["enabled"] = bool(a.get("enabled", False))
+        for alarm, action in self.alarms.items():
+            if action not in self.actions:
+                raise InvalidInput(f"alarm {alarm} refers to unknown alert action {action!r}",
+                                   field="alarms")
+
+    def recipients_for(self, alarm: str) -> list[str]:
+        a = self.actions.get(self.alarms.get(alarm, "Default"))
+        return list(a["recipients"]) if a and a["enabled"] else []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"actions": self.actions, "alarms": self.alarms}
+
+
+T = TypeVar("T")
+_KINDS: dict[str, type[Any]] = {"monitor": MonitorSettings, "smtp": SmtpSettings,
+                                "revocation": RevocationSettings,
+                                "alert_actions": AlertActions}
+
+
+def load(s: Session, name: str) -> Any:
+    cls = _KINDS[name]
+    row = s.get(Setting, name)
+    raw = dict(row.value) if row else {}
+    known = {f.name for f in fields(cls)}
+    kwargs = {k: v for k, v in raw.items() if k in known}
+    if "email_ids" in kwargs:
+        kwargs["email_ids"] = tuple(kwargs["email_ids"])
+    return cls(**kwargs)
+
+
+def _save(s: Session, ctx: Any, name: str, value: Any, details: dict[str, Any]) -> None:
+    data = asdict(value)
+    if "email_ids" in data:
+        data["email_ids"] = list(data["email_ids"])
+    row = s.get(Setting, name)
+    if row is None:
+        s.add(Setting(name=name, value=data, updated_at=ctx.clock.now()))
+    else:
+        row.value = data
+        row.updated_at = ctx.clock.now()
+    record_event(s, ctx, action=f"{name}.update", target=name, details=details)
+
+
+def _update(ctx: Any, name: str, changes: dict[str, Any], secret: set[str] | None = None) -> Any:
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with ctx.transaction() as s:
+        cur = load(s, name)
+        try:
+            new = replace(cur, **changes)
+        except TypeError as e:
+            raise InvalidInput(str(e)) from None
+        shown = {k: ("***" if secret and k in secret else v) for k, v in changes.items()}
+        _save(s, ctx, name, new, shown)
+        return new
+
+
+def get_monitor_settings(ctx: Any) -> MonitorSettings:
+    with ctx.read() as s:
+        return load(s, "monitor")  # type: ignore[no-any-return]
+
+
+def update_monitor_settings(ctx: Any, **changes: Any) -> MonitorSettings:
+    if changes.get("email_ids") is not None:
+        changes["email_ids"] = tuple(validate_emails(changes["email_ids"]))
+    return _update(ctx, "monitor", changes)  # type: ignore[no-any-return]
+
+
+def get_smtp_settings(ctx: Any) -> SmtpSettings:
+    with ctx.read() as s:
+        return load(s, "smtp")  # type: ignore[no-any-return]
+
+
+def update_smtp_settings(ctx: Any, *, password: str | None = None, **changes: Any) -> SmtpSettings:
+    """``password=""`` removes the stored password; None leaves it as it is."""
+    if password is not None:
+        changes["password_sealed"] = (
+            base64.b64encode(ctx.master_key.seal(password.encode(), aad=b"smtp")).decode()
+            if password else "")
+    return _update(ctx, "smtp", changes, {"password_sealed"})  # type: ignore[no-any-return]
+
+
+def smtp_password(ctx: Any, smtp: SmtpSettings) -> str:
+    if not smtp.password_sealed:
+        return ""
+    return ctx.master_key.open(base64.b64decode(smtp.password_sealed), aad=b"smtp").decode()
+
+
+def get_revocation_settings(ctx: Any) -> RevocationSettings:
+    with ctx.read() as s:
+        return load(s, "revocation")  # type: ignore[no-any-return]
+
+
+def update_revocation_settings(ctx: Any, **changes: Any) -> RevocationSettings:
+    return _update(ctx, "revocation", changes)  # type: ignore[no-any-return]
+
+
+def get_alert_actions(ctx: Any) -> AlertActions:
+    with ctx.read() as s:
+        return load(s, "alert_actions")  # type: ignore[no-any-return]
+
+
+def update_alert_actions(ctx: Any, *, action: str = "Default", recipients: list[str] | None = None,
+                         enabled: bool | None = None, alarm: str | None = None) -> AlertActions:
+    """Edit one alert action (created if new); optionally route ``alarm`` to it."""
+    with ctx.transaction() as s:
+        cur: AlertActions = load(s, "alert_actions")
+        actions = {k: dict(v) for k, v in cur.actions.items()}
+        a = actions.setdefault(action, {"enabled": False, "recipients": []})
+        if recipients is not None:
+            a["recipients"] = validate_emails(recipients, field_name="recipients")
+        if enabled is not None:
+            a["enabled"] = enabled
+        alarms = dict(cur.alarms)
+        if alarm:
+            alarms[alarm] = action
+        new = AlertActions(actions=actions, alarms=alarms)
+        _save(s, ctx, "alert_actions", new, {"action": action, "alarm": alarm})
+        return new
