@@ -1,9 +1,160 @@
 """Endpoints served on the plain-HTTP listener without login: CA certificate and chain
-downloads, the CRL and the OCSP responder. Filled in by the certificate authority room;
-mounted by ``certyard serve``."""
+downloads, the CRL and the OCSP responder, and a certsrv-like distribution page. Mounted
+by ``certyard serve``; the AppContext comes from ``app.state.ctx`` (set by the server),
+else the process CLI context.
+
+The routes are thin: each calls one ``certyard.ca`` service function.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import binascii
+import html
+from typing import Any
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from certyard import ca
+from certyard.errors import CertyardError
 
 router = APIRouter()
+
+_MAX_OCSP_REQUEST = 16 * 1024
+_OCSP_RESPONSE = "application/ocsp-response"
+
+
+def _ctx(request: Request) -> Any:
+    ctx = getattr(request.app.state, "ctx", None)
+    if ctx is None:
+        from certyard.cli.context import cli_context
+
+        ctx = cli_context()
+    return ctx
+
+
+def _error(exc: CertyardError) -> JSONResponse:
+    return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+
+
+def _download(request: Request, path: str) -> Response:
+    try:
+        _, downloads, bodies = ca.distribution(_ctx(request))
+    except CertyardError as exc:
+        return _error(exc)
+    d = next(x for x in downloads if x.path == path)
+    name = {"ca/crl": "ca.crl"}.get(path, path.replace("ca/", "ca-"))
+    return Response(bodies[path], media_type=d.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "max-age=300",
+                             "Digest": "sha-512=" + base64.b64encode(
+                                 bytes.fromhex(d.sha512)).decode()})
+
+
+def _make(path: str) -> Any:
+    async def endpoint(request: Request) -> Response:
+        return _download(request, path)
+    endpoint.__name__ = "download_" + path.replace("/", "_").replace(".", "_")
+    return endpoint
+
+
+for _p in ("ca/root.pem", "ca/root.crt", "ca/cert.pem", "ca/cert.crt", "ca/chain.p7b",
+           "ca/chain.pem", "ca/crl"):
+    router.add_api_route("/" + _p, _make(_p), methods=["GET"], include_in_schema=False)
+
+
+@router.get("/ca/{ca_id}.crt", include_in_schema=False)
+def ca_issuer_certificate(ca_id: int, request: Request) -> Response:
+    """The AIA caIssuers URL: one DER certificate (RFC 5280 4.2.2.1)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from certyard.ca.authority import ca_certificate
+    from certyard.db.models.ca import CaCertificate
+
+    with _ctx(request).read() as s:
+        row = s.get(CaCertificate, ca_id)
+        if row is None:
+            return JSONResponse({"code": "not_found", "message": f"CA {ca_id} not found"},
+                                status_code=404)
+        der = ca_certificate(row).public_bytes(Encoding.DER)
+    return Response(der, media_type="application/pkix-cert")
+
+
+@router.get("/ca/{ca_id}.crl", include_in_schema=False)
+def ca_crl(ca_id: int, request: Request) -> Response:
+    """The CRL distribution point of CA ``ca_id`` (DER)."""
+    try:
+        der = ca.current_crl(_ctx(request), ca_id=ca_id)
+    except CertyardError as exc:
+        return _error(exc)
+    return Response(der, media_type="application/pkix-crl",
+                    headers={"Cache-Control": "max-age=60"})
+
+
+@router.post("/ocsp", include_in_schema=False)
+async def ocsp_post(request: Request) -> Response:
+    body = await request.body()
+    if len(body) > _MAX_OCSP_REQUEST:
+        return Response(b"", status_code=413)
+    return Response(ca.ocsp_respond(_ctx(request), body), media_type=_OCSP_RESPONSE)
+
+
+@router.get("/ocsp/{encoded:path}", include_in_schema=False)
+def ocsp_get(encoded: str, request: Request) -> Response:
+    """RFC 6960 A.1: the base64 (then URL-encoded) DER request in the path."""
+    text = unquote(encoded)
+    if len(text) > _MAX_OCSP_REQUEST:
+        return Response(b"", status_code=414)
+    try:
+        der = base64.b64decode(text + "=" * (-len(text) % 4), validate=False)
+    except (binascii.Error, ValueError):
+        der = b""
+    return Response(ca.ocsp_respond(_ctx(request), der), media_type=_OCSP_RESPONSE,
+                    headers={"Cache-Control": "max-age=60"})
+
+
+_INSTRUCTIONS = [
+    ("Windows", "Double-click the root certificate (DER), choose <em>Install Certificate</em>, "
+     "<em>Local Machine</em>, and place it in <em>Trusted Root Certification Authorities</em>; "
+     "or run <code>certutil -addstore -f Root ca-root.crt</code> as administrator. The "
+     "PKCS#7 path installs root and intermediate together."),
+    ("macOS", "Run <code>sudo security add-trusted-cert -d -r trustRoot -k "
+     "/Library/Keychains/System.keychain ca-root.pem</code>, or open it in Keychain Access "
+     "and set <em>Always Trust</em>."),
+    ("Linux", "Debian/Ubuntu: copy <code>ca-root.pem</code> to "
+     "<code>/usr/local/share/ca-certificates/certyard.crt</code> and run "
+     "<code>update-ca-certificates</code>. RHEL/Fedora: copy it to "
+     "<code>/etc/pki/ca-trust/source/anchors/</code> and run <code>update-ca-trust</code>."),
+    ("Firefox", "Settings, Privacy &amp; Security, <em>View Certificates</em>, "
+     "<em>Authorities</em>, <em>Import</em>: choose the root certificate and tick "
+     "<em>Trust this CA to identify websites</em>."),
+]
+
+
+@router.get("/ca/", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/ca", response_class=HTMLResponse, include_in_schema=False)
+def distribution_page(request: Request) -> Response:
+    """Retrieve the CA certificate, the certification path or the CRL, with checksums."""
+    try:
+        subject, downloads, _ = ca.distribution(_ctx(request))
+    except CertyardError as exc:
+        return HTMLResponse(f"<p>{html.escape(exc.message)}</p>", status_code=exc.http_status)
+    rows = "".join(
+        f'<tr><td><a href="/{d.path}">{html.escape(d.label)}</a></td><td>{d.size}</td>'
+        f'<td><code class="sha512">{d.sha512}</code></td></tr>' for d in downloads)
+    howto = "".join(f"<h3>{name}</h3><p>{text}</p>" for name, text in _INSTRUCTIONS)
+    page = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        "<title>certyard certificate authority</title></head><body>"
+        "<h1>Certificate authority</h1>"
+        f"<p>Issuing CA: <strong>{html.escape(subject)}</strong></p>"
+        "<h2>Retrieve the CA certificate or certificate revocation list</h2>"
+        "<p><a href=\"/ca/chain.p7b\">Install this CA certification path</a></p>"
+        "<table><thead><tr><th>File</th><th>Bytes</th><th>SHA-512</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        "<p>Compare the SHA-512 checksum (e.g. <code>sha512sum ca-root.pem</code>) before "
+        "trusting a file.</p>"
+        f"<h2>Install the root certificate</h2>{howto}</body></html>")
+    return HTMLResponse(page)

@@ -1,0 +1,76 @@
+"""The built-in certificate authority: setup/import, profiles, the request queue with
+pending/approve/deny, issuance, revocation, CRLs and the OCSP responder.
+
+Other rooms (web/API, agent, jobs) import from here only. Errors are the usual
+``certyard.errors`` types: InvalidCSR (broken signature), WeakAlgorithm (key below minimum),
+PolicyViolation (a name the policy forbids), Duplicate (a second pending request for the
+same key), NotFound (unknown request or serial), Conflict (wrong state), NotInitialised
+(no CA yet).
+"""
+
+from __future__ import annotations
+
+from certyard.ca.authority import CaInfo, export_ca, import_ca, init_ca
+from certyard.ca.config import CaSettings
+from certyard.ca.crl import (
+    REASONS,
+    RevocationView,
+    current_crl,
+    refresh_crls,
+    release_hold,
+    revoke_certificate,
+)
+from certyard.ca.distribution import Download, ca_settings, configure_ca, distribution
+from certyard.ca.issue import IssuedView
+from certyard.ca.ocsp import ocsp_respond, presign_responses
+from certyard.ca.profiles import PROFILES, Profile
+from certyard.ca.requests import (
+    RequestView,
+    deny_request,
+    issue_certificate_for_csr,
+    issue_certificates_for_csrs,
+    issue_request,
+    list_issued,
+    list_requests,
+    show_issued,
+    show_request,
+    sign_pending,
+    submit_request,
+)
+
+generate_crl = current_crl  # the public name: the current CRL, regenerated when due
+
+__all__ = [
+    "PROFILES",
+    "REASONS",
+    "CaInfo",
+    "CaSettings",
+    "Download",
+    "IssuedView",
+    "Profile",
+    "RequestView",
+    "RevocationView",
+    "ca_settings",
+    "configure_ca",
+    "current_crl",
+    "deny_request",
+    "distribution",
+    "export_ca",
+    "generate_crl",
+    "import_ca",
+    "init_ca",
+    "issue_certificate_for_csr",
+    "issue_certificates_for_csrs",
+    "issue_request",
+    "list_issued",
+    "list_requests",
+    "ocsp_respond",
+    "presign_responses",
+    "refresh_crls",
+    "release_hold",
+    "revoke_certificate",
+    "show_issued",
+    "show_request",
+    "sign_pending",
+    "submit_request",
+]

@@ -1,0 +1,105 @@
+"""Pure certificate, CRL and OCSP building for the CA (no database): RFC 5280 shaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import AuthorityInformationAccessOID
+
+from certyard.ca.profiles import Profile
+
+__all__ = ["Urls", "build_ca_certificate", "build_leaf", "signing_hash"]
+
+
+class Urls:
+    """Where a certificate issued by CA ``issuer_id`` points relying parties."""
+
+    def __init__(self, base: str, issuer_id: int) -> None:
+        self.ocsp = f"{base}/ocsp"
+        self.ca_issuers = f"{base}/ca/{issuer_id}.crt"
+        self.crl = f"{base}/ca/{issuer_id}.crl"
+
+
+def signing_hash(key: Any) -> hashes.HashAlgorithm:
+    """SHA-384 for P-384/P-521 keys (matching strength), SHA-256 otherwise."""
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
+        return hashes.SHA384()
+    return hashes.SHA256()
+
+
+def _pointers(builder: x509.CertificateBuilder, urls: Urls) -> x509.CertificateBuilder:
+    builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(urls.crl)], relative_name=None,
+        reasons=None, crl_issuer=None)]), critical=False)
+    return builder.add_extension(x509.AuthorityInformationAccess([
+        x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                               x509.UniformResourceIdentifier(urls.ocsp)),
+        x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
+                               x509.UniformResourceIdentifier(urls.ca_issuers)),
+    ]), critical=False)
+
+
+def build_ca_certificate(
+    *, subject: x509.Name, public_key: Any, issuer: x509.Certificate | None, signer: Any,
+    serial: int, not_before: dt.datetime, not_after: dt.datetime, path_length: int | None,
+    urls: Urls | None,
+) -> x509.Certificate:
+    """A root (issuer None: self-signed, no AIA/CDP) or an intermediate signed by issuer."""
+    ski = x509.SubjectKeyIdentifier.from_public_key(public_key)
+    b = (x509.CertificateBuilder().subject_name(subject)
+         .issuer_name(issuer.subject if issuer else subject)
+         .public_key(public_key).serial_number(serial)
+         .not_valid_before(not_before).not_valid_after(not_after)
+         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+         .add_extension(x509.KeyUsage(
+             digital_signature=True, content_commitment=False, key_encipherment=False,
+             data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+             encipher_only=False, decipher_only=False), critical=True)
+         .add_extension(ski, critical=False))
+    if issuer is not None:
+        b = b.add_extension(_aki(issuer), critical=False)
+        if urls is not None:
+            b = _pointers(b, urls)
+    return b.sign(signer, signing_hash(signer))
+
+
+def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    try:
+        ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+    except x509.ExtensionNotFound:
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key())
+
+
+def build_leaf(
+    *, profile: Profile, subject: x509.Name, sans: list[x509.GeneralName], public_key: Any,
+    issuer: x509.Certificate, aki: x509.AuthorityKeyIdentifier, signer: Any, serial: int,
+    not_before: dt.datetime, not_after: dt.datetime, urls: Urls,
+) -> x509.Certificate:
+    """A certificate whose every extension comes from the profile; from the CSR only the
+    public key, the allowed subject and the allowed SANs."""
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer.subject)
+         .public_key(public_key).serial_number(serial)
+         .not_valid_before(not_before).not_valid_after(not_after)
+         .add_extension(x509.BasicConstraints(ca=profile.ca, path_length=0 if profile.ca
+                                              else None), critical=True)
+         .add_extension(profile.key_usage(public_key), critical=True)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+         .add_extension(aki, critical=False))
+    if profile.eku:
+        b = b.add_extension(x509.ExtendedKeyUsage(list(profile.eku)), critical=False)
+    if sans:
+        # RFC 5280 4.2.1.6: critical when the subject is empty.
+        b = b.add_extension(x509.SubjectAlternativeName(sans), critical=len(subject) == 0)
+    if profile.ocsp_nocheck:
+        b = b.add_extension(x509.OCSPNoCheck(), critical=False)
+    b = _pointers(b, urls)
+    return b.sign(signer, signing_hash(signer))
+
+
+def authority_key_identifier(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    return _aki(issuer)

@@ -1,0 +1,83 @@
+"""CA settings, stored in the ``setting`` table under the name ``ca``.
+
+base_url: written into AIA (OCSP, CA issuers) and CRL distribution points; the plain-HTTP
+listener of ``certyard serve``. Default ``http://<publisher FQDN>:8080``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certyard.db.models import Node, Setting
+from certyard.errors import InvalidInput
+
+__all__ = ["CaSettings", "load_settings", "update_settings"]
+
+SETTING_NAME = "ca"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaSettings:
+    base_url: str = ""
+    auto_approve_nodes: bool = False
+    allowed_domains: list[str] = field(default_factory=list)
+    allow_wildcards: bool = False
+    crl_days: int = 7
+    ocsp_hours: int = 24
+    purposes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.base_url:
+            parts = urlsplit(self.base_url)
+            if parts.scheme != "http" or not parts.hostname or parts.query or parts.fragment:
+                raise InvalidInput("the CA base URL must be a plain http://host[:port][/path] "
+                                   "URL (CRL and OCSP are served without TLS)", field="base_url")
+        if not 1 <= self.crl_days <= 365:
+            raise InvalidInput("CRL validity must be 1 to 365 days", field="crl_days")
+        if not 1 <= self.ocsp_hours <= 24 * 7:
+            raise InvalidInput("OCSP response validity must be 1 to 168 hours",
+                               field="ocsp_hours")
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_settings(s: Session) -> CaSettings:
+    row = s.get(Setting, SETTING_NAME)
+    value = dict(row.value) if row else {}
+    known = {k: v for k, v in value.items() if k in CaSettings.__dataclass_fields__}
+    settings = CaSettings(**known)
+    if not settings.base_url:
+        fqdn = s.scalar(select(Node.fqdn).where(Node.is_publisher.is_(True))) or "localhost"
+        settings = replace(settings, base_url=f"http://{fqdn}:8080")
+    return settings
+
+
+def update_settings(s: Session, *, now: Any, **changes: Any) -> CaSettings:
+    row = s.get(Setting, SETTING_NAME)
+    value = dict(row.value) if row else {}
+    for k, v in changes.items():
+        if v is None:
+            continue
+        if k not in CaSettings.__dataclass_fields__:
+            raise InvalidInput(f"unknown CA setting {k}")
+        if k == "allowed_domains":
+            v = sorted({d.strip().lower().strip(".") for d in v if d.strip()})
+        value[k] = v
+    CaSettings(**value)  # validate before storing
+    if row is None:
+        s.add(Setting(name=SETTING_NAME, value=value, updated_at=now))
+    else:
+        row.value = value
+        row.updated_at = now
+    s.flush()
+    return load_settings(s)

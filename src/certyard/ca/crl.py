@@ -1,0 +1,217 @@
+"""Revocation and CRLs.
+
+A full CRL per CA is regenerated in the transaction of every revocation and again before
+nextUpdate. The CRL number lives on the CA row, which is locked (SELECT ... FOR UPDATE on
+PostgreSQL; SQLite serialises writers) so it only ever increases, across restarts and
+replicas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certyard.audit import record_event
+from certyard.ca.authority import ca_certificate, issuing_ca, open_ca_key
+from certyard.ca.build import authority_key_identifier, signing_hash
+from certyard.ca.config import load_settings
+from certyard.db.models.ca import CaCertificate, CaIssued
+from certyard.errors import Conflict, InvalidInput, NotFound, NotInitialised
+
+__all__ = ["REASONS", "RevocationView", "current_crl", "generate_crl", "parse_serial",
+           "refresh_crls", "regenerate_crl", "release_hold", "revoke_certificate"]
+
+# RFC 5280 5.3.1 reason codes by their names (removeFromCRL is not a revocation reason).
+REASONS: dict[str, x509.ReasonFlags] = {
+    "unspecified": x509.ReasonFlags.unspecified,
+    "keyCompromise": x509.ReasonFlags.key_compromise,
+    "cACompromise": x509.ReasonFlags.ca_compromise,
+    "affiliationChanged": x509.ReasonFlags.affiliation_changed,
+    "superseded": x509.ReasonFlags.superseded,
+    "cessationOfOperation": x509.ReasonFlags.cessation_of_operation,
+    "certificateHold": x509.ReasonFlags.certificate_hold,
+    "privilegeWithdrawn": x509.ReasonFlags.privilege_withdrawn,
+    "aACompromise": x509.ReasonFlags.aa_compromise,
+}
+_BY_LOWER = {k.lower(): k for k in REASONS} | {
+    v.value.lower(): k for k, v in REASONS.items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevocationView:
+    serial: str
+    subject: str
+    status: str
+    reason: str | None
+    revoked_at: str | None
+    crl_number: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def parse_serial(text: str) -> str:
+    """A serial in hex (colons, spaces and a 0x prefix allowed) as lower-case hex."""
+    cleaned = text.strip().lower().removeprefix("0x").replace(":", "").replace(" ", "")
+    if not cleaned or len(cleaned) > 42 or any(c not in "0123456789abcdef" for c in cleaned):
+        raise InvalidInput(f"serial {text!r} is not a hexadecimal serial number",
+                           field="serial")
+    return format(int(cleaned, 16), "x")
+
+
+def _reason(text: str) -> str:
+    name = _BY_LOWER.get(text.strip().lower().replace("_", "").replace("-", "")) \
+        or _BY_LOWER.get(text.strip().lower())
+    if name is None:
+        raise InvalidInput(f"unknown revocation reason {text!r}; one of "
+                           f"{', '.join(REASONS)}", field="reason")
+    return name
+
+
+def generate_crl(
+    *, issuer: x509.Certificate, key: Any, number: int, now: dt.datetime,
+    next_update: dt.datetime, revoked: list[tuple[str, dt.datetime, str | None]],
+) -> x509.CertificateRevocationList:
+    """A full CRL: CRL number and AKI; each entry's reason unless unspecified (RFC 5280
+    5.3.1 says to leave that out)."""
+    b = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
+         .last_update(now).next_update(next_update)
+         .add_extension(x509.CRLNumber(number), critical=False)
+         .add_extension(authority_key_identifier_for(issuer), critical=False))
+    for serial_hex, when, reason in revoked:
+        rb = (x509.RevokedCertificateBuilder().serial_number(int(serial_hex, 16))
+              .revocation_date(when))
+        if reason and reason != "unspecified":
+            rb = rb.add_extension(x509.CRLReason(REASONS[reason]), critical=False)
+        b = b.add_revoked_certificate(rb.build())
+    return b.sign(key, signing_hash(key))
+
+
+def authority_key_identifier_for(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    try:
+        ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+    except x509.ExtensionNotFound:
+        return authority_key_identifier(issuer)
+
+
+def regenerate_crl(ctx: Any, s: Session, row: CaCertificate, *, now: dt.datetime) -> bytes:
+    """Sign a new CRL for one CA inside the caller's transaction; returns its DER."""
+    locked = s.scalar(select(CaCertificate).where(CaCertificate.id == row.id)
+                      .with_for_update())
+    assert locked is not None
+    days = load_settings(s).crl_days
+    revoked = [(r.serial, r.revoked_at, r.revocation_reason) for r in s.execute(
+        select(CaIssued.serial, CaIssued.revoked_at, CaIssued.revocation_reason).where(
+            CaIssued.issuer_id == row.id, CaIssued.status.in_(("revoked", "hold"))))]
+    locked.crl_number = (locked.crl_number or 0) + 1
+    crl = generate_crl(issuer=ca_certificate(locked), key=open_ca_key(ctx, s, locked),
+                       number=locked.crl_number, now=now,
+                       next_update=now + dt.timedelta(days=days), revoked=revoked)
+    locked.crl_der = crl.public_bytes(Encoding.DER)
+    locked.crl_this_update = now
+    locked.crl_next_update = now + dt.timedelta(days=days)
+    s.flush()
+    return locked.crl_der
+
+
+def _due(row: CaCertificate, now: dt.datetime) -> bool:
+    """Regenerate once half the validity has passed, well before nextUpdate."""
+    if row.crl_der is None or row.crl_this_update is None or row.crl_next_update is None:
+        return True
+    half = (row.crl_next_update - row.crl_this_update) / 2
+    return now >= row.crl_this_update + half
+
+
+def current_crl(ctx: Any, *, ca_id: int | None = None) -> bytes:
+    """The CRL (DER) of the issuing CA, or of CA ``ca_id``; regenerated first when due."""
+    now = ctx.clock.now()
+    with ctx.read() as s:
+        row = issuing_ca(s) if ca_id is None else s.get(CaCertificate, ca_id)
+        if row is None or row.private_key_id is None:
+            raise NotFound("CRL", ca_id)
+        if not _due(row, now):
+            return row.crl_der  # type: ignore[return-value]
+        rid = row.id
+    with ctx.transaction() as s:
+        row = s.get(CaCertificate, rid)
+        assert row is not None
+        if not _due(row, now):
+            return row.crl_der  # type: ignore[return-value]
+        return regenerate_crl(ctx, s, row, now=now)
+
+
+def refresh_crls(ctx: Any) -> int:
+    """Job: regenerate every CRL that is due. Returns how many were signed."""
+    now = ctx.clock.now()
+    count = 0
+    with ctx.transaction() as s:
+        for row in s.scalars(select(CaCertificate).where(
+                CaCertificate.active.is_(True), CaCertificate.private_key_id.is_not(None))):
+            if _due(row, now):
+                regenerate_crl(ctx, s, row, now=now)
+                count += 1
+    return count
+
+
+def _find(s: Session, serial: str) -> CaIssued:
+    row = s.scalar(select(CaIssued).where(CaIssued.serial == serial).with_for_update())
+    if row is None:
+        raise NotFound("certificate with serial", serial)
+    return row
+
+
+def _after_change(ctx: Any, s: Session, row: CaIssued, now: dt.datetime) -> int:
+    ca = s.get(CaCertificate, row.issuer_id)
+    assert ca is not None
+    if ca.private_key_id is None:
+        raise NotInitialised("the issuing CA's key is not held here")
+    regenerate_crl(ctx, s, ca, now=now)
+    from certyard.ca.ocsp import resign_response
+
+    resign_response(ctx, s, row, now=now)
+    return ca.crl_number
+
+
+def revoke_certificate(ctx: Any, serial: str, *, reason: str = "unspecified") -> RevocationView:
+    """Revoke a certificate this CA issued (expired ones too). A held certificate may be
+    revoked for good with another reason; anything else already revoked is a conflict."""
+    serial = parse_serial(serial)
+    name = _reason(reason)
+    now = ctx.clock.now()
+    with ctx.transaction() as s:
+        row = _find(s, serial)
+        if row.status == "revoked" or (row.status == "hold" and name == "certificateHold"):
+            raise Conflict(f"certificate {serial} is already revoked "
+                           f"({row.revocation_reason})")
+        row.status = "hold" if name == "certificateHold" else "revoked"
+        row.revoked_at = row.revoked_at or now  # a hold made permanent keeps its date
+        row.revocation_reason = name
+        number = _after_change(ctx, s, row, now)
+        record_event(s, ctx, action="ca.revoke", target=serial,
+                     details={"reason": name, "subject": row.subject})
+        return RevocationView(serial=serial, subject=row.subject, status=row.status,
+                              reason=name, revoked_at=row.revoked_at.isoformat(),
+                              crl_number=number)
+
+
+def release_hold(ctx: Any, serial: str) -> RevocationView:
+    """Take a certificate off hold (certificateHold is the one reversible reason)."""
+    serial = parse_serial(serial)
+    now = ctx.clock.now()
+    with ctx.transaction() as s:
+        row = _find(s, serial)
+        if row.status != "hold":
+            raise Conflict(f"certificate {serial} is not on hold (status {row.status})")
+        row.status, row.revoked_at, row.revocation_reason = "good", None, None
+        number = _after_change(ctx, s, row, now)
+        record_event(s, ctx, action="ca.release_hold", target=serial,
+                     details={"subject": row.subject})
+        return RevocationView(serial=serial, subject=row.subject, status="good", reason=None,
+                              revoked_at=None, crl_number=number)

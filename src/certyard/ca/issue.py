@@ -1,0 +1,137 @@
+"""Issuing: CSR checks, the name policy, signing and storing a certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy.orm import Session
+
+from certyard.ca.authority import ca_certificate, issuing_ca, open_ca_key
+from certyard.ca.build import Urls, authority_key_identifier, build_leaf
+from certyard.ca.config import CaSettings, load_settings
+from certyard.ca.profiles import Profile, allowed_subject, check_key, checked_sans, get_profile
+from certyard.db.models.ca import CaIssued
+from certyard.errors import InvalidCSR, InvalidInput
+from certyard.x509 import load_csr, public_sha256, random_serial, san_strings
+
+__all__ = ["CheckedCSR", "IssuedView", "check_csr", "sign_and_store"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckedCSR:
+    """A CSR that passed every check: what may go into a certificate."""
+
+    csr: x509.CertificateSigningRequest
+    subject: x509.Name
+    sans: list[x509.GeneralName]
+    key_type: str
+    key_size: int
+    public_sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssuedView:
+    serial: str
+    subject: str
+    sans: list[str]
+    profile: str
+    not_before: str
+    not_after: str
+    status: str
+    reason: str | None
+    revoked_at: str | None
+    request_id: int | None
+    pem: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def of(cls, row: CaIssued, *, with_pem: bool = True) -> IssuedView:
+        pem = ""
+        if with_pem:
+            pem = x509.load_der_x509_certificate(row.der).public_bytes(Encoding.PEM).decode()
+        return cls(serial=row.serial, subject=row.subject, sans=list(row.sans),
+                   profile=row.profile, not_before=row.not_before.isoformat(),
+                   not_after=row.not_after.isoformat(), status=row.status,
+                   reason=row.revocation_reason,
+                   revoked_at=row.revoked_at.isoformat() if row.revoked_at else None,
+                   request_id=row.request_id, pem=pem)
+
+
+def parse_csr(data: bytes | x509.CertificateSigningRequest, limit: int) -> x509.CertificateSigningRequest:
+    csr = data if isinstance(data, x509.CertificateSigningRequest) else load_csr(data,
+                                                                                  limit=limit)
+    try:
+        valid = csr.is_signature_valid
+    except Exception:
+        valid = False
+    if not valid:
+        raise InvalidCSR("the CSR's signature does not verify (altered or broken request)")
+    return csr
+
+
+def check_csr(csr: x509.CertificateSigningRequest, profile: Profile,
+              settings: CaSettings) -> CheckedCSR:
+    """Key strength, subject attributes and names against the profile and name policy."""
+    try:
+        pub = csr.public_key()
+    except Exception:
+        raise InvalidCSR("the CSR's public key cannot be read") from None
+    key_type, key_size = check_key(pub)
+    subject = allowed_subject(csr)
+    sans = checked_sans(csr, profile, allowed_domains=settings.allowed_domains,
+                        allow_wildcards=settings.allow_wildcards)
+    if len(subject) == 0 and not sans:
+        raise InvalidInput("the CSR has neither a subject nor a subject alternative name")
+    return CheckedCSR(csr=csr, subject=subject, sans=sans, key_type=key_type,
+                      key_size=key_size, public_sha256=public_sha256(pub))
+
+
+def sign_and_store(
+    ctx: Any, s: Session, checked: CheckedCSR, *, profile: Profile, days: int | None,
+    request_id: int | None, now: dt.datetime, settings: CaSettings | None = None,
+) -> CaIssued:
+    """Sign with the active issuing CA and insert the row (unique serial) in the caller's
+    transaction. Validity is capped by the profile and by the CA's own expiry."""
+    days = profile.default_days if days is None else days
+    if not 1 <= days <= profile.max_days:
+        raise InvalidInput(f"validity for the {profile.name} profile is 1 to "
+                           f"{profile.max_days} days", field="days")
+    settings = settings or load_settings(s)
+    ca = issuing_ca(s)
+    issuer = ca_certificate(ca)
+    key = open_ca_key(ctx, s, ca)
+    not_before = now - dt.timedelta(minutes=5)
+    not_after = min(now + dt.timedelta(days=days), issuer.not_valid_after_utc)
+    serial = random_serial()
+    cert = build_leaf(profile=profile, subject=checked.subject, sans=checked.sans,
+                      public_key=checked.csr.public_key(), issuer=issuer,
+                      aki=_aki(ca.id, issuer), signer=key, serial=serial,
+                      not_before=not_before, not_after=not_after,
+                      urls=Urls(settings.url, ca.id))
+    row = CaIssued(serial=format(serial, "x"), issuer_id=ca.id, request_id=request_id,
+                   profile=profile.name, subject=checked.subject.rfc4514_string(),
+                   sans=san_strings(checked.sans), not_before=cert.not_valid_before_utc,
+                   not_after=cert.not_valid_after_utc, der=cert.public_bytes(Encoding.DER),
+                   status="good", created_at=now)
+    s.add(row)
+    return row
+
+
+_AKI: dict[int, x509.AuthorityKeyIdentifier] = {}
+
+
+def _aki(ca_id: int, issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    aki = _AKI.get(ca_id)
+    if aki is None:
+        aki = _AKI[ca_id] = authority_key_identifier(issuer)
+    return aki
+
+
+def resolve_profile(name: str | None) -> Profile:
+    return get_profile(name or "server-client")

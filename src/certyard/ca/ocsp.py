@@ -1,0 +1,194 @@
+"""The OCSP responder (RFC 6960).
+
+Answers are pre-signed: each issued certificate's latest response is stored on its row and
+kept in a small per-process cache, so a request without a nonce is a lookup. A response is
+re-signed when half its validity has passed, and at once (in the same transaction) when the
+certificate is revoked or released. A request carrying a nonce gets a freshly signed
+answer echoing it. The issuing CA signs its own responses (RFC 6960 2.2 "the CA who issued
+the certificate in question").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509 import ocsp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certyard.ca.authority import ca_certificate, open_ca_key
+from certyard.ca.build import signing_hash
+from certyard.ca.config import load_settings
+from certyard.ca.crl import REASONS
+from certyard.db.models.ca import CaCertificate, CaIssued
+
+__all__ = ["ocsp_respond", "presign_responses", "resign_response"]
+
+# (issuer id, serial) -> (DER, next_update, monotonic deadline). The deadline bounds how
+# long another replica's revocation can go unseen here.
+_CACHE: dict[tuple[int, str], tuple[bytes, dt.datetime, float]] = {}
+_CACHE_SECONDS = 5.0
+_CACHE_MAX = 200_000
+_ISSUERS: dict[tuple[str, bytes, bytes], int] = {}
+_LOCK = threading.Lock()
+_HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+           "sha512": hashes.SHA512}
+
+
+def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:
+    return ocsp.OCSPResponseBuilder.build_unsuccessful(status).public_bytes(Encoding.DER)
+
+
+def _issuer_hashes(cert: x509.Certificate, algo: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
+    """The CertID issuer hashes, computed by cryptography itself (a request for the CA's
+    own certificate carries exactly these)."""
+    req = ocsp.OCSPRequestBuilder().add_certificate(cert, cert, algo).build()
+    return req.issuer_name_hash, req.issuer_key_hash
+
+
+def _find_issuer(s: Session, req: ocsp.OCSPRequest) -> CaCertificate | None:
+    algo_name = req.hash_algorithm.name
+    key = (algo_name, req.issuer_name_hash, req.issuer_key_hash)
+    ca_id = _ISSUERS.get(key)
+    if ca_id is not None:
+        row = s.get(CaCertificate, ca_id)
+        if row is not None and row.active and row.private_key_id is not None:
+            return row
+    algo_cls = _HASHES.get(algo_name)
+    if algo_cls is None:
+        return None
+    for row in s.scalars(select(CaCertificate).where(
+            CaCertificate.active.is_(True), CaCertificate.private_key_id.is_not(None))):
+        hashes_ = _issuer_hashes(ca_certificate(row), algo_cls())
+        _ISSUERS[(algo_name, *hashes_)] = row.id
+        if hashes_ == (req.issuer_name_hash, req.issuer_key_hash):
+            return row
+    return None
+
+
+def _sign(
+    ctx: Any, s: Session, ca: CaCertificate, *, serial: int, row: CaIssued | None,
+    algo: hashes.HashAlgorithm, now: dt.datetime, nonce: bytes | None,
+) -> tuple[bytes, dt.datetime]:
+    issuer = ca_certificate(ca)
+    key = open_ca_key(ctx, s, ca)
+    hours = load_settings(s).ocsp_hours
+    next_update = now + dt.timedelta(hours=hours)
+    this_update = now - dt.timedelta(minutes=1)
+    b = ocsp.OCSPResponseBuilder()
+    if row is None:
+        name_hash, key_hash = _issuer_hashes(issuer, algo)
+        b = b.add_response_by_hash(
+            issuer_name_hash=name_hash, issuer_key_hash=key_hash, serial_number=serial,
+            algorithm=algo, cert_status=ocsp.OCSPCertStatus.UNKNOWN, this_update=this_update,
+            next_update=next_update, revocation_time=None, revocation_reason=None)
+    else:
+        cert = x509.load_der_x509_certificate(row.der)
+        if row.status in ("revoked", "hold"):
+            reason = REASONS.get(row.revocation_reason or "unspecified")
+            b = b.add_response(
+                cert=cert, issuer=issuer, algorithm=algo,
+                cert_status=ocsp.OCSPCertStatus.REVOKED, this_update=this_update,
+                next_update=next_update, revocation_time=row.revoked_at,
+                revocation_reason=None if reason == x509.ReasonFlags.unspecified else reason)
+        else:
+            b = b.add_response(
+                cert=cert, issuer=issuer, algorithm=algo,
+                cert_status=ocsp.OCSPCertStatus.GOOD, this_update=this_update,
+                next_update=next_update, revocation_time=None, revocation_reason=None)
+    b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
+    if nonce is not None:
+        b = b.add_extension(x509.OCSPNonce(nonce), critical=False)
+    resp = b.sign(key, signing_hash(key))
+    return resp.public_bytes(Encoding.DER), next_update
+
+
+def _fresh(next_update: dt.datetime | None, now: dt.datetime, hours: int) -> bool:
+    return next_update is not None and next_update - now > dt.timedelta(hours=hours) / 2
+
+
+def resign_response(ctx: Any, s: Session, row: CaIssued, *, now: dt.datetime) -> None:
+    """Re-sign and store a certificate's response (SHA-1 CertID, what clients send) inside
+    the caller's transaction, and drop this process's cached copy."""
+    ca = s.get(CaCertificate, row.issuer_id)
+    assert ca is not None
+    der, nxt = _sign(ctx, s, ca, serial=int(row.serial, 16), row=row, algo=hashes.SHA1(),
+                     now=now, nonce=None)
+    row.ocsp_der, row.ocsp_next_update = der, nxt
+    with _LOCK:
+        _CACHE.pop((ca.id, row.serial), None)
+
+
+def ocsp_respond(ctx: Any, request_der: bytes) -> bytes:
+    """A DER OCSPResponse for a DER OCSPRequest. Malformed requests and unknown issuers
+    get the RFC 6960 error statuses, never an exception."""
+    try:
+        req = ocsp.load_der_ocsp_request(request_der)
+        serial = req.serial_number
+        algo_name = req.hash_algorithm.name
+        nonce: bytes | None = None
+        for ext in req.extensions:
+            if isinstance(ext.value, x509.OCSPNonce):
+                nonce = ext.value.nonce
+    except Exception:
+        return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+    now = ctx.clock.now()
+    serial_hex = format(serial, "x")
+    with ctx.read() as s:
+        ca = _find_issuer(s, req)
+        if ca is None:
+            return _unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
+        hours = load_settings(s).ocsp_hours
+        cache_key = (ca.id, serial_hex)
+        if nonce is None and algo_name == "sha1":
+            hit = _CACHE.get(cache_key)
+            if hit is not None and hit[2] > time.monotonic() and _fresh(hit[1], now, hours):
+                return hit[0]
+        row = s.scalar(select(CaIssued).where(CaIssued.serial == serial_hex,
+                                              CaIssued.issuer_id == ca.id))
+        algo = _HASHES[algo_name]()
+        if nonce is not None or algo_name != "sha1" or row is None:
+            der, _ = _sign(ctx, s, ca, serial=serial, row=row, algo=algo, now=now, nonce=nonce)
+            return der
+        if row.ocsp_der is not None and _fresh(row.ocsp_next_update, now, hours):
+            _remember(cache_key, row.ocsp_der, row.ocsp_next_update)
+            return row.ocsp_der
+        row_id = row.id
+    with ctx.transaction() as s:
+        row = s.get(CaIssued, row_id)
+        assert row is not None
+        resign_response(ctx, s, row, now=now)
+        der, nxt = row.ocsp_der, row.ocsp_next_update
+    _remember(cache_key, der, nxt)  # type: ignore[arg-type]
+    return der  # type: ignore[return-value]
+
+
+def _remember(key: tuple[int, str], der: bytes, next_update: Any) -> None:
+    with _LOCK:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = (der, next_update, time.monotonic() + _CACHE_SECONDS)
+
+
+def presign_responses(ctx: Any, *, limit: int = 10_000) -> int:
+    """Job: sign responses for certificates that have none or whose answer is half stale
+    (unexpired certificates only). Returns how many were signed."""
+    now = ctx.clock.now()
+    count = 0
+    with ctx.transaction() as s:
+        hours = load_settings(s).ocsp_hours
+        cutoff = now + dt.timedelta(hours=hours) / 2
+        rows = s.scalars(select(CaIssued).where(
+            CaIssued.not_after > now,
+            (CaIssued.ocsp_next_update.is_(None)) | (CaIssued.ocsp_next_update < cutoff))
+            .limit(limit))
+        for row in rows:
+            resign_response(ctx, s, row, now=now)
+            count += 1
+    return count

@@ -1,0 +1,186 @@
+"""Issuance profiles and the name policy.
+
+A profile decides key usage, extended key usage, validity and which names a certificate
+may carry; the CSR only proposes a subject and SANs, and nothing else from it is copied.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from certyard.errors import InvalidInput, NotFound, PolicyViolation, WeakAlgorithm
+from certyard.x509 import check_dns_name
+
+__all__ = ["PROFILES", "Profile", "allowed_subject", "check_key", "checked_sans", "get_profile"]
+
+# Subject attributes a request may propose; anything else is refused, not dropped silently.
+_SUBJECT_OIDS = {
+    NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME,
+    NameOID.COUNTRY_NAME, NameOID.STATE_OR_PROVINCE_NAME, NameOID.LOCALITY_NAME,
+}
+_EC_CURVES = {"secp256r1": 256, "secp384r1": 384, "secp521r1": 521}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    name: str
+    description: str
+    eku: tuple[x509.ObjectIdentifier, ...]
+    default_days: int
+    max_days: int
+    needs_san: bool = True  # server certificates: a DNS/IP name is required
+    ca: bool = False
+    ocsp_nocheck: bool = False
+
+    def key_usage(self, public_key: Any) -> x509.KeyUsage:
+        """RSA: Digital Signature, Key Encipherment, Data Encipherment (the seed's set);
+        EC keys cannot encipher, so Digital Signature and Key Agreement. OCSP signers and
+        sub-CAs get exactly what they sign with."""
+        is_rsa = isinstance(public_key, rsa.RSAPublicKey)
+        is_ec = isinstance(public_key, ec.EllipticCurvePublicKey)
+        leaf = not self.ca and self.name != "ocsp"
+        return x509.KeyUsage(
+            digital_signature=True, content_commitment=False,
+            key_encipherment=leaf and is_rsa, data_encipherment=leaf and is_rsa,
+            key_agreement=leaf and is_ec, key_cert_sign=self.ca, crl_sign=self.ca,
+            encipher_only=False, decipher_only=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description,
+                "eku": [o.dotted_string for o in self.eku], "default_days": self.default_days,
+                "max_days": self.max_days, "ca": self.ca}
+
+
+_S, _C = ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH
+PROFILES: dict[str, Profile] = {p.name: p for p in (
+    Profile(name="server-client", description="TLS Web Server and Client Authentication",
+            eku=(_S, _C), default_days=397, max_days=825),
+    Profile(name="server", description="TLS Web Server Authentication",
+            eku=(_S,), default_days=397, max_days=825),
+    Profile(name="client", description="TLS Web Client Authentication",
+            eku=(_C,), default_days=397, max_days=825, needs_san=False),
+    Profile(name="ocsp", description="Delegated OCSP signing (id-kp-OCSPSigning, ocsp-nocheck)",
+            eku=(ExtendedKeyUsageOID.OCSP_SIGNING,), default_days=30, max_days=90,
+            needs_san=False, ocsp_nocheck=True),
+    Profile(name="sub-ca", description="Subordinate CA (pathLen 0)", eku=(),
+            default_days=1825, max_days=3650, needs_san=False, ca=True),
+)}
+
+
+def get_profile(name: str) -> Profile:
+    profile = PROFILES.get(name)
+    if profile is None:
+        raise NotFound("profile", f"{name} (known: {', '.join(PROFILES)})")
+    return profile
+
+
+def check_key(public_key: Any) -> tuple[str, int]:
+    """RSA of at least 2048 bits or EC P-256/P-384/P-521; anything else is refused."""
+    if isinstance(public_key, rsa.RSAPublicKey):
+        if public_key.key_size < 2048:
+            raise WeakAlgorithm(f"an RSA-{public_key.key_size} key is below the CA minimum "
+                                "of RSA-2048")
+        if public_key.key_size > 8192:
+            raise WeakAlgorithm(f"an RSA-{public_key.key_size} key is larger than supported")
+        return "RSA", public_key.key_size
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        size = _EC_CURVES.get(public_key.curve.name)
+        if size is None:
+            raise WeakAlgorithm(f"EC curve {public_key.curve.name} is not supported "
+                                "(P-256, P-384, P-521)")
+        return "EC", size
+    raise WeakAlgorithm(f"{type(public_key).__name__.lstrip('_')} keys are not supported; "
+                        "use RSA or EC")
+
+
+def allowed_subject(csr: x509.CertificateSigningRequest) -> x509.Name:
+    """The CSR's subject, if every attribute is one the policy allows."""
+    for attr in csr.subject:
+        if attr.oid not in _SUBJECT_OIDS:
+            raise PolicyViolation(f"subject attribute {attr.oid._name or attr.oid.dotted_string}"
+                                  " is not allowed", rule="subject_attributes",
+                                  value=attr.oid.dotted_string)
+    return csr.subject
+
+
+def _domain_allowed(name: str, domains: list[str]) -> bool:
+    if not domains:
+        return True
+    bare = name.removeprefix("*.")
+    return any(bare == d or bare.endswith("." + d) for d in domains)
+
+
+def checked_sans(
+    csr: x509.CertificateSigningRequest, profile: Profile, *, allowed_domains: list[str],
+    allow_wildcards: bool, allow_ip: bool = True,
+) -> list[x509.GeneralName]:
+    """The DNS and IP names of the CSR that the name policy allows. The CN, when it is a DNS
+    name, is added to the SANs (RFC 6125 clients look only at SANs)."""
+    try:
+        ext = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        proposed = list(ext.value)
+    except x509.ExtensionNotFound:
+        proposed = []
+    cns = [a.value for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    names: list[x509.GeneralName] = []
+    for gn in proposed:
+        if isinstance(gn, x509.DNSName):
+            names.append(x509.DNSName(_check_dns(gn.value, allowed_domains, allow_wildcards)))
+        elif isinstance(gn, x509.IPAddress):
+            if not allow_ip:
+                raise PolicyViolation("IP address names are not allowed", rule="ip_names",
+                                      value=str(gn.value))
+            names.append(gn)
+        else:
+            raise PolicyViolation(f"{type(gn).__name__} subject alternative names are not "
+                                  "allowed; only DNS and IP", rule="san_types")
+    for cn in cns:
+        if not isinstance(cn, str) or not cn:
+            continue
+        try:
+            ip = ipaddress.ip_address(cn)
+        except ValueError:
+            ip = None
+        if ip is not None:
+            cand: x509.GeneralName = x509.IPAddress(ip)
+        elif "." in cn and _looks_like_dns(cn.removeprefix("*.")):
+            cand = x509.DNSName(_check_dns(cn, allowed_domains, allow_wildcards))
+        else:
+            continue  # a plain label (a client's user name): stays in the subject only
+        if cand not in names:
+            names.insert(0, cand)
+    if profile.needs_san and not names:
+        raise PolicyViolation(f"the {profile.name} profile needs a DNS or IP name (CN or SAN)",
+                              rule="san_required")
+    if len(names) > 100:
+        raise InvalidInput("at most 100 subject alternative names", field="san")
+    return names
+
+
+def _looks_like_dns(text: str) -> bool:
+    try:
+        check_dns_name(text)
+        return True
+    except Exception:
+        return False
+
+
+def _check_dns(name: str, domains: list[str], allow_wildcards: bool) -> str:
+    lowered = name.lower().rstrip(".")
+    if lowered.startswith("*."):
+        if not allow_wildcards:
+            raise PolicyViolation(f"wildcard name {name} is not allowed", rule="wildcards",
+                                  value=name)
+        check_dns_name(lowered[2:])
+    else:
+        check_dns_name(lowered)
+    if not _domain_allowed(lowered, domains):
+        raise PolicyViolation(f"the name {name} is outside the allowed domains "
+                              f"({', '.join(domains)})", rule="allowed_domains", value=name)
+    return lowered

@@ -1,0 +1,278 @@
+"""The request queue: submit (pending by default), list, show, issue, deny; a node's
+store CSR sent to the CA (sign-pending); and direct issuance for internal callers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from certyard.audit import record_event
+from certyard.ca.authority import add_root_to_trust, ca_certificate, ca_chain
+from certyard.ca.config import load_settings
+from certyard.ca.issue import IssuedView, check_csr, parse_csr, resolve_profile, sign_and_store
+from certyard.db.models import Node, StoreEntry
+from certyard.db.models.ca import CaIssued, CaRequest
+from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound
+from certyard.store import get_purpose, resolve_node, upload_identity_certificate
+from certyard.x509 import san_strings
+
+__all__ = ["RequestView", "deny_request", "issue_certificate_for_csr", "issue_request",
+           "list_issued", "list_requests", "show_request", "sign_pending", "submit_request"]
+
+STATES = ("pending", "issued", "denied")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestView:
+    id: int
+    state: str
+    subject: str
+    sans: list[str]
+    key: str
+    profile: str
+    requester: str
+    submitted_at: str
+    purpose: str | None
+    node: str | None
+    decided_at: str | None
+    decided_by: str | None
+    reason: str | None
+    serial: str | None
+    pem: str = ""  # the issued certificate, when issue_request returns it
+    installed_on: list[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _view(s: Session, r: CaRequest, **extra: Any) -> RequestView:
+    node = s.get(Node, r.node_id).name if r.node_id else None  # type: ignore[union-attr]
+    return RequestView(
+        id=r.id, state=r.state, subject=r.subject, sans=list(r.sans),
+        key=f"{r.key_type}-{r.key_size}", profile=r.profile, requester=r.requester,
+        submitted_at=r.created_at.isoformat(), purpose=r.purpose, node=node,
+        decided_at=r.decided_at.isoformat() if r.decided_at else None,
+        decided_by=r.decided_by, reason=r.reason, serial=r.serial, **extra)
+
+
+def _requester(ctx: Any, requester: str | None) -> str:
+    return (requester or ctx.actor.name)[:200]
+
+
+def _chain_pem(s: Session, leaf_der: bytes) -> bytes:
+    """Leaf plus the CA path (the intermediate, and the root) as PEM."""
+    out = x509.load_der_x509_certificate(leaf_der).public_bytes(Encoding.PEM)
+    for row in ca_chain(s):
+        out += ca_certificate(row).public_bytes(Encoding.PEM)
+    return out
+
+
+def submit_request(
+    ctx: Any, csr_data: bytes | x509.CertificateSigningRequest, *,
+    profile: str | None = None, requester: str | None = None,
+    purpose: str | None = None, node: str | None = None,
+) -> RequestView:
+    """Queue a CSR as *pending*. Every check that issuance would make is made now, so a
+    request that waits is one that can be issued. When auto-approval is on and a cluster
+    node asks for only its own FQDN, it is issued at once."""
+    csr = parse_csr(csr_data, ctx.settings.max_upload_bytes)
+    prof = resolve_profile(profile)
+    now = ctx.clock.now()
+    try:
+        with ctx.transaction() as s:
+            settings = load_settings(s)
+            checked = check_csr(csr, prof, settings)
+            node_row = resolve_node(s, node) if node is not None or purpose else None
+            if s.scalar(select(CaRequest.id).where(
+                    CaRequest.pending_key == checked.public_sha256)) is not None:
+                raise Duplicate("a request for this key is already pending")
+            req = CaRequest(
+                state="pending", pending_key=checked.public_sha256,
+                csr_der=csr.public_bytes(Encoding.DER),
+                subject=checked.subject.rfc4514_string(), sans=san_strings(checked.sans),
+                key_type=checked.key_type, key_size=checked.key_size,
+                public_sha256=checked.public_sha256, profile=prof.name,
+                requester=_requester(ctx, requester), purpose=purpose,
+                node_id=node_row.id if node_row else None, created_at=now)
+            s.add(req)
+            s.flush()
+            record_event(s, ctx, action="ca.request.submit", target=f"request {req.id}",
+                         details={"subject": req.subject, "sans": req.sans,
+                                  "profile": prof.name})
+            auto = (settings.auto_approve_nodes and node_row is not None
+                    and bool(checked.sans)
+                    and all(n == f"DNS:{node_row.fqdn}" for n in req.sans))
+            rid = req.id
+            view = _view(s, req)
+    except IntegrityError:
+        raise Duplicate("a request for this key is already pending") from None
+    if auto:
+        return issue_request(ctx, rid, decided_by="auto-approval (node's own FQDN)")
+    return view
+
+
+def list_requests(ctx: Any, *, state: str | None = None, limit: int = 1000) -> list[RequestView]:
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"state must be one of {', '.join(STATES)}", field="state")
+    with ctx.read() as s:
+        q = select(CaRequest).order_by(CaRequest.id.desc()).limit(limit)
+        if state:
+            q = q.where(CaRequest.state == state)
+        return [_view(s, r) for r in s.scalars(q)]
+
+
+def _get(s: Session, request_id: int, *, lock: bool = False) -> CaRequest:
+    q = select(CaRequest).where(CaRequest.id == request_id)
+    row = s.scalar(q.with_for_update() if lock else q)
+    if row is None:
+        raise NotFound("request", request_id)
+    return row
+
+
+def show_request(ctx: Any, request_id: int) -> RequestView:
+    with ctx.read() as s:
+        return _view(s, _get(s, request_id))
+
+
+def issue_request(
+    ctx: Any, request_id: int, *, profile: str | None = None, days: int | None = None,
+    decided_by: str | None = None,
+) -> RequestView:
+    """Approve a pending request: sign it, and when it came from a node's CSR install it
+    there as if uploaded (the root is in PURPOSE-trust; the chain includes the
+    intermediate)."""
+    now = ctx.clock.now()
+    with ctx.transaction() as s:
+        req = _get(s, request_id, lock=True)
+        if req.state != "pending":
+            raise Conflict(f"request {request_id} is {req.state}, not pending")
+        prof = resolve_profile(profile or req.profile)
+        settings = load_settings(s)
+        csr = x509.load_der_x509_csr(req.csr_der)
+        checked = check_csr(csr, prof, settings)  # the policy may have changed meanwhile
+        row = sign_and_store(ctx, s, checked, profile=prof, days=days, request_id=req.id,
+                             now=now, settings=settings)
+        req.state, req.pending_key, req.serial = "issued", None, row.serial
+        req.profile = prof.name
+        req.decided_at, req.decided_by = now, (decided_by or ctx.actor.name)[:200]
+        s.flush()
+        record_event(s, ctx, action="ca.request.issue", target=f"request {req.id}",
+                     details={"serial": row.serial, "profile": prof.name,
+                              "subject": row.subject})
+        chain = _chain_pem(s, row.der)
+        purpose = req.purpose
+        node = s.get(Node, req.node_id).name if req.node_id else None  # type: ignore[union-attr]
+        pem = x509.load_der_x509_certificate(row.der).public_bytes(Encoding.PEM).decode()
+        view = _view(s, req, pem=pem)
+    if purpose and node:
+        result = upload_identity_certificate(ctx, purpose, chain, node=node,
+                                             description="Issued by the certyard CA")
+        view = RequestView(**{**view.__dict__, "installed_on": result.nodes})
+    return view
+
+
+def deny_request(ctx: Any, request_id: int, *, reason: str) -> RequestView:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInput("a reason is required to deny a request", field="reason")
+    now = ctx.clock.now()
+    with ctx.transaction() as s:
+        req = _get(s, request_id, lock=True)
+        if req.state != "pending":
+            raise Conflict(f"request {request_id} is {req.state}, not pending")
+        req.state, req.pending_key, req.reason = "denied", None, reason[:500]
+        req.decided_at, req.decided_by = now, ctx.actor.name[:200]
+        s.flush()
+        record_event(s, ctx, action="ca.request.deny", target=f"request {req.id}",
+                     details={"reason": req.reason})
+        return _view(s, req)
+
+
+def sign_pending(
+    ctx: Any, purpose: str, *, node: str | None = None, profile: str | None = None,
+    approve: bool = False, days: int | None = None,
+) -> RequestView:
+    """Send a node's pending store CSR for PURPOSE to the built-in CA. It waits pending
+    (unless ``approve``); issuing it installs the certificate on the node(s)."""
+    now = ctx.clock.now()
+    with ctx.transaction() as s:
+        spec = get_purpose(s, purpose)
+        n = resolve_node(s, node)
+        entry = s.scalar(select(StoreEntry).where(
+            StoreEntry.type == "csr", StoreEntry.purpose == spec.name,
+            StoreEntry.node_id == n.id))
+        if entry is None:
+            raise NotFound("CSR", f"for {spec.name} on {n.name} (run `certyard csr generate "
+                           f"{spec.name}` first)")
+        csr = x509.load_der_x509_csr(entry.der)
+        # Installing needs our root in PURPOSE-trust; it is our own CA, so put it there.
+        root = ca_certificate(ca_chain(s)[-1])
+        add_root_to_trust(s, root, [spec.name], now)
+        node_name = n.name
+    view = submit_request(ctx, csr, profile=profile, purpose=spec.name, node=node_name,
+                          requester=f"{ctx.actor.name} for {spec.name} on {node_name}")
+    if approve and view.state == "pending":
+        view = issue_request(ctx, view.id, days=days)
+    return view
+
+
+def issue_certificate_for_csr(
+    ctx: Any, csr: bytes | x509.CertificateSigningRequest, *, profile: str = "client",
+    days: int | None = None, requester: str | None = None,
+) -> IssuedView:
+    """Issue at once, bypassing the pending queue: for internal callers (agent client
+    certificates). The request is recorded as issued, for the record."""
+    return issue_certificates_for_csrs(ctx, [csr], profile=profile, days=days,
+                                       requester=requester)[0]
+
+
+def issue_certificates_for_csrs(
+    ctx: Any, csrs: list[bytes | x509.CertificateSigningRequest], *, profile: str = "client",
+    days: int | None = None, requester: str | None = None,
+) -> list[IssuedView]:
+    """Many CSRs in one transaction (one audit record): bulk enrolment and benchmarks."""
+    prof = resolve_profile(profile)
+    parsed = [parse_csr(c, ctx.settings.max_upload_bytes) for c in csrs]
+    now = ctx.clock.now()
+    who = _requester(ctx, requester)
+    with ctx.transaction() as s:
+        settings = load_settings(s)
+        rows: list[CaIssued] = []
+        for csr in parsed:
+            checked = check_csr(csr, prof, settings)
+            rows.append(sign_and_store(ctx, s, checked, profile=prof, days=days,
+                                       request_id=None, now=now, settings=settings))
+        s.flush()
+        record_event(s, ctx, action="ca.issue_direct", target=who,
+                     details={"profile": prof.name, "count": len(rows),
+                              "serials": [r.serial for r in rows[:50]]})
+        return [IssuedView.of(r) for r in rows]
+
+
+def list_issued(
+    ctx: Any, *, status: str | None = None, limit: int = 1000, with_pem: bool = False,
+) -> list[IssuedView]:
+    if status is not None and status not in ("good", "revoked", "hold"):
+        raise InvalidInput("status must be good, revoked or hold", field="status")
+    with ctx.read() as s:
+        q = select(CaIssued).order_by(CaIssued.id.desc()).limit(limit)
+        if status:
+            q = q.where(CaIssued.status == status)
+        return [IssuedView.of(r, with_pem=with_pem) for r in s.scalars(q)]
+
+
+def show_issued(ctx: Any, serial: str) -> IssuedView:
+    from certyard.ca.crl import parse_serial
+
+    key = parse_serial(serial)
+    with ctx.read() as s:
+        row = s.scalar(select(CaIssued).where(CaIssued.serial == key))
+        if row is None:
+            raise NotFound("certificate with serial", key)
+        return IssuedView.of(row)
