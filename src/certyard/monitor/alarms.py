@@ -21,7 +21,7 @@ from certyard.errors import InvalidInput, NotFound
 
 __all__ = [
     "ALARM_NAMES", "SEVERITIES", "AlarmView", "RaiseResult", "alarm_counts", "clear_alarm",
-    "get_alarm", "list_alarms", "raise_alarm",
+    "clear_alarms_bulk", "get_alarm", "list_alarms", "raise_alarm", "raise_alarms_bulk",
 ]
 
 SEVERITIES = ("Emergency", "Alert", "Critical", "Error", "Warning", "Notice",
@@ -123,6 +123,63 @@ def raise_alarm(s: Session, ctx: Any, *, name: str, object: str,  # noqa: A002
             row.last_notified_at = now
     s.flush()
     return RaiseResult(alarm=AlarmView.of(row), notified=notified)
+
+
+def raise_alarms_bulk(s: Session, ctx: Any, *, name: str, items: dict[str, str],
+                      severity: str | None = None) -> int:
+    """raise_alarm for many objects of one alarm (object -> message) in a few statements;
+    used by scans that may touch thousands of certificates. Returns alerts queued."""
+    if not items:
+        return 0
+    severity = severity or ALARM_NAMES.get(name, "Error")
+    _check(name, next(iter(items)), severity)
+    from certyard.monitor.notify import queue_alarm_alert
+    from certyard.monitor.settings import load
+
+    alerting = bool(load(s, "alert_actions").recipients_for(name))
+    now = ctx.clock.now()
+    objs = list(items)
+    existing: dict[str, Alarm] = {}
+    for i in range(0, len(objs), 500):
+        for row in s.scalars(select(Alarm).where(Alarm.name == name,
+                                                 Alarm.object.in_(objs[i:i + 500]))):
+            existing[row.object] = row
+    alerts = 0
+    try:
+        with s.begin_nested():
+            for obj, message in items.items():
+                row = existing.get(obj)
+                if row is None:
+                    row = Alarm(name=name, object=obj, severity=severity, message=message,
+                                first_seen=now, last_seen=now, count=1, cleared=False)
+                    s.add(row)
+                elif row.cleared:
+                    row.cleared, row.cleared_at, row.first_seen, row.count = False, None, now, 1
+                else:
+                    row.count += 1
+                row.last_seen, row.severity, row.message = now, severity, message
+                if alerting and (row.last_notified_at is None
+                                 or now - row.last_notified_at >= THROTTLE):
+                    if queue_alarm_alert(s, ctx, name=name, object=obj, severity=severity,
+                                         message=message):
+                        row.last_notified_at = now
+                        alerts += 1
+            s.flush()
+    except IntegrityError:  # a concurrent replica inserted some: do them one by one
+        return sum(raise_alarm(s, ctx, name=name, object=o, severity=severity,
+                               message=m).notified for o, m in items.items())
+    return alerts
+
+
+def clear_alarms_bulk(s: Session, ctx: Any, *, name: str, objects: list[str]) -> int:
+    from sqlalchemy import update
+
+    n = 0
+    for i in range(0, len(objects), 500):
+        n += s.execute(update(Alarm).where(Alarm.name == name, Alarm.cleared.is_(False),
+                                           Alarm.object.in_(objects[i:i + 500]))
+                       .values(cleared=True, cleared_at=ctx.clock.now())).rowcount or 0
+    return n
 
 
 def clear_alarm(s: Session, ctx: Any, *, name: str, object: str) -> bool:  # noqa: A002
