@@ -111,7 +111,7 @@ def sign_and_store(
     serial = random_serial()
     cert = build_leaf(profile=profile, subject=checked.subject, sans=checked.sans,
                       public_key=checked.csr.public_key(), issuer=issuer,
-                      aki=_aki(ca.id, issuer), signer=key, serial=serial,
+                      aki=_aki(ca.fingerprint_sha256, issuer), signer=key, serial=serial,
                       not_before=not_before, not_after=not_after,
                       urls=Urls(settings.url, ca.id))
     row = CaIssued(serial=format(serial, "x"), issuer_id=ca.id, request_id=request_id,
@@ -123,13 +123,13 @@ def sign_and_store(
     return row
 
 
-_AKI: dict[int, x509.AuthorityKeyIdentifier] = {}
+_AKI: dict[str, x509.AuthorityKeyIdentifier] = {}
 
 
-def _aki(ca_id: int, issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
-    aki = _AKI.get(ca_id)
+def _aki(ca_fingerprint: str, issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    aki = _AKI.get(ca_fingerprint)
     if aki is None:
-        aki = _AKI[ca_id] = authority_key_identifier(issuer)
+        aki = _AKI[ca_fingerprint] = authority_key_identifier(issuer)
     return aki
 
 

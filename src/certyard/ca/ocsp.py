@@ -35,7 +35,7 @@ __all__ = ["ocsp_respond", "presign_responses", "resign_response"]
 _CACHE: dict[tuple[int, str], tuple[bytes, dt.datetime, float]] = {}
 _CACHE_SECONDS = 5.0
 _CACHE_MAX = 200_000
-_ISSUERS: dict[tuple[str, bytes, bytes], int] = {}
+_ISSUERS: dict[tuple[str, bytes, bytes], tuple[int, str]] = {}
 _LOCK = threading.Lock()
 _HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
            "sha512": hashes.SHA512}
@@ -46,19 +46,22 @@ def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:
 
 
 def _issuer_hashes(cert: x509.Certificate, algo: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
-    """The CertID issuer hashes, computed by cryptography itself (a request for the CA's
-    own certificate carries exactly these)."""
+    """The CertID issuer hashes: of the CA's DER subject, and (computed by cryptography)
+    of its public key bits."""
     req = ocsp.OCSPRequestBuilder().add_certificate(cert, cert, algo).build()
-    return req.issuer_name_hash, req.issuer_key_hash
+    name_hash = hashes.Hash(algo)
+    name_hash.update(cert.subject.public_bytes())
+    return name_hash.finalize(), req.issuer_key_hash
 
 
 def _find_issuer(s: Session, req: ocsp.OCSPRequest) -> CaCertificate | None:
     algo_name = req.hash_algorithm.name
     key = (algo_name, req.issuer_name_hash, req.issuer_key_hash)
-    ca_id = _ISSUERS.get(key)
-    if ca_id is not None:
-        row = s.get(CaCertificate, ca_id)
-        if row is not None and row.active and row.private_key_id is not None:
+    known = _ISSUERS.get(key)
+    if known is not None:
+        row = s.get(CaCertificate, known[0])
+        if row is not None and row.fingerprint_sha256 == known[1] and row.active \
+                and row.private_key_id is not None:
             return row
     algo_cls = _HASHES.get(algo_name)
     if algo_cls is None:
@@ -66,7 +69,7 @@ def _find_issuer(s: Session, req: ocsp.OCSPRequest) -> CaCertificate | None:
     for row in s.scalars(select(CaCertificate).where(
             CaCertificate.active.is_(True), CaCertificate.private_key_id.is_not(None))):
         hashes_ = _issuer_hashes(ca_certificate(row), algo_cls())
-        _ISSUERS[(algo_name, *hashes_)] = row.id
+        _ISSUERS[(algo_name, *hashes_)] = (row.id, row.fingerprint_sha256)
         if hashes_ == (req.issuer_name_hash, req.issuer_key_hash):
             return row
     return None

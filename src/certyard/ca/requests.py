@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
-from certyard.ca.authority import add_root_to_trust, ca_certificate, ca_chain
+from certyard.ca.authority import add_root_to_trust, ca_certificate, ca_chain, issuing_ca
 from certyard.ca.config import load_settings
 from certyard.ca.issue import IssuedView, check_csr, parse_csr, resolve_profile, sign_and_store
 from certyard.db.models import Node, StoreEntry
@@ -86,6 +86,7 @@ def submit_request(
     now = ctx.clock.now()
     try:
         with ctx.transaction() as s:
+            issuing_ca(s)  # no CA, no queue
             settings = load_settings(s)
             checked = check_csr(csr, prof, settings)
             node_row = resolve_node(s, node) if node is not None or purpose else None

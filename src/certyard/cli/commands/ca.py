@@ -1,0 +1,279 @@
+"""certyard ca ... — the built-in certificate authority."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from certyard import ca
+from certyard.cli.context import cli_context, read_input
+from certyard.cli.output import console, emit_json, fmt_date, table
+
+NAME = "ca"
+app = typer.Typer(help="Built-in certificate authority: requests, issuance, revocation, "
+                  "CRL, OCSP.", no_args_is_help=True)
+
+
+def _write(data: bytes, output: str | None) -> None:
+    if output:
+        from certyard.cli.commands.cert import _write_atomically
+
+        _write_atomically(Path(output), data)
+        console.print(f"Wrote {output} ({len(data)} bytes).", style="dim")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+def _print_info(info: ca.CaInfo, json_: bool) -> None:
+    if json_:
+        emit_json(info.to_dict())
+        return
+    console.print(f"Root CA:    {info.root['subject']} (SHA-256 {info.root['fingerprint_sha256']})")
+    console.print(f"Issuing CA: {info.issuing['subject']}")
+    console.print(f"Added the root to: {', '.join(info.trust_stores) or '-'}")
+    console.print(f"CRL/OCSP/AIA base URL: {info.base_url}")
+
+
+@app.command("init")
+def init(
+    cn: str = typer.Option(None, "--cn", help="Root CA common name."),
+    org: str = typer.Option(None, "--org", help="Organisation (default certyard)."),
+    key_type: str = typer.Option("EC", "--key-type", help="RSA or EC."),
+    key_size: int = typer.Option(None, "--key-size", help="RSA 3072/4096, EC 256/384."),
+    root_days: int = typer.Option(7300, "--root-days"),
+    intermediate_days: int = typer.Option(3650, "--intermediate-days"),
+    no_intermediate: bool = typer.Option(False, "--no-intermediate",
+                                         help="Sign from the root directly."),
+    purpose: list[str] = typer.Option(None, "--purpose",
+                                      help="Purposes it signs for (default: all)."),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create a root CA and an issuing intermediate."""
+    info = ca.init_ca(cli_context(), common_name=cn, organization=org, key_type=key_type,
+                      key_size=key_size, root_days=root_days,
+                      intermediate_days=intermediate_days, intermediate=not no_intermediate,
+                      purposes=list(purpose or []))
+    _print_info(info, json_)
+
+
+@app.command("import")
+def import_(
+    cert: str = typer.Argument(..., help="CA certificate (PEM/DER)."),
+    key: str = typer.Argument(..., help="CA private key (PEM/DER)."),
+    chain: str = typer.Option(None, "--chain", help="Certificates up to the root."),
+    purpose: list[str] = typer.Option(None, "--purpose"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Bring an existing CA (certificate and key)."""
+    ctx = cli_context()
+    limit = ctx.settings.max_upload_bytes
+    info = ca.import_ca(ctx, read_input(cert, limit), read_input(key, limit),
+                        chain_data=read_input(chain, limit) if chain else None,
+                        purposes=list(purpose or []))
+    _print_info(info, json_)
+
+
+def _print_request(r: ca.RequestView) -> None:
+    for label, value in (("Request", r.id), ("State", r.state), ("Subject", r.subject),
+                         ("SANs", ", ".join(r.sans) or "-"), ("Key", r.key),
+                         ("Profile", r.profile), ("Requester", r.requester),
+                         ("Submitted", r.submitted_at), ("Node", r.node or "-"),
+                         ("Purpose", r.purpose or "-"), ("Decided", r.decided_at or "-"),
+                         ("Decided by", r.decided_by or "-"), ("Reason", r.reason or "-"),
+                         ("Serial", r.serial or "-")):
+        console.print(f"{label + ':':12} {value}")
+
+
+@app.command("submit")
+def submit(
+    file: str = typer.Argument(..., help="CSR file (PEM/DER), or - for stdin."),
+    profile: str = typer.Option(None, "--profile", help="server-client (default), server, "
+                                "client, ocsp, sub-ca."),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Submit a CSR; it waits pending. Prints the request ID."""
+    ctx = cli_context()
+    r = ca.submit_request(ctx, read_input(file, ctx.settings.max_upload_bytes),
+                          profile=profile)
+    if json_:
+        emit_json({"id": r.id, "state": r.state})
+    else:
+        console.print(str(r.id))
+
+
+@app.command("requests")
+def requests(
+    state: str = typer.Option(None, "--state", help="pending, issued or denied."),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """List requests (newest first)."""
+    items = ca.list_requests(cli_context(), state=state)
+    if json_:
+        emit_json({"items": [i.to_dict() for i in items]})
+        return
+    table(None, ["ID", "State", "Subject", "SANs", "Key", "Requester", "Submitted", "Serial"],
+          [(i.id, i.state, i.subject, ", ".join(i.sans), i.key, i.requester,
+            fmt_date(i.submitted_at), i.serial) for i in items], empty="no requests")
+
+
+@app.command("show-request")
+def show_request(request_id: int = typer.Argument(...),
+                 json_: bool = typer.Option(False, "--json")) -> None:
+    """Show one request."""
+    r = ca.show_request(cli_context(), request_id)
+    if json_:
+        emit_json(r.to_dict())
+    else:
+        _print_request(r)
+
+
+@app.command("issue")
+def issue(
+    request_id: int = typer.Argument(...),
+    profile: str = typer.Option(None, "--profile"),
+    days: int = typer.Option(None, "--days"),
+    output: str = typer.Option(None, "-o", "--output", help="Write the PEM here."),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Issue a pending request; prints the certificate (PEM). A node's request is also
+    installed on the node."""
+    r = ca.issue_request(cli_context(), request_id, profile=profile, days=days)
+    if json_:
+        emit_json(r.to_dict())
+        return
+    _write(r.pem.encode(), output)
+    if r.installed_on:
+        console.print(f"Installed as {r.purpose} on {', '.join(r.installed_on)}.",
+                      style="dim")
+
+
+@app.command("deny")
+def deny(request_id: int = typer.Argument(...),
+         reason: str = typer.Option(..., "--reason"),
+         json_: bool = typer.Option(False, "--json")) -> None:
+    """Deny a pending request."""
+    r = ca.deny_request(cli_context(), request_id, reason=reason)
+    if json_:
+        emit_json(r.to_dict())
+    else:
+        console.print(f"Request {r.id} denied.")
+
+
+@app.command("sign-pending")
+def sign_pending(
+    purpose: str = typer.Argument(...),
+    node: str = typer.Option(None, "--node", help="Node (default: publisher)."),
+    profile: str = typer.Option(None, "--profile"),
+    approve: bool = typer.Option(False, "--approve", help="Issue and install at once."),
+    days: int = typer.Option(None, "--days"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Send a node's pending CSR for PURPOSE to the built-in CA."""
+    r = ca.sign_pending(cli_context(), purpose, node=node, profile=profile, approve=approve,
+                        days=days)
+    if json_:
+        emit_json(r.to_dict())
+    elif r.state == "pending":
+        console.print(f"Request {r.id} is pending; issue it with: certyard ca issue {r.id}")
+    else:
+        console.print(f"Request {r.id} issued (serial {r.serial}) and installed on "
+                      f"{', '.join(r.installed_on or [])}.")
+
+
+@app.command("export")
+def export(
+    format: str = typer.Option("pem", "--format", help="pem, der or p7b."),
+    chain: bool = typer.Option(False, "--chain", help="The whole path to the root."),
+    output: str = typer.Option(None, "-o", "--output"),
+) -> None:
+    """Write the CA certificate (or chain)."""
+    _write(ca.export_ca(cli_context(), format=format, chain=chain), output)
+
+
+@app.command("revoke")
+def revoke(
+    serial: str = typer.Argument(..., help="Serial number (hex)."),
+    reason: str = typer.Option("unspecified", "--reason",
+                               help="RFC 5280 reason: " + ", ".join(ca.REASONS)),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Revoke a certificate issued by this CA."""
+    r = ca.revoke_certificate(cli_context(), serial, reason=reason)
+    if json_:
+        emit_json(r.to_dict())
+    else:
+        console.print(f"Revoked {r.serial} ({r.reason}); CRL number {r.crl_number}.")
+
+
+@app.command("release-hold")
+def release_hold(serial: str = typer.Argument(...),
+                 json_: bool = typer.Option(False, "--json")) -> None:
+    """Take a certificate off hold (certificateHold)."""
+    r = ca.release_hold(cli_context(), serial)
+    if json_:
+        emit_json(r.to_dict())
+    else:
+        console.print(f"Released {r.serial}; CRL number {r.crl_number}.")
+
+
+@app.command("crl")
+def crl(
+    format: str = typer.Option("der", "--format", help="der or pem."),
+    output: str = typer.Option(None, "-o", "--output"),
+) -> None:
+    """Write the current CRL."""
+    der = ca.current_crl(cli_context())
+    if format == "pem":
+        import base64
+        import textwrap
+
+        body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
+        der = f"-----BEGIN X509 CRL-----\n{body}\n-----END X509 CRL-----\n".encode()
+    elif format != "der":
+        from certyard.errors import InvalidInput
+
+        raise InvalidInput("format must be der or pem", field="format")
+    _write(der, output)
+
+
+@app.command("issued")
+def issued(
+    status: str = typer.Option(None, "--status", help="good, revoked or hold."),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """List certificates the CA issued."""
+    items = ca.list_issued(cli_context(), status=status)
+    if json_:
+        emit_json({"items": [i.to_dict() for i in items]})
+        return
+    table(None, ["Serial", "Subject", "Profile", "Expires", "Status", "Reason"],
+          [(i.serial, i.subject, i.profile, fmt_date(i.not_after), i.status, i.reason)
+           for i in items], empty="nothing issued yet")
+
+
+@app.command("config")
+def config(
+    base_url: str = typer.Option(None, "--base-url", help="AIA/CDP base (plain http)."),
+    auto_approve_nodes: bool = typer.Option(None, "--auto-approve-nodes/--no-auto-approve-nodes"),
+    allowed_domain: list[str] = typer.Option(None, "--allowed-domain",
+                                             help="Allowed DNS domain (repeat)."),
+    allow_wildcards: bool = typer.Option(None, "--allow-wildcards/--no-allow-wildcards"),
+    crl_days: int = typer.Option(None, "--crl-days"),
+    ocsp_hours: int = typer.Option(None, "--ocsp-hours"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show or change CA settings."""
+    ctx = cli_context()
+    changes = dict(base_url=base_url, auto_approve_nodes=auto_approve_nodes,
+                   allowed_domains=list(allowed_domain) if allowed_domain else None,
+                   allow_wildcards=allow_wildcards, crl_days=crl_days, ocsp_hours=ocsp_hours)
+    settings = (ca.configure_ca(ctx, **changes) if any(v is not None for v in changes.values())
+                else ca.ca_settings(ctx))
+    if json_:
+        emit_json(settings.to_dict())
+        return
+    for k, v in settings.to_dict().items():
+        console.print(f"{k}: {v}")
