@@ -1,20 +1,64 @@
 """Monitoring: expiry notices, revocation checks, alarms, e-mail and metrics.
-Other rooms import from here (alarms in particular)."""
+
+Public surface for other rooms and the delivery layers (API, web UI, CLI):
+
+* alarms — ``raise_alarm(s, ctx, name=, object=, severity=, message=)``, ``clear_alarm``,
+  ``list_alarms``, ``get_alarm``, ``clear_alarm_by_id``;
+* settings — ``get_/update_monitor_settings``, ``get_/update_smtp_settings``,
+  ``get_/update_revocation_settings``, ``get_/update_alert_actions``; ``send_test_mail``;
+* work — ``scan_expiry``, ``run_revocation_checks``, ``deliver_outbox``;
+* views — ``list_revocation_statuses``, ``revocation_status_of``, ``list_outbox``,
+  ``render_metrics`` (Prometheus text, ``METRICS_CONTENT_TYPE``).
+
+Importing this package registers the monitor's background jobs with ``certyard.jobs``.
+"""
 
 from __future__ import annotations
 
+from certyard.monitor import schedule as _schedule  # noqa: F401  (registers jobs)
 from certyard.monitor.alarms import (
     ALARM_NAMES,
     SEVERITIES,
     AlarmView,
     RaiseResult,
     clear_alarm,
+    clear_alarm_by_id,
     get_alarm,
     list_alarms,
     raise_alarm,
 )
+from certyard.monitor.expiry import ScanReport, scan_expiry
+from certyard.monitor.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from certyard.monitor.metrics import render_metrics
+from certyard.monitor.notify import deliver_outbox, list_outbox, send_test_mail
+from certyard.monitor.revocation import (
+    CheckReport,
+    list_revocation_statuses,
+    revocation_status_of,
+    run_revocation_checks,
+)
+from certyard.monitor.settings import (
+    AlertActions,
+    MonitorSettings,
+    RevocationSettings,
+    SmtpSettings,
+    get_alert_actions,
+    get_monitor_settings,
+    get_revocation_settings,
+    get_smtp_settings,
+    update_alert_actions,
+    update_monitor_settings,
+    update_revocation_settings,
+    update_smtp_settings,
+)
 
 __all__ = [
-    "ALARM_NAMES", "SEVERITIES", "AlarmView", "RaiseResult", "clear_alarm", "get_alarm",
-    "list_alarms", "raise_alarm",
+    "ALARM_NAMES", "METRICS_CONTENT_TYPE", "SEVERITIES", "AlarmView", "AlertActions",
+    "CheckReport", "MonitorSettings", "RaiseResult", "RevocationSettings", "ScanReport",
+    "SmtpSettings", "clear_alarm", "clear_alarm_by_id", "deliver_outbox",
+    "get_alarm", "get_alert_actions", "get_monitor_settings", "get_revocation_settings",
+    "get_smtp_settings", "list_alarms", "list_outbox", "list_revocation_statuses",
+    "raise_alarm", "render_metrics", "revocation_status_of", "run_revocation_checks",
+    "scan_expiry", "send_test_mail", "update_alert_actions", "update_monitor_settings",
+    "update_revocation_settings", "update_smtp_settings",
 ]

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
 from certyard.db.models import Node, StoreEntry
@@ -181,6 +181,9 @@ def scan_expiry(ctx: Any) -> ScanReport:
             c.cert_key: f"{c.common_name} ({c.purpose}, {c.node}, serial {c.serial}) "
                         f"expired {c.not_after:%Y-%m-%d}" for c in expired})
         by_key = {c.cert_key: c for c in certs}
+        # Keys of long-past periods can go; recent ones are what prevents duplicates.
+        s.execute(delete(ExpiryNotice).where(
+            ExpiryNotice.created_at < now - max(cfg.period * 3, dt.timedelta(days=7))))
         new = _claim(s, list(by_key), period, now)
         raise_alarms_bulk(s, ctx, name="CertificateExpiring", items={
             k: f"{by_key[k].common_name} ({by_key[k].purpose}, {by_key[k].node}) expires "

@@ -1,0 +1,37 @@
+"""The monitor's background jobs, registered with ``certyard.jobs`` on import.
+
+The intervals are how often each job looks; what it does is governed by the settings
+(expiry notices once per Notification Frequency period; revocation checks per Check Every,
+and promptly for newly uploaded certificates, which have no status yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from certyard.jobs import register_job
+
+__all__ = ["JOB_NAMES"]
+
+
+def _expiry(ctx: Any) -> object:
+    from certyard.monitor.expiry import scan_expiry
+
+    return scan_expiry(ctx)
+
+
+def _revocation(ctx: Any) -> object:
+    from certyard.monitor.revocation import run_revocation_checks
+
+    return run_revocation_checks(ctx)
+
+
+def _outbox(ctx: Any) -> object:
+    from certyard.monitor.notify import deliver_outbox
+
+    return deliver_outbox(ctx)
+
+
+JOB_NAMES = ("monitor.expiry_scan", "monitor.revocation_checks", "monitor.outbox")
+register_job("monitor.expiry_scan", 600, _expiry)
+register_job("monitor.revocation_checks", 60, _revocation)
+register_job("monitor.outbox", 30, _outbox)
