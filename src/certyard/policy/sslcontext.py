@@ -1,0 +1,94 @@
+"""Building the HTTPS listener's ``ssl.SSLContext`` from the TLS policy.
+
+Pure: takes the ``Setting("tls")`` dict and the certificate chains, returns a context. The
+``certyard serve`` listener calls :func:`build_server_ssl_context` and rebuilds it when
+:func:`tls_policy_stamp` changes, so a policy change applies to new connections at once.
+
+OpenSSL 3 refuses TLS 1.0/1.1 at its default security level (their handshake signatures
+use SHA-1/MD5), so a minimum of 1.0 or 1.1 lowers the level to 0 (``@SECLEVEL=0``) — that
+is what "allow TLS 1.0" has to mean on this platform.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import ssl
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from sqlalchemy.orm import Session
+
+from certyard.db.models import Setting
+from certyard.errors import InvalidInput
+from certyard.policy.store import TLS_DEFAULTS
+from certyard.policy.tls import effective_tls_string
+
+__all__ = ["SSL_VERSIONS", "build_server_ssl_context", "tls_policy_stamp"]
+
+SSL_VERSIONS = {
+    "1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
+    "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3,
+}
+
+
+def _is_ec(key_pem: bytes) -> bool:
+    return isinstance(load_pem_private_key(key_pem, password=None),
+                      ec.EllipticCurvePrivateKey)
+
+
+def build_server_ssl_context(
+    settings: dict[str, Any] | None,
+    cert_chains: Sequence[tuple[bytes | str, bytes | str]],
+    *,
+    fips: bool = False,
+) -> ssl.SSLContext:
+    """An HTTPS server context enforcing the minimum version, the HTTPS (else All TLS, else
+    HTTPS Ciphers option) cipher string, and — with "rsa-only" — only RSA certificates.
+
+    ``cert_chains`` is a list of (certificate chain PEM: leaf first, private key PEM). With
+    "ec-and-rsa" both an RSA and an ECDSA chain are loaded (OpenSSL keeps one per key type),
+    the ECDSA one first as the seed prefers it.
+    """
+    policy = {**TLS_DEFAULTS, **(settings or {})}
+    version = str(policy["min_version"])
+    if version not in SSL_VERSIONS:
+        raise InvalidInput(f"min_version {version!r} is not one of 1.0, 1.1, 1.2, 1.3")
+    option = policy.get("https_cipher_option") or "rsa-only"
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = SSL_VERSIONS[version]
+    ctx.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
+    string = effective_tls_string(policy, "https") or "DEFAULT"
+    if fips:
+        string += ":!CHACHA20"
+    if version in ("1.0", "1.1"):
+        string += ":@SECLEVEL=0"
+    ctx.set_ciphers(string)
+
+    chains = [(c.encode() if isinstance(c, str) else c, k.encode() if isinstance(k, str) else k)
+              for c, k in cert_chains]
+    rsa = [(c, k) for c, k in chains if not _is_ec(k)]
+    ecdsa = [(c, k) for c, k in chains if _is_ec(k)]
+    chosen = rsa[:1] if option == "rsa-only" else ecdsa[:1] + rsa[:1]
+    if not chosen:
+        raise InvalidInput("no certificate for the HTTPS listener: 'RSA Ciphers Only' needs "
+                           "an RSA (tomcat) certificate")
+    with tempfile.TemporaryDirectory(prefix="certyard-tls-") as tmp:
+        for i, (chain, key) in enumerate(chosen):
+            cpath, kpath = os.path.join(tmp, f"c{i}.pem"), os.path.join(tmp, f"k{i}.pem")
+            for path, data in ((cpath, chain), (kpath, key)):
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+            ctx.load_cert_chain(cpath, kpath)
+    return ctx
+
+
+def tls_policy_stamp(s: Session) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Changes whenever the TLS policy or FIPS mode changes: the listener compares it to
+    decide whether to rebuild its context."""
+    tls, fips = s.get(Setting, "tls"), s.get(Setting, "fips")
+    return (tls.updated_at if tls else None, fips.updated_at if fips else None)

@@ -1,0 +1,10 @@
+"""TLS endpoint checks and offline chain validation. Other rooms import from here only."""
+
+from __future__ import annotations
+
+from certyard.probe.check import FLAGS, ProbeReport, check_endpoint, check_endpoints
+from certyard.probe.service import probe_endpoint, trust_anchors, verify_files
+from certyard.probe.verify import VerifyResult, verify_chain
+
+__all__ = ["FLAGS", "ProbeReport", "VerifyResult", "check_endpoint", "check_endpoints",
+           "probe_endpoint", "trust_anchors", "verify_chain", "verify_files"]

@@ -1,0 +1,84 @@
+"""Service functions for probes and offline validation: load the trust store and the
+configured minimum TLS version from the database, then call the pure checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from cryptography import x509
+from sqlalchemy import select
+
+from certyard.audit import record_event
+from certyard.db.models import StoreEntry
+from certyard.errors import InvalidFile, InvalidInput
+from certyard.policy.store import load_tls
+from certyard.probe.check import ProbeReport, check_endpoint
+from certyard.probe.tlsclient import STARTTLS
+from certyard.probe.verify import VerifyResult, verify_chain
+from certyard.store import purpose_from_trust_store
+from certyard.x509 import load_certificates
+
+__all__ = ["probe_endpoint", "trust_anchors", "verify_files"]
+
+
+def trust_anchors(s: Any, trust_store: str) -> list[x509.Certificate]:
+    spec = purpose_from_trust_store(s, trust_store)
+    ders = s.scalars(select(StoreEntry.der).where(StoreEntry.type == "trust",
+                                                  StoreEntry.purpose == spec.name)).all()
+    return [x509.load_der_x509_certificate(d) for d in ders]
+
+
+def _certs(data: bytes | None, what: str) -> list[x509.Certificate]:
+    if not data:
+        return []
+    certs = load_certificates(data)
+    if not certs:
+        raise InvalidFile(f"the {what} file holds no certificate")
+    return certs
+
+
+def probe_endpoint(
+    ctx: Any, target: str, *, sni: str | None = None, starttls: str | None = None,
+    trust_store: str = "tomcat-trust", untrusted: bytes | None = None,
+    timeout: float = 5.0,
+) -> ProbeReport:
+    """`certyard probe HOST:PORT`: validate against a store's trust certificates and the
+    configured minimum TLS version."""
+    if starttls is not None and starttls not in STARTTLS:
+        raise InvalidInput(f"--starttls must be one of {', '.join(STARTTLS)}", field="starttls")
+    with ctx.read() as s:
+        anchors = trust_anchors(s, trust_store)
+        min_version = load_tls(s)["min_version"]
+    report = check_endpoint(target, anchors=anchors, now=ctx.clock.now(),
+                            min_version=min_version, sni=sni, starttls=starttls,
+                            pool=_certs(untrusted, "untrusted"), timeout=timeout)
+    with ctx.transaction() as s:
+        record_event(s, ctx, action="probe.run", target=target,
+                     details={"flags": report.flags, "trust_store": trust_store})
+    return report
+
+
+def verify_files(
+    ctx: Any, cert: bytes, *, untrusted: bytes | None = None, trust_store: str | None = None,
+    trusted: bytes | None = None, hostname: str | None = None, at: dt.datetime | None = None,
+    purpose: str = "server",
+) -> VerifyResult:
+    """`certyard cert verify`: the first certificate of ``cert`` is the leaf; the rest of it
+    and ``untrusted`` are candidate intermediates; anchors come from a trust store or a
+    file."""
+    chain = _certs(cert, "certificate")
+    if (trust_store is None) == (trusted is None):
+        raise InvalidInput("give exactly one of --trust-store or --trusted", field="trusted")
+    if trusted is not None:
+        anchors = _certs(trusted, "trusted")
+    else:
+        with ctx.read() as s:
+            anchors = trust_anchors(s, str(trust_store))
+        if not anchors:
+            raise InvalidInput(f"the trust store {trust_store} is empty", field="trust_store")
+    when = at or ctx.clock.now()
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return verify_chain(chain[0], intermediates=[*chain[1:], *_certs(untrusted, "untrusted")],
+                        anchors=anchors, at=when, hostname=hostname, purpose=purpose)
