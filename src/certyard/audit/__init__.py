@@ -1,7 +1,18 @@
-"""Audit trail: every administrative action, hash-chained so edits and removals show."""
+"""Audit trail: every administrative action, hash-chained so edits and removals show;
+filtered reading and export for the audit reader roles; forwarding to remote syslog.
+
+Other rooms import ``record_event`` (inside their own transaction) from here."""
 
 from __future__ import annotations
 
 from certyard.audit.trail import record_event
 
 __all__ = ["record_event"]
+
+
+def _register_jobs() -> None:
+    # Imported late: certyard.jobs may import rooms that import record_event from here.
+    from certyard.audit import schedule  # noqa: F401
+
+
+_register_jobs()

@@ -1,0 +1,87 @@
+"""certyard audit ... — read, export and verify the audit trail."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from certyard.audit.query import AuditFilter, export_events, list_events, verify_chain
+from certyard.cli.context import cli_context
+from certyard.cli.output import console, emit_json, parse_date, table
+from certyard.errors import CertyardError
+
+NAME = "audit"
+app = typer.Typer(help="The audit trail: list, export (CSV/JSON) and verify the hash chain.",
+                  no_args_is_help=True)
+
+
+def _filter(actor: str | None, action: str | None, target: str | None, outcome: str | None,
+            since: str | None, until: str | None, limit: int) -> AuditFilter:
+    return AuditFilter(actor=actor, action=action, target=target, outcome=outcome,
+                       since=parse_date(since), until=parse_date(until), limit=limit)
+
+
+ACTOR = typer.Option(None, "--actor", help="Only this actor, e.g. cli:root.")
+ACTION = typer.Option(None, "--action", help="Action prefix, e.g. certificate.")
+TARGET = typer.Option(None, "--target", help="Target contains this text.")
+OUTCOME = typer.Option(None, "--outcome", help="success or failure.")
+SINCE = typer.Option(None, "--since", help="From this date/time (ISO 8601).")
+UNTIL = typer.Option(None, "--until", help="Up to this date/time (ISO 8601).")
+
+
+@app.command("list")
+def list_(actor: str = ACTOR, action: str = ACTION, target: str = TARGET,
+          outcome: str = OUTCOME, since: str = SINCE, until: str = UNTIL,
+          limit: int = typer.Option(100, "--limit", help="At most this many, newest first."),
+          json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List audit records, newest first."""
+    rows = list_events(cli_context(), _filter(actor, action, target, outcome, since, until,
+                                              limit))
+    if json_:
+        emit_json([r.to_dict() for r in rows])
+        return
+    table("Audit trail", ["ID", "When", "Who", "From", "Action", "Object", "Outcome"],
+          [(r.id, r.at.isoformat(), r.actor, r.source, r.action, r.target, r.outcome)
+           for r in rows], empty="no audit records match")
+
+
+@app.command("export")
+def export(fmt: str = typer.Option("csv", "--format", help="csv or json."),
+           output: str = typer.Option("-", "-o", "--output", help="File, or - for stdout."),
+           actor: str = ACTOR, action: str = ACTION, target: str = TARGET,
+           outcome: str = OUTCOME, since: str = SINCE, until: str = UNTIL,
+           limit: int = typer.Option(10_000, "--limit", help="At most this many records.")
+           ) -> None:
+    """Export audit records (oldest first) as CSV or JSON."""
+    text = export_events(cli_context(), _filter(actor, action, target, outcome, since, until,
+                                                limit), fmt=fmt)
+    if output == "-":
+        sys.stdout.write(text)
+        return
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    console.print(f"Wrote {output}.")
+
+
+class ChainBroken(CertyardError):
+    code = "audit_chain_broken"
+    exit_code = 9
+
+
+@app.command("verify")
+def verify(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Check the hash chain: exits 9 when a record was edited or removed."""
+    report = verify_chain(cli_context())
+    if json_:
+        emit_json(report.to_dict())
+    elif report.ok:
+        console.print(f"Audit trail intact: {report.checked} records checked.")
+    else:
+        for p in report.problems:
+            console.print(f"[red]{p['message']}[/red]")
+    if not report.ok:
+        raise ChainBroken(f"audit trail tampered: {len(report.problems)} problem(s) in "
+                          f"{report.checked} records")
