@@ -8,6 +8,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from certyard.ca.authority import ca_certificate, issuing_ca, open_ca_key
@@ -18,7 +19,7 @@ from certyard.db.models.ca import CaIssued
 from certyard.errors import InvalidCSR, InvalidInput
 from certyard.x509 import load_csr, public_sha256, random_serial, san_strings
 
-__all__ = ["CheckedCSR", "IssuedView", "check_csr", "sign_and_store"]
+__all__ = ["CheckedCSR", "IssuedView", "Signer", "check_csr", "sign_and_store", "store_issued"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,7 +52,7 @@ class IssuedView:
         return dict(self.__dict__)
 
     @classmethod
-    def of(cls, row: CaIssued, *, with_pem: bool = True) -> IssuedView:
+    def of(cls, row: Any, *, with_pem: bool = True) -> IssuedView:
         pem = ""
         if with_pem:
             pem = x509.load_der_x509_certificate(row.der).public_bytes(Encoding.PEM).decode()
@@ -92,34 +93,56 @@ def check_csr(csr: x509.CertificateSigningRequest, profile: Profile,
                       key_size=key_size, public_sha256=public_sha256(pub))
 
 
+class Signer:
+    """The active issuing CA resolved once (row, certificate, opened key, AKI, URLs), to
+    sign many certificates in one transaction."""
+
+    def __init__(self, ctx: Any, s: Session, settings: CaSettings | None = None) -> None:
+        self.settings = settings or load_settings(s)
+        self.ca = issuing_ca(s)
+        self.issuer = ca_certificate(self.ca)
+        self.key = open_ca_key(ctx, s, self.ca)
+        self.aki = _aki(self.ca.fingerprint_sha256, self.issuer)
+        self.urls = Urls(self.settings.url, self.ca.id)
+
+    def sign(self, checked: CheckedCSR, *, profile: Profile, days: int | None,
+             request_id: int | None, now: dt.datetime) -> dict[str, Any]:
+        """Sign; returns the ``ca_issued`` row values. Validity is capped by the profile
+        and by the CA's own expiry."""
+        days = profile.default_days if days is None else days
+        if not 1 <= days <= profile.max_days:
+            raise InvalidInput(f"validity for the {profile.name} profile is 1 to "
+                               f"{profile.max_days} days", field="days")
+        not_before = now - dt.timedelta(minutes=5)
+        not_after = min(now + dt.timedelta(days=days), self.issuer.not_valid_after_utc)
+        serial = random_serial()
+        cert = build_leaf(profile=profile, subject=checked.subject, sans=checked.sans,
+                          public_key=checked.csr.public_key(), issuer=self.issuer,
+                          aki=self.aki, signer=self.key, serial=serial,
+                          not_before=not_before, not_after=not_after, urls=self.urls)
+        return dict(serial=format(serial, "x"), issuer_id=self.ca.id, request_id=request_id,
+                    profile=profile.name, subject=checked.subject.rfc4514_string(),
+                    sans=san_strings(checked.sans), not_before=cert.not_valid_before_utc,
+                    not_after=cert.not_valid_after_utc, der=cert.public_bytes(Encoding.DER),
+                    status="good", created_at=now)
+
+
+def store_issued(s: Session, values: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT; the unique constraint on serial guards against a repeat."""
+    if values:
+        s.execute(insert(CaIssued), values)
+
+
 def sign_and_store(
     ctx: Any, s: Session, checked: CheckedCSR, *, profile: Profile, days: int | None,
     request_id: int | None, now: dt.datetime, settings: CaSettings | None = None,
 ) -> CaIssued:
-    """Sign with the active issuing CA and insert the row (unique serial) in the caller's
-    transaction. Validity is capped by the profile and by the CA's own expiry."""
-    days = profile.default_days if days is None else days
-    if not 1 <= days <= profile.max_days:
-        raise InvalidInput(f"validity for the {profile.name} profile is 1 to "
-                           f"{profile.max_days} days", field="days")
-    settings = settings or load_settings(s)
-    ca = issuing_ca(s)
-    issuer = ca_certificate(ca)
-    key = open_ca_key(ctx, s, ca)
-    not_before = now - dt.timedelta(minutes=5)
-    not_after = min(now + dt.timedelta(days=days), issuer.not_valid_after_utc)
-    serial = random_serial()
-    cert = build_leaf(profile=profile, subject=checked.subject, sans=checked.sans,
-                      public_key=checked.csr.public_key(), issuer=issuer,
-                      aki=_aki(ca.fingerprint_sha256, issuer), signer=key, serial=serial,
-                      not_before=not_before, not_after=not_after,
-                      urls=Urls(settings.url, ca.id))
-    row = CaIssued(serial=format(serial, "x"), issuer_id=ca.id, request_id=request_id,
-                   profile=profile.name, subject=checked.subject.rfc4514_string(),
-                   sans=san_strings(checked.sans), not_before=cert.not_valid_before_utc,
-                   not_after=cert.not_valid_after_utc, der=cert.public_bytes(Encoding.DER),
-                   status="good", created_at=now)
+    """Sign one certificate and insert its row in the caller's transaction."""
+    values = Signer(ctx, s, settings).sign(checked, profile=profile, days=days,
+                                           request_id=request_id, now=now)
+    row = CaIssued(**values)
     s.add(row)
+    s.flush()
     return row
 
 

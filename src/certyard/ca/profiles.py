@@ -149,6 +149,8 @@ def checked_sans(
             ip = None
         if ip is not None:
             cand: x509.GeneralName = x509.IPAddress(ip)
+        elif x509.DNSName(cn.lower().rstrip(".")) in names:
+            continue  # already checked as a SAN
         elif "." in cn and _looks_like_dns(cn.removeprefix("*.")):
             cand = x509.DNSName(_check_dns(cn, allowed_domains, allow_wildcards))
         else:

@@ -4,6 +4,7 @@ store CSR sent to the CA (sign-pending); and direct issuance for internal caller
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from cryptography import x509
@@ -15,7 +16,16 @@ from sqlalchemy.orm import Session
 from certyard.audit import record_event
 from certyard.ca.authority import add_root_to_trust, ca_certificate, ca_chain, issuing_ca
 from certyard.ca.config import load_settings
-from certyard.ca.issue import IssuedView, check_csr, parse_csr, resolve_profile, sign_and_store
+from certyard.ca.parallel import default_workers, sign_many
+from certyard.ca.issue import (
+    IssuedView,
+    Signer,
+    check_csr,
+    parse_csr,
+    resolve_profile,
+    sign_and_store,
+    store_issued,
+)
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.ca import CaIssued, CaRequest
 from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound
@@ -235,25 +245,24 @@ def issue_certificate_for_csr(
 
 def issue_certificates_for_csrs(
     ctx: Any, csrs: list[bytes | x509.CertificateSigningRequest], *, profile: str = "client",
-    days: int | None = None, requester: str | None = None,
+    days: int | None = None, requester: str | None = None, workers: int | None = None,
 ) -> list[IssuedView]:
-    """Many CSRs in one transaction (one audit record): bulk enrolment and benchmarks."""
+    """Many CSRs in one transaction (one audit record): bulk enrolment and benchmarks.
+    Large batches are signed on every core (``workers``; default: by batch size)."""
     prof = resolve_profile(profile)
     parsed = [parse_csr(c, ctx.settings.max_upload_bytes) for c in csrs]
     now = ctx.clock.now()
     who = _requester(ctx, requester)
     with ctx.transaction() as s:
-        settings = load_settings(s)
-        rows: list[CaIssued] = []
-        for csr in parsed:
-            checked = check_csr(csr, prof, settings)
-            rows.append(sign_and_store(ctx, s, checked, profile=prof, days=days,
-                                       request_id=None, now=now, settings=settings))
-        s.flush()
+        signer = Signer(ctx, s)
+        n = default_workers(len(parsed)) if workers is None else workers
+        values = sign_many(signer, parsed, profile=prof, days=days, now=now, workers=n)
+        store_issued(s, values)
         record_event(s, ctx, action="ca.issue_direct", target=who,
-                     details={"profile": prof.name, "count": len(rows),
-                              "serials": [r.serial for r in rows[:50]]})
-        return [IssuedView.of(r) for r in rows]
+                     details={"profile": prof.name, "count": len(values),
+                              "serials": [v["serial"] for v in values[:50]]})
+    return [IssuedView.of(SimpleNamespace(**v, revocation_reason=None, revoked_at=None))
+            for v in values]
 
 
 def list_issued(
