@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import ssl
 import tempfile
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,7 +60,9 @@ def build_server_ssl_context(
         raise InvalidInput(f"min_version {version!r} is not one of 1.0, 1.1, 1.2, 1.3")
     option = policy.get("https_cipher_option") or "rsa-only"
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = SSL_VERSIONS[version]
+    with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated; allowing them is a choice
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = SSL_VERSIONS[version]
     ctx.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
     string = effective_tls_string(policy, "https") or "DEFAULT"
     if fips:
