@@ -55,7 +55,8 @@ def test_https_cipher_string_applied(certs, tmp_path: Path) -> None:  # type: ig
 
 
 def test_ecdsa_only_client_needs_ec_and_rsa(certs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    ecdsa_only = ("-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256")
+    ecdsa_only = ("-tls1_2", "-cipher",
+                  "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256")
     sig13 = ("-tls1_3", "-sigalgs", "ecdsa_secp384r1_sha384:ecdsa_secp256r1_sha256")
     rsa_only = build_server_ssl_context({"https_cipher_option": "rsa-only"}, certs)
     with python_server(tmp_path, b"", b"", context=rsa_only) as target:

@@ -49,4 +49,7 @@ def verify(
     else:
         console.print(f"FAILED: {result.reason}")
     if not result.valid:
-        raise typer.Exit(3)
+        # standalone_mode=False swallows typer.Exit codes; a typed error sets exit 3.
+        from certyard.errors import UntrustedChain
+
+        raise UntrustedChain(f"chain not valid: {result.reason}", reason=result.code or "")

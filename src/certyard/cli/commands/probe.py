@@ -45,4 +45,8 @@ def probe(
         table("Findings", ["Flag", "Detail"],
               [(f, report.details.get(f, "")) for f in report.flags], empty="no findings")
     if report.flags:
-        raise typer.Exit(1)
+        # standalone_mode=False swallows typer.Exit codes; a typed error sets exit 1.
+        from certyard.errors import CertyardError
+
+        raise CertyardError(f"{target}: {len(report.flags)} finding(s): "
+                            f"{', '.join(report.flags)}")
