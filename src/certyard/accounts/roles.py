@@ -1,0 +1,115 @@
+"""Roles: the built-in ones of the seed and custom roles built from privileges.
+
+A privilege is ``<area>:<action>`` with actions read, edit, create, delete, execute. Every
+route of the API and the UI names the one privilege it needs; ``has_privilege`` decides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from certyard.audit import record_event
+from certyard.db.models.accounts import Role, User
+from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound
+
+__all__ = ["ACTIONS", "AREAS", "BUILTIN_ROLES", "RoleView", "create_role", "delete_role",
+           "has_privilege", "list_roles", "role_privileges"]
+
+AREAS = ("certificates", "ca", "nodes", "monitoring", "policy", "accounts", "audit",
+         "settings")
+ACTIONS = ("read", "edit", "create", "delete", "execute")
+ALL = frozenset(f"{a}:{x}" for a in AREAS for x in ACTIONS)
+
+
+def _p(*areas: str, actions: tuple[str, ...] = ACTIONS) -> frozenset[str]:
+    return frozenset(f"{a}:{x}" for a in areas for x in actions)
+
+
+BUILTIN_ROLES: dict[str, frozenset[str]] = {
+    "System Administrator": ALL,
+    "Certificate Administrator": _p("certificates", "ca", "nodes")
+    | _p("monitoring", "policy", "settings", actions=("read",)),
+    # Help desk: view, unlock accounts and reset passwords ("accounts:execute").
+    "Help Desk Administrator": _p("certificates", "ca", "nodes", "monitoring", "policy",
+                                  "accounts", "settings", actions=("read",))
+    | {"accounts:execute"},
+    "Audit Administrator": _p("audit"),
+    "Read-only": _p("certificates", "ca", "nodes", "monitoring", "policy", "settings",
+                    actions=("read",)),
+}
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _.-]{1,63}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleView:
+    name: str
+    privileges: tuple[str, ...]
+    builtin: bool
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "privileges": list(self.privileges), "builtin": self.builtin,
+                "description": self.description}
+
+
+def role_privileges(s: Any, role: str) -> frozenset[str]:
+    if role in BUILTIN_ROLES:
+        return BUILTIN_ROLES[role]
+    row = s.get(Role, role)
+    return frozenset(row.privileges) if row is not None else frozenset()
+
+
+def has_privilege(privileges: frozenset[str], needed: str) -> bool:
+    return needed in privileges
+
+
+def list_roles(ctx: Any) -> list[RoleView]:
+    out = [RoleView(name=n, privileges=tuple(sorted(p)), builtin=True)
+           for n, p in BUILTIN_ROLES.items()]
+    with ctx.read() as s:
+        for r in s.scalars(select(Role).order_by(Role.name)):
+            out.append(RoleView(name=r.name, privileges=tuple(sorted(r.privileges)),
+                                builtin=False, description=r.description))
+    return out
+
+
+def create_role(ctx: Any, name: str, *, privileges: list[str],
+                description: str = "") -> RoleView:
+    name = name.strip()
+    if not _NAME.match(name):
+        raise InvalidInput("a role name is 2 to 64 letters, digits, spaces, '.', '_' or '-', "
+                           "starting with a letter", field="name")
+    bad = [p for p in privileges if p not in ALL]
+    if bad:
+        raise InvalidInput(f"unknown privilege {bad[0]!r}; use AREA:ACTION with areas "
+                           f"{', '.join(AREAS)} and actions {', '.join(ACTIONS)}",
+                           field="privileges")
+    if not privileges:
+        raise InvalidInput("choose at least one privilege", field="privileges")
+    with ctx.transaction() as s:
+        if name in BUILTIN_ROLES or s.get(Role, name) is not None:
+            raise Duplicate(f"a role named {name} already exists", field="name")
+        s.add(Role(name=name, privileges=sorted(set(privileges)), description=description[:300],
+                   created_at=ctx.clock.now()))
+        record_event(s, ctx, action="accounts.role.create", target=name,
+                     details={"privileges": sorted(set(privileges))})
+    return RoleView(name=name, privileges=tuple(sorted(set(privileges))), builtin=False,
+                    description=description)
+
+
+def delete_role(ctx: Any, name: str) -> None:
+    with ctx.transaction() as s:
+        if name in BUILTIN_ROLES:
+            raise Conflict(f"{name} is a built-in role and cannot be deleted")
+        row = s.get(Role, name)
+        if row is None:
+            raise NotFound("role", name)
+        if s.scalar(select(User.id).where(User.role == name).limit(1)) is not None:
+            raise Conflict(f"role {name} is assigned to users; give them another role first")
+        s.delete(row)
+        record_event(s, ctx, action="accounts.role.delete", target=name)

@@ -1,0 +1,175 @@
+"""Authentication rules (seed 002 chapter 8) and the password checks they drive.
+
+Stored as ``Setting("auth_rules")``; Enhanced Security Mode (policy room) writes the same
+keys. Defaults follow the seed's recommendations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from certyard.audit import record_event
+from certyard.db.models import Setting
+from certyard.errors import InvalidInput, PolicyViolation
+
+__all__ = ["DEFAULT_RULES", "check_new_password", "get_auth_rules", "hash_password",
+           "read_rules", "set_auth_rules", "verify_password"]
+
+DEFAULT_RULES: dict[str, Any] = {
+    "failed_attempts": 3,
+    "reset_failed_after_minutes": 30,
+    "lockout_minutes": 30,            # None: an administrator must unlock
+    "credential_expiry_days": 120,    # 0: never
+    "min_length": 8,
+    "min_char_changes": 1,
+    "remembered_credentials": 5,
+    "check_trivial": True,
+    "max_sessions": 0,                # 0: unlimited
+    "inactivity_days": 0,             # 0: off
+    "idle_timeout_minutes": 30,
+    "session_lifetime_hours": 8,
+    "password_hash": "argon2id",
+}
+
+_INT_LIMITS: dict[str, tuple[int, int]] = {
+    "failed_attempts": (0, 100), "reset_failed_after_minutes": (1, 120000),
+    "lockout_minutes": (1, 120000), "credential_expiry_days": (0, 3650),
+    "min_length": (1, 127), "min_char_changes": (0, 127), "remembered_credentials": (0, 50),
+    "max_sessions": (0, 1000), "inactivity_days": (0, 3650),
+    "idle_timeout_minutes": (1, 1440), "session_lifetime_hours": (1, 720),
+}
+
+_argon = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
+
+
+def read_rules(s: Session) -> dict[str, Any]:
+    row = s.get(Setting, "auth_rules")
+    merged = dict(DEFAULT_RULES)
+    if row is not None:
+        merged.update({k: v for k, v in row.value.items() if k in DEFAULT_RULES})
+    return merged
+
+
+def get_auth_rules(ctx: Any) -> dict[str, Any]:
+    with ctx.read() as s:
+        return read_rules(s)
+
+
+def _validate(rules: dict[str, Any]) -> None:
+    for key, (lo, hi) in _INT_LIMITS.items():
+        v = rules[key]
+        if key == "lockout_minutes" and v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise InvalidInput(f"{key.replace('_', ' ')} must be a whole number from {lo} to {hi}",
+                               field=key)
+    if not isinstance(rules["check_trivial"], bool):
+        raise InvalidInput("check trivial must be true or false", field="check_trivial")
+    if rules["password_hash"] not in ("argon2id", "pbkdf2-sha256"):
+        raise InvalidInput("password hash must be argon2id or pbkdf2-sha256",
+                           field="password_hash")
+    if rules["min_char_changes"] > rules["min_length"]:
+        raise InvalidInput("minimum character changes must not exceed the minimum length",
+                           field="min_char_changes")
+
+
+def set_auth_rules(ctx: Any, **changes: Any) -> dict[str, Any]:
+    """Change some rules; unknown keys are refused, the rest is kept."""
+    unknown = set(changes) - set(DEFAULT_RULES)
+    if unknown:
+        raise InvalidInput(f"unknown authentication rule {sorted(unknown)[0]}",
+                           field=sorted(unknown)[0])
+    with ctx.transaction() as s:
+        rules = read_rules(s)
+        rules.update(changes)
+        _validate(rules)
+        s.merge(Setting(name="auth_rules", value=rules, updated_at=ctx.clock.now()))
+        record_event(s, ctx, action="accounts.auth_rules", target="authentication rules",
+                     details=changes)
+    return rules
+
+
+# -- hashing ------------------------------------------------------------------------------
+
+def hash_password(password: str, *, scheme: str = "argon2id") -> str:
+    if scheme == "pbkdf2-sha256":
+        salt = secrets.token_bytes(16)
+        rounds = 600_000
+        dk = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, rounds)
+        return f"pbkdf2-sha256${rounds}${salt.hex()}${dk.hex()}"
+    return _argon.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    """Constant-time check against either scheme."""
+    if stored.startswith("pbkdf2-sha256$"):
+        try:
+            _, rounds, salt, dk = stored.split("$")
+            got = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt),
+                                      int(rounds))
+        except ValueError:
+            return False
+        return hmac.compare_digest(got.hex(), dk)
+    try:
+        return _argon.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# -- trivial password checks (seed: "A non-trivial web application password") ---------------
+
+def _classes(pw: str) -> int:
+    return sum((any(c.isupper() for c in pw), any(c.islower() for c in pw),
+                any(c.isdigit() for c in pw), any(not c.isalnum() for c in pw)))
+
+
+def _all_consecutive(pw: str) -> bool:
+    if len(pw) < 2:
+        return False
+    steps = {ord(b) - ord(a) for a, b in zip(pw.lower(), pw[1:].lower(), strict=False)}
+    return steps in ({1}, {-1})
+
+
+def _changed_chars(old: str, new: str) -> int:
+    """Characters that differ position by position, plus the difference in length."""
+    return sum(a != b for a, b in zip(old, new, strict=False)) + abs(len(old) - len(new))
+
+
+def check_new_password(password: str, *, user_name: str, rules: dict[str, Any],
+                       previous_plain: str | None = None,
+                       history_hashes: list[str] = ()) -> None:  # type: ignore[assignment]
+    """Raise PolicyViolation (field ``password``) naming the first rule the password breaks."""
+    def fail(rule: str, msg: str) -> None:
+        raise PolicyViolation(msg, rule=rule, field="password")
+
+    if len(password) < rules["min_length"]:
+        fail("min_length", f"the password must be at least {rules['min_length']} characters")
+    if len(password) > 127:
+        fail("max_length", "the password must be at most 127 characters")
+    if rules["check_trivial"]:
+        if _classes(password) < 3:
+            fail("trivial", "the password must contain at least three of: an uppercase letter, "
+                 "a lowercase letter, a number, a symbol")
+        low = password.lower()
+        alias = user_name.lower()
+        if alias and (alias in low or alias[::-1] in low):
+            fail("trivial", "the password must not contain the user name or its reverse")
+        for i in range(len(password) - 3):
+            if len(set(password[i:i + 4])) == 1:
+                fail("trivial", "a character must not be used more than three times in a row")
+        if _all_consecutive(password):
+            fail("trivial", "the characters must not all be consecutive (like abcdef or 654321)")
+    if previous_plain is not None and _changed_chars(previous_plain, password) < \
+            rules["min_char_changes"]:
+        fail("min_char_changes", f"change at least {rules['min_char_changes']} characters "
+             "from the current password")
+    for old in history_hashes:
+        if verify_password(old, password):
+            fail("remembered_credentials", "the password was used recently; choose a new one")

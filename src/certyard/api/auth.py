@@ -1,0 +1,93 @@
+"""Who is asking, and may they: one dependency every API and UI route declares.
+
+``require("area:action")`` resolves the principal from a Bearer API token or the session
+cookie, checks CSRF on unsafe cookie-authenticated requests, checks the privilege, and hands
+the route an ``Auth`` with an AppContext acting as that user from that address (so service
+layer audit records name them). The routes×roles test reads ``.privilege`` off it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+from certyard import accounts
+from certyard.context import Actor, AppContext
+from certyard.errors import AuthenticationFailed, PermissionDenied
+
+__all__ = ["COOKIE", "Auth", "MustChangePassword", "app_ctx", "client_ip", "require"]
+
+COOKIE = "certyard_session"
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+class MustChangePassword(PermissionDenied):
+    code = "password_change_required"
+
+
+@dataclass(frozen=True)
+class Auth:
+    principal: accounts.Principal
+    ctx: AppContext
+
+    @property
+    def user(self) -> str:
+        return self.principal.name
+
+
+def app_ctx(request: Request) -> AppContext:
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _principal(request: Request) -> accounts.Principal:
+    ctx = app_ctx(request)
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return accounts.resolve_token(ctx, header[7:].strip())
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise AuthenticationFailed("sign in first")
+    principal = accounts.resolve_session(ctx, token)
+    if request.method not in _SAFE:
+        sent = request.headers.get("x-csrf-token")
+        if sent is None and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+        if not sent or not hmac.compare_digest(sent, principal.csrf_token):
+            raise PermissionDenied("the form expired or did not come from this site; "
+                                   "reload the page and try again")
+    return principal
+
+
+class require:  # noqa: N801 - reads as a verb in route signatures
+    """Dependency: the request's principal must hold ``privilege`` (None: any signed-in
+    user, e.g. their own password and tokens)."""
+
+    def __init__(self, privilege: str | None, *, allow_password_change: bool = False) -> None:
+        self.privilege = privilege
+        self.allow_password_change = allow_password_change
+
+    async def __call__(self, request: Request) -> Auth:
+        principal = await _principal(request)
+        request.state.principal = principal
+        if principal.must_change_password and not self.allow_password_change:
+            raise MustChangePassword("change your password before continuing")
+        if self.privilege is not None and self.privilege not in principal.privileges:
+            raise PermissionDenied(f"your role ({principal.role}) does not allow this "
+                                   f"({self.privilege})")
+        actor = Actor(name=principal.name, source=client_ip(request), role=principal.role)
+        return Auth(principal=principal, ctx=app_ctx(request).acting_as(actor))
+
+
+def anonymous_ctx(request: Request, name: str = "anonymous") -> Any:
+    return app_ctx(request).acting_as(Actor(name=name[:64], source=client_ip(request),
+                                            role=""))

@@ -1,0 +1,14 @@
+"""REST API v1: JSON over HTTPS under ``/api/v1``. Each route calls one service function."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from certyard.api.v1 import accounts, ca, store
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(store.router)
+router.include_router(ca.router)
+router.include_router(accounts.router)
+
+__all__ = ["router"]

@@ -1,0 +1,101 @@
+"""The built-in CA: pending requests (issue, deny), issued, revoked, revoke."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from certyard import ca
+from certyard.api.auth import Auth, require
+from certyard.api.v1.common import ERRORS, Id, upload_bytes
+
+router = APIRouter(prefix="/ca", tags=["ca"], responses=ERRORS)
+Read = Annotated[Auth, Depends(require("ca:read"))]
+Execute = Annotated[Auth, Depends(require("ca:execute"))]
+Serial = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("/requests")
+def list_requests(auth: Read,
+                  state: Literal["pending", "issued", "denied"] | None = None,
+                  ) -> list[dict[str, Any]]:
+    return [r.to_dict() for r in ca.list_requests(auth.ctx, state=state)]
+
+
+class SubmitIn(BaseModel):
+    csr: str = Field(..., min_length=1, max_length=200_000, description="PEM CSR")
+    profile: str | None = Field(None, max_length=32)
+
+
+@router.post("/requests", status_code=201)
+def submit_request(body: SubmitIn,
+                   auth: Annotated[Auth, Depends(require("ca:create"))]) -> dict[str, Any]:
+    data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes)
+    return ca.submit_request(auth.ctx, data, profile=body.profile).to_dict()
+
+
+class SignPendingIn(BaseModel):
+    purpose: str = Field(..., min_length=1, max_length=64)
+    node: str | None = Field(None, max_length=253)
+    approve: bool = False
+
+
+@router.post("/requests/from-store", status_code=201)
+def sign_pending(body: SignPendingIn, auth: Execute) -> dict[str, Any]:
+    """Send a node's pending CSR to the CA (and with ``approve`` issue and install it)."""
+    return ca.sign_pending(auth.ctx, body.purpose, node=body.node,
+                           approve=body.approve).to_dict()
+
+
+@router.get("/requests/{request_id}")
+def show_request(request_id: Id, auth: Read) -> dict[str, Any]:
+    return ca.show_request(auth.ctx, request_id).to_dict()
+
+
+class IssueIn(BaseModel):
+    profile: str | None = Field(None, max_length=32)
+    days: int | None = Field(None, ge=1, le=3650)
+
+
+@router.post("/requests/{request_id}/issue")
+def issue_request(request_id: Id, body: IssueIn, auth: Execute) -> dict[str, Any]:
+    return ca.issue_request(auth.ctx, request_id, profile=body.profile,
+                            days=body.days).to_dict()
+
+
+class DenyIn(BaseModel):
+    reason: str = Field(..., max_length=500)
+
+
+@router.post("/requests/{request_id}/deny")
+def deny_request(request_id: Id, body: DenyIn, auth: Execute) -> dict[str, Any]:
+    return ca.deny_request(auth.ctx, request_id, reason=body.reason).to_dict()
+
+
+@router.get("/issued")
+def list_issued(auth: Read, status: Literal["good", "revoked", "hold"] | None = None,
+                ) -> list[dict[str, Any]]:
+    return [i.to_dict() for i in ca.list_issued(auth.ctx, status=status)]
+
+
+@router.get("/issued/{serial}")
+def show_issued(serial: Serial, auth: Read) -> dict[str, Any]:
+    return ca.show_issued(auth.ctx, serial).to_dict()
+
+
+class RevokeIn(BaseModel):
+    reason: str = Field("unspecified", max_length=40)
+
+
+@router.post("/issued/{serial}/revoke")
+def revoke(serial: Serial, body: RevokeIn,
+           auth: Annotated[Auth, Depends(require("ca:delete"))]) -> dict[str, Any]:
+    return ca.revoke_certificate(auth.ctx, serial, reason=body.reason).to_dict()
+
+
+@router.post("/issued/{serial}/release-hold")
+def release_hold(serial: Serial,
+                 auth: Annotated[Auth, Depends(require("ca:edit"))]) -> dict[str, Any]:
+    return ca.release_hold(auth.ctx, serial).to_dict()

@@ -1,0 +1,48 @@
+"""certyard serve"""
+
+from __future__ import annotations
+
+import typer
+
+from certyard.cli.context import cli_context
+from certyard.cli.output import console
+
+
+def _init_ca(ctx: object) -> None:
+    """A fresh install gets its built-in CA too, so every CA task works at once."""
+    from certyard import ca
+    from certyard.errors import Conflict
+
+    try:
+        ca.init_ca(ctx)
+    except Conflict:
+        pass
+
+
+def register(root: typer.Typer) -> None:
+    @root.command("serve")
+    def serve(
+        host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),  # noqa: S104
+        https_port: int = typer.Option(8443, "--https-port", min=1, max=65535),
+        http_port: int = typer.Option(8080, "--http-port", min=0, max=65535,
+                                      help="Plain-HTTP port for CRL/OCSP/CA downloads; 0: off."),
+        no_jobs: bool = typer.Option(False, "--no-jobs", help="Do not run background jobs."),
+    ) -> None:
+        """Run the web UI and REST API over HTTPS (initialising a fresh store first)."""
+        from certyard import accounts, cluster
+        from certyard.server.run import serve as run
+
+        ctx = cli_context()
+        init = cluster.init_cluster(ctx)
+        password = accounts.ensure_initial_admin(ctx)
+        if init.created:
+            _init_ca(ctx)
+        shown = "localhost" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        console.print(f"certyard is serving https://{shown}:{https_port}/ "
+                      f"(publisher {init.publisher.fqdn})")
+        if http_port:
+            console.print(f"CRL, OCSP and CA downloads: http://{shown}:{http_port}/ca")
+        if password:
+            console.print(f"Initial administrator: {accounts.DEFAULT_ADMIN}")
+            console.print(f"One-time password: {password}  (change it at first sign-in)")
+        run(ctx, host=host, https_port=https_port, http_port=http_port, jobs=not no_jobs)

@@ -1,0 +1,89 @@
+"""The two ASGI applications ``certyard serve`` runs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from certyard import accounts
+from certyard.api.errors import error_body, install_error_handlers
+
+__all__ = ["SECURITY_HEADERS", "create_app", "create_http_app"]
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'; object-src 'none'",
+    "Strict-Transport-Security": "max-age=31536000",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+Next = Callable[[Request], Awaitable[Response]]
+
+
+def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None) -> FastAPI:
+    """The HTTPS application: web UI at /, REST API at /api/v1, OpenAPI at /api/v1/openapi.json."""
+    from certyard.api.v1 import router as api_router
+    from certyard.web import STATIC_DIR
+    from certyard.web import router as web_router
+
+    app = FastAPI(title="certyard", version="1", description="Certificates and TLS security "
+                  "for a cluster of servers. Authenticate with `Authorization: Bearer <token>` "
+                  "(create one under Account > API tokens or with `certyard token create`).",
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
+    app.state.ctx = ctx
+    app.state.rate_limiter = rate_limiter or accounts.RateLimiter(limit=10, window_seconds=60)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Next) -> Response:
+        # The allowlist is checked before any page or sign-in is served.
+        ip = request.client.host if request.client else None
+        if not accounts.is_allowed(accounts.list_allowed(ctx), ip):
+            body = error_body("forbidden", f"access from {ip} is not in the admin UI allowlist")
+            resp: Response = (JSONResponse(body, status_code=403)
+                              if request.url.path.startswith("/api/")
+                              else PlainTextResponse(body["error"]["message"],  # type: ignore[index]
+                                                     status_code=403))
+        else:
+            resp = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            if k == "Cache-Control" and request.url.path.startswith("/static/"):
+                continue
+            resp.headers.setdefault(k, v)
+        return resp
+
+    app.include_router(api_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def create_http_app(ctx: Any, *, https_port: int) -> FastAPI:
+    """Plain HTTP: the CA's public endpoints, and a redirect to HTTPS for the rest."""
+    from certyard.api.public import router as public_router
+
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.ctx = ctx
+    app.include_router(public_router)
+
+    @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
+                   include_in_schema=False)
+    def to_https(request: Request, path: str) -> Response:
+        host = (request.url.hostname or "localhost")
+        if ":" in host:
+            host = f"[{host}]"
+        port = "" if https_port == 443 else f":{https_port}"
+        target = f"https://{host}{port}/{path}"
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(target, status_code=308 if request.method != "GET" else 301)
+
+    return app

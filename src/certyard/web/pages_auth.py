@@ -1,0 +1,137 @@
+"""Sign-in, sign-out, password change, the user's own API tokens, start and placeholder pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from certyard import accounts
+from certyard.api.auth import COOKIE, Auth, anonymous_ctx, app_ctx, client_ip, require
+from certyard.errors import AuthenticationFailed, CertyardError, Conflict
+from certyard.web.render import NAV, render
+
+router = APIRouter()
+Me = Annotated[Auth, Depends(require(None, allow_password_change=True))]
+Signed = Annotated[Auth, Depends(require(None))]
+
+
+def _safe_next(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") else "/"
+
+
+def errors_of(exc: CertyardError) -> dict[str, str]:
+    return {exc.field or "_": exc.message}
+
+
+@router.get("/")
+def home(auth: Signed) -> Response:
+    for _label, path, priv in NAV:
+        if priv in auth.principal.privileges:
+            return RedirectResponse(path, status_code=303)
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", title="Sign in", next=_safe_next(next), username="",
+                  error="")
+
+
+@router.post("/login")
+def login(request: Request, username: Annotated[str, Form(max_length=64)],
+          password: Annotated[str, Form(max_length=200)],
+          next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+    ip = client_ip(request)
+    ctx = anonymous_ctx(request, username)
+    try:
+        if not request.app.state.rate_limiter.allow(ip):
+            raise AuthenticationFailed("too many sign-in attempts from your address; wait a "
+                                       "minute and try again")
+        user = accounts.authenticate(ctx, username, password)
+        token, _csrf = accounts.start_session(ctx, user.id, source=ip)
+    except (AuthenticationFailed, Conflict) as exc:
+        return render(request, "login.html", status=401 if isinstance(
+            exc, AuthenticationFailed) else 409, title="Sign in", next=_safe_next(next),
+            username=username, error=exc.message)
+    target = "/account/password" if user.must_change_password else _safe_next(next)
+    resp = RedirectResponse(target, status_code=303)
+    resp.set_cookie(COOKIE, token, secure=True, httponly=True, samesite="strict", path="/")
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request, auth: Me) -> Response:
+    token = request.cookies.get(COOKIE)
+    if token:
+        accounts.end_session(app_ctx(request), token)
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return resp
+
+
+@router.get("/account/password")
+def password_page(request: Request, auth: Me) -> Response:
+    return render(request, "password.html", title="Change password",
+                  rules=accounts.get_auth_rules(auth.ctx), errors={})
+
+
+@router.post("/account/password")
+def change_password(request: Request, auth: Me,
+                    current_password: Annotated[str, Form(max_length=200)],
+                    new_password: Annotated[str, Form(max_length=200)],
+                    confirm_password: Annotated[str, Form(max_length=200)]) -> Response:
+    try:
+        if new_password != confirm_password:
+            from certyard.errors import InvalidInput
+
+            raise InvalidInput("the two new passwords differ", field="password")
+        accounts.change_password(auth.ctx, auth.user, current=current_password,
+                                 new=new_password)
+    except CertyardError as exc:
+        return render(request, "password.html", status=422, title="Change password",
+                      rules=accounts.get_auth_rules(auth.ctx), errors=errors_of(exc))
+    return RedirectResponse("/?notice=Your+password+was+changed.", status_code=303)
+
+
+@router.get("/account")
+def account(request: Request, auth: Signed) -> Response:
+    return render(request, "account.html", title="Your account",
+                  tokens=accounts.list_tokens(auth.ctx, user=auth.user), new_token="",
+                  errors={})
+
+
+@router.post("/account/tokens")
+def create_token(request: Request, auth: Signed,
+                 name: Annotated[str, Form(max_length=64)]) -> Response:
+    try:
+        _, secret = accounts.create_token(auth.ctx, auth.user, name=name)
+        errors: dict[str, str] = {}
+    except CertyardError as exc:
+        secret, errors = "", errors_of(exc)
+    return render(request, "account.html", title="Your account", errors=errors,
+                  tokens=accounts.list_tokens(auth.ctx, user=auth.user), new_token=secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(token_id: int, auth: Signed) -> Response:
+    accounts.revoke_token(auth.ctx, token_id, user=auth.user)
+    return RedirectResponse("/account?notice=Token+revoked.", status_code=303)
+
+
+def _placeholder(area: str, title: str, text: str) -> None:
+    @router.get(f"/{area}")
+    def page(request: Request,
+             auth: Annotated[Auth, Depends(require(f"{area}:read"))]) -> Response:
+        return render(request, "placeholder.html", title=title, text=text)
+
+    page.__name__ = f"{area}_page"
+
+
+_placeholder("monitoring", "Monitoring", "Certificate Monitor and revocation checks appear "
+             "here. Until then, use `certyard monitor` on the server.")
+_placeholder("policy", "Policy", "TLS versions, Cipher Management, FIPS and Enhanced Security "
+             "Mode appear here. Until then, use `certyard policy` on the server.")
+_placeholder("audit", "Audit", "The audit trail appears here.")
+_placeholder("settings", "Settings", "System settings appear here.")

@@ -1,0 +1,269 @@
+"""Certificates (list, details, download, delete, generate, CSR, upload) and Nodes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import quote_plus, urlencode
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from certyard import cluster, store
+from certyard.api.auth import Auth, require
+from certyard.errors import CertyardError, InvalidFile, InvalidInput
+from certyard.web.pages_auth import errors_of
+from certyard.web.render import render
+
+router = APIRouter()
+Read = Annotated[Auth, Depends(require("certificates:read"))]
+Create = Annotated[Auth, Depends(require("certificates:create"))]
+Delete = Annotated[Auth, Depends(require("certificates:delete"))]
+TYPES = {"identity": "Identity", "trust": "Trust", "csr": "CSR Only"}
+
+
+def _done(path: str, message: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?notice={quote_plus(message)}", status_code=303)
+
+
+def _int(text: str | None, default: int, field: str) -> int:
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"{field.replace('_', ' ')} must be a number", field=field) from None
+
+
+@router.get("/certificates")
+def certificates(request: Request, auth: Read) -> Response:
+    q = {k: v for k, v in request.query_params.items() if v}
+    before = None
+    if q.get("expiring_before"):
+        try:
+            before = dt.datetime.fromisoformat(q["expiring_before"]).replace(
+                tzinfo=dt.timezone.utc)
+        except ValueError:
+            raise InvalidInput("expiring before must be a date", field="expiring_before") \
+                from None
+    page = store.find_entries(
+        auth.ctx, node=q.get("node"), purpose=q.get("purpose"), type=q.get("type"),
+        text=q.get("find"), expiring_before=before, sort=q.get("sort", "common_name"),
+        page=_int(q.get("page"), 1, "page"), page_size=_int(q.get("page_size"), 50, "page_size"))
+    purposes = [p.name for p in store.list_purposes(auth.ctx)]
+    purposes += [f"{p}-trust" for p in purposes]
+
+    def qs(**over: Any) -> str:
+        return urlencode({**q, **{k: str(v) for k, v in over.items()}})
+
+    return render(request, "certificates.html", title="Certificates", page=page, q=q, qs=qs,
+                  purposes=purposes, nodes=[n.name for n in cluster.list_nodes(auth.ctx)])
+
+
+def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
+    det = d["details"]
+    rows = [("Type", TYPES[d["type"]]), ("Certificate Purpose", d["store"]),
+            ("Node", d["node"] or "all nodes"), ("Distribution", d["distribution"]),
+            ("Subject", det["subject"]), ("Issuer", det.get("issuer", "—")),
+            ("Serial number", det.get("serial", "—")),
+            ("Valid from", det.get("not_before", "—")), ("Valid to", det.get("not_after", "—")),
+            ("Key", f"{det['key_type']} {det['key_size']}"),
+            ("Signature algorithm", det["signature_algorithm"]),
+            ("Subject alternative names", ", ".join(det["sans"]) or "—")]
+    for label, key in (("Key usage", "key_usage"), ("Extended key usage", "extended_key_usage"),
+                       ("Basic constraints", "basic_constraints")):
+        if det.get(key):
+            rows.append((label, det[key]))
+    rows.append(("Description", d["description"] or "—"))
+    return rows
+
+
+def _view(auth: Auth, entry_id: int) -> Any:
+    d = store.show_entry(auth.ctx, entry_id)
+    with auth.ctx.read() as s:
+        from certyard.db.models import StoreEntry
+
+        row = s.get(StoreEntry, entry_id)
+        view = store.entry_view(row, d["node"])
+    return d, view
+
+
+@router.get("/certificates/generate-self-signed")
+def self_signed_page(request: Request, auth: Create, purpose: str = "tomcat",
+                     node: str = "") -> Response:
+    return _generate_page(request, auth, "self", purpose, node, {}, {})
+
+
+@router.get("/certificates/generate-csr")
+def csr_page(request: Request, auth: Create, purpose: str = "tomcat",
+             node: str = "") -> Response:
+    return _generate_page(request, auth, "csr", purpose, node, {}, {})
+
+
+def _generate_page(request: Request, auth: Auth, kind: str, purpose: str, node: str,
+                   form: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response:
+    purposes = store.list_purposes(auth.ctx)
+    spec = next((p for p in purposes if p.name == purpose), purposes[0] if purposes else None)
+    nodes = cluster.list_nodes(auth.ctx)
+    chosen = next((n for n in nodes if n.name == node), nodes[0] if nodes else None)
+    title = "Generate Certificate Signing Request" if kind == "csr" else \
+        "Generate New Self-signed Certificate"
+    return render(request, "generate.html", status=status, title=title, kind=kind,
+                  purposes=purposes, spec=spec, nodes=[n.name for n in nodes],
+                  node=chosen.name if chosen else "", node_fqdn=chosen.fqdn if chosen else "",
+                  form=form, errors=errors)
+
+
+@router.post("/certificates/generate-self-signed")
+def self_signed(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=64)],
+                node: Annotated[str, Form(max_length=253)] = "",
+                key_length: Annotated[str, Form(max_length=8)] = "",
+                hash: Annotated[str, Form(max_length=16)] = "") -> Response:
+    try:
+        r = store.generate_self_signed(auth.ctx, purpose, node=node or None,
+                                       key_length=_int(key_length, 0, "key_length") or None,
+                                       hash_name=hash or None)
+    except CertyardError as exc:
+        return _generate_page(request, auth, "self", purpose, node, {}, errors_of(exc), 422)
+    return _done(f"/certificates/{r.entries[0].id}", f"Generated a new self-signed {purpose} "
+                 "certificate. Restart the services that use it.")
+
+
+@router.post("/certificates/generate-csr")
+def csr(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=64)],
+        node: Annotated[str, Form(max_length=253)] = "",
+        distribution: Annotated[str, Form(max_length=16)] = "single",
+        common_name: Annotated[str, Form(max_length=64)] = "",
+        sans: Annotated[str, Form(max_length=10000)] = "",
+        key_length: Annotated[str, Form(max_length=8)] = "",
+        hash: Annotated[str, Form(max_length=16)] = "") -> Response:
+    form = {"distribution": distribution, "common_name": common_name, "sans": sans}
+    try:
+        r = store.generate_csr(auth.ctx, purpose, node=node or None, distribution=distribution,
+                               common_name=common_name or None,
+                               sans=[x.strip() for x in sans.split() if x.strip()],
+                               key_length=_int(key_length, 0, "key_length") or None,
+                               hash_name=hash or None)
+    except CertyardError as exc:
+        return _generate_page(request, auth, "csr", purpose, node, form, errors_of(exc), 422)
+    return _done(f"/certificates/{r.entries[0].id}", f"Generated a {purpose} CSR. Download it "
+                 "for your CA or send it to the built-in CA.")
+
+
+def _csrs(auth: Auth) -> list[Any]:
+    return store.find_entries(auth.ctx, type="csr", page_size=1000).items
+
+
+@router.get("/certificates/download-csr")
+def download_csr_page(request: Request, auth: Read) -> Response:
+    return render(request, "download_csr.html", title="Download CSR",
+                  purposes=store.list_purposes(auth.ctx), csrs=_csrs(auth), error="",
+                  nodes=[n.name for n in cluster.list_nodes(auth.ctx)],
+                  can_ca="ca:execute" in auth.principal.privileges)
+
+
+@router.get("/certificates/download-csr/file")
+def download_csr(request: Request, auth: Read, purpose: str, node: str = "") -> Response:
+    try:
+        name, pem = store.download_csr(auth.ctx, purpose, node=node or None)
+    except CertyardError as exc:
+        return render(request, "download_csr.html", status=exc.http_status,
+                      title="Download CSR", purposes=store.list_purposes(auth.ctx),
+                      csrs=_csrs(auth), error=exc.message,
+                      nodes=[n.name for n in cluster.list_nodes(auth.ctx)],
+                      can_ca="ca:execute" in auth.principal.privileges)
+    return Response(pem, media_type="application/pkcs10",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/certificates/upload")
+def upload_page(request: Request, auth: Create) -> Response:
+    return render(request, "upload.html", title="Upload", form={}, errors={},
+                  purposes=store.list_purposes(auth.ctx),
+                  nodes=[n.name for n in cluster.list_nodes(auth.ctx)])
+
+
+@router.post("/certificates/upload")
+async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=70)],
+                 file: UploadFile, node: Annotated[str, Form(max_length=253)] = "",
+                 description: Annotated[str, Form(max_length=300)] = "") -> Response:
+    limit = auth.ctx.settings.max_upload_bytes
+    try:
+        data = await file.read(limit + 1)
+        if not data:
+            raise InvalidFile("choose a certificate file to upload", field="file")
+        if len(data) > limit:
+            raise InvalidFile(f"the file is larger than the limit of {limit:,} bytes",
+                              field="file")
+        if purpose.endswith("-trust"):
+            r = store.upload_trust_certificates(auth.ctx, purpose, data,
+                                                description=description)
+        else:
+            r = store.upload_identity_certificate(auth.ctx, purpose, data, node=node or None,
+                                                  description=description)
+    except CertyardError as exc:
+        if exc.field is None and isinstance(exc, InvalidFile):
+            exc.field = "file"
+        return render(request, "upload.html", status=exc.http_status, title="Upload",
+                      form={"purpose": purpose, "description": description},
+                      errors=errors_of(exc), purposes=store.list_purposes(auth.ctx),
+                      nodes=[n.name for n in cluster.list_nodes(auth.ctx)])
+    msg = f"Uploaded {len(r.added)} certificate(s)"
+    if r.duplicates:
+        msg += f"; {len(r.duplicates)} already present"
+    if r.restart_services:
+        msg += f". Restart: {', '.join(r.restart_services)}"
+    return _done("/certificates", msg + ".")
+
+
+@router.get("/certificates/{entry_id}")
+def details(request: Request, entry_id: int, auth: Read) -> Response:
+    d, view = _view(auth, entry_id)
+    return render(request, "certificate.html", title=d["common_name"], d=d, v=view,
+                  rows=_detail_rows(d))
+
+
+@router.get("/certificates/{entry_id}/download")
+def download(entry_id: int, auth: Read, format: str = "pem") -> Response:
+    name, data = store.download_entry(auth.ctx, entry_id, format=format)
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/certificates/{entry_id}/delete")
+def delete_page(request: Request, entry_id: int, auth: Delete) -> Response:
+    d, _ = _view(auth, entry_id)
+    return render(request, "confirm_delete.html", title="Delete", d=d)
+
+
+@router.post("/certificates/{entry_id}/delete")
+def delete(entry_id: int, auth: Delete) -> Response:
+    r = store.delete_entry(auth.ctx, entry_id)
+    return _done("/certificates", f"Deleted {r['common_name']} ({len(r['deleted'])} "
+                 "entries).")
+
+
+@router.get("/nodes")
+def nodes(request: Request, auth: Annotated[Auth, Depends(require("nodes:read"))]) -> Response:
+    return render(request, "nodes.html", title="Nodes", nodes=cluster.list_nodes(auth.ctx),
+                  form={}, errors={})
+
+
+@router.post("/nodes")
+def add_node(request: Request, auth: Annotated[Auth, Depends(require("nodes:create"))],
+             name: Annotated[str, Form(max_length=64)],
+             fqdn: Annotated[str, Form(max_length=253)],
+             ip: Annotated[str, Form(max_length=45)] = "") -> Response:
+    try:
+        cluster.add_node(auth.ctx, name, fqdn=fqdn, ip=ip or None)
+    except CertyardError as exc:
+        return render(request, "nodes.html", status=exc.http_status, title="Nodes",
+                      nodes=cluster.list_nodes(auth.ctx), errors=errors_of(exc),
+                      form={"name": name, "fqdn": fqdn, "ip": ip})
+    return _done("/nodes", f"Added node {name} with self-signed certificates.")
+
+
+@router.post("/nodes/{name}/remove")
+def remove_node(name: str, auth: Annotated[Auth, Depends(require("nodes:delete"))]) -> Response:
+    cluster.remove_node(auth.ctx, name)
+    return _done("/nodes", f"Removed node {name}.")

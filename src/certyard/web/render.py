@@ -1,0 +1,68 @@
+"""Rendering pages in the common layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+__all__ = ["NAV", "render", "render_error"]
+
+NAV = [  # (label, path, privilege needed to see it)
+    ("Certificates", "/certificates", "certificates:read"),
+    ("Certificate Authority", "/ca", "ca:read"),
+    ("Nodes", "/nodes", "nodes:read"),
+    ("Monitoring", "/monitoring", "monitoring:read"),
+    ("Policy", "/policy", "policy:read"),
+    ("Accounts", "/accounts", "accounts:read"),
+    ("Audit", "/audit", "audit:read"),
+    ("Settings", "/settings", "settings:read"),
+]
+
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html"]), trim_blocks=True,
+                   lstrip_blocks=True)
+
+
+def _date(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def _badges(item: Any, now: dt.datetime) -> list[tuple[str, str]]:
+    out = []
+    not_after = getattr(item, "not_after", None)
+    if not_after is not None:
+        if not_after < now:
+            out.append(("expired", "Expired"))
+        elif not_after < now + dt.timedelta(days=30):
+            out.append(("expiring", "Expiring"))
+    if getattr(item, "self_signed", False):
+        out.append(("self", "Self-signed"))
+    return out
+
+
+_env.filters["date"] = _date
+
+
+def render(request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
+    principal = getattr(request.state, "principal", None)
+    now = request.app.state.ctx.clock.now()
+    nav = [(label, path) for label, path, priv in NAV
+           if principal is not None and priv in principal.privileges]
+    html = _env.get_template(template).render(
+        request=request, principal=principal, nav=nav, path=request.url.path,
+        csrf=principal.csrf_token if principal else "", badges=lambda i: _badges(i, now),
+        notice=request.query_params.get("notice", "")[:200], now=now, **values)
+    return HTMLResponse(html, status_code=status)
+
+
+def render_error(request: Request, *, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status=status, status_code=status, message=message)
