@@ -127,48 +127,63 @@ def raise_alarm(s: Session, ctx: Any, *, name: str, object: str,  # noqa: A002
 
 def raise_alarms_bulk(s: Session, ctx: Any, *, name: str, items: dict[str, str],
                       severity: str | None = None) -> int:
-    """raise_alarm for many objects of one alarm (object -> message) in a few statements;
-    used by scans that may touch thousands of certificates. Returns alerts queued."""
+    """raise_alarm for many objects of one alarm (object -> message) in a few statements
+    (Core executemany, no ORM objects); used by scans that may touch thousands of
+    certificates. Returns the number of alert e-mails queued."""
     if not items:
         return 0
     severity = severity or ALARM_NAMES.get(name, "Error")
     _check(name, next(iter(items)), severity)
+    from sqlalchemy import bindparam, insert, update
+
     from certyard.monitor.notify import queue_alarm_alert
     from certyard.monitor.settings import load
 
     alerting = bool(load(s, "alert_actions").recipients_for(name))
     now = ctx.clock.now()
     objs = list(items)
-    existing: dict[str, Alarm] = {}
+    existing: dict[str, tuple[int, bool, dt.datetime | None]] = {}
+    t = Alarm.__table__
     for i in range(0, len(objs), 500):
-        for row in s.scalars(select(Alarm).where(Alarm.name == name,
-                                                 Alarm.object.in_(objs[i:i + 500]))):
-            existing[row.object] = row
-    alerts = 0
+        for aid, obj, cleared, notified in s.execute(
+                select(t.c.id, t.c.object, t.c.cleared, t.c.last_notified_at)
+                .where(t.c.name == name, t.c.object.in_(objs[i:i + 500]))):
+            existing[obj] = (aid, bool(cleared), notified)
+    alerts: set[str] = set()
+    if alerting:
+        for obj, message in items.items():
+            last = existing.get(obj, (0, False, None))[2]
+            if (last is None or now - last >= THROTTLE) and queue_alarm_alert(
+                    s, ctx, name=name, object=obj, severity=severity, message=message):
+                alerts.add(obj)
+    new = [{"name": name, "object": o, "severity": severity, "message": m, "first_seen": now,
+            "last_seen": now, "count": 1, "cleared": False, "cleared_at": None,
+            "last_notified_at": now if o in alerts else None}
+           for o, m in items.items() if o not in existing]
+    reopen = [{"b_id": existing[o][0], "b_message": m, "b_notified": now if o in alerts
+               else existing[o][2]} for o, m in items.items()
+              if o in existing and existing[o][1]]
+    bump = [{"b_id": existing[o][0], "b_message": m, "b_notified": now if o in alerts
+             else existing[o][2]} for o, m in items.items()
+            if o in existing and not existing[o][1]]
     try:
         with s.begin_nested():
-            for obj, message in items.items():
-                row = existing.get(obj)
-                if row is None:
-                    row = Alarm(name=name, object=obj, severity=severity, message=message,
-                                first_seen=now, last_seen=now, count=1, cleared=False)
-                    s.add(row)
-                elif row.cleared:
-                    row.cleared, row.cleared_at, row.first_seen, row.count = False, None, now, 1
-                else:
-                    row.count += 1
-                row.last_seen, row.severity, row.message = now, severity, message
-                if alerting and (row.last_notified_at is None
-                                 or now - row.last_notified_at >= THROTTLE):
-                    if queue_alarm_alert(s, ctx, name=name, object=obj, severity=severity,
-                                         message=message):
-                        row.last_notified_at = now
-                        alerts += 1
-            s.flush()
+            if new:
+                s.execute(insert(t), new)
+            if reopen:
+                s.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+                    cleared=False, cleared_at=None, first_seen=now, count=1, last_seen=now,
+                    severity=severity, message=bindparam("b_message"),
+                    last_notified_at=bindparam("b_notified")), reopen)
+            if bump:
+                s.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+                    count=t.c.count + 1, last_seen=now, severity=severity,
+                    message=bindparam("b_message"),
+                    last_notified_at=bindparam("b_notified")), bump)
     except IntegrityError:  # a concurrent replica inserted some: do them one by one
         return sum(raise_alarm(s, ctx, name=name, object=o, severity=severity,
                                message=m).notified for o, m in items.items())
-    return alerts
+    return len(alerts)
 
 
 def clear_alarms_bulk(s: Session, ctx: Any, *, name: str, objects: list[str]) -> int:

@@ -25,14 +25,13 @@ from sqlalchemy.orm import Session
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.monitor import ExpiryNotice
 from certyard.monitor.alarms import clear_alarms_bulk, raise_alarms_bulk
-from certyard.monitor.notify import enqueue_mail
+from certyard.monitor.notify import enqueue_mails
 from certyard.monitor.settings import MonitorSettings, load
 
 __all__ = ["ExpiringCertificate", "ScanReport", "expiring_certificates", "period_index",
            "scan_expiry"]
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-CHUNK = 400
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,20 +127,24 @@ def expiring_certificates(s: Session, horizon: dt.datetime) -> Iterator[Expiring
 
 
 def _claim(s: Session, keys: list[str], period: int, now: dt.datetime) -> set[str]:
-    """Insert notice keys; returns the ones this call inserted (the others exist)."""
+    """Insert notice keys; returns the ones this call inserted. Keys already taken this
+    period are skipped with one indexed read; the insert's ON CONFLICT DO NOTHING settles a
+    race with another replica, and RETURNING says which rows were ours."""
+    taken = set(s.scalars(select(ExpiryNotice.cert_key).where(ExpiryNotice.period == period)))
+    todo = [k for k in keys if k not in taken]
+    if not todo:
+        return set()
     dialect = s.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = (insert(ExpiryNotice).on_conflict_do_nothing(index_elements=["cert_key", "period"])
+            .returning(ExpiryNotice.cert_key, sort_by_parameter_order=True))
     won: set[str] = set()
-    for i in range(0, len(keys), CHUNK):
-        part = keys[i:i + CHUNK]
-        stmt = (insert(ExpiryNotice)
-                .values([{"cert_key": k, "period": period, "created_at": now} for k in part])
-                .on_conflict_do_nothing(index_elements=["cert_key", "period"])
-                .returning(ExpiryNotice.cert_key))
-        won.update(s.scalars(stmt))
+    for i in range(0, len(todo), 5000):
+        rows = [{"cert_key": k, "period": period, "created_at": now} for k in todo[i:i + 5000]]
+        won.update(k for k in s.scalars(stmt, rows) if k is not None)
     return won
 
 
@@ -189,12 +192,8 @@ def scan_expiry(ctx: Any) -> ScanReport:
             k: f"{by_key[k].common_name} ({by_key[k].purpose}, {by_key[k].node}) expires "
                f"{by_key[k].not_after:%Y-%m-%d}" for k in sorted(new) if by_key[k].not_after > now})
         queued = 0
-        for key in sorted(new):
-            c = by_key[key]
-            if cfg.email_enabled and cfg.email_ids:
-                subject, body = _body(c, now)
-                enqueue_mail(s, ctx, kind="expiry", recipients=list(cfg.email_ids),
-                             subject=subject, body=body)
-                queued += 1
+        if cfg.email_enabled and cfg.email_ids:
+            queued = enqueue_mails(s, ctx, kind="expiry", recipients=list(cfg.email_ids),
+                                   messages=[_body(by_key[k], now) for k in sorted(new)])
         return ScanReport(in_window=len(certs), expired=len(expired), notices=len(new),
                           emails_queued=queued, period=period)

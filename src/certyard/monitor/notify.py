@@ -29,7 +29,7 @@ from certyard.monitor.settings import (
     validate_emails,
 )
 
-__all__ = ["DeliveryReport", "OutboxView", "backoff", "deliver_outbox", "enqueue_mail",
+__all__ = ["DeliveryReport", "OutboxView", "backoff", "deliver_outbox", "enqueue_mail", "enqueue_mails",
            "list_outbox", "queue_alarm_alert", "send_mail_now", "send_test_mail"]
 
 CLAIM = dt.timedelta(minutes=5)  # a replica that dies mid-send releases its claim this late
@@ -50,6 +50,21 @@ def enqueue_mail(s: Session, ctx: Any, *, kind: str, recipients: list[str], subj
     s.add(msg)
     s.flush()
     return msg
+
+
+def enqueue_mails(s: Session, ctx: Any, *, kind: str, recipients: list[str],
+                  messages: list[tuple[str, str]]) -> int:
+    """Many (subject, body) messages in one executemany; for scans."""
+    if not messages:
+        return 0
+    from sqlalchemy import insert
+
+    now = ctx.clock.now()
+    s.execute(insert(OutboxMessage.__table__), [
+        {"kind": kind, "recipients": list(recipients), "subject": subj[:300], "body": body,
+         "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now,
+         "sent_at": None, "last_error": ""} for subj, body in messages])
+    return len(messages)
 
 
 def queue_alarm_alert(s: Session, ctx: Any, *, name: str, object: str,  # noqa: A002

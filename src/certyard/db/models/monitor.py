@@ -50,6 +50,7 @@ class ExpiryNotice(Base):
 
     __table_args__ = (
         UniqueConstraint("cert_key", "period", name="uq_expiry_notice_cert_key"),
+        Index("ix_expiry_notice_period", "period"),
     )
 
 
