@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from certyard.probe import schedule as _schedule  # noqa: F401  (registers the job)
 from certyard.probe.check import FLAGS, ProbeReport, check_endpoint, check_endpoints
+from certyard.probe.inventory import (
+    TargetView,
+    add_target,
+    latest_results,
+    list_targets,
+    remove_target,
+    run_probes,
+)
 from certyard.probe.service import probe_endpoint, trust_anchors, verify_files
 from certyard.probe.verify import VerifyResult, verify_chain
 
-__all__ = ["FLAGS", "ProbeReport", "VerifyResult", "check_endpoint", "check_endpoints",
-           "probe_endpoint", "trust_anchors", "verify_chain", "verify_files"]
+__all__ = ["FLAGS", "ProbeReport", "TargetView", "VerifyResult", "add_target",
+           "check_endpoint", "check_endpoints", "latest_results", "list_targets",
+           "probe_endpoint", "remove_target", "run_probes", "trust_anchors", "verify_chain",
+           "verify_files"]

@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
 from certyard.errors import UntrustedChain
-from certyard.probe.tlsclient import handshake, parse_target, versions_accepted
+from certyard.probe.tlsclient import parse_target, versions_accepted
 from certyard.probe.verify import VerifyResult, verify_chain
 from certyard.x509 import build_path
 
@@ -168,11 +168,11 @@ def check_endpoint(
         server_name = sni or host
     base: dict[str, Any] = {"target": target, "hostname": hostname, "checked_at": now}
     try:
-        hs = handshake(host, port, sni=server_name, starttls=starttls, timeout=timeout)
-        versions = versions_accepted(host, port, sni=server_name, starttls=starttls,
-                                     timeout=timeout)
+        versions, hs = versions_accepted(host, port, sni=server_name, starttls=starttls,
+                                         timeout=timeout)
     except (OSError, ssl.SSLError, ConnectionError, ValueError) as exc:
         return ProbeReport(**base, flags=["unreachable"], error=f"{type(exc).__name__}: {exc}")
+    assert hs is not None  # versions_accepted raises when no version completed
     if not hs.chain:
         return ProbeReport(**base, version=hs.version, cipher=hs.cipher, versions=versions,
                            flags=["unreachable"], error="the server presented no certificate")

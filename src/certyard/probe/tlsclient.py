@@ -9,6 +9,7 @@ weak endpoint could not be reported as weak. Judging the chain is done afterward
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
 import warnings
@@ -42,7 +43,9 @@ def parse_target(target: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+@functools.lru_cache(maxsize=8)
 def _client_context(version: str | None) -> ssl.SSLContext:
+    """One context per version, shared by all threads (wrap_socket is thread-safe)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -118,13 +121,27 @@ def handshake(host: str, port: int, *, sni: str | None = None, version: str | No
 
 
 def versions_accepted(host: str, port: int, *, sni: str | None = None,
-                      starttls: str | None = None, timeout: float = 5.0) -> list[str]:
-    """Which of TLS 1.0 to 1.3 the endpoint completes a handshake with."""
-    accepted = []
-    for v in VERSIONS:
+                      starttls: str | None = None, timeout: float = 5.0,
+                      ) -> tuple[list[str], Handshake | None]:
+    """Which of TLS 1.0 to 1.3 the endpoint completes a handshake with, and the handshake
+    at the highest accepted version (what a default client negotiates), so no extra
+    connection is needed for the chain. Connection refusal is raised, not reported."""
+    accepted: list[str] = []
+    best: Handshake | None = None
+    last_error: Exception | None = None
+    for v in reversed(VERSIONS):
         try:
-            handshake(host, port, sni=sni, version=v, starttls=starttls, timeout=timeout)
-        except (OSError, ssl.SSLError, ConnectionError, ValueError):
+            hs = handshake(host, port, sni=sni, version=v, starttls=starttls, timeout=timeout)
+        except (ConnectionRefusedError, TimeoutError) as exc:
+            if not accepted:
+                raise  # nothing listens: no point trying the other versions
+            last_error = exc
+            continue
+        except (OSError, ssl.SSLError, ConnectionError, ValueError) as exc:
+            last_error = exc
             continue
         accepted.append(v)
-    return accepted
+        best = best or hs
+    if best is None and last_error is not None:
+        raise last_error
+    return sorted(accepted), best

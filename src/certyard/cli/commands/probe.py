@@ -50,3 +50,68 @@ def probe(
 
         raise CertyardError(f"{target}: {len(report.flags)} finding(s): "
                             f"{', '.join(report.flags)}")
+
+
+NAME = "probes"
+app = typer.Typer(help="Probe inventory: TLS interfaces probed on a schedule (add, list, "
+                       "remove, run).", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    target: str = typer.Argument(..., help="HOST:PORT"),
+    name: str = typer.Option(None, "--name", help="Inventory name (default HOST:PORT)."),
+    node: str = typer.Option(None, "--node", help="Node the interface belongs to."),
+    sni: str = typer.Option(None, "--sni", help="Server name to send and verify."),
+    starttls: str = typer.Option(None, "--starttls", help="smtp, imap or ldap."),
+    trust_store: str = typer.Option("tomcat-trust", "--trust-store", help="P-trust."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Add an interface to the probe inventory."""
+    from certyard.probe import add_target
+
+    view = add_target(cli_context(), target, name=name, node=node, sni=sni,
+                      starttls=starttls, trust_store=trust_store)
+    if json_:
+        emit_json(view.to_dict())
+    else:
+        console.print(f"added probe target {view.name} ({view.target})")
+
+
+@app.command("list")
+def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The inventory with each target's latest result."""
+    from certyard.probe import list_targets
+
+    views = list_targets(cli_context())
+    if json_:
+        emit_json([v.to_dict() for v in views])
+        return
+    table("Probe inventory", ["Name", "Target", "Node", "SNI", "STARTTLS", "Trust store",
+                              "Last check", "Findings"],
+          [(v.name, v.target, v.node or "-", v.sni or "-", v.starttls or "-", v.trust_store,
+            v.last["checked_at"] if v.last else "never",
+            (", ".join(v.last["flags"]) or "none") if v.last else "-") for v in views],
+          empty="no probe targets; add one with `certyard probes add HOST:PORT`")
+
+
+@app.command("remove")
+def remove(name: str = typer.Argument(..., help="Inventory name.")) -> None:
+    """Remove a target (and its results) from the inventory."""
+    from certyard.probe import remove_target
+
+    remove_target(cli_context(), name)
+    console.print(f"removed probe target {name}")
+
+
+@app.command("run")
+def run(concurrency: int = typer.Option(32, "--concurrency", min=1, max=256),
+        json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Probe every enabled target now (the scheduled job does this hourly)."""
+    from certyard.probe import run_probes
+
+    result = run_probes(cli_context(), concurrency=concurrency)
+    if json_:
+        emit_json(result)
+    else:
+        console.print(f"probed {result['probed']} target(s), {result['failed']} with findings")

@@ -1,0 +1,103 @@
+"""Probe many loopback TLS endpoints (versions + chain + validation) with certyard and with
+sslscan, and compare wall time and the version findings.
+
+    python benchmarks/probe_endpoints.py [--count 20] [--concurrency 64]
+
+The endpoints are served by one child process (asyncio, one port each); half of them accept
+TLS 1.0-1.3 (security level 0), half only TLS 1.2-1.3. sslscan runs one target at a time,
+as it does with --targets, limited to protocol detection (no cipher enumeration) to keep
+the comparison fair.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from certyard.probe import check_endpoints
+from tests.probe.tlspki import issue, pem
+
+SERVER = r'''
+import asyncio, ssl, sys, json
+cfg = json.loads(sys.argv[1])
+async def main():
+    ports = []
+    for i in range(cfg["count"]):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.set_ciphers("ALL:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1 if i % 2 else ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(cfg["chain"], cfg["key"])
+        async def handle(r, w):
+            try:
+                await r.read(1)
+            except Exception:
+                pass
+            w.close()
+        srv = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ctx, backlog=256)
+        ports.append(srv.sockets[0].getsockname()[1])
+    print(json.dumps(ports), flush=True)
+    await asyncio.Event().wait()
+asyncio.run(main())
+'''
+
+
+def sslscan_versions(target: str) -> list[str]:
+    out = subprocess.run(["sslscan", "--no-colour", "--no-ciphersuites", "--no-heartbleed",
+                          "--no-renegotiation", "--no-compression", "--no-groups",
+                          "--no-fallback", target], capture_output=True, text=True,
+                         timeout=120).stdout
+    return sorted(re.findall(r"^TLSv(1\.[0-3])\s+enabled", out, flags=re.M))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--count", type=int, default=20)
+    ap.add_argument("--concurrency", type=int, default=16)
+    args = ap.parse_args()
+    if shutil.which("sslscan") is None:
+        print("sslscan is not installed", file=sys.stderr)
+        return 1
+    now = dt.datetime.now(dt.timezone.utc)
+    root = issue("Bench Root", ca=True, start=now - dt.timedelta(days=1))
+    leaf = issue("bench.example", issuer=root, sans=("bench.example",),
+                 start=now - dt.timedelta(days=1))
+    tmp = Path(tempfile.mkdtemp(prefix="certyard-probe-bench-"))
+    (tmp / "chain.pem").write_bytes(pem(leaf))
+    (tmp / "key.pem").write_bytes(leaf.key_pem)
+    cfg = {"count": args.count, "chain": str(tmp / "chain.pem"), "key": str(tmp / "key.pem")}
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, json.dumps(cfg)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ports = json.loads(proc.stdout.readline())
+        targets = [f"127.0.0.1:{p}" for p in ports]
+        t0 = time.perf_counter()
+        reports = check_endpoints(targets, anchors=[root.cert], now=now, min_version="1.2",
+                                  concurrency=args.concurrency)
+        ours = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        peer = [sslscan_versions(t) for t in targets]
+        theirs = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    same = sum(r.versions == p for r, p in zip(reports, peer, strict=True))
+    flagged = sum("version_below_minimum" in r.flags for r in reports)
+    print(f"endpoints {len(targets)}: certyard {ours:.2f} s, sslscan {theirs:.2f} s, "
+          f"speed-up {theirs / ours:.1f}x; identical version findings {same}/{len(targets)}; "
+          f"below-minimum flagged {flagged}")
+    return 0 if same == len(targets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
