@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from certyard.audit import record_event
 from certyard.db.models import Node, Purpose, Setting, StoreEntry
@@ -154,10 +154,10 @@ def remove_node(ctx: Any, name: str) -> NodeView:
             StoreEntry.type == "trust", StoreEntry.source_node_id == node.id,
             StoreEntry.fingerprint_sha256.in_(own_fps))))
         keys = {e.private_key_id for e in own}
-        for e in own + trust:
-            s.delete(e)
-        s.delete(node)
-        s.flush()
+        ids = [e.id for e in own + trust]
+        s.execute(delete(StoreEntry).where(StoreEntry.id.in_(ids)))
+        s.execute(delete(Node).where(Node.id == node.id))
+        s.expunge_all()
         release_keys(s, keys)
         record_event(s, ctx, action="node.remove", target=view.name, details={"fqdn": view.fqdn})
         return view
