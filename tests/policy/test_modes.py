@@ -51,6 +51,7 @@ def test_fips_lists_and_regenerates_noncompliant(ctx, clock) -> None:  # type: i
                                                 StoreEntry.type == "identity"))
         assert row.signature_hash == "SHA256" and row.key_size >= 2048
     assert policy.fips_status(ctx).enabled
+    assert _setting(ctx, "auth_rules")["password_hash"] == "pbkdf2-sha256"
 
 
 def test_fips_status_is_honest_about_openssl(ctx) -> None:  # type: ignore[no-untyped-def]

@@ -121,6 +121,9 @@ def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
                     f"change it first (`certyard tls ciphers set {iface} ...`)",
                     rule="fips_cipher", value=value)
         merge_setting(s, "fips", {"enabled": True}, now=ctx.clock.now())
+        # FIPS-approved password hashing (read by the accounts room; other keys kept).
+        merge_setting(s, "auth_rules", {"password_hash": "pbkdf2-sha256"},
+                      now=ctx.clock.now())
         record_event(s, ctx, action="fips.enable", target="fips",
                      details={"regenerate": regenerate})
         bad = noncompliant_entries(s)
