@@ -1,0 +1,271 @@
+"""Agents of the cluster's nodes: enrollment tokens (the seed's CAPF "authentication
+string"), enrollment and renewal through the built-in CA, mapping a presented client
+certificate to its node, serving the desired state, and status reports with alarms.
+
+Tokens are one-time and expiring; only their SHA-256 is stored and compared in constant
+time. Open enrollment (the seed's "null string": no token) exists for lab setups, is off by
+default (``Setting("agent")["open_enrollment"]``) and is reported wherever status is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certyard.audit import record_event
+from certyard.cluster.desired import desired_state
+from certyard.db.models import Node, Setting
+from certyard.db.models.agent import AgentCredential, AgentEnrollToken, AgentStatus
+from certyard.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
+from certyard.store import resolve_node
+from certyard.x509 import load_csr
+
+__all__ = [
+    "AgentStatusView", "EnrollResult", "EnrollToken", "agent_settings", "create_enroll_token",
+    "enroll_agent", "list_agent_status", "node_for_peer", "renew_agent", "report_status",
+    "set_open_enrollment", "sync_state",
+]
+
+AGENT_CERT_DAYS = 90
+ALARM = "AgentSyncFailed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollToken:
+    node: str
+    token: str
+    expires_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "token": self.token, "expires_at": self.expires_at}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollResult:
+    node: str
+    certificate: str
+    chain: list[str]
+    not_after: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "certificate": self.certificate, "chain": self.chain,
+                "not_after": self.not_after}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentStatusView:
+    node: str
+    enrolled: bool
+    reported_at: str | None
+    last_seen_at: str | None
+    version: str | None
+    current: bool
+    ok: bool | None
+    error: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def agent_settings(s: Session) -> dict[str, Any]:
+    row = s.get(Setting, "agent")
+    value = {"open_enrollment": False, "cert_days": AGENT_CERT_DAYS}
+    if row is not None:
+        value.update(row.value or {})
+    return value
+
+
+def set_open_enrollment(ctx: Any, enabled: bool) -> dict[str, Any]:
+    with ctx.transaction() as s:
+        row = s.get(Setting, "agent")
+        value = agent_settings(s) | {"open_enrollment": bool(enabled)}
+        if row is None:
+            s.add(Setting(name="agent", value=value, updated_at=ctx.clock.now()))
+        else:
+            row.value, row.updated_at = value, ctx.clock.now()
+        record_event(s, ctx, action="agent.open_enrollment", target="cluster",
+                     details={"enabled": bool(enabled)})
+        return value
+
+
+def create_enroll_token(ctx: Any, node: str, *, minutes: int = 60) -> EnrollToken:
+    """A one-time token for ``node``, valid ``minutes`` (1..10080). Shown once."""
+    if not 1 <= minutes <= 7 * 24 * 60:
+        raise InvalidInput("token lifetime must be 1 to 10080 minutes", field="minutes")
+    token = secrets.token_urlsafe(32)
+    now = ctx.clock.now()
+    with ctx.transaction() as s:
+        n = resolve_node(s, node)
+        expires = now + dt.timedelta(minutes=minutes)
+        s.add(AgentEnrollToken(node_id=n.id, token_sha256=_hash(token), expires_at=expires,
+                               created_at=now))
+        record_event(s, ctx, action="agent.enroll_token", target=n.name,
+                     details={"expires_at": expires.isoformat()})  # never the token
+        return EnrollToken(node=n.name, token=token, expires_at=expires.isoformat())
+
+
+def _consume_token(ctx: Any, s: Session, token: str, now: dt.datetime) -> Node:
+    digest = _hash(token or "")
+    row = s.scalar(select(AgentEnrollToken).where(AgentEnrollToken.token_sha256 == digest)
+                   .with_for_update())
+    # Look-up by hash does not leak the token; the compare keeps the check constant-time.
+    if row is None or not hmac.compare_digest(row.token_sha256, digest):
+        raise AuthenticationFailed("enrollment token not recognised")
+    if row.used_at is not None:
+        raise AuthenticationFailed("enrollment token already used; make a new one with "
+                                   "`certyard node enroll-token`")
+    if row.expires_at <= now:
+        raise AuthenticationFailed("enrollment token expired; make a new one with "
+                                   "`certyard node enroll-token`")
+    row.used_at = now
+    node = s.get(Node, row.node_id)
+    assert node is not None
+    return node
+
+
+def _issue(ctx: Any, node: Node, csr_pem: bytes, *, action: str) -> EnrollResult:
+    from certyard.ca import export_ca, issue_certificate_for_csr
+
+    with ctx.read() as s:
+        days = int(agent_settings(s)["cert_days"])
+    issued = issue_certificate_for_csr(ctx, csr_pem, profile="client", days=days,
+                                       requester=f"agent:{node.name}")
+    cert = x509.load_pem_x509_certificate(issued.pem.encode())
+    chain_pem = export_ca(ctx, format="pem", chain=True).decode()
+    chain = [c + "-----END CERTIFICATE-----\n" for c in chain_pem.split(
+        "-----END CERTIFICATE-----") if "BEGIN" in c]
+    with ctx.transaction() as s:
+        s.add(AgentCredential(node_id=node.id, serial=issued.serial,
+                              fingerprint_sha256=hashlib.sha256(
+                                  cert.public_bytes(Encoding.DER)).hexdigest(),
+                              not_after=cert.not_valid_after_utc, created_at=ctx.clock.now()))
+        record_event(s, ctx, action=action, target=node.name, details={"serial": issued.serial})
+    return EnrollResult(node=node.name, certificate=issued.pem, chain=[c.strip() + "\n"
+                        for c in chain], not_after=cert.not_valid_after_utc.isoformat())
+
+
+def enroll_agent(ctx: Any, *, token: str | None, csr_pem: bytes,
+                 node: str | None = None) -> EnrollResult:
+    """Exchange a one-time token (or, in open mode only, a node name) and a CSR for an
+    agent client certificate from the built-in CA."""
+    load_csr(csr_pem)  # a bad CSR must not use up the token
+    now = ctx.clock.now()
+    with ctx.transaction() as s:
+        if token:
+            n = _consume_token(ctx, s, token, now)
+        else:
+            if not agent_settings(s)["open_enrollment"]:
+                raise AuthenticationFailed("an enrollment token is required (open enrollment "
+                                           "is off)")
+            if not node:
+                raise InvalidInput("open enrollment needs the node name", field="node")
+            n = resolve_node(s, node)
+    return _issue(ctx, n, csr_pem, action="agent.enroll" if token else "agent.enroll_open")
+
+
+def node_for_peer(ctx: Any, s: Session, peer_der: bytes | None) -> Node:
+    """The node whose agent presented this client certificate (already chain-checked by
+    the TLS layer): a known credential, not expired, not revoked by the CA."""
+    from certyard.db.models.ca import CaIssued
+
+    if not peer_der:
+        raise AuthenticationFailed("a client certificate is required")
+    fp = hashlib.sha256(peer_der).hexdigest()
+    cred = s.scalar(select(AgentCredential).where(AgentCredential.fingerprint_sha256 == fp))
+    if cred is None:
+        raise AuthenticationFailed("this client certificate is not an enrolled agent")
+    if cred.not_after <= ctx.clock.now():
+        raise AuthenticationFailed("the agent certificate has expired; enroll again")
+    status = s.scalar(select(CaIssued.status).where(CaIssued.serial == cred.serial))
+    if status is not None and status != "good":
+        raise PermissionDenied(f"the agent certificate is {status}")
+    node = s.get(Node, cred.node_id)
+    if node is None:
+        raise NotFound("node", cred.node_id)
+    return node
+
+
+def renew_agent(ctx: Any, *, peer_der: bytes, csr_pem: bytes) -> EnrollResult:
+    """Renewal with the current agent certificate (the seed: use the LSC, not the MIC)."""
+    load_csr(csr_pem)
+    with ctx.read() as s:
+        node = node_for_peer(ctx, s, peer_der)
+    return _issue(ctx, node, csr_pem, action="agent.renew")
+
+
+def sync_state(ctx: Any, *, peer_der: bytes | None,
+               known_version: str | None = None) -> tuple[str, dict[str, Any] | None]:
+    """(version, state), or (version, None) when the agent already holds that version."""
+    with ctx.read() as s:
+        node = node_for_peer(ctx, s, peer_der)
+        state = desired_state(ctx, s, node)
+    if known_version and hmac.compare_digest(known_version, state["version"]):
+        return state["version"], None
+    return state["version"], state
+
+
+def report_status(ctx: Any, *, peer_der: bytes | None, report: dict[str, Any]) -> None:
+    """Record what the agent installed (fingerprints), when, and any failure; a failure
+    raises the AgentSyncFailed alarm, a good report clears it."""
+    version = str(report.get("version", ""))[:64]
+    error = str(report.get("error") or "")[:2000]
+    ok = bool(report.get("ok")) and not error
+    files = report.get("fingerprints") or {}
+    if not isinstance(files, dict):
+        raise InvalidInput("fingerprints must be an object", field="fingerprints")
+    now = ctx.clock.now()
+    with ctx.transaction() as s:
+        node = node_for_peer(ctx, s, peer_der)
+        row = s.get(AgentStatus, node.id)
+        if row is None:
+            row = AgentStatus(node_id=node.id)
+            s.add(row)
+        row.version, row.ok, row.error, row.files = version, ok, error, files
+        row.reported_at = row.last_seen_at = now
+        _alarm(s, ctx, node.name, ok, error)
+
+
+def _alarm(s: Session, ctx: Any, node: str, ok: bool, error: str) -> None:
+    try:
+        from certyard.monitor.alarms import clear_alarm, raise_alarm
+    except ImportError:  # monitoring not installed: the status row still tells
+        return
+    if ok:
+        clear_alarm(s, ctx, name=ALARM, object=node)
+    else:
+        raise_alarm(s, ctx, name=ALARM, object=node, severity="Error",
+                    message=f"agent on {node} failed to apply the desired state: {error}")
+
+
+def list_agent_status(ctx: Any) -> tuple[list[AgentStatusView], bool]:
+    """Per node: enrolled, last report, and whether it holds the current desired state;
+    plus whether open enrollment is on (to flag it)."""
+    out: list[AgentStatusView] = []
+    with ctx.read() as s:
+        open_mode = bool(agent_settings(s)["open_enrollment"])
+        enrolled = set(s.scalars(select(AgentCredential.node_id)))
+        for node in s.scalars(select(Node).order_by(Node.is_publisher.desc(), Node.name)):
+            row = s.get(AgentStatus, node.id)
+            current = False
+            if row is not None:
+                current = row.ok and row.version == desired_state(ctx, s, node)["version"]
+            out.append(AgentStatusView(
+                node=node.name, enrolled=node.id in enrolled,
+                reported_at=row.reported_at.isoformat() if row else None,
+                last_seen_at=row.last_seen_at.isoformat() if row else None,
+                version=row.version if row else None, current=current,
+                ok=row.ok if row else None, error=row.error if row else ""))
+    return out, open_mode
