@@ -1,0 +1,204 @@
+"""The SFTP side of bulk export/import, on asyncssh, behind a small synchronous API.
+
+Uploads never leave anything half-written: everything goes into a hidden temporary
+directory (each file under a temporary name, renamed once complete), the manifest last, and
+the directory is renamed to its final name only at the end; on any failure the temporary
+directory is removed. The server's host key is checked during key exchange, before any
+credential is sent: known_hosts lines, else the pinned SHA-256 fingerprint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import posixpath
+import secrets
+import socket
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import asyncssh
+
+from certyard.bulk.settings import SftpConfig
+from certyard.errors import Conflict, ExternalServiceError
+
+__all__ = ["Progress", "SftpError", "download_tree", "list_remote_exports", "upload_tree"]
+
+T = TypeVar("T")
+Progress = Callable[[int, int, str], None]  # done, total, current file
+TIMEOUT = 15.0
+
+
+class SftpError(ExternalServiceError):
+    code = "sftp_failed"
+
+
+def _run(coro: Awaitable[T]) -> T:
+    """asyncio.run, also from inside a running loop (the web server) via a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["v"] = asyncio.run(coro)  # type: ignore[arg-type]
+        except BaseException as e:
+            box["e"] = e
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "e" in box:
+        raise box["e"]
+    return box["v"]  # type: ignore[no-any-return]
+
+
+class _PinnedClient(asyncssh.SSHClient):
+    def __init__(self, fingerprint: str) -> None:
+        self.fingerprint = fingerprint
+        self.seen = ""
+
+    def validate_host_public_key(self, host: str, addr: str, port: int,
+                                 key: asyncssh.SSHKey) -> bool:
+        self.seen = key.get_fingerprint("sha256")
+        return bool(self.fingerprint) and secrets.compare_digest(self.seen, self.fingerprint)
+
+
+def _where(cfg: SftpConfig) -> str:
+    return f"SFTP server {cfg.host}:{cfg.port}"
+
+
+async def _connect(cfg: SftpConfig) -> tuple[asyncssh.SSHClientConnection, _PinnedClient]:
+    client = _PinnedClient(cfg.host_key_fingerprint)
+    kwargs: dict[str, Any] = {}
+    if cfg.known_hosts:
+        kwargs["known_hosts"] = asyncssh.import_known_hosts(cfg.known_hosts)
+    else:
+        kwargs["known_hosts"] = ([], [], [])  # trust nothing listed; ask the pin
+        kwargs["server_host_key_algs"] = "default"
+    keys = [asyncssh.import_private_key(cfg.private_key)] if cfg.private_key else []
+    try:
+        conn, _ = await asyncssh.create_connection(
+            lambda: client, cfg.host, cfg.port, username=cfg.user_id,
+            password=cfg.password, client_keys=keys, agent_path=None, config=(),
+            connect_timeout=TIMEOUT, login_timeout=TIMEOUT, **kwargs)
+    except asyncssh.HostKeyNotVerifiable:
+        seen = f" (it presented {client.seen})" if client.seen else ""
+        raise SftpError(f"{_where(cfg)}: host key not trusted{seen}; check the known_hosts "
+                        "entry or pinned fingerprint — refusing to connect") from None
+    except asyncssh.PermissionDenied:
+        raise SftpError(f"{_where(cfg)}: login failed for user {cfg.user_id} "
+                        "(bad password or key)") from None
+    except (TimeoutError, OSError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else (str(e) or
+                                                                             "timed out")
+        if isinstance(e, socket.gaierror):
+            reason = "host name does not resolve"
+        raise SftpError(f"{_where(cfg)} unreachable: {reason}") from None
+    except asyncssh.Error as e:
+        raise SftpError(f"{_where(cfg)}: {e.reason}") from None
+    return conn, client
+
+
+async def _check_dir(sftp: asyncssh.SFTPClient, cfg: SftpConfig) -> None:
+    try:
+        is_dir = await sftp.isdir(cfg.directory)
+    except asyncssh.SFTPError as e:
+        raise SftpError(f"{_where(cfg)}: cannot read directory {cfg.directory}: "
+                        f"{e.reason}") from None
+    if not is_dir:
+        raise SftpError(f"{_where(cfg)}: directory {cfg.directory} does not exist")
+
+
+def upload_tree(cfg: SftpConfig, name: str, files: Sequence[tuple[str, bytes]], *,
+                progress: Progress | None = None) -> str:
+    """Write ``files`` (relative path, content) under ``directory/name``; returns the path."""
+    return _run(_upload(cfg, name, files, progress))
+
+
+async def _upload(cfg: SftpConfig, name: str, files: Sequence[tuple[str, bytes]],
+                  progress: Progress | None) -> str:
+    conn, _ = await _connect(cfg)
+    async with conn:
+        async with conn.start_sftp_client() as sftp:
+            await _check_dir(sftp, cfg)
+            final = posixpath.join(cfg.directory, name)
+            if await sftp.exists(final):
+                raise Conflict(f"{final} already exists on the SFTP server")
+            tmp = posixpath.join(cfg.directory, f".{name}.part-{secrets.token_hex(4)}")
+            try:
+                await sftp.mkdir(tmp)
+                made = {tmp}
+                for i, (rel, data) in enumerate(files):
+                    path = posixpath.join(tmp, rel)
+                    parent = posixpath.dirname(path)
+                    if parent not in made:
+                        await sftp.makedirs(parent, exist_ok=True)
+                        made.add(parent)
+                    async with sftp.open(path + ".tmp", "wb") as fh:
+                        await fh.write(data)
+                    await sftp.rename(path + ".tmp", path)
+                    if progress:
+                        progress(i + 1, len(files), rel)
+                await sftp.rename(tmp, final)
+            except BaseException as e:
+                with contextlib.suppress(Exception):  # the first error is the one to report
+                    await sftp.rmtree(tmp, ignore_errors=True)
+                if isinstance(e, asyncssh.SFTPError):
+                    raise SftpError(f"{_where(cfg)}: writing the export failed: {e.reason}; "
+                                    "nothing was left on the server") from None
+                raise
+            return final
+
+
+def list_remote_exports(cfg: SftpConfig, prefix: str) -> list[str]:
+    return _run(_list(cfg, prefix))
+
+
+async def _list(cfg: SftpConfig, prefix: str) -> list[str]:
+    conn, _ = await _connect(cfg)
+    async with conn:
+        async with conn.start_sftp_client() as sftp:
+            await _check_dir(sftp, cfg)
+            names = await sftp.listdir(cfg.directory)
+            return sorted(n for n in names if n.startswith(prefix))
+
+
+def download_tree(cfg: SftpConfig, name: str, first: str,
+                  pick: Callable[[bytes], list[str]], *, limit: int,
+                  progress: Progress | None = None) -> dict[str, bytes]:
+    """Read ``name/first`` (the manifest), then every file ``pick(manifest)`` names."""
+    return _run(_download(cfg, name, first, pick, limit, progress))
+
+
+async def _read(sftp: asyncssh.SFTPClient, cfg: SftpConfig, path: str, limit: int) -> bytes:
+    try:
+        async with sftp.open(path, "rb") as fh:
+            data = await fh.read(limit + 1)
+    except asyncssh.SFTPError as e:
+        raise SftpError(f"{_where(cfg)}: cannot read {path}: {e.reason}") from None
+    if len(data) > limit:
+        raise SftpError(f"{_where(cfg)}: {path} is larger than {limit:,} bytes")
+    return bytes(data)
+
+
+async def _download(cfg: SftpConfig, name: str, first: str,
+                    pick: Callable[[bytes], list[str]], limit: int,
+                    progress: Progress | None) -> dict[str, bytes]:
+    if "/" in name or name.startswith("."):
+        raise SftpError(f"{name!r} is not an export name")
+    conn, _ = await _connect(cfg)
+    async with conn:
+        async with conn.start_sftp_client() as sftp:
+            await _check_dir(sftp, cfg)
+            base = posixpath.join(cfg.directory, name)
+            out = {first: await _read(sftp, cfg, posixpath.join(base, first), limit)}
+            wanted = pick(out[first])
+            for i, rel in enumerate(wanted):
+                out[rel] = await _read(sftp, cfg, posixpath.join(base, rel), limit)
+                if progress:
+                    progress(i + 1, len(wanted), rel)
+            return out

@@ -1,0 +1,142 @@
+"""certyard bulk ... — bulk certificate export/import over SFTP (seed Table 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from certyard import bulk
+from certyard.cli.context import cli_context, read_input
+from certyard.cli.output import console, emit_json, table
+
+NAME = "bulk"
+app = typer.Typer(help="Bulk certificate management: SFTP settings, export (Tomcat, TFTP, "
+                       "All) and import of another cluster's trust certificates.",
+                  no_args_is_help=True)
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+@contextmanager
+def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    if quiet:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[file]}"), console=console, transient=True) as p:
+        task = p.add_task(label, total=None, file="")
+
+        def update(done: int, total: int, current: str) -> None:
+            p.update(task, completed=done, total=total, file=current)
+
+        yield update
+
+
+@app.command("configure")
+def configure(
+    host: str = typer.Option(..., "--host", help="SFTP server IP address or FQDN."),
+    port: int = typer.Option(22, "--port", help="Port; default 22."),
+    user_id: str = typer.Option(..., "--user", help="User ID on the server."),
+    directory: str = typer.Option(..., "--directory", help="Directory, e.g. /users/cisco."),
+    password_file: str = typer.Option(None, "--password-file",
+                                      help="File (or - for stdin) holding the password."),
+    key_file: str = typer.Option(None, "--key-file", help="Client private key (OpenSSH/PEM)."),
+    known_hosts_file: str = typer.Option(None, "--known-hosts-file",
+                                         help="known_hosts lines for the server."),
+    host_key_fingerprint: str = typer.Option(None, "--host-key-fingerprint",
+                                             help="Pinned SHA256:... host key fingerprint."),
+    json_: bool = JSON,
+) -> None:
+    """Save the SFTP server settings (the password is stored encrypted)."""
+    password = (read_input(password_file, 4096).decode().rstrip("\r\n")
+                if password_file else None)
+    key = read_input(key_file, 65536) if key_file else None
+    kh = read_input(known_hosts_file, 65536).decode() if known_hosts_file else None
+    view = bulk.configure_sftp(cli_context(), host=host, port=port, user_id=user_id,
+                               directory=directory, password=password, private_key=key,
+                               known_hosts=kh, host_key_fingerprint=host_key_fingerprint)
+    if json_:
+        emit_json(view.to_dict())
+    else:
+        console.print(f"Saved SFTP server {view.user_id}@{view.host}:{view.port}"
+                      f"{view.directory}.")
+
+
+@app.command("show")
+def show(json_: bool = JSON) -> None:
+    """The SFTP server settings (never the password or key)."""
+    view = bulk.show_sftp(cli_context())
+    if json_:
+        emit_json(view.to_dict())
+        return
+    for k, v in view.to_dict().items():
+        console.print(f"{k}: {v if v not in ('', None) else '-'}")
+
+
+@app.command("export")
+def export(scope: str = typer.Argument(..., help="tomcat, tftp or all."),
+           json_: bool = JSON) -> None:
+    """Export certificates to the SFTP server with a SHA-512 manifest."""
+    with _progress("Uploading", json_) as cb:
+        res = bulk.export_certificates(cli_context(), scope, progress=cb)
+    if json_:
+        emit_json(res.to_dict())
+    else:
+        console.print(f"Exported {res.files - 1} certificates and manifest.json to "
+                      f"{res.remote_path}.")
+
+
+@app.command("exports")
+def exports(json_: bool = JSON) -> None:
+    """List the exports in the SFTP directory (this and other clusters')."""
+    names = bulk.list_exports(cli_context())
+    if json_:
+        emit_json(names)
+        return
+    table("Exports on the SFTP server", ["Name"], [(n,) for n in names],
+          empty="no exports in the directory")
+
+
+def _preview_table(p: bulk.ImportPreview) -> None:
+    console.print(f"Export {p.export} of cluster {p.cluster} ({p.scope}, {p.created_at}):")
+    table(None, ["Subject", "SHA-256", "From", "Valid now", "Already in"],
+          [(c["subject"], c["fingerprint_sha256"][:16] + "…",
+            f"{c['source_purpose']} {c['source_kind']}", "yes" if c["valid_now"] else "no",
+            ", ".join(c["already_in"]) or "-") for c in p.certificates])
+
+
+@app.command("import-preview")
+def import_preview(name: str = typer.Argument(..., help="Export name (see `bulk exports`)."),
+                   json_: bool = JSON) -> None:
+    """Show what an import would add; changes nothing."""
+    with _progress("Downloading", json_) as cb:
+        p = bulk.preview_import(cli_context(), name, progress=cb)
+    if json_:
+        emit_json(p.to_dict())
+    else:
+        _preview_table(p)
+
+
+@app.command("import")
+def import_(name: str = typer.Argument(..., help="Export name (see `bulk exports`)."),
+            trust_store: list[str] = typer.Option(..., "--trust-store",
+                                                  help="Target trust store (repeat)."),
+            yes: bool = typer.Option(False, "--yes", help="Do not ask after the preview."),
+            json_: bool = JSON) -> None:
+    """Import the export's certificates into the chosen trust stores, after a preview."""
+    ctx = cli_context()
+    if not yes:
+        _preview_table(bulk.preview_import(ctx, name))
+        if not typer.confirm(f"Import into {', '.join(trust_store)}?"):
+            raise typer.Exit(1)
+    with _progress("Downloading", json_) as cb:
+        res = bulk.import_trust_certificates(ctx, name, trust_store, progress=cb)
+    if json_:
+        emit_json(res)
+        return
+    for ts, r in res["stores"].items():
+        console.print(f"{ts}: {r['added']} added, {r['duplicates']} already present.")
+    for s in res["skipped_not_valid_now"]:
+        console.print(f"skipped (not valid now): {s}")
