@@ -1,0 +1,70 @@
+"""A real ``certyard serve`` process on loopback for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    proc: subprocess.Popen[bytes]
+    https_port: int
+    http_port: int
+    password: str
+    output: str
+    env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.https_port}"
+
+
+def start_serve(env: dict[str, str], log: Path) -> Served:
+    https_port, http_port = free_port(), free_port()
+    full = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    fh = open(log, "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from certyard.cli.main import run; run()", "serve",
+         "--host", "127.0.0.1", "--https-port", str(https_port), "--http-port",
+         str(http_port), "--no-jobs"], env=full, stdout=fh, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if proc.poll() is not None:
+            raise RuntimeError(f"certyard serve exited: {text}")
+        if "One-time password" in text or "serving" in text:
+            try:
+                socket.create_connection(("127.0.0.1", https_port), timeout=0.5).close()
+                break
+            except OSError:
+                pass
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError(f"certyard serve did not start: {log.read_text()}")
+    text = log.read_text()
+    m = re.search(r"One-time password: (\S+)", text)
+    return Served(proc=proc, https_port=https_port, http_port=http_port,
+                  password=m.group(1) if m else "", output=text, env=env)
+
+
+def stop_serve(served: Served) -> None:
+    served.proc.terminate()
+    try:
+        served.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        served.proc.kill()
+        served.proc.wait()
