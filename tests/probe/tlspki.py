@@ -54,7 +54,8 @@ class Issued:
 
 def issue(cn: str, *, issuer: Issued | None = None, ca: bool = False, key: Any = None,
           sans: tuple[str, ...] = (), start: dt.datetime | None = None, days: int = 365,
-          hash_alg: Any = None, subject: x509.Name | None = None) -> Issued:
+          hash_alg: Any = None, subject: x509.Name | None = None,
+          crl_url: str | None = None) -> Issued:
     key = key or ec_key()
     subj = subject or _name(cn)
     start = start or NOW - dt.timedelta(days=1)
@@ -79,6 +80,10 @@ def issue(cn: str, *, issuer: Issued | None = None, ca: bool = False, key: Any =
         if sans:
             b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(s) for s in sans]),
                                 critical=False)
+    if crl_url:
+        b = b.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None,
+            reasons=None, crl_issuer=None)]), critical=False)
     cert = b.sign((issuer.key if issuer else key), hash_alg or hashes.SHA256())
     return Issued(cert, key)
 

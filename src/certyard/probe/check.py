@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +28,10 @@ from certyard.x509 import build_path
 __all__ = ["FLAGS", "ProbeReport", "check_endpoint", "check_endpoints"]
 
 FLAGS = ("unreachable", "expired", "not_yet_valid", "untrusted_issuer", "name_mismatch",
-         "weak_key", "sha1_signature", "missing_intermediate", "version_below_minimum")
+         "weak_key", "sha1_signature", "missing_intermediate", "version_below_minimum",
+         "revoked")
+# (leaf, issuer or None) -> (status good|revoked|unknown|error, detail); the monitor's check.
+RevocationCheck = Callable[[x509.Certificate, "x509.Certificate | None"], tuple[str, str]]
 _ORDER = ("1.0", "1.1", "1.2", "1.3")
 
 
@@ -157,6 +160,7 @@ def check_endpoint(
     target: str, *, anchors: Sequence[x509.Certificate], now: dt.datetime,
     min_version: str = "1.2", sni: str | None = None, starttls: str | None = None,
     pool: Sequence[x509.Certificate] = (), timeout: float = 5.0,
+    revocation: RevocationCheck | None = None,
 ) -> ProbeReport:
     """Probe one HOST:PORT. Never raises for what the endpoint does; reports it."""
     host, port = parse_target(target)
@@ -180,6 +184,15 @@ def check_endpoint(
                           anchors=list(anchors), at=now, hostname=hostname)
     flags, details = _flags(hs.chain, anchors=anchors, pool=pool, hostname=hostname, now=now,
                             versions=versions, min_version=min_version)
+    if revocation is not None:
+        leaf = hs.chain[0]
+        issuer = next((c for c in [*hs.chain[1:], *pool, *anchors]
+                       if c.subject == leaf.issuer), None)
+        status, detail = revocation(leaf, issuer)
+        details["revocation"] = f"{status}: {detail}" if detail else status
+        if status == "revoked":
+            flags.append("revoked")
+            details["revoked"] = detail or "revoked"
     return ProbeReport(**base, version=hs.version, cipher=hs.cipher, versions=versions,
                        chain=[_describe(c) for c in hs.chain], validation=result,
                        flags=flags, details=details)

@@ -15,7 +15,7 @@ from certyard.db.models.policy import ProbeResult, ProbeTarget
 from certyard.errors import Duplicate, InvalidInput, NotFound
 from certyard.policy.store import load_tls
 from certyard.probe.check import check_endpoint
-from certyard.probe.service import trust_anchors
+from certyard.probe.service import revocation_checker, trust_anchors
 from certyard.probe.tlsclient import STARTTLS, parse_target
 from certyard.x509 import check_dns_name
 
@@ -118,11 +118,12 @@ def run_probes(ctx: Any, *, concurrency: int = 32, timeout: float = 5.0) -> dict
         targets = list(s.scalars(select(ProbeTarget).where(ProbeTarget.enabled.is_(True))))
         min_version = load_tls(s)["min_version"]
         anchors = {t.trust_store: trust_anchors(s, t.trust_store) for t in targets}
+    checkers = {name: revocation_checker(ctx, a) for name, a in anchors.items()}
 
     def one(t: ProbeTarget):  # type: ignore[no-untyped-def]
         return check_endpoint(f"{t.host}:{t.port}", anchors=anchors[t.trust_store], now=now,
                               min_version=min_version, sni=t.sni, starttls=t.starttls,
-                              timeout=timeout)
+                              timeout=timeout, revocation=checkers[t.trust_store])
 
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(targets) or 1))) as ex:
         reports = list(ex.map(one, targets))

@@ -19,7 +19,24 @@ from certyard.probe.verify import VerifyResult, verify_chain
 from certyard.store import purpose_from_trust_store
 from certyard.x509 import load_certificates
 
-__all__ = ["probe_endpoint", "trust_anchors", "verify_files"]
+__all__ = ["probe_endpoint", "revocation_checker", "trust_anchors", "verify_files"]
+
+
+def revocation_checker(ctx: Any, anchors: list[x509.Certificate]) -> Any:
+    """The monitor's revocation decision (OCSP, CRL fallback) under its settings, or None
+    when the administrator has not enabled revocation checking."""
+    from certyard.monitor.revocation import check_one
+    from certyard.monitor.settings import get_revocation_settings
+
+    cfg = get_revocation_settings(ctx)
+    if not cfg.revocation_check_enabled:
+        return None
+
+    def check(leaf: x509.Certificate, issuer: x509.Certificate | None) -> tuple[str, str]:
+        answer = check_one(leaf, issuer, cfg, anchors, ctx.clock.now())
+        return answer.status, answer.detail
+
+    return check
 
 
 def trust_anchors(s: Any, trust_store: str) -> list[x509.Certificate]:
@@ -52,7 +69,8 @@ def probe_endpoint(
         min_version = load_tls(s)["min_version"]
     report = check_endpoint(target, anchors=anchors, now=ctx.clock.now(),
                             min_version=min_version, sni=sni, starttls=starttls,
-                            pool=_certs(untrusted, "untrusted"), timeout=timeout)
+                            pool=_certs(untrusted, "untrusted"), timeout=timeout,
+                            revocation=revocation_checker(ctx, anchors))
     with ctx.transaction() as s:
         record_event(s, ctx, action="probe.run", target=target,
                      details={"flags": report.flags, "trust_store": trust_store})
