@@ -72,8 +72,13 @@ def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
             ("Subject alternative names", ", ".join(det["sans"]) or "—")]
     for label, key in (("Key usage", "key_usage"), ("Extended key usage", "extended_key_usage"),
                        ("Basic constraints", "basic_constraints")):
-        if det.get(key):
-            rows.append((label, det[key]))
+        value = det.get(key)
+        if isinstance(value, list):
+            value = ", ".join(str(v).replace("_", " ") for v in value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items())
+        if value:
+            rows.append((label, value))
     rows.append(("Description", d["description"] or "—"))
     return rows
 
