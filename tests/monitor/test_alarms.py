@@ -3,12 +3,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from certyard.db.models.monitor import OutboxMessage
 from certyard.errors import InvalidInput
 from certyard.monitor import clear_alarm, list_alarms, raise_alarm
 from certyard.monitor.settings import update_alert_actions
-from sqlalchemy import select
 
 
 def test_raise_counts_and_clear(ctx, clock):

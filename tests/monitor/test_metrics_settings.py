@@ -84,7 +84,7 @@ def test_send_test_mail(ctx):
     finally:
         server.stop()
     update_smtp_settings(ctx, port=free_port(), timeout_seconds=2)
-    with pytest.raises(ExternalServiceError, match="SMTP 127.0.0.1"):
+    with pytest.raises(ExternalServiceError, match=r"SMTP 127\.0\.0\.1"):
         send_test_mail(ctx, to="admin@example.com")
     with pytest.raises(InvalidInput, match="valid e-mail"):
         send_test_mail(ctx, to="bad address")

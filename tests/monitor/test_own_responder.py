@@ -48,8 +48,8 @@ def test_own_ca_good_then_revoked(ctx, responder):
     csr = store.generate_csr(ctx, "tomcat", node="node1").pem.encode()
     issued = ca.issue_certificate_for_csr(ctx, csr, profile="server")
     store.upload_identity_certificate(ctx, "tomcat", issued.pem.encode(), node="node1")
-    eid = [e for e in store.find_entries(ctx, type="identity", purpose="tomcat").items
-           if e.node == "node1"][0].id
+    eid = next(e for e in store.find_entries(ctx, type="identity", purpose="tomcat").items
+               if e.node == "node1").id
     update_revocation_settings(ctx, ocsp_enabled=True, ocsp_uri_source="configured",
                                ocsp_configured_uri=responder, revocation_check_enabled=True,
                                timeout_seconds=5)
@@ -74,7 +74,7 @@ def test_two_replicas_scanning_at_once_send_one_notice(ctx, clock):
         barrier.wait()
         try:
             notices.append(scan_expiry(c).notices)
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=scan, args=(c,)) for c in replicas]

@@ -8,7 +8,6 @@ import socket
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,8 +59,8 @@ def _install_leaf(ctx, pki: Pki, url: str | None, *, crl_url: str | None = None)
                         public_key=csr.public_key(), ocsp_url=url, crl_url=crl_url)
     store.upload_identity_certificate(ctx, "tomcat", leaf.public_bytes(
         serialization.Encoding.PEM), node="node1")
-    entry = [e for e in store.find_entries(ctx, type="identity", purpose="tomcat").items
-             if e.node == "node1"][0]
+    entry = next(e for e in store.find_entries(ctx, type="identity", purpose="tomcat").items
+                 if e.node == "node1")
     return leaf, entry.id
 
 
@@ -159,12 +158,12 @@ class _Replay(http.server.BaseHTTPRequestHandler):
     upstream = ""
     cached: bytes | None = None
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if _Replay.cached is None:
             req = urllib.request.Request(self.upstream, data=body, headers={
                 "Content-Type": "application/ocsp-request"})
-            with urllib.request.urlopen(req, timeout=5) as r:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=5) as r:
                 _Replay.cached = r.read()
         self.send_response(200)
         self.send_header("Content-Type", "application/ocsp-response")
@@ -224,7 +223,7 @@ def test_disabled_does_nothing_and_schedule_respected(setup, pki, clock):
 
 def _serve_bytes(data: bytes, port: int = 0) -> http.server.ThreadingHTTPServer:
     class H(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,8 @@ from certyard.errors import InvalidInput, NotFound
 
 __all__ = [
     "ALARM_NAMES", "SEVERITIES", "AlarmView", "RaiseResult", "alarm_counts", "clear_alarm",
-    "clear_alarm_by_id", "clear_alarms_bulk", "get_alarm", "list_alarms", "raise_alarm", "raise_alarms_bulk",
+    "clear_alarm_by_id", "clear_alarms_bulk", "get_alarm", "list_alarms", "raise_alarm",
+    "raise_alarms_bulk",
 ]
 
 SEVERITIES = ("Emergency", "Alert", "Critical", "Error", "Warning", "Notice",
@@ -83,7 +84,7 @@ def _check(name: str, obj: str, severity: str) -> None:
                            field="severity")
 
 
-def raise_alarm(s: Session, ctx: Any, *, name: str, object: str,  # noqa: A002
+def raise_alarm(s: Session, ctx: Any, *, name: str, object: str,
                 severity: str | None = None, message: str = "") -> RaiseResult:
     """Record an occurrence inside the caller's transaction and, at most once per hour per
     (name, object), queue an e-mail alert to the alarm's alert action recipients."""
@@ -134,7 +135,7 @@ def raise_alarms_bulk(s: Session, ctx: Any, *, name: str, items: dict[str, str],
         return 0
     severity = severity or ALARM_NAMES.get(name, "Error")
     _check(name, next(iter(items)), severity)
-    from sqlalchemy import bindparam, insert, update
+    from sqlalchemy import insert, update
 
     from certyard.monitor.notify import queue_alarm_alert
     from certyard.monitor.settings import load
@@ -143,7 +144,7 @@ def raise_alarms_bulk(s: Session, ctx: Any, *, name: str, items: dict[str, str],
     now = ctx.clock.now()
     objs = list(items)
     existing: dict[str, tuple[int, bool, dt.datetime | None]] = {}
-    t = Alarm.__table__
+    t: Table = Alarm.__table__  # type: ignore[assignment]
     for i in range(0, len(objs), 500):
         for aid, obj, cleared, notified in s.execute(
                 select(t.c.id, t.c.object, t.c.cleared, t.c.last_notified_at)
@@ -160,26 +161,25 @@ def raise_alarms_bulk(s: Session, ctx: Any, *, name: str, items: dict[str, str],
             "last_seen": now, "count": 1, "cleared": False, "cleared_at": None,
             "last_notified_at": now if o in alerts else None}
            for o, m in items.items() if o not in existing]
-    reopen = [{"b_id": existing[o][0], "b_message": m, "b_notified": now if o in alerts
-               else existing[o][2]} for o, m in items.items()
-              if o in existing and existing[o][1]]
-    bump = [{"b_id": existing[o][0], "b_message": m, "b_notified": now if o in alerts
-             else existing[o][2]} for o, m in items.items()
-            if o in existing and not existing[o][1]]
+    # Existing rows change in one UPDATE per 500 ids (not one per row): count, last seen,
+    # re-opened if cleared. Their message stays (a scan's message for an object is stable).
+    reopen = [existing[o][0] for o in items if o in existing and existing[o][1]]
+    bump = [existing[o][0] for o in items if o in existing and not existing[o][1]]
+    notified = [existing[o][0] for o in alerts if o in existing]
     try:
         with s.begin_nested():
             if new:
                 s.execute(insert(t), new)
-            if reopen:
-                s.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+            for i in range(0, len(reopen), 500):
+                s.execute(update(t).where(t.c.id.in_(reopen[i:i + 500])).values(
                     cleared=False, cleared_at=None, first_seen=now, count=1, last_seen=now,
-                    severity=severity, message=bindparam("b_message"),
-                    last_notified_at=bindparam("b_notified")), reopen)
-            if bump:
-                s.execute(update(t).where(t.c.id == bindparam("b_id")).values(
-                    count=t.c.count + 1, last_seen=now, severity=severity,
-                    message=bindparam("b_message"),
-                    last_notified_at=bindparam("b_notified")), bump)
+                    severity=severity))
+            for i in range(0, len(bump), 500):
+                s.execute(update(t).where(t.c.id.in_(bump[i:i + 500])).values(
+                    count=t.c.count + 1, last_seen=now, severity=severity))
+            for i in range(0, len(notified), 500):
+                s.execute(update(t).where(t.c.id.in_(notified[i:i + 500]))
+                          .values(last_notified_at=now))
     except IntegrityError:  # a concurrent replica inserted some: do them one by one
         return sum(raise_alarm(s, ctx, name=name, object=o, severity=severity,
                                message=m).notified for o, m in items.items())
@@ -191,13 +191,15 @@ def clear_alarms_bulk(s: Session, ctx: Any, *, name: str, objects: list[str]) ->
 
     n = 0
     for i in range(0, len(objects), 500):
-        n += s.execute(update(Alarm).where(Alarm.name == name, Alarm.cleared.is_(False),
-                                           Alarm.object.in_(objects[i:i + 500]))
-                       .values(cleared=True, cleared_at=ctx.clock.now())).rowcount or 0
+        stmt = (update(Alarm).where(Alarm.name == name, Alarm.cleared.is_(False),
+                                    Alarm.object.in_(objects[i:i + 500]))
+                .values(cleared=True, cleared_at=ctx.clock.now()))
+        res: CursorResult[Any] = s.execute(stmt)  # type: ignore[assignment]
+        n += res.rowcount or 0
     return n
 
 
-def clear_alarm(s: Session, ctx: Any, *, name: str, object: str) -> bool:  # noqa: A002
+def clear_alarm(s: Session, ctx: Any, *, name: str, object: str) -> bool:
     """Mark an alarm cleared (the condition is gone). Returns False when none was open."""
     row = s.scalars(select(Alarm).where(Alarm.name == name, Alarm.object == object,
                                         Alarm.cleared.is_(False))).first()

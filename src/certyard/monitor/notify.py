@@ -29,8 +29,8 @@ from certyard.monitor.settings import (
     validate_emails,
 )
 
-__all__ = ["DeliveryReport", "OutboxView", "backoff", "deliver_outbox", "enqueue_mail", "enqueue_mails",
-           "list_outbox", "queue_alarm_alert", "send_mail_now", "send_test_mail"]
+__all__ = ["DeliveryReport", "OutboxView", "backoff", "deliver_outbox", "enqueue_mail",
+           "enqueue_mails", "list_outbox", "queue_alarm_alert", "send_mail_now", "send_test_mail"]
 
 CLAIM = dt.timedelta(minutes=5)  # a replica that dies mid-send releases its claim this late
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -57,17 +57,18 @@ def enqueue_mails(s: Session, ctx: Any, *, kind: str, recipients: list[str],
     """Many (subject, body) messages in one executemany; for scans."""
     if not messages:
         return 0
-    from sqlalchemy import insert
+    from sqlalchemy import Table, insert
 
     now = ctx.clock.now()
-    s.execute(insert(OutboxMessage.__table__), [
+    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
+    s.execute(insert(table), [
         {"kind": kind, "recipients": list(recipients), "subject": subj[:300], "body": body,
          "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now,
          "sent_at": None, "last_error": ""} for subj, body in messages])
     return len(messages)
 
 
-def queue_alarm_alert(s: Session, ctx: Any, *, name: str, object: str,  # noqa: A002
+def queue_alarm_alert(s: Session, ctx: Any, *, name: str, object: str,
                       severity: str, message: str) -> bool:
     """Queue an alert e-mail for an alarm to its alert action's recipients, if any."""
     if name == "EmailDeliveryFailed":  # the mail path is what is broken

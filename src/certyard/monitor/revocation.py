@@ -188,7 +188,9 @@ def run_revocation_checks(ctx: Any, *, force: bool = False,
                             message=f"revocation check of {label} failed: {ans.detail}")
             else:
                 clear_alarm(s, ctx, name="RevocationCheckFailed", object=key)
-    return CheckReport(checked=sum(counts.values()), **counts)
+    return CheckReport(checked=sum(counts.values()), good=counts["good"],
+                       revoked=counts["revoked"], unknown=counts["unknown"],
+                       error=counts["error"])
 
 
 def revocation_status_of(ctx: Any, entry_id: int) -> StatusView:
