@@ -47,12 +47,22 @@ def make_harness(ctx: object, *, with_ca: bool = False) -> Harness:
 
 def sign_in(client: TestClient, user: str, password: str = PASSWORD) -> str:
     """Sign in through the form; returns the CSRF token of the new session."""
-    r = client.post("/login", data={"username": user, "password": password, "next": "/"},
+    r = client.post("/login", data={"username": user, "password": password, "next": "/",
+                                    "csrf_token": login_token(client)},
                     follow_redirects=False)
     assert r.status_code == 303, r.text
     page = client.get("/account")
     import re
 
+    m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert m, page.text
+    return m.group(1)
+
+
+def login_token(client: TestClient) -> str:
+    import re
+
+    page = client.get("/login")
     m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert m, page.text
     return m.group(1)

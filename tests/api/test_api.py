@@ -65,7 +65,7 @@ def test_bad_input_is_a_clear_422_and_store_unchanged(h):
                       headers=hdr)
     assert r.status_code == 422
     body = r.json()["error"]
-    assert body["field"] == "key_length" and body["code"] == "weak_algorithm" or \
+    assert (body["field"] == "key_length" and body["code"] == "weak_algorithm") or \
         body["code"] == "invalid_input"
     r = h.client.post("/api/v1/certificates/upload", json={"purpose": "tomcat",
                                                            "data": "not base64!"}, headers=hdr)

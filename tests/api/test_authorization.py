@@ -1,4 +1,4 @@
-"""Every route × every built-in role against the expected matrix: a route declares one
+"""Every route by every built-in role against the expected matrix: a route declares one
 privilege (``require``), and a role gets 403 exactly when it lacks it."""
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ class Served:
 def start_serve(env: dict[str, str], log: Path) -> Served:
     https_port, http_port = free_port(), free_port()
     full = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
-    fh = open(log, "wb")  # noqa: SIM115 - closed with the process
+    fh = open(log, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-c", "from certyard.cli.main import run; run()", "serve",
          "--host", "127.0.0.1", "--https-port", str(https_port), "--http-port",

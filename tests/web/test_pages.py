@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from certyard import accounts
 from certyard.server import create_app
-from tests.api.helpers import make_harness, sign_in
+from tests.api.helpers import login_token, make_harness, sign_in
 
 
 @pytest.fixture(params=["sqlite"])
@@ -33,9 +33,13 @@ def test_first_sign_in_forces_password_change(ctx):
     cluster.init_cluster(ctx, name="pub", fqdn="pub.example.com")
     pw = accounts.ensure_initial_admin(ctx)
     c = TestClient(create_app(ctx), base_url="https://testserver")
-    r = c.post("/login", data={"username": "admin", "password": "wrong"})
+    r = c.post("/login", data={"username": "admin", "password": pw})
+    assert r.status_code == 403 and "expired" in r.text  # no login CSRF token
+    r = c.post("/login", data={"username": "admin", "password": "wrong",
+                               "csrf_token": login_token(c)})
     assert r.status_code == 401 and "not correct" in r.text
-    r = c.post("/login", data={"username": "admin", "password": pw}, follow_redirects=False)
+    r = c.post("/login", data={"username": "admin", "password": pw,
+                               "csrf_token": login_token(c)}, follow_redirects=False)
     assert r.headers["location"] == "/account/password"
     cookie = r.headers["set-cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
@@ -111,7 +115,8 @@ def test_sign_in_rate_limited(ctx):
     cluster.init_cluster(ctx, name="pub", fqdn="pub.example.com")
     app = create_app(ctx, rate_limiter=accounts.RateLimiter(limit=3, window_seconds=60))
     c = TestClient(app, base_url="https://testserver")
-    codes = [c.post("/login", data={"username": "x", "password": "y"}) for _ in range(4)]
+    codes = [c.post("/login", data={"username": "x", "password": "y",
+                                    "csrf_token": login_token(c)}) for _ in range(4)]
     assert "too many sign-in attempts" in codes[-1].text
 
 
@@ -119,5 +124,6 @@ def test_max_sessions_message(h):
     accounts.set_auth_rules(h.ctx, max_sessions=1)
     sign_in(h.client, "viewer")
     other = TestClient(h.client.app, base_url="https://testserver")
-    r = other.post("/login", data={"username": "viewer", "password": "Sturdy-Pass-42"})
+    r = other.post("/login", data={"username": "viewer", "password": "Sturdy-Pass-42",
+                                   "csrf_token": login_token(other)})
     assert r.status_code == 409 and "maximum of 1 active sessions" in r.text

@@ -43,8 +43,12 @@ def test_first_run_prints_url_admin_and_password(served):
     assert f"https://127.0.0.1:{served.https_port}/" in served.output
     assert "Initial administrator: admin" in served.output
     assert len(served.password) >= 12
-    r = httpx.post(f"{served.url}/login", data={"username": "admin",
-                                                 "password": served.password}, verify=False)
+    import re
+
+    c = httpx.Client(verify=False)  # noqa: S501 - the server's own self-signed certificate
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get(f"{served.url}/login").text)
+    r = c.post(f"{served.url}/login", data={"username": "admin", "password": served.password,
+                                            "csrf_token": token.group(1)})
     assert r.status_code == 303 and r.headers["location"] == "/account/password"
 
 

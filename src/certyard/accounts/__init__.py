@@ -31,8 +31,13 @@ from certyard.accounts.sessions import (
     start_session,
     terminate_user_sessions,
 )
-from certyard.accounts.tokens import TokenView, create_token, list_tokens, resolve_token, \
-    revoke_token
+from certyard.accounts.tokens import (
+    TokenView,
+    create_token,
+    list_tokens,
+    resolve_token,
+    revoke_token,
+)
 from certyard.accounts.users import (
     DEFAULT_ADMIN,
     RESERVED_NAMES,

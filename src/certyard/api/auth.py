@@ -3,7 +3,7 @@
 ``require("area:action")`` resolves the principal from a Bearer API token or the session
 cookie, checks CSRF on unsafe cookie-authenticated requests, checks the privilege, and hands
 the route an ``Auth`` with an AppContext acting as that user from that address (so service
-layer audit records name them). The routes×roles test reads ``.privilege`` off it.
+layer audit records name them). The routes-by-roles test reads ``.privilege`` off it.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ async def _principal(request: Request) -> accounts.Principal:
     return principal
 
 
-class require:  # noqa: N801 - reads as a verb in route signatures
+class require:
     """Dependency: the request's principal must hold ``privilege`` (None: any signed-in
     user, e.g. their own password and tokens)."""
 

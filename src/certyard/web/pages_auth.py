@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -33,18 +35,37 @@ def home(auth: Signed) -> Response:
     return RedirectResponse("/account", status_code=303)
 
 
+LOGIN_CSRF = "certyard_login_csrf"
+
+
+def _login_form(request: Request, *, next: str, username: str = "", error: str = "",
+                status: int = 200) -> Response:
+    """The sign-in form with a fresh double-submit CSRF token (cookie + hidden field): there
+    is no session yet to hold one."""
+    token = secrets.token_urlsafe(24)
+    resp = render(request, "login.html", status=status, title="Sign in",
+                  next=_safe_next(next), username=username, error=error, login_csrf=token)
+    resp.set_cookie(LOGIN_CSRF, token, secure=True, httponly=True, samesite="strict",
+                    path="/login", max_age=3600)
+    return resp
+
+
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", title="Sign in", next=_safe_next(next), username="",
-                  error="")
+    return _login_form(request, next=next)
 
 
 @router.post("/login")
 def login(request: Request, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=200)],
-          next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+          next: Annotated[str, Form(max_length=500)] = "/",
+          csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
     ip = client_ip(request)
     ctx = anonymous_ctx(request, username)
+    cookie = request.cookies.get(LOGIN_CSRF, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
+        return _login_form(request, next=next, username=username, status=403,
+                           error="the sign-in form expired; please try again")
     try:
         if not request.app.state.rate_limiter.allow(ip):
             raise AuthenticationFailed("too many sign-in attempts from your address; wait a "
@@ -52,9 +73,8 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
         user = accounts.authenticate(ctx, username, password)
         token, _csrf = accounts.start_session(ctx, user.id, source=ip)
     except (AuthenticationFailed, Conflict) as exc:
-        return render(request, "login.html", status=401 if isinstance(
-            exc, AuthenticationFailed) else 409, title="Sign in", next=_safe_next(next),
-            username=username, error=exc.message)
+        return _login_form(request, next=next, username=username, error=exc.message,
+                           status=401 if isinstance(exc, AuthenticationFailed) else 409)
     target = "/account/password" if user.must_change_password else _safe_next(next)
     resp = RedirectResponse(target, status_code=303)
     resp.set_cookie(COOKIE, token, secure=True, httponly=True, samesite="strict", path="/")
