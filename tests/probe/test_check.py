@@ -140,3 +140,46 @@ def test_unreachable_and_concurrent(pki, tmp_path: Path) -> None:
     assert [r.flags for r in reports] == [["name_mismatch"], ["unreachable"],
                                           ["name_mismatch"]]  # IP target, SAN is a DNS name
     assert reports[1].error
+
+
+def _sslscan_certificate_flags(target: str, now: dt.datetime) -> set[str]:
+    """Expiry, key strength and signature hash as sslscan reports them."""
+    out = subprocess.run(["sslscan", "--no-colour", "--no-ciphersuites", "--no-heartbleed",
+                          "--no-renegotiation", "--no-compression", "--no-groups",
+                          "--no-fallback", target], capture_output=True, text=True,
+                         timeout=60).stdout
+    summary = out.split("SSL Certificate:")[-1]
+    flags = set()
+    sig = re.search(r"^Signature Algorithm:\s*(\S+)", summary, flags=re.M)
+    if sig and "sha1" in sig.group(1).lower():
+        flags.add("sha1_signature")
+    bits = re.search(r"^RSA Key Strength:\s*(\d+)", summary, flags=re.M)
+    if bits and int(bits.group(1)) < 2048:
+        flags.add("weak_key")
+    after = re.search(r"^Not valid after:\s*(.+?)\s*$", summary, flags=re.M)
+    assert after, out
+    not_after = dt.datetime.strptime(after.group(1), "%b %d %H:%M:%S %Y %Z").replace(
+        tzinfo=dt.timezone.utc)
+    if not_after < now:
+        flags.add("expired")
+    return flags
+
+
+@pytest.mark.skipif(shutil.which("sslscan") is None, reason="sslscan not installed")
+@pytest.mark.parametrize("case", ["good", "expired", "weak", "sha1"])
+def test_certificate_findings_match_sslscan(pki, tmp_path: Path, case: str) -> None:  # type: ignore[no-untyped-def]
+    now = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    if case == "expired":
+        cert = leaf(pki, start=NOW - dt.timedelta(days=400), days=30)
+    elif case == "weak":
+        cert = leaf(pki, key=rsa_key(1024))
+    elif case == "sha1":
+        cert = openssl_sign_sha1(tmp_path, rsa_key(), pki["inter"], sans=(HOST,))
+    else:
+        cert = leaf(pki)
+    with python_server(tmp_path, pem(cert, pki["inter"]), cert.key_pem) as target:
+        ours = set(probe(pki, target, now=now).flags)
+        theirs = _sslscan_certificate_flags(target, now)
+    assert ours & {"expired", "weak_key", "sha1_signature"} == theirs
+    assert theirs == (set() if case == "good" else
+                      {{"expired": "expired", "weak": "weak_key", "sha1": "sha1_signature"}[case]})
