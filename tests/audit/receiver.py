@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 
 
 class SyslogReceiver:
-    def __init__(self, protocol: str, port: int = 0) -> None:
+    def __init__(self, protocol: str, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.protocol = protocol
+        self.tls = tls
         self.messages: list[bytes] = []
         self._stop = threading.Event()
         kind = socket.SOCK_DGRAM if protocol == "udp" else socket.SOCK_STREAM
@@ -30,6 +32,9 @@ class SyslogReceiver:
                     self.messages.append(data)
                 else:
                     conn, _ = self.sock.accept()
+                    if self.tls is not None:
+                        conn.settimeout(5)
+                        conn = self.tls.wrap_socket(conn, server_side=True)
                     self._read_frames(conn)
             except (TimeoutError, OSError):
                 continue

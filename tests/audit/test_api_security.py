@@ -58,7 +58,7 @@ def test_audit_and_syslog_routes(h) -> None:  # type: ignore[no-untyped-def]
     r = h.client.get("/api/v1/audit/export", params={"format": "csv"},
                      headers=h.as_role(AUDITOR))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    assert list(csv.DictReader(io.StringIO(r.text)))[0]["action"]
+    assert next(iter(csv.DictReader(io.StringIO(r.text))))["action"]
     assert h.client.get("/api/v1/audit/verify", headers=h.as_role(AUDITOR)).json()["ok"]
     r = h.client.put("/api/v1/syslog/protocol", json={"protocol": "tcp"},
                      headers=h.as_role(AUDITOR))

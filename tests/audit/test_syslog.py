@@ -126,3 +126,51 @@ def test_cli_set_protocol_and_flush(cli, ctx) -> None:  # type: ignore[no-untype
     _events(ctx, "lost-server")
     r = cli("syslog", "flush")
     assert r.code == 8 and "syslog server 127.0.0.1" in r.stderr
+
+
+def _tls_server(tmp_path):  # type: ignore[no-untyped-def]
+    import datetime as _dt
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "syslog test")])
+    now = _dt.datetime.now(_dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - _dt.timedelta(minutes=5))
+            .not_valid_after(now + _dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "rx.pem", tmp_path / "rx.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert_file, key_file)
+    return sctx, cert_file
+
+
+def test_tls_delivery_verifies_the_server(ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    sctx, ca_file = _tls_server(tmp_path)
+    rx = SyslogReceiver("tcp", tls=sctx)
+    try:
+        configure_syslog(ctx, host="127.0.0.1", port=rx.port, protocol="tcp", tls=True,
+                         enabled=True)  # system CAs only: the self-signed server is refused
+        _events(ctx, "t1")
+        res = deliver_backlog(ctx, timeout=3)
+        assert res.sent == 0 and "certificate verify failed" in (res.error or "")
+        configure_syslog(ctx, ca_file=str(ca_file))
+        res = deliver_backlog(ctx, timeout=3)
+        assert res.error is None and res.pending == 0
+        assert "t1" in _targets(rx.wait_for(3))
+    finally:
+        rx.close()
