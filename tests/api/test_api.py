@@ -128,3 +128,15 @@ def test_openapi_published(h):
     doc = h.client.get("/api/v1/openapi.json").json()
     assert "/api/v1/certificates" in doc["paths"] and "/api/v1/ca/requests" in doc["paths"]
     assert not any(p.startswith("/certificates") for p in doc["paths"])
+
+
+def test_add_purpose_by_configuration(h):
+    hdr = h.as_role(ADMIN)
+    r = h.client.post("/api/v1/purposes", json={"name": "CallManager", "services": ["cm"]},
+                      headers=hdr)
+    assert r.status_code == 201 and r.json()["trust_store"] == "CallManager-trust"
+    r = h.client.post("/api/v1/purposes", json={"name": "X1", "key_lengths": [999]},
+                      headers=hdr)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "key_lengths"
+    assert h.client.post("/api/v1/purposes", json={"name": "CallManager"},
+                         headers=hdr).status_code == 409

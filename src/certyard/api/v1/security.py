@@ -20,17 +20,18 @@ from certyard.audit import syslog
 router = APIRouter(responses=ERRORS, tags=["security"])
 
 
-def _dep(privilege: str) -> Any:
-    return Annotated[Auth, Depends(require(privilege))]
-
-
-PolicyRead, PolicyCreate = _dep("policy:read"), _dep("policy:create")
-PolicyEdit, PolicyDelete, PolicyExec = (_dep("policy:edit"), _dep("policy:delete"),
-                                        _dep("policy:execute"))
-SettingsRead, SettingsEdit = _dep("settings:read"), _dep("settings:edit")
-CertRead, CertCreate, CertExec = (_dep("certificates:read"), _dep("certificates:create"),
-                                  _dep("certificates:execute"))
-AuditRead, AuditEdit = _dep("audit:read"), _dep("audit:edit")
+PolicyRead = Annotated[Auth, Depends(require("policy:read"))]
+PolicyCreate = Annotated[Auth, Depends(require("policy:create"))]
+PolicyEdit = Annotated[Auth, Depends(require("policy:edit"))]
+PolicyDelete = Annotated[Auth, Depends(require("policy:delete"))]
+PolicyExec = Annotated[Auth, Depends(require("policy:execute"))]
+SettingsRead = Annotated[Auth, Depends(require("settings:read"))]
+SettingsEdit = Annotated[Auth, Depends(require("settings:edit"))]
+CertRead = Annotated[Auth, Depends(require("certificates:read"))]
+CertCreate = Annotated[Auth, Depends(require("certificates:create"))]
+CertExec = Annotated[Auth, Depends(require("certificates:execute"))]
+AuditRead = Annotated[Auth, Depends(require("audit:read"))]
+AuditEdit = Annotated[Auth, Depends(require("audit:edit"))]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 Lifetime = Annotated[int, Field(ge=1, le=10_000_000)]

@@ -137,6 +137,33 @@ def list_purposes(auth: Read) -> list[dict[str, Any]]:
     return [p.to_dict() for p in store.list_purposes(auth.ctx)]
 
 
+class PurposeIn(BaseModel):
+    name: str = Field(..., min_length=1, max_length=64)
+    key_type: Literal["RSA", "EC"] = "RSA"
+    key_lengths: list[int] = Field(default_factory=lambda: [2048, 3072, 4096], min_length=1,
+                                   max_length=8)
+    default_key_length: int = 2048
+    hashes: list[str] = Field(default_factory=lambda: ["SHA256", "SHA384", "SHA512"],
+                              min_length=1, max_length=8)
+    default_hash: str = Field("SHA256", max_length=16)
+    multi_server: bool = False
+    services: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list,
+                                                                 max_length=20)
+    description: str = Field("", max_length=300)
+
+
+@router.post("/purposes", tags=["certificates"], status_code=201)
+def add_purpose(body: PurposeIn,
+                auth: Annotated[Auth, Depends(require("certificates:create"))]) -> dict[str, Any]:
+    """Add a purpose by configuration; every node gets a self-signed identity for it."""
+    spec = store.PurposeSpec(
+        name=body.name, key_type=body.key_type, key_lengths=tuple(body.key_lengths),
+        default_key_length=body.default_key_length, hashes=tuple(body.hashes),
+        default_hash=body.default_hash, multi_server=body.multi_server,
+        services=tuple(body.services), description=body.description)
+    return store.add_purpose(auth.ctx, spec).to_dict()
+
+
 @router.get("/nodes", tags=["nodes"])
 def list_nodes(auth: Annotated[Auth, Depends(require("nodes:read"))]) -> list[dict[str, Any]]:
     return [n.to_dict() for n in cluster.list_nodes(auth.ctx)]
