@@ -151,7 +151,7 @@ async def _upload(cfg: SftpConfig, name: str, files: Sequence[tuple[str, bytes]]
                     raise SftpError(f"{_where(cfg)}: writing the export failed: {e.reason}; "
                                     "nothing was left on the server") from None
                 raise
-            return final
+    return final
 
 
 def list_remote_exports(cfg: SftpConfig, prefix: str) -> list[str]:
@@ -164,7 +164,7 @@ async def _list(cfg: SftpConfig, prefix: str) -> list[str]:
         async with conn.start_sftp_client() as sftp:
             await _check_dir(sftp, cfg)
             names = await sftp.listdir(cfg.directory)
-            return sorted(n for n in names if n.startswith(prefix))
+    return sorted(n for n in names if n.startswith(prefix))
 
 
 def download_tree(cfg: SftpConfig, name: str, first: str,
@@ -180,9 +180,11 @@ async def _read(sftp: asyncssh.SFTPClient, cfg: SftpConfig, path: str, limit: in
             data = await fh.read(limit + 1)
     except asyncssh.SFTPError as e:
         raise SftpError(f"{_where(cfg)}: cannot read {path}: {e.reason}") from None
+    if not isinstance(data, bytes):
+        raise SftpError(f"{_where(cfg)}: {path} was not read as bytes")
     if len(data) > limit:
         raise SftpError(f"{_where(cfg)}: {path} is larger than {limit:,} bytes")
-    return bytes(data)
+    return data
 
 
 async def _download(cfg: SftpConfig, name: str, first: str,
@@ -201,4 +203,4 @@ async def _download(cfg: SftpConfig, name: str, first: str,
                 out[rel] = await _read(sftp, cfg, posixpath.join(base, rel), limit)
                 if progress:
                     progress(i + 1, len(wanted), rel)
-            return out
+    return out
