@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import select
+from sqlalchemy import DateTime, select, type_coerce
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
@@ -39,6 +39,14 @@ REASONS: dict[str, x509.ReasonFlags] = {
     "privilegeWithdrawn": x509.ReasonFlags.privilege_withdrawn,
     "aACompromise": x509.ReasonFlags.aa_compromise,
 }
+_REASON_EXTENSIONS: dict[str, x509.Extension[x509.CRLReason] | None] = {
+    name: None if flag == x509.ReasonFlags.unspecified
+    else x509.Extension(x509.CRLReason.oid, False, x509.CRLReason(flag))
+    for name, flag in REASONS.items()}
+# Built CRL entries per CA (by certificate fingerprint), reused when the CRL is signed
+# again after the next revocation: only new entries cost anything.
+_ENTRIES: dict[bytes, dict[tuple[str, Any, str | None], x509.RevokedCertificate]] = {}
+_ENTRIES_MAX = 1_000_000
 _BY_LOWER = {k.lower(): k for k in REASONS} | {
     v.value.lower(): k for k, v in REASONS.items()}
 
@@ -80,17 +88,30 @@ def generate_crl(
 ) -> x509.CertificateRevocationList:
     """A full CRL: CRL number and AKI; each entry's reason unless unspecified (RFC 5280
     5.3.1 says to leave that out)."""
-    b = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
-         .last_update(now).next_update(next_update)
+    # Built in one go: the builder's add_revoked_certificate copies its list on every
+    # call, which is quadratic for a CRL of 100,000 entries.
+    entries = []
+    built = _ENTRIES.setdefault(fingerprint_of(issuer), {})
+    if len(built) > _ENTRIES_MAX:
+        built.clear()
+    for item in revoked:
+        entry = built.get(item)
+        if entry is None:
+            serial_hex, when, reason = item
+            ext = _REASON_EXTENSIONS.get(reason or "unspecified")
+            entry = built[item] = x509.RevokedCertificateBuilder(
+                int(serial_hex, 16), when, [ext] if ext is not None else []).build()
+        entries.append(entry)
+    b = (x509.CertificateRevocationListBuilder(issuer.subject, now, next_update, [], entries)
          .add_extension(x509.CRLNumber(number), critical=False)
          .add_extension(authority_key_identifier_for(issuer), critical=False))
-    for serial_hex, when, reason in revoked:
-        rb = (x509.RevokedCertificateBuilder().serial_number(int(serial_hex, 16))
-              .revocation_date(when))
-        if reason and reason != "unspecified":
-            rb = rb.add_extension(x509.CRLReason(REASONS[reason]), critical=False)
-        b = b.add_revoked_certificate(rb.build())
     return b.sign(key, signing_hash(key))
+
+
+def fingerprint_of(cert: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+
+    return cert.fingerprint(hashes.SHA256())
 
 
 def authority_key_identifier_for(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
@@ -107,8 +128,11 @@ def regenerate_crl(ctx: Any, s: Session, row: CaCertificate, *, now: dt.datetime
                       .with_for_update())
     assert locked is not None
     days = load_settings(s).crl_days
-    revoked = [(r.serial, r.revoked_at, r.revocation_reason) for r in s.execute(
-        select(CaIssued.serial, CaIssued.revoked_at, CaIssued.revocation_reason).where(
+    # Core select, dates as stored (UTC; naive on SQLite, which cryptography reads as UTC):
+    # the ORM's per-row conversions cost more than the signature on a big CRL.
+    revoked = [tuple(r) for r in s.connection().execute(
+        select(CaIssued.serial, type_coerce(CaIssued.revoked_at, DateTime),
+               CaIssued.revocation_reason).where(
             CaIssued.issuer_id == row.id, CaIssued.status.in_(("revoked", "hold"))))]
     locked.crl_number = (locked.crl_number or 0) + 1
     crl = generate_crl(issuer=ca_certificate(locked), key=open_ca_key(ctx, s, locked),
