@@ -64,7 +64,7 @@ def test_pages_render_for_admin(h):
                  "/certificates/download-csr", "/nodes", "/ca", "/ca?tab=issued",
                  "/ca?tab=revoked", "/accounts", "/accounts?tab=roles", "/accounts?tab=rules",
                  "/accounts?tab=sessions", "/accounts?tab=allowlist", "/account",
-                 "/monitoring", "/policy", "/audit", "/settings"):
+                 "/monitoring", "/settings"):
         r = h.client.get(path)
         assert r.status_code == 200, (path, r.text[:300])
         assert "<nav class=\"main\">" in r.text

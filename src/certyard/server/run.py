@@ -19,8 +19,9 @@ log = logging.getLogger("certyard.server")
 
 
 def _config(app: Any, host: str, port: int) -> uvicorn.Config:
+    # No access log: URLs stay out of logs (they never carry secrets, but belt and braces).
     cfg = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
-                         proxy_headers=False, server_header=False)
+                         access_log=False, proxy_headers=False, server_header=False)
     cfg.load()
     return cfg
 

@@ -138,21 +138,3 @@ def create_token(request: Request, auth: Signed,
 def revoke_token(token_id: int, auth: Signed) -> Response:
     accounts.revoke_token(auth.ctx, token_id, user=auth.user)
     return RedirectResponse("/account?notice=Token+revoked.", status_code=303)
-
-
-def _placeholder(area: str, title: str, text: str) -> None:
-    guard = Depends(require(f"{area}:read"))  # not in the annotation: those are strings here
-
-    @router.get(f"/{area}")
-    def page(request: Request, auth: Auth = guard) -> Response:
-        return render(request, "placeholder.html", title=title, text=text)
-
-    page.__name__ = f"{area}_page"
-
-
-_placeholder("monitoring", "Monitoring", "Certificate Monitor and revocation checks appear "
-             "here. Until then, use `certyard monitor` on the server.")
-_placeholder("policy", "Policy", "TLS versions, Cipher Management, FIPS and Enhanced Security "
-             "Mode appear here. Until then, use `certyard policy` on the server.")
-_placeholder("audit", "Audit", "The audit trail appears here.")
-_placeholder("settings", "Settings", "System settings appear here.")
