@@ -176,25 +176,32 @@ def enroll_agent(ctx: Any, *, token: str | None, csr_pem: bytes,
     return _issue(ctx, n, csr_pem, action="agent.enroll" if token else "agent.enroll_open")
 
 
-def node_for_peer(ctx: Any, s: Session, peer_der: bytes | None) -> Node:
-    """The node whose agent presented this client certificate (already chain-checked by
-    the TLS layer): a known credential, not expired, not revoked by the CA."""
+def _peer_node_id(ctx: Any, s: Session, peer_der: bytes | None) -> int:
+    """The node id of the agent that presented this client certificate (already
+    chain-checked by the TLS layer): a known credential, not expired, not revoked by the CA.
+    One query, as it runs on every sync."""
     from certyard.db.models.ca import CaIssued
 
     if not peer_der:
         raise AuthenticationFailed("a client certificate is required")
     fp = hashlib.sha256(peer_der).hexdigest()
-    cred = s.scalar(select(AgentCredential).where(AgentCredential.fingerprint_sha256 == fp))
-    if cred is None:
+    row = s.execute(select(AgentCredential.node_id, AgentCredential.not_after, CaIssued.status)
+                    .outerjoin(CaIssued, CaIssued.serial == AgentCredential.serial)
+                    .where(AgentCredential.fingerprint_sha256 == fp)).first()
+    if row is None:
         raise AuthenticationFailed("this client certificate is not an enrolled agent")
-    if cred.not_after <= ctx.clock.now():
+    node_id, not_after, status = row
+    if not_after <= ctx.clock.now():
         raise AuthenticationFailed("the agent certificate has expired; enroll again")
-    status = s.scalar(select(CaIssued.status).where(CaIssued.serial == cred.serial))
     if status is not None and status != "good":
         raise PermissionDenied(f"the agent certificate is {status}")
-    node = s.get(Node, cred.node_id)
+    return int(node_id)
+
+
+def node_for_peer(ctx: Any, s: Session, peer_der: bytes | None) -> Node:
+    node = s.get(Node, _peer_node_id(ctx, s, peer_der))
     if node is None:
-        raise NotFound("node", cred.node_id)
+        raise NotFound("node", "of this agent")
     return node
 
 
@@ -210,8 +217,7 @@ def sync_state(ctx: Any, *, peer_der: bytes | None,
                known_version: str | None = None) -> tuple[str, dict[str, Any] | None]:
     """(version, state), or (version, None) when the agent already holds that version."""
     with ctx.read() as s:
-        node = node_for_peer(ctx, s, peer_der)
-        state = desired_state(ctx, s, node)
+        state = desired_state(ctx, s, _peer_node_id(ctx, s, peer_der))
     if known_version and hmac.compare_digest(known_version, state["version"]):
         return state["version"], None
     return state["version"], state

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from certyard.db.models import Node, Purpose, Setting, StoreEntry
 from certyard.store import open_private_key
 
-__all__ = ["desired_state", "trust_file_name"]
+__all__ = ["desired_state", "state_signature", "trust_file_name"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # Decrypting keys and re-encoding certificates is the costly part of a sync; both are cached
@@ -35,6 +35,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # are read every time, so a change is seen at once by every replica.
 _PEM: dict[str, str] = {}
 _KEYS: dict[tuple[str, int, str], str] = {}
+_STATES: dict[tuple[str, int, tuple[Any, ...]], dict[str, Any]] = {}
 _LOCK = threading.Lock()
 
 
@@ -53,9 +54,42 @@ def _csr_pem(der: bytes) -> str:
     return x509.load_der_x509_csr(der).public_bytes(serialization.Encoding.PEM).decode()
 
 
-def desired_state(ctx: Any, s: Session, node: Node) -> dict[str, Any]:
-    """The node's desired state (see the module docstring), with ``version``."""
-    return _compute(ctx, s, node)
+def state_signature(s: Session) -> tuple[Any, ...]:
+    """Changes whenever the desired state of any node may have changed: store rows are
+    never updated in place (a change is a delete and an insert, so a new id), purposes are
+    counted, and the TLS policy carries its update time. One round trip."""
+    from sqlalchemy import func
+
+    tls = select(Setting.updated_at).where(Setting.name == "tls").scalar_subquery()
+    purposes = select(func.count()).select_from(Purpose).scalar_subquery()
+    row = s.execute(select(func.count(StoreEntry.id), func.max(StoreEntry.id),
+                           func.sum(StoreEntry.id), tls, purposes)).one()
+    return tuple(str(x) for x in row)
+
+
+def desired_state(ctx: Any, s: Session, node: Node | int) -> dict[str, Any]:
+    """The node's desired state (see the module docstring), with ``version``. Served from a
+    per-process cache while :func:`state_signature` is unchanged, so a replica sees a
+    change made through any other replica on the next request."""
+    node_id = node if isinstance(node, int) else node.id
+    key = (str(ctx.engine.url), node_id, state_signature(s))
+    with _LOCK:
+        hit = _STATES.get(key)
+    if hit is not None:
+        return hit
+    if isinstance(node, int):
+        found = s.get(Node, node)
+        if found is None:
+            from certyard.errors import NotFound
+
+            raise NotFound("node", node)
+        node = found
+    state = _compute(ctx, s, node)
+    with _LOCK:
+        if len(_STATES) > 10000:
+            _STATES.clear()
+        _STATES[key] = state
+    return state
 
 
 def _cached_pem(fp: str, load: Any) -> str:
