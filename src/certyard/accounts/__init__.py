@@ -4,6 +4,7 @@ sessions, API tokens and the admin UI allowlist. Other rooms import from here on
 from __future__ import annotations
 
 from certyard.accounts.allowlist import add_allowed, delete_allowed, is_allowed, list_allowed
+from certyard.accounts.housekeeping import account_housekeeping
 from certyard.accounts.ratelimit import RateLimiter
 from certyard.accounts.roles import (
     ACTIONS,
@@ -57,7 +58,8 @@ from certyard.accounts.users import (
 __all__ = [
     "ACTIONS", "AREAS", "BUILTIN_ROLES", "DEFAULT_ADMIN", "DEFAULT_RULES", "RESERVED_NAMES",
     "Principal", "RateLimiter", "RoleView", "SessionView", "TokenView", "UserView",
-    "add_allowed", "authenticate", "change_password", "check_new_password", "create_role",
+    "account_housekeeping", "add_allowed", "authenticate", "change_password",
+    "check_new_password", "create_role",
     "create_token", "create_user", "delete_allowed", "delete_role", "delete_user",
     "end_session", "ensure_initial_admin", "get_auth_rules", "hash_password", "is_allowed",
     "list_allowed", "list_roles", "list_sessions", "list_tokens", "list_users",
