@@ -18,6 +18,8 @@ NAV = [  # (label, path, privilege needed to see it)
     ("Nodes", "/nodes", "nodes:read"),
     ("Monitoring", "/monitoring", "monitoring:read"),
     ("Policy", "/policy", "policy:read"),
+    ("IPsec", "/ipsec", "policy:read"),
+    ("Bulk", "/bulk", "certificates:read"),
     ("Accounts", "/accounts", "accounts:read"),
     ("Audit", "/audit", "audit:read"),
     ("Settings", "/settings", "settings:read"),

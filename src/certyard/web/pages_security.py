@@ -1,0 +1,244 @@
+"""Security pages: the audit trail (filters, CSV/JSON export, chain check) with remote
+syslog settings, IPsec policies (list, add, enable/disable, Delete Selected) and Bulk
+Certificate Management (SFTP settings, export, import preview and import).
+
+Mounted by ``certyard.web`` ahead of the placeholder ``/audit`` page. Each form calls one
+service function; typed errors come back inline on the same page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import quote_plus
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+
+from certyard import bulk, ipsec
+from certyard.api.auth import Auth, require
+from certyard.audit import query as audit_query
+from certyard.audit import syslog
+from certyard.errors import CertyardError, InvalidInput
+from certyard.web.pages_auth import errors_of
+from certyard.web.render import render
+
+router = APIRouter()
+AuditRead = Annotated[Auth, Depends(require("audit:read"))]
+AuditEdit = Annotated[Auth, Depends(require("audit:edit"))]
+PolicyRead = Annotated[Auth, Depends(require("policy:read"))]
+PolicyCreate = Annotated[Auth, Depends(require("policy:create"))]
+PolicyEdit = Annotated[Auth, Depends(require("policy:edit"))]
+PolicyDelete = Annotated[Auth, Depends(require("policy:delete"))]
+CertRead = Annotated[Auth, Depends(require("certificates:read"))]
+CertCreate = Annotated[Auth, Depends(require("certificates:create"))]
+CertExec = Annotated[Auth, Depends(require("certificates:execute"))]
+SettingsEdit = Annotated[Auth, Depends(require("settings:edit"))]
+F = Form(max_length=300)
+
+
+def _redirect(path: str, notice: str) -> Response:
+    return RedirectResponse(f"{path}?notice={quote_plus(notice)}", status_code=303)
+
+
+def _parse_time(text: str, field: str) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        v = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+    return v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)
+
+
+def _audit_filter(request: Request) -> audit_query.AuditFilter:
+    q = request.query_params
+    outcome = q.get("outcome") or None
+    return audit_query.AuditFilter(
+        actor=q.get("actor") or None, action=q.get("action") or None,
+        target=q.get("target") or None, outcome=outcome,
+        since=_parse_time(q.get("since", ""), "since"),
+        until=_parse_time(q.get("until", ""), "until"), limit=200)
+
+
+def _audit_page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
+                status: int = 200, **extra: Any) -> Response:
+    data: dict[str, Any] = {"errors": dict(errors or {}), "records": [],
+                            "q": dict(request.query_params)}
+    try:
+        data["records"] = audit_query.list_events(auth.ctx, _audit_filter(request))
+    except CertyardError as exc:
+        data["errors"].update(errors_of(exc))
+        status = exc.http_status
+    data["syslog"] = syslog.syslog_status(auth.ctx)
+    data.update(extra)
+    return render(request, "security_audit.html", status=status, title="Audit", **data)
+
+
+@router.get("/audit")
+def audit_page(request: Request, auth: AuditRead) -> Response:
+    return _audit_page(request, auth)
+
+
+@router.get("/audit/export")
+def audit_export(request: Request, auth: AuditRead) -> Response:
+    fmt = request.query_params.get("format", "csv")
+    try:
+        text = audit_query.export_events(auth.ctx, _audit_filter(request), fmt=fmt)
+    except CertyardError as exc:
+        return _audit_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+    return PlainTextResponse(text, media_type="text/csv" if fmt == "csv" else "application/json",
+                             headers={"Content-Disposition":
+                                      f'attachment; filename="audit.{fmt}"'})
+
+
+@router.post("/audit/verify")
+def audit_verify(request: Request, auth: AuditRead) -> Response:
+    return _audit_page(request, auth, report=audit_query.verify_chain(auth.ctx))
+
+
+@router.post("/audit/syslog")
+def audit_syslog(request: Request, auth: AuditEdit, host: Annotated[str, F] = "",
+                 port: Annotated[str, Form(max_length=5)] = "",
+                 protocol: Annotated[str, Form(max_length=3)] = "udp",
+                 tls: Annotated[bool, Form()] = False,
+                 enabled: Annotated[bool, Form()] = False) -> Response:
+    try:
+        if port and not port.isdigit():
+            raise InvalidInput("port must be a number", field="port")
+        syslog.configure_syslog(auth.ctx, host=host, port=int(port or 0), protocol=protocol,
+                                tls=tls, enabled=enabled)
+    except CertyardError as exc:
+        return _audit_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+    return _redirect("/audit", "Remote syslog saved.")
+
+
+def _ipsec_page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
+                status: int = 200, form: dict[str, str] | None = None) -> Response:
+    return render(request, "security_ipsec.html", status=status, title="IPsec",
+                  policies=ipsec.list_policies(auth.ctx), choices=ipsec.choices(),
+                  errors=errors or {}, form=form or {})
+
+
+@router.get("/ipsec")
+def ipsec_page(request: Request, auth: PolicyRead) -> Response:
+    return _ipsec_page(request, auth)
+
+
+def _int(v: str, field: str) -> int | None:
+    if not v or v.lower() == "any":
+        return None
+    if not v.isdigit():
+        raise InvalidInput(f"{field.replace('_', ' ')} must be a number", field=field)
+    return int(v)
+
+
+@router.post("/ipsec")
+async def ipsec_add(request: Request, auth: PolicyCreate) -> Response:
+    form = {k: str(v)[:300] for k, v in (await request.form()).items() if k != "csrf_token"}
+    try:
+        data: dict[str, Any] = {
+            k: form.get(k, "") for k in ("group_name", "name", "auth_method", "peer_type",
+                                         "destination_address", "source_address", "mode",
+                                         "protocol", "encryption_algorithm",
+                                         "hash_algorithm", "esp_algorithm")}
+        data["preshared_key"] = form.get("preshared_key") or None
+        for k in ("destination_port", "source_port", "remote_port", "phase1_lifetime",
+                  "phase1_dh", "phase2_lifetime", "phase2_dh"):
+            v = _int(form.get(k, ""), k)
+            if v is not None or k in ("destination_port", "source_port"):
+                data[k] = v
+        data["enabled"] = form.get("enabled") == "true"
+        ipsec.add_policy(auth.ctx, ipsec.IpsecPolicySpec.from_dict(
+            {k: v for k, v in data.items() if v != ""}))
+    except CertyardError as exc:
+        form.pop("preshared_key", None)  # never echoed back
+        return _ipsec_page(request, auth, errors=errors_of(exc), status=exc.http_status,
+                           form=form)
+    return _redirect("/ipsec", f"IPsec policy {data['name']} saved.")
+
+
+@router.post("/ipsec/{name}/enabled")
+def ipsec_toggle(request: Request, name: str, auth: PolicyEdit,
+                 enabled: Annotated[bool, Form()] = False) -> Response:
+    return _ipsec_do(request, auth, lambda: ipsec.set_enabled(auth.ctx, name, enabled),
+                     f"IPsec policy {name} {'enabled' if enabled else 'disabled'}.")
+
+
+@router.post("/ipsec/delete")
+def ipsec_delete(request: Request, auth: PolicyDelete,
+                 names: Annotated[list[str], Form()]) -> Response:
+    return _ipsec_do(request, auth, lambda: ipsec.delete_policies(auth.ctx, names),
+                     f"Deleted {len(names)} IPsec policies.")
+
+
+def _ipsec_do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str) -> Response:
+    try:
+        fn()
+    except CertyardError as exc:
+        return _ipsec_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+    return _redirect("/ipsec", ok)
+
+
+def _bulk_page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
+               status: int = 200, **extra: Any) -> Response:
+    try:
+        sftp: dict[str, Any] | None = bulk.show_sftp(auth.ctx).to_dict()
+    except CertyardError:
+        sftp = None
+    return render(request, "security_bulk.html", status=status, title="Bulk Certificate Management",
+                  sftp=sftp, errors=errors or {}, **extra)
+
+
+@router.get("/bulk")
+def bulk_page(request: Request, auth: CertRead) -> Response:
+    return _bulk_page(request, auth)
+
+
+def _bulk_do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str | None) -> Response:
+    try:
+        result = fn()
+    except CertyardError as exc:
+        return _bulk_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+    if ok is None:
+        return _bulk_page(request, auth, result=result)
+    return _redirect("/bulk", ok)
+
+
+@router.post("/bulk/sftp")
+def bulk_sftp(request: Request, auth: SettingsEdit, host: Annotated[str, F],
+              user_id: Annotated[str, Form(max_length=128)],
+              directory: Annotated[str, Form(max_length=1024)],
+              port: Annotated[str, Form(max_length=5)] = "22",
+              password: Annotated[str, Form(max_length=1024)] = "",
+              host_key_fingerprint: Annotated[str, Form(max_length=128)] = "",
+              known_hosts: Annotated[str, Form(max_length=65536)] = "") -> Response:
+    def save() -> object:
+        if not port.isdigit():
+            raise InvalidInput("port must be a number", field="port")
+        return bulk.configure_sftp(auth.ctx, host=host, port=int(port), user_id=user_id,
+                                   directory=directory, password=password or None,
+                                   host_key_fingerprint=host_key_fingerprint or None,
+                                   known_hosts=known_hosts or None)
+    return _bulk_do(request, auth, save, "SFTP server saved.")
+
+
+@router.post("/bulk/export")
+def bulk_export(request: Request, auth: CertExec,
+                scope: Annotated[str, Form(max_length=10)]) -> Response:
+    return _bulk_do(request, auth, lambda: {"exported": bulk.export_certificates(
+        auth.ctx, scope).to_dict()}, None)
+
+
+@router.post("/bulk/preview")
+def bulk_preview(request: Request, auth: CertRead, name: Annotated[str, F]) -> Response:
+    return _bulk_do(request, auth, lambda: {"preview": bulk.preview_import(auth.ctx, name)},
+                    None)
+
+
+@router.post("/bulk/import")
+def bulk_import(request: Request, auth: CertCreate, name: Annotated[str, F],
+                trust_stores: Annotated[list[str], Form()]) -> Response:
+    return _bulk_do(request, auth, lambda: {"imported": bulk.import_trust_certificates(
+        auth.ctx, name, trust_stores)}, None)
