@@ -17,24 +17,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.hazmat.primitives.serialization import (  # noqa: E402
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
 )
-from cryptography.x509.oid import NameOID  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from cryptography.x509.oid import NameOID
+from sqlalchemy import insert
 
-from benchmarks._common import fresh_context  # noqa: E402
-from certyard import ca  # noqa: E402
-from certyard.ca.authority import issuing_ca  # noqa: E402
-from certyard.ca.build import build_ca_certificate  # noqa: E402
-from certyard.ca.crl import regenerate_crl  # noqa: E402
-from certyard.cluster import init_cluster  # noqa: E402
-from certyard.db.models.ca import CaIssued  # noqa: E402
-from certyard.x509 import random_serial  # noqa: E402
+from benchmarks._common import fresh_context
+from certyard import ca
+from certyard.ca.authority import issuing_ca
+from certyard.ca.build import build_ca_certificate
+from certyard.ca.crl import regenerate_crl
+from certyard.cluster import init_cluster
+from certyard.db.models.ca import CaIssued
+from certyard.x509 import random_serial
 
 REASONS = ["keyCompromise", "superseded", "unspecified", "cessationOfOperation"]
 OPENSSL_CNF = """

@@ -21,21 +21,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
-from cryptography.hazmat.primitives.serialization import (  # noqa: E402
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
 )
-from cryptography.x509.oid import NameOID  # noqa: E402
+from cryptography.x509.oid import NameOID
 
-from benchmarks._common import fresh_context, report  # noqa: E402
-from certyard import ca  # noqa: E402
-from certyard.ca.build import build_ca_certificate  # noqa: E402
-from certyard.cluster import init_cluster  # noqa: E402
-from certyard.x509 import random_serial  # noqa: E402
+from benchmarks._common import fresh_context, report
+from certyard import ca
+from certyard.ca.build import build_ca_certificate
+from certyard.cluster import init_cluster
+from certyard.x509 import random_serial
 
 
 def make_csrs(n: int) -> list[x509.CertificateSigningRequest]:

@@ -20,25 +20,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.hazmat.primitives.serialization import (  # noqa: E402
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
 )
-from cryptography.x509 import ocsp  # noqa: E402
-from cryptography.x509.oid import NameOID  # noqa: E402
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import NameOID
 
-from benchmarks._load import LoadResult, run_load  # noqa: E402
-from benchmarks.ca_issuance import make_csrs  # noqa: E402
-from certyard import ca  # noqa: E402
-from certyard.ca.build import build_ca_certificate  # noqa: E402
-from certyard.cluster import init_cluster  # noqa: E402
-from certyard.config import Settings  # noqa: E402
-from certyard.context import open_context  # noqa: E402
-from certyard.x509 import random_serial  # noqa: E402
+from benchmarks._load import LoadResult, run_load
+from benchmarks.ca_issuance import make_csrs
+from certyard import ca
+from certyard.ca.build import build_ca_certificate
+from certyard.cluster import init_cluster
+from certyard.config import Settings
+from certyard.context import open_context
+from certyard.x509 import random_serial
 
 SERVE = """
 import uvicorn

@@ -22,7 +22,7 @@ def make_csr(cn: str = "www.example.com", *, sans: list[str] | None = None, key:
              extensions: list[tuple[x509.ExtensionType, bool]] | None = None,
              ) -> tuple[Any, x509.CertificateSigningRequest]:
     key = key or ec.generate_private_key(ec.SECP256R1())
-    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn)] + list(extra_attrs or [])
+    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn), *(extra_attrs or [])]
     b = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(attrs))
     names = [x509.DNSName(n) for n in (sans if sans is not None else [cn])]
     if names:

@@ -85,7 +85,7 @@ def test_submit_refused(ctx, label, make, error, match) -> None:  # type: ignore
 
 def test_queue_errors(ctx) -> None:  # type: ignore[no-untyped-def]
     setup_ca(ctx)
-    key, csr = make_csr("www.example.com")
+    _, csr = make_csr("www.example.com")
     pem = csr.public_bytes(Encoding.PEM)
     first = ca.submit_request(ctx, pem)
     before = _snapshot(ctx)

@@ -146,7 +146,7 @@ def test_ocsp_good_revoked_unknown_nonce(ctx) -> None:  # type: ignore[no-untype
 def test_http_endpoints(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     setup_ca(ctx)
     issuer = _issuer(ctx)
-    cert, serial = _issue(ctx)
+    cert, _ = _issue(ctx)
     req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
     der = req.public_bytes(Encoding.DER)
     with public_server(ctx) as base:

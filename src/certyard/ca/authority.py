@@ -79,7 +79,10 @@ def open_ca_key(ctx: Any, s: Session, row: CaCertificate) -> Any:
         from certyard.db.models import PrivateKey
 
         with _LOCK:
-            key = open_private_key(ctx.master_key, s.get(PrivateKey, row.private_key_id))
+            sealed = s.get(PrivateKey, row.private_key_id)
+            if sealed is None:
+                raise NotInitialised(f"the key of CA '{row.subject}' is missing")
+            key = open_private_key(ctx.master_key, sealed)
             _KEYS[cache_key] = key
     return key
 
@@ -115,7 +118,9 @@ def _purposes(s: Session, wanted: list[str] | None) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def add_root_to_trust(s: Session, root: x509.Certificate, purposes: list[str], now: Any) -> list[str]:
+def add_root_to_trust(
+    s: Session, root: x509.Certificate, purposes: list[str], now: Any
+) -> list[str]:
     facts = certificate_facts(root)
     added = []
     for p in purposes:
@@ -134,7 +139,8 @@ def _store_ca(s: Session, ctx: Any, cert: x509.Certificate, *, role: str, key: A
     key_id = seal_private_key(s, ctx.master_key, key, now=now).id if key is not None else None
     row = CaCertificate(
         role=role, active=True, parent_id=parent_id, subject=cert.subject.rfc4514_string(),
-        serial=format(cert.serial_number, "x"), fingerprint_sha256=fingerprint(cert.public_bytes(Encoding.DER)),
+        serial=format(cert.serial_number, "x"),
+        fingerprint_sha256=fingerprint(cert.public_bytes(Encoding.DER)),
         not_after=cert.not_valid_after_utc, der=cert.public_bytes(Encoding.DER),
         private_key_id=key_id, crl_number=0, created_at=now)
     s.add(row)

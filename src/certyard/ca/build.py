@@ -34,7 +34,7 @@ class Urls:
         ])
 
 
-def signing_hash(key: Any) -> hashes.HashAlgorithm:
+def signing_hash(key: Any) -> hashes.SHA256 | hashes.SHA384:
     """SHA-384 for P-384/P-521 keys (matching strength), SHA-256 otherwise."""
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
         return hashes.SHA384()
@@ -75,7 +75,8 @@ def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
         ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
         return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
     except x509.ExtensionNotFound:
-        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key())
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            issuer.public_key())  # type: ignore[arg-type]
 
 
 def build_leaf(

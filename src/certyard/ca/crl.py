@@ -130,7 +130,7 @@ def regenerate_crl(ctx: Any, s: Session, row: CaCertificate, *, now: dt.datetime
     days = load_settings(s).crl_days
     # Core select, dates as stored (UTC; naive on SQLite, which cryptography reads as UTC):
     # the ORM's per-row conversions cost more than the signature on a big CRL.
-    revoked = [tuple(r) for r in s.connection().execute(
+    revoked: list[Any] = [tuple(r) for r in s.connection().execute(
         select(CaIssued.serial, type_coerce(CaIssued.revoked_at, DateTime),
                CaIssued.revocation_reason).where(
             CaIssued.issuer_id == row.id, CaIssued.status.in_(("revoked", "hold"))))]

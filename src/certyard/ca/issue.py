@@ -64,7 +64,9 @@ class IssuedView:
                    request_id=row.request_id, pem=pem)
 
 
-def parse_csr(data: bytes | x509.CertificateSigningRequest, limit: int) -> x509.CertificateSigningRequest:
+def parse_csr(
+    data: bytes | x509.CertificateSigningRequest, limit: int
+) -> x509.CertificateSigningRequest:
     csr = data if isinstance(data, x509.CertificateSigningRequest) else load_csr(data,
                                                                                   limit=limit)
     try:

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from certyard.audit import record_event
 from certyard.ca.authority import add_root_to_trust, ca_certificate, ca_chain, issuing_ca
 from certyard.ca.config import load_settings
-from certyard.ca.parallel import default_workers, sign_many
 from certyard.ca.issue import (
     IssuedView,
     Signer,
@@ -26,6 +25,7 @@ from certyard.ca.issue import (
     sign_and_store,
     store_issued,
 )
+from certyard.ca.parallel import default_workers, sign_many
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.ca import CaIssued, CaRequest
 from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound

@@ -1,0 +1,31 @@
+"""Background jobs of the CA: CRLs re-signed before nextUpdate, OCSP answers pre-signed
+before they go stale. One replica runs each at a time (certyard.jobs leases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from certyard.ca.crl import refresh_crls
+from certyard.ca.ocsp import presign_responses
+from certyard.errors import NotInitialised
+from certyard.jobs import register_job
+
+__all__: list[str] = []
+
+
+def _crl(ctx: Any) -> int:
+    try:
+        return refresh_crls(ctx)
+    except NotInitialised:
+        return 0
+
+
+def _ocsp(ctx: Any) -> int:
+    try:
+        return presign_responses(ctx)
+    except NotInitialised:
+        return 0
+
+
+register_job("ca.crl_refresh", 600, _crl)
+register_job("ca.ocsp_presign", 600, _ocsp)
