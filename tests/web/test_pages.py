@@ -127,3 +127,14 @@ def test_max_sessions_message(h):
     r = other.post("/login", data={"username": "viewer", "password": "Sturdy-Pass-42",
                                    "csrf_token": login_token(other)})
     assert r.status_code == 409 and "maximum of 1 active sessions" in r.text
+
+
+def test_revoked_badge_after_ca_revocation(h):
+    from certyard import ca, store
+
+    store.generate_csr(h.ctx, "tomcat")
+    req = ca.sign_pending(h.ctx, "tomcat", approve=True)
+    ca.revoke_certificate(h.ctx, req.serial, reason="keyCompromise")
+    sign_in(h.client, "viewer")
+    r = h.client.get("/certificates?purpose=tomcat&type=identity")
+    assert 'class="badge revoked">Revoked<' in r.text

@@ -56,8 +56,20 @@ def certificates(request: Request, auth: Read) -> Response:
     def qs(**over: Any) -> str:
         return urlencode({**q, **{k: str(v) for k, v in over.items()}})
 
+    request.state.revoked = _revoked_serials(auth)
     return render(request, "certificates.html", title="Certificates", page=page, q=q, qs=qs,
                   purposes=purposes, nodes=[n.name for n in cluster.list_nodes(auth.ctx)])
+
+
+def _revoked_serials(auth: Auth) -> frozenset[str]:
+    """Serials the built-in CA has revoked or put on hold, for the state badges."""
+    from certyard import ca
+
+    try:
+        return frozenset(i.serial for i in ca.list_issued(auth.ctx, status="revoked")) | \
+            frozenset(i.serial for i in ca.list_issued(auth.ctx, status="hold"))
+    except CertyardError:
+        return frozenset()
 
 
 def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -89,6 +101,10 @@ def _view(auth: Auth, entry_id: int) -> Any:
         from certyard.db.models import StoreEntry
 
         row = s.get(StoreEntry, entry_id)
+        if row is None:  # deleted between the two reads
+            from certyard.errors import NotFound
+
+            raise NotFound("certificate", entry_id)
         view = store.entry_view(row, d["node"])
     return d, view
 
@@ -224,6 +240,7 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
 @router.get("/certificates/{entry_id}")
 def details(request: Request, entry_id: int, auth: Read) -> Response:
     d, view = _view(auth, entry_id)
+    request.state.revoked = _revoked_serials(auth)
     return render(request, "certificate.html", title=d["common_name"], d=d, v=view,
                   rows=_detail_rows(d))
 

@@ -38,8 +38,10 @@ def _date(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-def _badges(item: Any, now: dt.datetime) -> list[tuple[str, str]]:
+def _badges(item: Any, now: dt.datetime, revoked: frozenset[str]) -> list[tuple[str, str]]:
     out = []
+    if getattr(item, "serial", None) in revoked:
+        out.append(("revoked", "Revoked"))
     not_after = getattr(item, "not_after", None)
     if not_after is not None:
         if not_after < now:
@@ -57,11 +59,12 @@ _env.filters["date"] = _date
 def render(request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
     now = request.app.state.ctx.clock.now()
+    revoked = getattr(request.state, "revoked", frozenset())
     nav = [(label, path) for label, path, priv in NAV
            if principal is not None and priv in principal.privileges]
     html = _env.get_template(template).render(
         request=request, principal=principal, nav=nav, path=request.url.path,
-        csrf=principal.csrf_token if principal else "", badges=lambda i: _badges(i, now),
+        csrf=principal.csrf_token if principal else "", badges=lambda i: _badges(i, now, revoked),
         notice=request.query_params.get("notice", "")[:200], now=now, **values)
     return HTMLResponse(html, status_code=status)
 
