@@ -230,3 +230,32 @@ def test_conflict_when_nothing_to_export(ctx, sftp) -> None:  # type: ignore[no-
     _configure(ctx, sftp)
     with pytest.raises(Conflict, match="no certificates"):
         bulk.export_certificates(ctx, "tomcat")
+
+
+def test_host_key_scan_and_all_or_nothing_import(ctx, sftp, other_cluster, cli,  # type: ignore[no-untyped-def]
+                                                 monkeypatch) -> None:
+    assert bulk.scan_host_key("127.0.0.1", sftp.port) == sftp.fingerprint
+    r = cli("bulk", "host-key", "--host", "127.0.0.1", "--port", str(sftp.port))
+    assert r.code == 0 and r.stdout.strip() == sftp.fingerprint
+    init_cluster(ctx, name="pub", fqdn="pub.example.com")
+    _configure(ctx, sftp)
+    name = bulk.export_certificates(other_cluster, "tomcat").remote_path.rsplit("/", 1)[1]
+    from certyard import store
+
+    before = store.find_entries(ctx, type="trust").total
+    with pytest.raises(InvalidInput):  # an unknown store is named: refused up front
+        bulk.import_trust_certificates(ctx, name, ["tomcat-trust", "ghost-trust"])
+    assert store.find_entries(ctx, type="trust").total == before
+    # tomcat-trust accepts the bundle, then the second store fails (injected database
+    # failure): what the first accepted is taken back
+    real = store.upload_trust_certificates
+
+    def second_fails(c, ts, data, **kw):  # type: ignore[no-untyped-def]
+        if ts == "ipsec-trust":
+            raise InvalidFile("injected failure")
+        return real(c, ts, data, **kw)
+
+    monkeypatch.setattr(store, "upload_trust_certificates", second_fails)
+    with pytest.raises(InvalidFile, match="injected"):
+        bulk.import_trust_certificates(ctx, name, ["tomcat-trust", "ipsec-trust"])
+    assert store.find_entries(ctx, type="trust").total == before

@@ -12,8 +12,8 @@ from certyard.bulk.importer import (
     preview_import,
 )
 from certyard.bulk.settings import SftpSettingsView, configure_sftp, show_sftp
-from certyard.bulk.sftp import SftpError
+from certyard.bulk.sftp import SftpError, scan_host_key
 
 __all__ = ["SCOPES", "ExportResult", "ImportPreview", "SftpError", "SftpSettingsView",
            "build_export", "configure_sftp", "export_certificates", "import_trust_certificates",
-           "list_exports", "preview_import", "show_sftp"]
+           "list_exports", "preview_import", "scan_host_key", "show_sftp"]

@@ -8,6 +8,7 @@ manifest naming a path outside the documented layout is refused.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -26,7 +27,7 @@ from certyard.bulk.settings import load_sftp_config
 from certyard.bulk.sftp import Progress, SftpError, download_tree, list_remote_exports
 from certyard.db.models import StoreEntry
 from certyard.db.models.bulk import BulkOperation
-from certyard.errors import InvalidFile, InvalidInput
+from certyard.errors import InvalidFile, InvalidInput, NotFound
 
 __all__ = ["ImportPreview", "import_trust_certificates", "list_exports", "preview_import"]
 
@@ -138,11 +139,21 @@ def import_trust_certificates(ctx: Any, name: str, trust_stores: list[str], *,
         raise InvalidFile(f"export {name} holds no certificate valid now")
     bundle = b"".join(preview.pem[c["fingerprint_sha256"]] for c in usable)
     results: dict[str, Any] = {}
-    for ts in dict.fromkeys(trust_stores):
-        res = store.upload_trust_certificates(
-            ctx, ts, bundle, description=f"bulk import from cluster {preview.cluster}")
-        results[ts] = {"added": len(res.added), "duplicates": len(res.duplicates),
-                       "warnings": res.warnings}
+    added_ids: list[int] = []
+    try:
+        for ts in dict.fromkeys(trust_stores):
+            res = store.upload_trust_certificates(
+                ctx, ts, bundle, description=f"bulk import from cluster {preview.cluster}")
+            added_ids += [e.id for e in res.added]
+            results[ts] = {"added": len(res.added), "duplicates": len(res.duplicates),
+                           "warnings": res.warnings}
+    except Exception:
+        # One store refused the bundle (e.g. a weak key in FIPS mode): take back what the
+        # stores before it accepted, so an import is all or nothing.
+        for entry_id in added_ids:
+            with contextlib.suppress(NotFound):
+                store.delete_entry(ctx, entry_id)
+        raise
     with ctx.transaction() as s:
         s.add(BulkOperation(kind="import", scope=preview.scope, remote_path=name,
                             files=len(preview.certificates),

@@ -23,7 +23,8 @@ import asyncssh
 from certyard.bulk.settings import SftpConfig
 from certyard.errors import Conflict, ExternalServiceError
 
-__all__ = ["Progress", "SftpError", "download_tree", "list_remote_exports", "upload_tree"]
+__all__ = ["Progress", "SftpError", "download_tree", "list_remote_exports", "scan_host_key",
+           "upload_tree"]
 
 T = TypeVar("T")
 Progress = Callable[[int, int, str], None]  # done, total, current file
@@ -204,3 +205,30 @@ async def _download(cfg: SftpConfig, name: str, first: str,
                 if progress:
                     progress(i + 1, len(wanted), rel)
     return out
+
+
+def scan_host_key(host: str, port: int) -> str:
+    """The SHA-256 fingerprint the server presents, for the administrator to compare with
+    the one the server's owner reports before pinning it. Nothing is trusted or stored."""
+    return _run(_scan(host, port))
+
+
+async def _scan(host: str, port: int) -> str:
+    client = _PinnedClient("")  # trusts nothing: the handshake stops after the host key
+    where = f"SFTP server {host}:{port}"
+    try:
+        conn, _ = await asyncssh.create_connection(
+            lambda: client, host, port, username="certyard-host-key-scan",
+            known_hosts=([], [], []), server_host_key_algs="default", client_keys=[],
+            agent_path=None, config=(), connect_timeout=TIMEOUT)
+        conn.close()
+    except asyncssh.HostKeyNotVerifiable:
+        pass
+    except (TimeoutError, OSError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else "timed out"
+        raise SftpError(f"{where} unreachable: {reason}") from None
+    except asyncssh.Error as e:
+        raise SftpError(f"{where}: {e.reason}") from None
+    if not client.seen:
+        raise SftpError(f"{where} presented no host key")
+    return client.seen
