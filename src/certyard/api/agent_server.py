@@ -20,14 +20,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+try:  # the C parser when installed (uvicorn[standard]); h11 otherwise
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
+except ImportError:  # pragma: no cover
+    _Base = H11Protocol  # type: ignore[assignment,misc]
+
 from certyard.api.agent import create_agent_app
 
 __all__ = ["PeerCertProtocol", "agent_server_context", "ensure_server_certificate",
            "run_agent_server"]
 
 
-class PeerCertProtocol(H11Protocol):
-    """uvicorn's h11 protocol, plus the ASGI TLS extension carrying the client certificate
+class PeerCertProtocol(_Base):  # type: ignore[valid-type,misc]
+    """uvicorn's HTTP protocol, plus the ASGI TLS extension carrying the client certificate
     of this connection (uvicorn does not fill it in)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
