@@ -121,3 +121,44 @@ def test_verify_crl_check_good(cli, tmp_path: Path) -> None:  # type: ignore[no-
     assert cli("ca", "crl", "--format", "pem", "-o", str(crl)).code == 0
     out = _run("verify", "-crl_check", "-CAfile", str(root), "-CRLfile", str(crl), str(leaf))
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_delegated_ocsp_responder(cli, ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With delegation on, openssl verifies responses signed by the responder certificate
+    (id-kp-OCSPSigning, ocsp-nocheck) that the issuing CA gave itself."""
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509 import ocsp
+
+    from certyard import ca
+    from tests.ca.helpers import make_csr, setup_ca
+
+    setup_ca(ctx)
+    assert ca.configure_ca(ctx, ocsp_delegated=True).ocsp_delegated
+    _, csr = make_csr("svc.example.com")
+    issued = ca.issue_certificate_for_csr(ctx, csr, profile="server")
+    chain = cx509.load_pem_x509_certificates(ca.export_ca(ctx, chain=True))
+    leaf, issuing, root = tmp_path / "leaf.pem", tmp_path / "issuing.pem", tmp_path / "r.pem"
+    leaf.write_text(issued.pem)
+    issuing.write_bytes(chain[0].public_bytes(Encoding.PEM))
+    root.write_bytes(chain[1].public_bytes(Encoding.PEM))
+    req = ocsp.OCSPRequestBuilder().add_certificate(
+        cx509.load_pem_x509_certificate(issued.pem.encode()), chain[0], hashes.SHA1()).build()
+    resp = ocsp.load_der_ocsp_response(ca.ocsp_respond(ctx, req.public_bytes(Encoding.DER)))
+    signer = resp.certificates[0]
+    assert "OCSP Responder" in signer.subject.rfc4514_string()
+    eku = signer.extensions.get_extension_for_class(cx509.ExtendedKeyUsage).value
+    assert list(eku) == [cx509.oid.ExtendedKeyUsageOID.OCSP_SIGNING]
+    signer.extensions.get_extension_for_class(cx509.OCSPNoCheck)
+    with public_server(ctx) as base:
+        out = _run("ocsp", "-issuer", str(issuing), "-cert", str(leaf), "-url",
+                   f"{base}/ocsp", "-CAfile", str(root), "-verify_other", str(issuing))
+    assert out.returncode == 0 and b"Response verify OK" in out.stderr, out.stderr
+    assert f"{leaf}: good".encode() in out.stdout
+    signer_pem = tmp_path / "signer.pem"
+    signer_pem.write_bytes(signer.public_bytes(Encoding.PEM))
+    lint = subprocess.run(["lint_pkix_cert", "lint", "-s", "ERROR", str(signer_pem)],
+                          capture_output=True, text=True)
+    assert (lint.stdout + lint.stderr).strip() == ""
+    assert ca.presign_responses(ctx) >= 1

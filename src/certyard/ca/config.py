@@ -29,6 +29,7 @@ class CaSettings:
     allow_wildcards: bool = False
     crl_days: int = 7
     ocsp_hours: int = 24
+    ocsp_delegated: bool = False
     purposes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -177,7 +177,8 @@ def refresh_crls(ctx: Any) -> int:
     count = 0
     with ctx.transaction() as s:
         for row in s.scalars(select(CaCertificate).where(
-                CaCertificate.active.is_(True), CaCertificate.private_key_id.is_not(None))):
+                CaCertificate.active.is_(True), CaCertificate.private_key_id.is_not(None),
+                CaCertificate.role != "ocsp-signer")):
             if _due(row, now):
                 regenerate_crl(ctx, s, row, now=now)
                 count += 1

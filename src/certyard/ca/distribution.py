@@ -67,9 +67,15 @@ def ca_settings(ctx: Any) -> CaSettings:
 
 def configure_ca(ctx: Any, **changes: Any) -> CaSettings:
     """Change CA settings (base_url, auto_approve_nodes, allowed_domains, allow_wildcards,
-    crl_days, ocsp_hours); None leaves a value as is."""
+    crl_days, ocsp_hours, ocsp_delegated); None leaves a value as is. Turning delegated
+    OCSP signing on issues the responder certificate at once."""
     with ctx.transaction() as s:
         result = update_settings(s, now=ctx.clock.now(), **changes)
+        if changes.get("ocsp_delegated"):
+            from certyard.ca.authority import issuing_ca
+            from certyard.ca.responder import ensure_ocsp_signer
+
+            ensure_ocsp_signer(ctx, s, issuing_ca(s), now=ctx.clock.now())
         record_event(s, ctx, action="ca.configure", target="ca",
                      details={k: v for k, v in changes.items() if v is not None})
         return result

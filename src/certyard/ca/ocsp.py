@@ -26,6 +26,7 @@ from certyard.ca.authority import ca_certificate, open_ca_key
 from certyard.ca.build import signing_hash
 from certyard.ca.config import load_settings
 from certyard.ca.crl import REASONS
+from certyard.ca.responder import delegated_signer, ensure_ocsp_signer
 from certyard.db.models.ca import CaCertificate, CaIssued
 
 __all__ = ["ocsp_respond", "presign_responses", "resign_response"]
@@ -68,7 +69,8 @@ def _find_issuer(s: Session, req: ocsp.OCSPRequest) -> CaCertificate | None:
     if algo_cls is None:
         return None
     for row in s.scalars(select(CaCertificate).where(
-            CaCertificate.active.is_(True), CaCertificate.private_key_id.is_not(None))):
+            CaCertificate.active.is_(True), CaCertificate.private_key_id.is_not(None),
+            CaCertificate.role != "ocsp-signer")):
         hashes_ = _issuer_hashes(ca_certificate(row), algo_cls())
         _ISSUERS[(algo_name, *hashes_)] = (row.id, row.fingerprint_sha256)
         if hashes_ == (req.issuer_name_hash, req.issuer_key_hash):
@@ -81,7 +83,8 @@ def _sign(
     algo: hashes.HashAlgorithm, now: dt.datetime, nonce: bytes | None,
 ) -> tuple[bytes, dt.datetime]:
     issuer = ca_certificate(ca)
-    key = open_ca_key(ctx, s, ca)
+    delegated = delegated_signer(ctx, s, ca, now)
+    responder, key = delegated if delegated else (issuer, open_ca_key(ctx, s, ca))
     hours = load_settings(s).ocsp_hours
     next_update = now + dt.timedelta(hours=hours)
     this_update = now - dt.timedelta(minutes=1)
@@ -106,7 +109,9 @@ def _sign(
                 cert=cert, issuer=issuer, algorithm=algo,
                 cert_status=ocsp.OCSPCertStatus.GOOD, this_update=this_update,
                 next_update=next_update, revocation_time=None, revocation_reason=None)
-    b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
+    b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, responder)
+    if delegated:
+        b = b.certificates([responder])  # clients need it to check the delegation
     if nonce is not None:
         b = b.add_extension(x509.OCSPNonce(nonce), critical=False)
     resp = b.sign(key, signing_hash(key))
@@ -190,7 +195,13 @@ def presign_responses(ctx: Any, *, limit: int = 10_000) -> int:
     now = ctx.clock.now()
     count = 0
     with ctx.transaction() as s:
-        hours = load_settings(s).ocsp_hours
+        settings = load_settings(s)
+        hours = settings.ocsp_hours
+        if settings.ocsp_delegated:
+            for ca in s.scalars(select(CaCertificate).where(
+                    CaCertificate.active.is_(True), CaCertificate.private_key_id.is_not(None),
+                    CaCertificate.role.in_(("issuing", "root+issuing")))):
+                ensure_ocsp_signer(ctx, s, ca, now=now)
         cutoff = now + dt.timedelta(hours=hours) / 2
         rows = s.scalars(select(CaIssued).where(
             CaIssued.not_after > now,

@@ -263,13 +263,16 @@ def config(
     allow_wildcards: bool = typer.Option(None, "--allow-wildcards/--no-allow-wildcards"),
     crl_days: int = typer.Option(None, "--crl-days"),
     ocsp_hours: int = typer.Option(None, "--ocsp-hours"),
+    ocsp_delegated: bool = typer.Option(None, "--ocsp-delegated/--no-ocsp-delegated",
+                                        help="Sign OCSP with a delegated responder cert."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show or change CA settings."""
     ctx = cli_context()
     changes = dict(base_url=base_url, auto_approve_nodes=auto_approve_nodes,
                    allowed_domains=list(allowed_domain) if allowed_domain else None,
-                   allow_wildcards=allow_wildcards, crl_days=crl_days, ocsp_hours=ocsp_hours)
+                   allow_wildcards=allow_wildcards, crl_days=crl_days, ocsp_hours=ocsp_hours,
+                   ocsp_delegated=ocsp_delegated)
     settings = (ca.configure_ca(ctx, **changes) if any(v is not None for v in changes.values())
                 else ca.ca_settings(ctx))
     if json_:

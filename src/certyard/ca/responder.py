@@ -1,0 +1,86 @@
+"""The delegated OCSP responder certificate (RFC 6960 4.2.2.2): when the ``ocsp_delegated``
+setting is on, responses are signed by a short-lived certificate the issuing CA gives to
+itself with id-kp-OCSPSigning and ocsp-nocheck, so the CA key signs only certificates and
+CRLs. It is renewed once a third of its life is left (by the OCSP pre-signing job and when
+the setting is turned on); without a valid one, the CA signs.
+
+Stored as a ``ca_certificate`` row with role ``ocsp-signer`` under its CA, and recorded in
+``ca_issued`` like every certificate the CA signs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certyard.ca.authority import ca_certificate, open_ca_key
+from certyard.ca.build import Urls, authority_key_identifier, build_leaf
+from certyard.ca.config import load_settings
+from certyard.ca.profiles import PROFILES
+from certyard.db.models.ca import CaCertificate, CaIssued
+from certyard.store import seal_private_key
+from certyard.x509 import fingerprint, generate_private_key, random_serial, san_strings
+
+__all__ = ["delegated_signer", "ensure_ocsp_signer"]
+
+ROLE = "ocsp-signer"
+LIFETIME = dt.timedelta(days=30)
+
+
+def _current(s: Session, ca: CaCertificate) -> CaCertificate | None:
+    return s.scalar(select(CaCertificate).where(
+        CaCertificate.role == ROLE, CaCertificate.parent_id == ca.id,
+        CaCertificate.active.is_(True)).order_by(CaCertificate.id.desc()).limit(1))
+
+
+def delegated_signer(ctx: Any, s: Session, ca: CaCertificate,
+                     now: dt.datetime) -> tuple[x509.Certificate, Any] | None:
+    """The responder certificate and key to sign with, or None (the CA signs)."""
+    if not load_settings(s).ocsp_delegated:
+        return None
+    row = _current(s, ca)
+    if row is None or row.not_after <= now + dt.timedelta(hours=1):
+        return None
+    return ca_certificate(row), open_ca_key(ctx, s, row)
+
+
+def ensure_ocsp_signer(ctx: Any, s: Session, ca: CaCertificate, *, now: dt.datetime) -> bool:
+    """Issue a new responder certificate when there is none or a third of its life is
+    left. Returns True when one was issued."""
+    row = _current(s, ca)
+    if row is not None and row.not_after - now > LIFETIME / 3:
+        return False
+    issuer = ca_certificate(ca)
+    ca_key = open_ca_key(ctx, s, ca)
+    key = generate_private_key("EC", 256)
+    cn = next((str(a.value) for a in issuer.subject.get_attributes_for_oid(
+        NameOID.COMMON_NAME)), "certyard CA")
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{cn} OCSP Responder")])
+    serial = random_serial()
+    cert = build_leaf(profile=PROFILES["ocsp"], subject=subject, sans=[],
+                      public_key=key.public_key(), issuer=issuer,
+                      aki=authority_key_identifier(issuer), signer=ca_key, serial=serial,
+                      not_before=now - dt.timedelta(minutes=5),
+                      not_after=min(now + LIFETIME, issuer.not_valid_after_utc),
+                      urls=Urls(load_settings(s).url, ca.id))
+    der = cert.public_bytes(Encoding.DER)
+    if row is not None:
+        row.active = False
+    s.add(CaIssued(serial=format(serial, "x"), issuer_id=ca.id, request_id=None,
+                   profile="ocsp", subject=subject.rfc4514_string(), sans=san_strings([]),
+                   not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
+                   der=der, status="good", created_at=now))
+    s.add(CaCertificate(
+        role=ROLE, active=True, parent_id=ca.id, subject=subject.rfc4514_string(),
+        serial=format(serial, "x"), fingerprint_sha256=fingerprint(der),
+        not_after=cert.not_valid_after_utc, der=der,
+        private_key_id=seal_private_key(s, ctx.master_key, key, now=now).id,
+        crl_number=0, created_at=now))
+    s.flush()
+    return True
