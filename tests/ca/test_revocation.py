@@ -182,3 +182,35 @@ def test_http_endpoints(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped
             cert.serial_number
         assert httpx.get(f"{base}/ca/99.crl").status_code == 404
         assert httpx.post(f"{base}/ocsp", content=b"x" * 20000).status_code == 413
+
+
+def test_crl_numbers_unique_across_replicas(ctx, clock) -> None:  # type: ignore[no-untyped-def]
+    """Two replicas (contexts with their own engines) revoking at once: every revocation
+    gets its own CRL number, none is reused, none skipped."""
+    import threading
+
+    setup_ca(ctx)
+    serials = [_issue(ctx, f"r{i}.example.com")[1] for i in range(8)]
+    n0 = _crl(ctx).extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    replicas = [open_context(ctx.settings, clock=clock) for _ in range(2)]
+    numbers: list[int] = []
+    errors: list[BaseException] = []
+
+    def work(rep, mine: list[str]) -> None:  # type: ignore[no-untyped-def]
+        try:
+            for sn in mine:
+                numbers.append(ca.revoke_certificate(rep, sn, reason="superseded").crl_number)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(replicas[i], serials[i::2]))
+               for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for rep in replicas:
+        rep.engine.dispose()
+    assert not errors, errors
+    assert sorted(numbers) == list(range(n0 + 1, n0 + 9))
+    assert len(_crl(ctx)) == 8

@@ -124,8 +124,10 @@ def authority_key_identifier_for(issuer: x509.Certificate) -> x509.AuthorityKeyI
 
 def regenerate_crl(ctx: Any, s: Session, row: CaCertificate, *, now: dt.datetime) -> bytes:
     """Sign a new CRL for one CA inside the caller's transaction; returns its DER."""
+    # populate_existing: the row may already be in this session; after waiting for the
+    # lock, its CRL number must be re-read, not taken from the identity map.
     locked = s.scalar(select(CaCertificate).where(CaCertificate.id == row.id)
-                      .with_for_update())
+                      .with_for_update().execution_options(populate_existing=True))
     assert locked is not None
     days = load_settings(s).crl_days
     # Core select, dates as stored (UTC; naive on SQLite, which cryptography reads as UTC):
@@ -186,7 +188,8 @@ def refresh_crls(ctx: Any) -> int:
 
 
 def _find(s: Session, serial: str) -> CaIssued:
-    row = s.scalar(select(CaIssued).where(CaIssued.serial == serial).with_for_update())
+    row = s.scalar(select(CaIssued).where(CaIssued.serial == serial).with_for_update()
+                   .execution_options(populate_existing=True))
     if row is None:
         raise NotFound("certificate with serial", serial)
     return row
