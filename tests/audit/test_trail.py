@@ -49,6 +49,15 @@ def test_removed_record_is_detected(ctx) -> None:  # type: ignore[no-untyped-def
     assert [(p["id"], p["problem"]) for p in report.problems] == [(ids[2], "removed")]
 
 
+def test_records_removed_from_the_end_are_detected(ctx) -> None:  # type: ignore[no-untyped-def]
+    _fill(ctx)
+    with ctx.transaction() as s:
+        last = max(r[0] for r in s.query(AuditEvent.id).all())
+        s.execute(delete(AuditEvent).where(AuditEvent.id == last))
+    report = verify_chain(ctx)
+    assert [(p["id"], p["problem"]) for p in report.problems] == [(last, "truncated")]
+
+
 def test_filters(ctx) -> None:  # type: ignore[no-untyped-def]
     _fill(ctx)
     assert len(list_events(ctx)) == 5

@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from certyard.audit.trail import GENESIS, event_hash
+from certyard.audit.trail import GENESIS, HEAD, event_hash
 from certyard.db.models.audit import AuditEvent
+from certyard.db.models.cluster import Setting
 from certyard.errors import InvalidInput, PermissionDenied
 
 __all__ = ["AUDIT_READER_ROLES", "AuditFilter", "AuditRecord", "ChainReport", "export_events",
@@ -175,4 +176,12 @@ def verify_chain(ctx: Any) -> ChainReport:
                 problems.append({"id": row.id, "problem": "edited",
                                  "message": f"record {row.id} was edited after it was written"})
             prev_hash, prev_id = row.hash, row.id
+        head_row = s.get(Setting, HEAD)
+        head = head_row.value if head_row is not None and isinstance(head_row.value, dict) \
+            else None
+        if head and (head.get("id") != prev_id or head.get("hash") != prev_hash):
+            problems.append({"id": head.get("id"), "problem": "truncated",
+                             "message": f"the newest record was {head.get('id')} but the "
+                                        f"trail ends at {prev_id or '(nothing)'}: records "
+                                        "were removed from the end"})
     return ChainReport(ok=not problems, checked=checked, problems=problems)

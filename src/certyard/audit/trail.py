@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certyard.db.models.audit import AuditEvent
+from certyard.db.models.cluster import Setting
 
-__all__ = ["GENESIS", "event_hash", "record_event"]
+__all__ = ["GENESIS", "HEAD", "event_hash", "record_event"]
 
 GENESIS = "0" * 64
+HEAD = "audit_head"
 
 
 def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
@@ -63,4 +65,13 @@ def record_event(
     )
     session.add(event)
     session.flush()
+    # The head (newest id and hash) lets verify notice records removed from the end,
+    # which the chain alone cannot show.
+    head = {"id": event.id, "hash": event.hash}
+    row = session.get(Setting, HEAD)
+    if row is None:
+        session.add(Setting(name=HEAD, value=head, updated_at=at))
+    else:
+        row.value = head
+        row.updated_at = at
     return event
