@@ -152,10 +152,10 @@ def issue(
 
 @app.command("deny")
 def deny(request_id: int = typer.Argument(...),
-         reason: str = typer.Option(..., "--reason"),
+         reason: str = typer.Option(None, "--reason", help="Why (required)."),
          json_: bool = typer.Option(False, "--json")) -> None:
     """Deny a pending request."""
-    r = ca.deny_request(cli_context(), request_id, reason=reason)
+    r = ca.deny_request(cli_context(), request_id, reason=reason or "")
     if json_:
         emit_json(r.to_dict())
     else:
