@@ -28,19 +28,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.hazmat.primitives.serialization import (  # noqa: E402
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
 )
-from cryptography.x509.oid import NameOID  # noqa: E402
+from cryptography.x509.oid import NameOID
 
-from certyard import ca, cluster  # noqa: E402
-from certyard.config import Settings  # noqa: E402
-from certyard.context import open_context  # noqa: E402
+from certyard import ca, cluster
+from certyard.config import Settings
+from certyard.context import open_context
 
 
 def _free_port() -> int:
@@ -170,8 +170,8 @@ def main() -> None:
                                            [None] * len(contexts), args.concurrency))
         _print("certyard: first sync (full state)", len(contexts), secs, lat, st)
         ctx = open_context(Settings.from_env(env))
-        from certyard.db.models import Node
         from certyard.cluster.desired import desired_state
+        from certyard.db.models import Node
         with ctx.read() as s:
             nodes = list(s.query(Node).order_by(Node.id))
             versions = [desired_state(ctx, s, n)["version"] for n in nodes]

@@ -12,8 +12,12 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from certyard.agent.client import enroll, load_config, run_loop, sync_once
 from certyard.cluster.agents import create_enroll_token, list_agent_status
 from certyard.errors import AuthenticationFailed, ExternalServiceError
-from certyard.store import generate_csr, generate_self_signed, upload_identity_certificate, \
-    upload_trust_certificates
+from certyard.store import (
+    generate_csr,
+    generate_self_signed,
+    upload_identity_certificate,
+    upload_trust_certificates,
+)
 from certyard.x509 import load_csr
 from tests.support.pki import make_ca, pem, sign_leaf
 
@@ -42,7 +46,7 @@ def _reloads(home: Path) -> list[str]:
 def test_three_agents_sync(agent_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ctx, srv = agent_server.ctx, agent_server
     homes = _enroll_all(ctx, srv, tmp_path)
-    for n, home in homes.items():
+    for home in homes.values():
         r = sync_once(load_config(home))
         assert r.status == "applied" and not r.errors, r
         assert (home / "files/keys/tomcat.key").stat().st_mode & 0o777 == 0o600

@@ -7,8 +7,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import func, select
 
 from certyard import cluster
-from certyard.cluster.connections import add_connection, check_connection, fix_connection, \
-    list_connections, remove_connection
+from certyard.cluster.connections import (
+    add_connection,
+    check_connection,
+    fix_connection,
+    list_connections,
+    remove_connection,
+)
 from certyard.db.models import StoreEntry
 from certyard.errors import Duplicate, InvalidInput, NotFound, UntrustedChain
 from certyard.store import generate_csr, upload_identity_certificate, upload_trust_certificates

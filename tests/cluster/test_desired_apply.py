@@ -17,8 +17,12 @@ from certyard.agent.files import atomic_write, shred_file
 from certyard.cluster.desired import desired_state
 from certyard.db.models import Node
 from certyard.errors import InvalidInput
-from certyard.store import generate_csr, generate_self_signed, upload_identity_certificate, \
-    upload_trust_certificates
+from certyard.store import (
+    generate_csr,
+    generate_self_signed,
+    upload_identity_certificate,
+    upload_trust_certificates,
+)
 from certyard.x509 import load_csr
 from tests.support.pki import make_ca, pem, sign_leaf
 
@@ -49,7 +53,8 @@ def test_distribution_semantics(three) -> None:  # type: ignore[no-untyped-def]
     after = {n: _state(ctx, n) for n in ("pub", "sub1", "sub2")}
     for n in after:
         assert after[n]["version"] != before[n]["version"]
-        assert any(c["common_name"] == "Distribution Root" for c in after[n]["trust"]["tomcat-trust"])
+        store = after[n]["trust"]["tomcat-trust"]
+        assert any(c["common_name"] == "Distribution Root" for c in store)
     # Single-server: only its node changes identity.
     generate_self_signed(ctx, "ipsec", node="sub1")
     single = {n: _state(ctx, n) for n in ("pub", "sub1", "sub2")}

@@ -36,8 +36,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from certyard.agent.apply import MANIFEST, apply_state
 from certyard.agent.files import atomic_write, check_shred_passes
 from certyard.cluster.jws import TrustListRejected, accept_list
-from certyard.errors import AuthenticationFailed, CertyardError, ExternalServiceError, \
-    InvalidInput, NotInitialised
+from certyard.errors import (
+    AuthenticationFailed,
+    CertyardError,
+    ExternalServiceError,
+    InvalidInput,
+    NotInitialised,
+)
 from certyard.x509 import build_csr, generate_private_key
 
 __all__ = ["AgentConfig", "SyncResult", "enroll", "load_config", "run_loop", "sync_once"]
@@ -270,4 +275,5 @@ def run_loop(cfg: AgentConfig, *, once: bool = False, max_backoff: float = 300.0
         if once:
             return
         delay = cfg.interval if failures == 0 else min(max_backoff, 2.0 ** (failures - 1))
-        sleep(delay * (0.8 + 0.4 * random.random()) if failures else delay)
+        jitter = 0.8 + 0.4 * random.random()  # noqa: S311 (spreads retries, not a secret)
+        sleep(delay * jitter if failures else delay)

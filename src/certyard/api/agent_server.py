@@ -102,7 +102,7 @@ def build_server(ctx: Any, *, host: str, port: int, names: list[str]) -> uvicorn
     return uvicorn.Server(cfg)
 
 
-def run_agent_server(ctx: Any, *, host: str = "0.0.0.0", port: int = 8444,
+def run_agent_server(ctx: Any, *, host: str = "0.0.0.0", port: int = 8444,  # noqa: S104
                      names: list[str] | None = None) -> None:
     server = build_server(ctx, host=host, port=port,
                           names=names or ["localhost", "127.0.0.1"])

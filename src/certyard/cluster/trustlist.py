@@ -64,8 +64,8 @@ def _save(s: Session, value: dict[str, Any], now: dt.datetime) -> None:
 
 def _new_signer(ctx: Any, s: Session, now: dt.datetime) -> dict[str, Any]:
     key = ec.generate_private_key(ec.SECP384R1())
-    cluster = (s.get(Setting, "cluster").value or {}).get("name", "certyard") \
-        if s.get(Setting, "cluster") else "certyard"
+    row_cluster = s.get(Setting, "cluster")
+    cluster = (row_cluster.value or {}).get("name", "certyard") if row_cluster else "certyard"
     cert = build_self_signed(key, common_name=f"{cluster} trust list signer"[:64], sans=[],
                              hash_name="SHA384", now=now, days=SIGNER_DAYS)
     row = seal_private_key(s, ctx.master_key, key, now=now)
@@ -76,7 +76,11 @@ def _new_signer(ctx: Any, s: Session, now: dt.datetime) -> dict[str, Any]:
 
 def _active(s: Session, ctx: Any, cfg: dict[str, Any]) -> tuple[Any, x509.Certificate]:
     entry = next(x for x in cfg["signers"] if x["fingerprint"] == cfg["active"])
-    key = open_private_key(ctx.master_key, s.get(PrivateKey, entry["key_id"]))
+    row = s.get(PrivateKey, entry["key_id"])
+    if row is None:
+        raise NotInitialised("the trust-list signing key is missing; run "
+                             "`certyard trustlist rollover`")
+    key = open_private_key(ctx.master_key, row)
     return key, x509.load_pem_x509_certificate(entry["cert"].encode())
 
 

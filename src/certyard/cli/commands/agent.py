@@ -140,7 +140,7 @@ def open_enrollment(
 
 @app.command("server")
 def server(
-    host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),
+    host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),  # noqa: S104
     port: int = typer.Option(8444, "--port", help="Port of the mutual-TLS agent listener."),
     name: list[str] = typer.Option(["localhost", "127.0.0.1"], "--name",
                                    help="Extra DNS names / IPs for the server certificate."),

@@ -9,7 +9,6 @@ from certyard.cli.context import cli_context
 from certyard.cli.output import console, emit_json
 
 
-
 @node_app.command("enroll-token")
 def enroll_token(
     node: str = typer.Argument(..., help="Node name or FQDN."),

@@ -18,7 +18,6 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    node_fk = {"ondelete": "CASCADE"}
     op.create_table(
         "agent_enroll_token",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -28,7 +27,7 @@ def upgrade() -> None:
         sa.Column("used_at", TS, nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.ForeignKeyConstraint(["node_id"], ["node.id"], name="fk_agent_enroll_token_node_id",
-                                **node_fk),
+                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name="pk_agent_enroll_token"),
         sa.UniqueConstraint("token_sha256", name="uq_agent_enroll_token_token_sha256"),
     )
@@ -41,7 +40,7 @@ def upgrade() -> None:
         sa.Column("not_after", TS, nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.ForeignKeyConstraint(["node_id"], ["node.id"], name="fk_agent_credential_node_id",
-                                **node_fk),
+                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name="pk_agent_credential"),
         sa.UniqueConstraint("fingerprint_sha256", name="uq_agent_credential_fingerprint_sha256"),
     )
@@ -56,7 +55,7 @@ def upgrade() -> None:
         sa.Column("reported_at", TS, nullable=False),
         sa.Column("last_seen_at", TS, nullable=False),
         sa.ForeignKeyConstraint(["node_id"], ["node.id"], name="fk_agent_status_node_id",
-                                **node_fk),
+                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("node_id", name="pk_agent_status"),
     )
     op.create_table(
@@ -79,9 +78,9 @@ def upgrade() -> None:
         sa.Column("mode", sa.String(8), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.ForeignKeyConstraint(["client_node_id"], ["node.id"],
-                                name="fk_secured_connection_client_node_id", **node_fk),
+                                name="fk_secured_connection_client_node_id", ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["server_node_id"], ["node.id"],
-                                name="fk_secured_connection_server_node_id", **node_fk),
+                                name="fk_secured_connection_server_node_id", ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["client_purpose"], ["purpose.name"],
                                 name="fk_secured_connection_client_purpose_purpose"),
         sa.ForeignKeyConstraint(["server_purpose"], ["purpose.name"],
