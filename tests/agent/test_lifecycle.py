@@ -37,7 +37,16 @@ def test_renewal_uses_current_certificate(agent_server, tmp_path: Path) -> None:
     assert sync_once(cfg, now=later).status == "unchanged"
     assert (home / "identity/cert.pem").read_bytes() != old
     assert (home / "identity/key.pem").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in (home / "identity").iterdir()) == ["ca.pem", "cert.pem",
+                                                                     "key.pem"]
     assert sync_once(cfg).status == "unchanged"  # the new certificate works
+
+
+def test_ca_fingerprint_mismatch_refused(agent_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tok = create_enroll_token(agent_server.ctx, "sub2").token
+    with pytest.raises(AuthenticationFailed, match="--ca-fingerprint"):
+        enroll(tmp_path / "a", server=agent_server.url, token=tok, ca_fingerprint="ab" * 32)
+    assert not (tmp_path / "a" / "identity").exists()
 
 
 def test_revoked_agent_is_refused(agent_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

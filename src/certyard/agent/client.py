@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import random
 import ssl
 import time
@@ -34,7 +35,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from certyard.agent.apply import MANIFEST, apply_state
-from certyard.agent.files import atomic_write, check_shred_passes
+from certyard.agent.files import atomic_write, check_shred_passes, shred_file
 from certyard.cluster.jws import TrustListRejected, accept_list
 from certyard.errors import (
     AuthenticationFailed,
@@ -178,8 +179,12 @@ def _maybe_renew(cfg: AgentConfig, now: dt.datetime) -> bool:
     atomic_write(ident / "key.pem.new", key.private_bytes(
         Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
         mode=0o600)
+    old = ident / ".key.pem.old"
+    old.unlink(missing_ok=True)
+    os.link(ident / "key.pem", old)  # the old key's bytes, shredded once replaced
     atomic_write(ident / "cert.pem", r.json()["certificate"].encode())
     (ident / "key.pem.new").replace(ident / "key.pem")
+    shred_file(old, passes=cfg.shred_passes)
     return True
 
 
