@@ -202,22 +202,14 @@ def main() -> None:
     www = home / "www"
     (www / "agent" / "v1").mkdir(parents=True)
     (www / "agent" / "v1" / "state").write_bytes(sample)
-    srv_key = ec.generate_private_key(ec.SECP256R1())
-    cn = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    import datetime as dt
-    now = dt.datetime.now(dt.timezone.utc)
-    srv_cert = (x509.CertificateBuilder().subject_name(cn).issuer_name(cn)
-                .public_key(srv_key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - dt.timedelta(minutes=5))
-                .not_valid_after(now + dt.timedelta(days=1))
-                .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-                .sign(srv_key, hashes.SHA256()))
-    (home / "peer.pem").write_bytes(srv_cert.public_bytes(Encoding.PEM) + srv_key.private_bytes(
-        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    # The same server certificate and chain as certyard's listener, so the client does the
+    # same verification work against both.
+    srv_dir = home / "agent-server"
+    (home / "peer.pem").write_bytes((srv_dir / "cert.pem").read_bytes()
+                                    + (srv_dir / "key.pem").read_bytes())
     peer_contexts = []
     for f in files:
-        sc = ssl.create_default_context(cafile=str(home / "peer.pem"))
+        sc = ssl.create_default_context(cafile=str(home / "ca.pem"))
         sc.load_cert_chain(f, key_file)
         peer_contexts.append(sc)
     port = _free_port()
