@@ -54,7 +54,7 @@ _load()
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; typed errors become one line on stderr and their exit code."""
     try:
-        app(args=argv, standalone_mode=False, prog_name="certyard")
+        rv = app(args=argv, standalone_mode=False, prog_name="certyard")
     except CertyardError as exc:
         click.echo(f"error: {exc.message}", err=True)
         return exc.exit_code
@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
-    return 0
+    # Without standalone mode, click returns typer.Exit(n)'s code instead of exiting.
+    return rv if isinstance(rv, int) else 0
 
 
 def run() -> None:
