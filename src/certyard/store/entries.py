@@ -8,7 +8,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, aliased, defer
 
 from certyard.audit import record_event
@@ -168,8 +168,8 @@ def find_entries(
         total = s.scalar(select(func.count()).select_from(StoreEntry).where(*conds)) or 0
         owner = aliased(Node)
         col = SORT_KEYS[sort]
-        order = [col.desc() if descending else col.asc(), StoreEntry.id.asc()]
-        q: Select[Any] = (
+        order: list[Any] = [col.desc() if descending else col.asc(), StoreEntry.id.asc()]
+        q = (
             select(StoreEntry, owner.name)
             .outerjoin(owner, owner.id == StoreEntry.node_id)
             .where(*conds)

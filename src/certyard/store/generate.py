@@ -149,9 +149,8 @@ def generate_csr(
         base = [x.fqdn for x in nodes] if distribution == "multi-server" else [n.fqdn]
         for text in [*base, *(sans or [])]:
             gn = parse_san(text)
-            key = repr(gn)
-            if key not in seen:
-                seen.add(key)
+            if repr(gn) not in seen:
+                seen.add(repr(gn))
                 names.append(gn)
         if len(names) > 100:
             raise InvalidInput("at most 100 subject alternative names", field="san")

@@ -59,7 +59,7 @@ _env.filters["date"] = _date
 def render(request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
     now = request.app.state.ctx.clock.now()
-    revoked = getattr(request.state, "revoked", frozenset())
+    revoked: frozenset[str] = getattr(request.state, "revoked", frozenset())
     nav = [(label, path) for label, path, priv in NAV
            if principal is not None and priv in principal.privileges]
     html = _env.get_template(template).render(

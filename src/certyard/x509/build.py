@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -13,6 +14,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from certyard.x509.keys import hash_algorithm
 
 __all__ = ["build_csr", "build_self_signed", "random_serial", "seed_key_usage"]
+
+
+def _signing_hash(name: str) -> Any:
+    """The hash object for signing; cryptography's stubs list only the SHA-2/3 classes."""
+    return hash_algorithm(name)
 
 
 def random_serial() -> int:
@@ -63,7 +69,7 @@ def build_csr(
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     builder = builder.add_extension(seed_key_usage(key), critical=True)
     builder = builder.add_extension(_SERVER_CLIENT, critical=False)
-    return builder.sign(key, hash_algorithm(hash_name))
+    return builder.sign(key, _signing_hash(hash_name))
 
 
 def build_self_signed(
@@ -108,4 +114,4 @@ def build_self_signed(
     )
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-    return builder.sign(key, hash_algorithm(hash_name))
+    return builder.sign(key, _signing_hash(hash_name))
