@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from certyard import accounts
 from certyard.api.errors import error_body, install_error_handlers
+from certyard.server.health import HEALTH_PATHS, ServerState, health_router
+from certyard.server.limits import install_body_limit
 
 __all__ = ["SECURITY_HEADERS", "create_app", "create_http_app"]
 
@@ -28,7 +30,8 @@ SECURITY_HEADERS = {
 Next = Callable[[Request], Awaitable[Response]]
 
 
-def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None) -> FastAPI:
+def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None,
+               state: ServerState | None = None) -> FastAPI:
     """The HTTPS application: web UI at /, REST API at /api/v1, OpenAPI at /api/v1/openapi.json."""
     from certyard.api.v1 import router as api_router
     from certyard.web import STATIC_DIR
@@ -40,13 +43,16 @@ def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None) ->
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.ctx = ctx
     app.state.rate_limiter = rate_limiter or accounts.RateLimiter(limit=10, window_seconds=60)
+    app.state.server = state or ServerState()
     install_error_handlers(app)
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Next) -> Response:
         # The allowlist is checked before any page or sign-in is served.
         ip = request.client.host if request.client else None
-        if not accounts.is_allowed(accounts.list_allowed(ctx), ip):
+        # Load-balancer probes are exempt: they come from the balancer's own address.
+        if request.url.path not in HEALTH_PATHS and \
+                not accounts.is_allowed(accounts.list_allowed(ctx), ip):
             body = error_body("forbidden", f"access from {ip} is not in the admin UI allowlist")
             resp: Response = (JSONResponse(body, status_code=403)
                               if request.url.path.startswith("/api/")
@@ -61,18 +67,25 @@ def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None) ->
         return resp
 
     app.include_router(api_router)
+    from certyard.api.metrics import router as metrics_router
+
+    app.include_router(metrics_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_body_limit(app)  # outermost: oversized bodies never reach a route
     return app
 
 
-def create_http_app(ctx: Any, *, https_port: int) -> FastAPI:
+def create_http_app(ctx: Any, *, https_port: int, state: ServerState | None = None) -> FastAPI:
     """Plain HTTP: the CA's public endpoints, and a redirect to HTTPS for the rest."""
     from certyard.api.public import router as public_router
 
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.ctx = ctx
+    app.state.server = state or ServerState()
+    app.include_router(health_router(ctx, app.state.server))
     app.include_router(public_router)
+    install_body_limit(app)
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
                    include_in_schema=False)

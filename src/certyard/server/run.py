@@ -1,4 +1,12 @@
-"""Running both listeners in one event loop, the TLS reloader and the job scheduler."""
+"""Running both listeners in one event loop, the TLS reloader and the job scheduler.
+
+Graceful shutdown (SIGTERM or SIGINT): readiness turns 503 at once (``draining``) so a load
+balancer stops sending; after ``drain_seconds`` uvicorn closes the listening sockets, closes
+idle keep-alive connections and waits up to ``grace_seconds`` for in-flight requests to
+finish; the scheduler thread is told to stop and joined, so a running job completes and
+releases its lease instead of being cut off (a lease cut off would block the job on every
+replica until its ttl runs out). A second signal exits at once.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ from typing import Any
 import uvicorn
 
 from certyard.server.app import create_app, create_http_app
+from certyard.server.health import ServerState
 from certyard.server.tls import TlsReloader
 
 __all__ = ["serve"]
@@ -18,30 +27,48 @@ __all__ = ["serve"]
 log = logging.getLogger("certyard.server")
 
 
-def _config(app: Any, host: str, port: int) -> uvicorn.Config:
+def _config(app: Any, host: str, port: int, grace_seconds: float) -> uvicorn.Config:
     # No access log: URLs stay out of logs (they never carry secrets, but belt and braces).
     cfg = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
-                         access_log=False, proxy_headers=False, server_header=False)
+                         access_log=False, proxy_headers=False, server_header=False,
+                         timeout_graceful_shutdown=int(grace_seconds) or None)
     cfg.load()
     return cfg
 
 
 async def _main(ctx: Any, host: str, https_port: int, http_port: int,
-                stop: threading.Event, reload_every: float) -> None:
+                stop: threading.Event, reload_every: float, drain_seconds: float,
+                grace_seconds: float) -> None:
+    state = ServerState(tls_loaded=False)
     reloader = TlsReloader(ctx)
-    https_cfg = _config(create_app(ctx), host, https_port)
+    state.tls_loaded = True
+    https_cfg = _config(create_app(ctx, state=state), host, https_port, grace_seconds)
     https_cfg.ssl = reloader.live
     servers = [uvicorn.Server(https_cfg)]
     if http_port:
-        servers.append(uvicorn.Server(_config(create_http_app(ctx, https_port=https_port),
-                                              host, http_port)))
+        servers.append(uvicorn.Server(_config(
+            create_http_app(ctx, https_port=https_port, state=state), host, http_port,
+            grace_seconds)))
+    loop = asyncio.get_running_loop()
 
-    def shutdown() -> None:
-        stop.set()
+    def close_listeners() -> None:
         for srv in servers:
             srv.should_exit = True
 
-    loop = asyncio.get_running_loop()
+    def shutdown() -> None:
+        if state.draining:  # second signal: do not wait any longer
+            for srv in servers:
+                srv.force_exit = True
+            close_listeners()
+            return
+        state.draining = True
+        stop.set()
+        log.warning("shutting down: finishing in-flight requests")
+        if drain_seconds > 0:
+            loop.call_later(drain_seconds, close_listeners)
+        else:
+            close_listeners()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, shutdown)
@@ -64,11 +91,23 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
 
 
 def serve(ctx: Any, *, host: str, https_port: int, http_port: int,
-          reload_every: float = 3.0, jobs: bool = True) -> None:
+          reload_every: float = 3.0, jobs: bool = True, drain_seconds: float = 0.0,
+          grace_seconds: float = 30.0) -> None:
     stop = threading.Event()
+    scheduler: threading.Thread | None = None
     if jobs:
         from certyard.jobs import run_scheduler
 
-        threading.Thread(target=run_scheduler, args=(ctx, stop), name="certyard-jobs",
-                         daemon=True).start()
-    asyncio.run(_main(ctx, host, https_port, http_port, stop, reload_every))
+        scheduler = threading.Thread(target=run_scheduler, args=(ctx, stop),
+                                     name="certyard-jobs", daemon=True)
+        scheduler.start()
+    try:
+        asyncio.run(_main(ctx, host, https_port, http_port, stop, reload_every,
+                          drain_seconds, grace_seconds))
+    finally:
+        stop.set()
+        if scheduler is not None:
+            # Let the job in progress finish and release its lease (bounded: a daemon
+            # thread is abandoned after the grace period rather than holding the exit).
+            scheduler.join(grace_seconds)
+        ctx.engine.dispose()

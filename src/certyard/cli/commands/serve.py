@@ -27,6 +27,12 @@ def register(root: typer.Typer) -> None:
         http_port: int = typer.Option(8080, "--http-port", min=0, max=65535,
                                       help="Plain-HTTP port for CRL/OCSP/CA downloads; 0: off."),
         no_jobs: bool = typer.Option(False, "--no-jobs", help="Do not run background jobs."),
+        drain_seconds: float = typer.Option(
+            0.0, "--drain-seconds", min=0, max=300,
+            help="On SIGTERM, report not-ready this long before closing the listeners."),
+        grace_seconds: float = typer.Option(
+            30.0, "--grace-seconds", min=0, max=3600,
+            help="On SIGTERM, wait this long for in-flight requests and the running job."),
     ) -> None:
         """Run the web UI and REST API over HTTPS (initialising a fresh store first)."""
         from certyard import accounts, cluster
@@ -45,4 +51,5 @@ def register(root: typer.Typer) -> None:
         if password:
             console.print(f"Initial administrator: {accounts.DEFAULT_ADMIN}")
             console.print(f"One-time password: {password}  (change it at first sign-in)")
-        run(ctx, host=host, https_port=https_port, http_port=http_port, jobs=not no_jobs)
+        run(ctx, host=host, https_port=https_port, http_port=http_port, jobs=not no_jobs,
+            drain_seconds=drain_seconds, grace_seconds=grace_seconds)
