@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from certyard.api.v1 import accounts, ca, security, store
+from certyard.api.v1 import accounts, ca, monitor, security, store
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(store.router)
 router.include_router(ca.router)
 router.include_router(accounts.router)
 router.include_router(security.router)
+router.include_router(monitor.router)
 
 __all__ = ["router"]

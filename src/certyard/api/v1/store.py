@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from certyard import cluster, store
 from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS, Id, Name, Upload, upload_bytes
+from certyard.api.v1.monitor import after_upload
 
 router = APIRouter(responses=ERRORS)
 Read = Annotated[Auth, Depends(require("certificates:read"))]
@@ -85,22 +86,27 @@ class IdentityUpload(Upload):
 @router.post("/certificates/upload", tags=["certificates"], status_code=201)
 def upload_certificate(
     body: IdentityUpload, auth: Annotated[Auth, Depends(require("certificates:create"))],
+    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     """Upload a signed certificate or chain for a purpose (checked against its CSR key)."""
     data = upload_bytes(body.data, auth.ctx.settings.max_upload_bytes)
-    return store.upload_identity_certificate(auth.ctx, body.purpose, data, node=body.node,
-                                             description=body.description).to_dict()
+    r = store.upload_identity_certificate(auth.ctx, body.purpose, data, node=body.node,
+                                          description=body.description)
+    tasks.add_task(after_upload, auth.ctx, entry_ids=[e.id for e in r.added])  # revocation
+    return r.to_dict()
 
 
 @router.post("/trust-stores/{trust_store}/certificates", tags=["certificates"],
              status_code=201)
 def upload_trust(
     trust_store: Name, body: Upload,
-    auth: Annotated[Auth, Depends(require("certificates:create"))],
+    auth: Annotated[Auth, Depends(require("certificates:create"))], tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     data = upload_bytes(body.data, auth.ctx.settings.max_upload_bytes)
-    return store.upload_trust_certificates(auth.ctx, trust_store, data,
-                                           description=body.description).to_dict()
+    r = store.upload_trust_certificates(auth.ctx, trust_store, data,
+                                        description=body.description)
+    tasks.add_task(after_upload, auth.ctx, trust=True)  # revocation checks
+    return r.to_dict()
 
 
 class CsrRequest(BaseModel):
