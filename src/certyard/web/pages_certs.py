@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import quote_plus, urlencode
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from certyard import cluster, store
@@ -58,7 +58,16 @@ def certificates(request: Request, auth: Read) -> Response:
 
     request.state.revoked = _revoked_serials(auth)
     return render(request, "certificates.html", title="Certificates", page=page, q=q, qs=qs,
-                  purposes=purposes, nodes=[n.name for n in cluster.list_nodes(auth.ctx)])
+                  purposes=purposes, nodes=[n.name for n in cluster.list_nodes(auth.ctx)],
+                  revocation=_revocation(auth))
+
+
+def _revocation(auth: Auth) -> dict[int, Any]:
+    """Revocation status per store entry (monitor room), shown in the list and details."""
+    from certyard import monitor
+
+    return {v.entry_id: v for v in monitor.list_revocation_statuses(auth.ctx)
+            if v.entry_id is not None}
 
 
 def _revoked_serials(auth: Auth) -> frozenset[str]:
@@ -206,7 +215,7 @@ def upload_page(request: Request, auth: Create) -> Response:
 
 @router.post("/certificates/upload")
 async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=70)],
-                 file: UploadFile, node: Annotated[str, Form(max_length=253)] = "",
+                 file: UploadFile, tasks: BackgroundTasks, node: Annotated[str, Form(max_length=253)] = "",
                  description: Annotated[str, Form(max_length=300)] = "") -> Response:
     limit = auth.ctx.settings.max_upload_bytes
     try:
@@ -234,6 +243,12 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
         msg += f"; {len(r.duplicates)} already present"
     if r.restart_services:
         msg += f". Restart: {', '.join(r.restart_services)}"
+    from certyard.api.v1.monitor import after_upload
+
+    if purpose.endswith("-trust"):  # revocation checks, after the response is sent
+        tasks.add_task(after_upload, auth.ctx, trust=True)
+    else:
+        tasks.add_task(after_upload, auth.ctx, entry_ids=[e.id for e in r.added])
     return _done("/certificates", msg + ".")
 
 
@@ -241,8 +256,13 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
 def details(request: Request, entry_id: int, auth: Read) -> Response:
     d, view = _view(auth, entry_id)
     request.state.revoked = _revoked_serials(auth)
-    return render(request, "certificate.html", title=d["common_name"], d=d, v=view,
-                  rows=_detail_rows(d))
+    rows = _detail_rows(d)
+    rev = _revocation(auth).get(entry_id)
+    if rev is not None:
+        rows.append(("Revocation status", f"{rev.status} ({rev.source}, checked "
+                                          f"{rev.checked_at:%Y-%m-%d %H:%M} UTC)"
+                                          + (f": {rev.detail}" if rev.detail else "")))
+    return render(request, "certificate.html", title=d["common_name"], d=d, v=view, rows=rows)
 
 
 @router.get("/certificates/{entry_id}/download")

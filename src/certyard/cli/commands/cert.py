@@ -158,6 +158,18 @@ def generate_self_signed(
         console.print(f"Restart: {', '.join(result.restart_services)}")
 
 
+def _check_revocation(ctx: object, entry_ids: list[int] | None) -> None:
+    """Revocation check on every upload (monitor room); best-effort, never fails the
+    upload: it is off unless enabled, responders have a timeout, failures become alarms.
+    A trust upload re-checks the certificates whose last check failed."""
+    try:
+        from certyard.api.v1.monitor import after_upload
+
+        after_upload(ctx, entry_ids=entry_ids, trust=entry_ids is None)
+    except Exception as exc:  # noqa: BLE001
+        warn(f"revocation check after upload failed: {exc}")
+
+
 @app.command("upload-trust")
 def upload_trust(
     trust_store: str = typer.Argument(..., metavar="PURPOSE-trust"),
@@ -169,6 +181,7 @@ def upload_trust(
     ctx = cli_context()
     data = read_input(file, ctx.settings.max_upload_bytes)
     result = store.upload_trust_certificates(ctx, trust_store, data, description=description)
+    _check_revocation(ctx, None)
     if json_:
         emit_json(result.to_dict())
         return
@@ -193,6 +206,7 @@ def upload(
     data = read_input(file, ctx.settings.max_upload_bytes)
     result = store.upload_identity_certificate(ctx, purpose, data, node=node,
                                                description=description)
+    _check_revocation(ctx, [e.id for e in result.added])
     if json_:
         emit_json(result.to_dict())
         return
