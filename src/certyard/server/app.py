@@ -66,6 +66,7 @@ def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None,
             resp.headers.setdefault(k, v)
         return resp
 
+    app.include_router(health_router(ctx, app.state.server))
     app.include_router(api_router)
     from certyard.api.metrics import router as metrics_router
 

@@ -41,12 +41,26 @@ class ServerState:
             cached = self._heads
         if cached is not None and time.monotonic() - cached[0] < _HEADS_TTL and cached[1]:
             return True
-        from certyard.db.engine import needs_migration
-
-        ok = not needs_migration(ctx.engine)
+        ok = _schema_at_head(ctx.engine)
         with self._lock:
             self._heads = (time.monotonic(), ok)
         return ok
+
+
+def _schema_at_head(engine: Any) -> bool:
+    """Every migration head of the code is applied. A branch's ``depends_on`` target
+    (``f0001``) is never a row of alembic_version itself, so heads are compared with
+    everything the current versions imply, dependencies included."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from certyard.db.engine import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    with engine.connect() as conn:
+        current = tuple(MigrationContext.configure(conn).get_current_heads())
+    applied = {r.revision for r in script.iterate_revisions(current, "base")}
+    return set(script.get_heads()) <= applied
 
 
 def readiness(ctx: Any, state: ServerState) -> dict[str, bool]:
