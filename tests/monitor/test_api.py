@@ -217,3 +217,40 @@ def test_metrics_needs_token_or_allowlist(ctx):
     assert r.status_code == 422
     assert c.get("/api/v1/monitor/metrics-allowlist",
                  headers=h.as_role(VIEWER)).json()["networks"] == ["10.0.0.0/8", "192.0.2.7/32"]
+
+
+def _unanswered_leaf(ctx, tmp_path):  # type: ignore[no-untyped-def]
+    """Trust root stored, checking enabled, a leaf whose OCSP URL has no listener."""
+    pki = Pki(tmp_path)
+    store.upload_trust_certificates(ctx, "tomcat-trust", pki.root_pem.read_bytes())
+    monitor.update_revocation_settings(ctx, ocsp_enabled=True, revocation_check_enabled=True,
+                                       timeout_seconds=1)
+    return _leaf(ctx, pki, f"http://127.0.0.1:{free_port()}/")
+
+
+def test_web_upload_runs_the_check(ctx, tmp_path):
+    from tests.api.helpers import sign_in
+
+    h = make_harness(ctx)
+    csrf = sign_in(h.client, "sysadm")
+    leaf = _unanswered_leaf(ctx, tmp_path)
+    r = h.client.post("/certificates/upload", data={"csrf_token": csrf, "purpose": "tomcat",
+                                                    "node": "pub"},
+                      files={"file": ("leaf.pem", leaf.public_bytes(serialization.Encoding.PEM))},
+                      follow_redirects=False)
+    assert r.status_code == 303, r.text
+    (st,) = monitor.list_revocation_statuses(ctx)
+    assert st.status == "error" and "OCSP" in st.detail
+
+
+def test_cli_upload_runs_the_check(ctx, cli, tmp_path):
+    from certyard.cluster.nodes import init_cluster
+
+    init_cluster(ctx, name="pub", fqdn="pub.example.com")
+    leaf = _unanswered_leaf(ctx, tmp_path)
+    f = tmp_path / "leaf.pem"
+    f.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    r = cli("cert", "upload", "tomcat", str(f), "--node", "pub", "--json")
+    assert r.code == 0, r.stderr
+    eid = r.json()["added"][0]["id"]
+    assert monitor.revocation_status_of(ctx, eid).status == "error"
