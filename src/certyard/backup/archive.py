@@ -187,6 +187,14 @@ def _open(path: Path, password: str) -> dict[str, Any]:
         raise InvalidFile("backup content is corrupt") from None
     if not isinstance(doc, dict) or doc.get("format") != 1:
         raise InvalidFile("backup content has an unknown layout")
+    # Authentic but malformed content (a buggy or hostile writer holding the password) must
+    # still fail as one clear error, not a KeyError deep in restore.
+    tables, heads = doc.get("tables"), doc.get("heads")
+    if not isinstance(doc.get("created_at"), str) or not isinstance(doc.get("master_key"), str) \
+            or not isinstance(heads, list) or not all(isinstance(h, str) for h in heads) \
+            or not isinstance(tables, dict) \
+            or not all(isinstance(v, list) for v in tables.values()):
+        raise InvalidFile("backup content is incomplete (created_at, master_key, heads, tables)")
     return doc
 
 

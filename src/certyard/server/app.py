@@ -73,7 +73,7 @@ def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None,
     app.include_router(metrics_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    install_body_limit(app)  # outermost: oversized bodies never reach a route
+    install_body_limit(app, ctx)  # outermost: oversized bodies never reach a route
     return app
 
 
@@ -86,7 +86,7 @@ def create_http_app(ctx: Any, *, https_port: int, state: ServerState | None = No
     app.state.server = state or ServerState()
     app.include_router(health_router(ctx, app.state.server))
     app.include_router(public_router)
-    install_body_limit(app)
+    install_body_limit(app, ctx)
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
                    include_in_schema=False)
