@@ -13,6 +13,7 @@ command -v chromium >/dev/null || DEBS+=(chromium)
 [ -x /usr/sbin/sshd ] || DEBS+=(openssh-server)
 command -v swanctl >/dev/null || DEBS+=(strongswan-swanctl strongswan-charon)
 command -v sslscan >/dev/null || DEBS+=(sslscan)
+command -v haproxy >/dev/null || DEBS+=(haproxy)
 if [ ${#DEBS[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${DEBS[*]} (run as root or install them)" >&2
