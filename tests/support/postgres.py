@@ -50,6 +50,11 @@ class PostgresServer:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
                   "--auth=trust", "-E", "UTF8", "--no-sync")
+        self.resume()
+        return self.url("postgres")
+
+    def resume(self) -> None:
+        """Start the (initialised) server and wait until it accepts connections."""
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l",
                   str(self.dir / "log"), "-o",
                   f"-c listen_addresses=127.0.0.1 -c port={self.port} -c fsync=off "
@@ -63,7 +68,14 @@ class PostgresServer:
                 break
             except OSError:
                 time.sleep(0.2)
-        return self.url("postgres")
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server but keep its data, so :meth:`resume` brings it back (outage tests)."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def restart(self, mode: str = "fast") -> None:
+        self.halt(mode)
+        self.resume()
 
     def url(self, db: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{db}"

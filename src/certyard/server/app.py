@@ -13,6 +13,7 @@ from certyard import accounts
 from certyard.api.errors import error_body, install_error_handlers
 from certyard.server.health import HEALTH_PATHS, ServerState, health_router
 from certyard.server.limits import install_body_limit
+from certyard.server.outage import install_outage_handler
 
 __all__ = ["SECURITY_HEADERS", "create_app", "create_http_app"]
 
@@ -74,6 +75,7 @@ def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None,
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_body_limit(app, ctx)  # outermost: oversized bodies never reach a route
+    install_outage_handler(app)  # a database restart: 503, never a bare 500
     return app
 
 
@@ -87,6 +89,7 @@ def create_http_app(ctx: Any, *, https_port: int, state: ServerState | None = No
     app.include_router(health_router(ctx, app.state.server))
     app.include_router(public_router)
     install_body_limit(app, ctx)
+    install_outage_handler(app)
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
                    include_in_schema=False)
