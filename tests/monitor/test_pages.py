@@ -28,7 +28,7 @@ def _field_error(html: str, field: str) -> str:
 
 
 def test_certificate_monitor_form(ctx):
-    h, c, csrf = _signed(ctx)
+    _h, c, csrf = _signed(ctx)
     page = c.get("/monitoring")
     assert page.status_code == 200
     for label in ("Notification Start Time", "Notification Frequency",
@@ -70,7 +70,7 @@ def test_certificate_monitor_form(ctx):
 
 
 def test_read_only_sees_no_forms(ctx):
-    h, c, csrf = _signed(ctx, "viewer")
+    _h, c, csrf = _signed(ctx, "viewer")
     for path in ("/monitoring", "/monitoring/smtp", "/monitoring/revocation",
                  "/monitoring/alarms"):
         r = c.get(path)
@@ -82,13 +82,13 @@ def test_read_only_sees_no_forms(ctx):
 
 
 def test_auditor_is_refused(ctx):
-    h, c, _ = _signed(ctx, "auditor")
+    _h, c, _ = _signed(ctx, "auditor")
     assert c.get("/monitoring").status_code == 403
     assert "Monitoring" not in c.get("/audit").text.split("<main>")[0]
 
 
 def test_smtp_form_and_test_mail(ctx):
-    h, c, csrf = _signed(ctx)
+    _h, c, csrf = _signed(ctx)
     smtp = LoopbackSmtp().start()
     try:
         r = c.post("/monitoring/smtp", data={
@@ -126,7 +126,7 @@ def test_smtp_form_and_test_mail(ctx):
 
 
 def test_revocation_form(ctx):
-    h, c, csrf = _signed(ctx)
+    _h, c, csrf = _signed(ctx)
     page = c.get("/monitoring/revocation")
     for label in ("Enable OCSP", "Use OCSP URI from Certificate", "Use configured OCSP URI",
                   "OCSP Configured URI", "Enable Revocation Check", "Check Every",
@@ -153,7 +153,7 @@ def test_revocation_form(ctx):
 
 
 def test_alarms_table_filter_clear_and_alert_actions(ctx):
-    h, c, csrf = _signed(ctx)
+    _h, c, csrf = _signed(ctx)
     with ctx.transaction() as s:
         a = raise_alarm(s, ctx, name="CertificateExpired", object="store:7",
                         message="tomcat expired").alarm
@@ -185,7 +185,7 @@ def test_alarms_table_filter_clear_and_alert_actions(ctx):
 
 
 def test_revocation_status_in_certificate_list_and_details(ctx, clock):
-    h, c, _ = _signed(ctx)
+    _h, c, _ = _signed(ctx)
     e = store.generate_self_signed(ctx, "tomcat", node="pub").entries[0]
     with ctx.transaction() as s:
         s.add(RevocationStatus(cert_key=f"store:{e.id}", status="revoked", source="ocsp",

@@ -70,7 +70,7 @@ def _allowlisted(networks: list[str], address: str) -> bool:
     return any(ip in ipaddress.ip_network(n) for n in networks)
 
 
-class metrics_access(require):  # noqa: N801 — a dependency, named like ``require``
+class metrics_access(require):  # lower case, like the ``require`` it extends
     """``require("monitoring:read")``, unless the caller's address is allowlisted."""
 
     def __init__(self) -> None:

@@ -215,7 +215,8 @@ def upload_page(request: Request, auth: Create) -> Response:
 
 @router.post("/certificates/upload")
 async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=70)],
-                 file: UploadFile, tasks: BackgroundTasks, node: Annotated[str, Form(max_length=253)] = "",
+                 file: UploadFile, tasks: BackgroundTasks,
+                 node: Annotated[str, Form(max_length=253)] = "",
                  description: Annotated[str, Form(max_length=300)] = "") -> Response:
     limit = auth.ctx.settings.max_upload_bytes
     try:

@@ -57,7 +57,8 @@ def _page(request: Request, template: str, title: str, *, errors: dict[str, str]
                   errors=errors or {}, **values)
 
 
-def _submit(request: Request, auth: Auth, action: Callable[[], Any], *, page: Callable[..., Response],
+def _submit(request: Request, auth: Auth, action: Callable[[], Any], *,
+            page: Callable[..., Response],
             form: dict[str, str], done: str, notice: str) -> Response:
     try:
         action()

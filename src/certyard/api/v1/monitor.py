@@ -45,7 +45,7 @@ def after_upload(ctx: Any, *, entry_ids: list[int] | None = None, trust: bool = 
                          if v.status == "error" and v.entry_id is not None]
         if entry_ids:
             monitor.run_revocation_checks(ctx, entry_ids=entry_ids)
-    except Exception:  # noqa: BLE001 — an upload never fails because of this check
+    except Exception:  # an upload never fails because of this check
         log.warning("revocation check after upload failed", exc_info=True)
 
 
