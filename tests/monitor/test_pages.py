@@ -199,3 +199,27 @@ def test_revocation_status_in_certificate_list_and_details(ctx, clock):
     assert "Revocation status" in det.text and "revoked (ocsp, checked" in det.text
     rev = c.get("/monitoring/revocation")
     assert f'href="/certificates/{e.id}"' in rev.text
+
+
+def test_metrics_allowlist_form(ctx):
+    from certyard.api.metrics import get_metrics_allowlist
+
+    h, c, csrf = _signed(ctx)
+    r = c.post("/monitoring/metrics-allowlist", data={"csrf_token": csrf,
+                                                      "networks": "10.1.2.3, 192.0.2.0/24"})
+    assert r.status_code == 200 and "Metrics allowlist saved" in r.text
+    assert get_metrics_allowlist(ctx) == ["10.1.2.3/32", "192.0.2.0/24"]
+    assert 'value="10.1.2.3/32, 192.0.2.0/24"' in r.text
+    r = c.post("/monitoring/metrics-allowlist", data={"csrf_token": csrf, "networks": "nope"})
+    assert r.status_code == 422 and "not an IP address" in _field_error(r.text, "networks")
+    assert get_metrics_allowlist(ctx) == ["10.1.2.3/32", "192.0.2.0/24"]
+    _, v, vcsrf = _signed_again(h)
+    assert v.post("/monitoring/metrics-allowlist",
+                  data={"csrf_token": vcsrf, "networks": ""}).status_code == 403
+
+
+def _signed_again(h):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    v = TestClient(h.client.app, base_url="https://testserver")
+    return h, v, sign_in(v, "viewer")

@@ -81,8 +81,11 @@ def _settings_page(request: Request, auth: Auth, *, errors: dict[str, str] | Non
     if form is not None:
         shown = {**{k: "" for k in shown}, **form}
     smtp = monitor.get_smtp_settings(auth.ctx)
+    from certyard.api.metrics import get_metrics_allowlist
+
     return _page(request, "monitor_settings.html", "Certificate Monitor", errors=errors,
-                 status=status, form=shown, smtp_configured=smtp.configured, report=report)
+                 status=status, form=shown, smtp_configured=smtp.configured, report=report,
+                 metrics_allow=get_metrics_allowlist(auth.ctx))
 
 
 @router.get("/monitoring")
@@ -107,6 +110,20 @@ async def settings_save(request: Request, auth: Edit) -> Response:
 
     return _submit(request, auth, act, page=_settings_page, form=form, done="/monitoring",
                    notice="Certificate Monitor settings saved.")
+
+
+@router.post("/monitoring/metrics-allowlist")
+async def metrics_allowlist_save(request: Request, auth: Edit) -> Response:
+    """Addresses that may scrape /metrics without credentials (e.g. a Prometheus server)."""
+    from certyard.api.metrics import set_metrics_allowlist
+
+    form = await _form(request)
+    nets = [n for n in form.get("networks", "").replace(",", " ").split() if n]
+    try:
+        set_metrics_allowlist(auth.ctx, nets)
+    except CertyardError as exc:
+        return _settings_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+    return _redirect("/monitoring", "Metrics allowlist saved.")
 
 
 @router.post("/monitoring/scan")

@@ -22,8 +22,6 @@ def _placeholder(area: str, title: str, text: str) -> None:
     page.__name__ = f"{area}_page"
 
 
-_placeholder("monitoring", "Monitoring", "Certificate Monitor and revocation checks appear "
-             "here. Until then, use `certyard monitor` on the server.")
 _placeholder("policy", "Policy", "TLS versions, Cipher Management, FIPS and Enhanced Security "
              "Mode appear here. Until then, use `certyard tls`, `certyard fips` on the server.")
 _placeholder("settings", "Settings", "System settings appear here.")
