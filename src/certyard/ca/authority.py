@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from certyard.audit import record_event
 from certyard.ca.build import Urls, build_ca_certificate
 from certyard.ca.config import load_settings, update_settings
+from certyard.ca.fips import check_ca, check_init_choice
 from certyard.db.models import Purpose, StoreEntry
 from certyard.db.models.ca import CaCertificate
 from certyard.errors import Conflict, InvalidFile, InvalidInput, KeyMismatch, NotInitialised
-from certyard.store import open_private_key, seal_private_key
+from certyard.store import fips_enabled, open_private_key, seal_private_key
 from certyard.store.writes import put_entry
 from certyard.x509 import (
     certificate_facts,
@@ -163,6 +164,10 @@ def init_ca(
     trust store of every purpose it will sign for (all purposes unless named)."""
     key_type = key_type.upper()
     sizes = {"RSA": (3072, 4096), "EC": (256, 384)}
+    if key_size is not None:
+        with ctx.read() as s:
+            if fips_enabled(s):  # say why in FIPS terms before the generic size check
+                check_init_choice(key_type, key_size)
     if key_type not in sizes:
         raise InvalidInput("CA key type must be RSA or EC", field="key_type")
     key_size = key_size or sizes[key_type][-1 if key_type == "EC" else 0]
@@ -264,6 +269,9 @@ def import_ca(
             raise InvalidFile("the chain is too long")
     with ctx.transaction() as s:
         _refuse_if_set_up(s)
+        if fips_enabled(s):
+            for c in [cert, *parents]:
+                check_ca(c)
         wanted = _purposes(s, purposes)
         parent_id = None
         for p in reversed(parents):

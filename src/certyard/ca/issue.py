@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from certyard.ca.authority import ca_certificate, issuing_ca, open_ca_key
 from certyard.ca.build import Urls, authority_key_identifier, build_leaf
 from certyard.ca.config import CaSettings, load_settings
+from certyard.ca.fips import check_ca, check_csr_fips
 from certyard.ca.profiles import Profile, allowed_subject, check_key, checked_sans, get_profile
 from certyard.db.models.ca import CaIssued
-from certyard.errors import InvalidCSR, InvalidInput
+from certyard.errors import InvalidCSR, InvalidInput, WeakAlgorithm
+from certyard.store import fips_enabled
 from certyard.x509 import load_csr, public_sha256, random_serial, san_strings
 
 __all__ = ["CheckedCSR", "IssuedView", "Signer", "check_csr", "sign_and_store", "store_issued"]
@@ -67,8 +69,14 @@ class IssuedView:
 def parse_csr(
     data: bytes | x509.CertificateSigningRequest, limit: int
 ) -> x509.CertificateSigningRequest:
-    csr = data if isinstance(data, x509.CertificateSigningRequest) else load_csr(data,
-                                                                                  limit=limit)
+    if isinstance(data, x509.CertificateSigningRequest):
+        csr = data
+    else:
+        try:
+            csr = load_csr(data, limit=limit)
+        except InvalidCSR:
+            _refuse_weak_hash(data)  # a clearer reason than "does not verify"
+            raise
     try:
         valid = csr.is_signature_valid
     except Exception:
@@ -76,6 +84,19 @@ def parse_csr(
     if not valid:
         raise InvalidCSR("the CSR's signature does not verify (altered or broken request)")
     return csr
+
+
+def _refuse_weak_hash(data: bytes) -> None:
+    """``cryptography`` no longer verifies SHA-1/MD5 signatures, so such a CSR fails as
+    "does not verify"; say what is actually wrong with it."""
+    try:
+        loader = x509.load_pem_x509_csr if b"-----BEGIN" in data else x509.load_der_x509_csr
+        algo = loader(data).signature_hash_algorithm
+    except Exception:
+        return
+    if algo is not None and algo.name in ("sha1", "md5"):
+        raise WeakAlgorithm(f"the CSR is signed with {algo.name.upper()}; the CA requires "
+                            "SHA-256 or stronger")
 
 
 def check_csr(csr: x509.CertificateSigningRequest, profile: Profile,
@@ -106,11 +127,17 @@ class Signer:
         self.key = open_ca_key(ctx, s, self.ca)
         self.aki = _aki(self.ca.fingerprint_sha256, self.issuer)
         self.urls = Urls(self.settings.url, self.ca.id)
+        # FIPS mode: the issuing CA itself may predate it (imported), so check it here.
+        self.fips = fips_enabled(s)
+        if self.fips:
+            check_ca(self.issuer)
 
     def sign(self, checked: CheckedCSR, *, profile: Profile, days: int | None,
              request_id: int | None, now: dt.datetime) -> dict[str, Any]:
         """Sign; returns the ``ca_issued`` row values. Validity is capped by the profile
         and by the CA's own expiry."""
+        if self.fips:
+            check_csr_fips(checked.csr)
         days = profile.default_days if days is None else days
         if not 1 <= days <= profile.max_days:
             raise InvalidInput(f"validity for the {profile.name} profile is 1 to "

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from certyard.audit import record_event
 from certyard.ca.authority import add_root_to_trust, ca_certificate, ca_chain, issuing_ca
 from certyard.ca.config import load_settings
+from certyard.ca.fips import check_csr_fips
 from certyard.ca.issue import (
     IssuedView,
     Signer,
@@ -29,7 +30,7 @@ from certyard.ca.parallel import default_workers, sign_many
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.ca import CaIssued, CaRequest
 from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound
-from certyard.store import get_purpose, resolve_node, upload_identity_certificate
+from certyard.store import fips_enabled, get_purpose, resolve_node, upload_identity_certificate
 from certyard.x509 import san_strings
 
 __all__ = ["RequestView", "deny_request", "issue_certificate_for_csr", "issue_request",
@@ -99,6 +100,8 @@ def submit_request(
             issuing_ca(s)  # no CA, no queue
             settings = load_settings(s)
             checked = check_csr(csr, prof, settings)
+            if fips_enabled(s):
+                check_csr_fips(csr)  # refused now rather than left pending
             node_row = resolve_node(s, node) if node is not None or purpose else None
             if s.scalar(select(CaRequest.id).where(
                     CaRequest.pending_key == checked.public_sha256)) is not None:

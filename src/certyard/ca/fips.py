@@ -1,0 +1,77 @@
+"""FIPS mode rules for the built-in CA (seed 002 chapter 6).
+
+When FIPS mode is on (``certyard.store.fips_enabled``), the CA only works with
+FIPS-approved choices: keys RSA >= 2048 bits or EC on NIST P-256/P-384/P-521, and
+signatures with SHA-256 or stronger. That covers the CA's own key and certificate (``ca
+init`` choices, ``ca import``, and the active issuing CA at every issuance, since it may
+have been imported before FIPS mode was turned on) and every CSR (its key, and the hash it
+was signed with: a SHA-1 or SHA-224 request is refused rather than silently re-signed;
+SHA-1 is refused in any mode, as ``cryptography`` cannot verify it).
+
+certyard's own signatures already use SHA-256/384 (``ca.build.signing_hash``). The SHA-1
+in OCSP CertIDs is an identifier hash that clients choose, not a signature, so the
+responder keeps answering it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from certyard.errors import WeakAlgorithm
+
+__all__ = ["APPROVED_CURVES", "APPROVED_HASHES", "check_ca", "check_csr_fips",
+           "check_init_choice", "check_public_key"]
+
+APPROVED_CURVES = {"secp256r1": 256, "secp384r1": 384, "secp521r1": 521}
+APPROVED_HASHES = ("sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512")
+MIN_RSA = 2048
+
+
+def check_init_choice(key_type: str, key_size: int) -> None:
+    """``ca init``: refuse a key type/size FIPS mode does not approve."""
+    kt = key_type.upper()
+    if kt == "RSA" and key_size >= MIN_RSA:
+        return
+    if kt == "EC" and key_size in APPROVED_CURVES.values():
+        return
+    raise WeakAlgorithm(f"FIPS mode is on: a {kt}-{key_size} CA key is not FIPS-approved "
+                        f"(RSA >= {MIN_RSA} or EC P-256/P-384/P-521)")
+
+
+def check_public_key(key: Any, what: str) -> None:
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA:
+            raise WeakAlgorithm(f"FIPS mode is on: {what} has an RSA-{key.key_size} key "
+                                f"(minimum RSA-{MIN_RSA})")
+        return
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name not in APPROVED_CURVES:
+            raise WeakAlgorithm(f"FIPS mode is on: {what} uses the curve {key.curve.name}, "
+                                "which is not FIPS-approved (P-256/P-384/P-521)")
+        return
+    raise WeakAlgorithm(f"FIPS mode is on: {what} has a {type(key).__name__} key, which "
+                        "the CA does not accept in FIPS mode")
+
+
+def _check_hash(algo: Any, what: str) -> None:
+    name = getattr(algo, "name", None)
+    if name not in APPROVED_HASHES:
+        shown = (name or "no").upper()
+        raise WeakAlgorithm(f"FIPS mode is on: {what} is signed with {shown}; SHA-256 or "
+                            "stronger is required")
+
+
+def check_csr_fips(csr: x509.CertificateSigningRequest) -> None:
+    """A request's key and the hash its self-signature uses."""
+    check_public_key(csr.public_key(), "the CSR")
+    _check_hash(csr.signature_hash_algorithm, "the CSR")
+
+
+def check_ca(cert: x509.Certificate) -> None:
+    """The CA's certificate: its key and the hash it is signed with."""
+    what = f"the CA certificate '{cert.subject.rfc4514_string()}'"
+    check_public_key(cert.public_key(), what)
+    _check_hash(cert.signature_hash_algorithm, what)
