@@ -25,7 +25,7 @@ from certyard.x509 import load_certificates, load_csr
 from tests.fuzz.conftest import PASSWORD, Samples
 from tests.fuzz.mutate import mutations, only_typed_errors
 
-FUZZ = settings(max_examples=60, deadline=None,
+FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -96,7 +96,7 @@ def crl_peer() -> Iterator[_CrlPeer]:
     srv.server_close()
 
 
-@FUZZ
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_fetched_crls(samples: Samples, crl_peer: _CrlPeer, data: st.DataObject) -> None:
     """The revocation checker's CRL path: any answer, never an exception."""

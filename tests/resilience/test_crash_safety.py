@@ -49,6 +49,9 @@ def _run(env: dict[str, str], *args: str) -> tuple[int, float, str]:
     return p.returncode, time.monotonic() - start, err.decode(errors="replace")
 
 
+KILLED: list[str] = []  # which commands a SIGKILL actually interrupted (the module checks)
+
+
 def _kill_at(env: dict[str, str], delay: float, *args: str) -> int | None:
     """Start the command, SIGKILL it after ``delay`` seconds; its exit code if it finished."""
     p = _spawn(env, *args)
@@ -58,6 +61,7 @@ def _kill_at(env: dict[str, str], delay: float, *args: str) -> int | None:
     except subprocess.TimeoutExpired:
         os.kill(p.pid, signal.SIGKILL)
         p.wait(timeout=30)
+        KILLED.append(" ".join(args[:2]))
         return None
     finally:
         assert p.stderr is not None
@@ -136,8 +140,21 @@ def _revoke_many(ctx, n: int) -> list[str]:  # type: ignore[no-untyped-def]
     return serials[n * 2 // 3:]
 
 
-def test_kill_during_crl_generation(ca_ctx, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    """`ca revoke` regenerates the CRL (here with ~100 entries) in its transaction."""
+def _age_crls(ctx) -> None:  # type: ignore[no-untyped-def]
+    """Move every stored CRL half its validity into the past, so `ca crl` must re-sign."""
+    from certyard.db.models.ca import CaCertificate
+
+    with ctx.transaction() as s:
+        for row in s.scalars(select(CaCertificate).where(CaCertificate.crl_der.is_not(None))):
+            span = row.crl_next_update - row.crl_this_update
+            row.crl_this_update -= span
+            row.crl_next_update -= span
+
+
+def test_kill_during_crl_generation(ca_ctx, env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`ca revoke` re-signs the CRL (here with ~100 entries) in its transaction; `ca crl`
+    does when the CRL is due. Kills alternate between the two; the CRL number never goes
+    back, and moves on exactly when a new CRL was committed."""
     from certyard.db.models.ca import CaIssued
 
     left = _revoke_many(ca_ctx, 150)
@@ -146,18 +163,29 @@ def test_kill_during_crl_generation(ca_ctx, env: dict[str, str]) -> None:  # typ
     assert code == 0, err
     after = crl_numbers(env)
     assert any(after[k] > before[k] for k in before), (before, after)
-    for serial, delay in zip(left[1:], _delays(took), strict=False):
+    _age_crls(ca_ctx)
+    code, took_crl, err = _run(env, "ca", "crl", "-o", str(tmp_path / "crl.der"))
+    assert code == 0, err
+    assert any(v > after[k] for k, v in crl_numbers(env).items()), "`ca crl` did not re-sign"
+    for i, (serial, delay) in enumerate(zip(left[1:], _delays(max(took, took_crl)),
+                                            strict=False)):
         prev = crl_numbers(env)
-        _kill_at(env, delay, "ca", "revoke", serial)
+        if i % 2:
+            _age_crls(ca_ctx)
+            _kill_at(env, delay, "ca", "crl", "-o", str(tmp_path / f"crl{i}.der"))
+            changed = None
+        else:
+            _kill_at(env, delay, "ca", "revoke", serial)
+            with ca_ctx.read() as s:
+                changed = s.scalar(select(CaIssued.status).where(
+                    CaIssued.serial == serial)) == "revoked"
         now = crl_numbers(env)
         assert all(now[k] >= prev[k] for k in prev), ("CRL number went back", prev, now)
-        with ca_ctx.read() as s:
-            status = s.scalar(select(CaIssued.status).where(CaIssued.serial == serial))
-        if status == "revoked":
+        if changed is True:
             assert any(now[k] > prev[k] for k in prev), "revoked without a new CRL"
-        else:
+        elif changed is False:
             assert now == prev, "a new CRL number without the revocation"
-        _assert_consistent(env, f"kill -9 of `ca revoke` at {delay:.2f}s")
+        _assert_consistent(env, f"kill -9 at {delay:.2f}s (kill {i})")
     prev = crl_numbers(env)
     code, _, err = _run(env, "ca", "revoke", left[-1])
     assert code == 0, err
@@ -187,11 +215,14 @@ def test_kill_during_agent_sync(ctx, env: dict[str, str], tmp_path: Path) -> Non
             lambda: generate_self_signed(ctx, "ipsec", node="sub1")]
         for i, delay in enumerate(_delays(took)):
             change[i % 2]()
-            good = {p: p.read_bytes() for p in (home / "files").rglob("*.pem")}
+            # Files with stable names (identity, key, bundle) must never vanish; per-
+            # certificate trust files may, when the new state drops their certificate.
+            good = [p for p in (home / "files").rglob("*")
+                    if p.is_file() and p.parent.name in ("certs", "keys", "bundles")]
             _kill_at(env, delay, "agent", "run", "--once", "--home", str(home))
             problems = [p for p in check_agent_dir(home) if "temporary file" not in p]
             assert not problems, f"after kill at {delay:.2f}s: {problems}"
-            for p in good:  # a file is either the old version or a complete new one
+            for p in good:  # the old version or a complete new one, never nothing
                 assert p.exists(), f"{p} vanished"
         code, _, err = _run(env, "agent", "run", "--once", "--home", str(home))
         assert code == 0, err
@@ -199,3 +230,10 @@ def test_kill_during_agent_sync(ctx, env: dict[str, str], tmp_path: Path) -> Non
     finally:
         srv.stop()
     _assert_consistent(env, "agent sync kills")
+
+
+def test_the_kills_did_interrupt_work() -> None:
+    """Runs last in this module: the random delays must not all have come too late."""
+    if not KILLED:
+        pytest.skip("no crash test ran before this one")
+    assert len(KILLED) >= KILLS, KILLED
