@@ -12,7 +12,9 @@ from certyard.accounts import BUILTIN_ROLES
 from certyard.api.auth import require
 from tests.api.helpers import ROLE_USERS, make_harness
 
-PUBLIC = {("GET", "/login"), ("POST", "/login")}
+PUBLIC = {("GET", "/login"), ("POST", "/login"),
+          # load-balancer probes (certyard.server.health): no sign-in by design
+          ("GET", "/healthz"), ("GET", "/readyz")}
 
 
 def _privilege(route: APIRoute) -> tuple[bool, str | None]:
