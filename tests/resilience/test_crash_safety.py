@@ -237,3 +237,25 @@ def test_the_kills_did_interrupt_work() -> None:
     if not KILLED:
         pytest.skip("no crash test ran before this one")
     assert len(KILLED) >= KILLS, KILLED
+
+
+def test_sync_clears_what_a_kill_mid_write_left(tmp_path: Path) -> None:
+    """A kill between an atomic write's temp file and its rename leaves ``.NAME.tmp-PID``
+    behind — for a key, a cleartext copy nothing would ever shred. The next sync removes
+    (for keys: shreds) temp files of writers that are gone, and leaves a live one's alone."""
+    from certyard.agent.apply import apply_state
+
+    root = tmp_path / "files"
+    (root / "keys").mkdir(parents=True)
+    (root / "certs").mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale_key = root / "keys" / f".tomcat.key.tmp-{dead.pid}"
+    stale_key.write_bytes(b"-----BEGIN PRIVATE KEY-----\nsecret")
+    stale_cert = root / "certs" / f".tomcat.pem.tmp-{dead.pid}"
+    stale_cert.write_bytes(b"-----BEGIN CERT")
+    live = root / "certs" / f".ipsec.pem.tmp-{os.getppid()}"
+    live.write_bytes(b"being written")
+    apply_state(root, {"version": "1"}, reload_commands={}, shred_passes=1)
+    assert not stale_key.exists() and not stale_cert.exists()
+    assert live.exists()

@@ -78,6 +78,27 @@ def _is_key(rel: str) -> bool:
     return rel.startswith("keys/")
 
 
+def _clear_stale_temps(root: Path, shred_passes: int) -> None:
+    """Remove the temp files of atomic writes whose writer died (kill -9 between write and
+    rename): a key's is a cleartext copy, so it is shredded like any old key."""
+    for path in root.rglob(".*.tmp-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not path.is_file():
+            continue
+        if int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+                continue  # that writer is still running
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+        if _is_key(path.relative_to(root).as_posix()):
+            shred_file(path, passes=shred_passes)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def apply_state(root: Path, state: dict[str, Any], *, reload_commands: dict[str, str],
                 shred_passes: int = 3, now: str = "") -> ApplyResult:
     """Bring ``root`` to ``state`` and run the reload command of every service whose files
@@ -85,6 +106,7 @@ def apply_state(root: Path, state: dict[str, Any], *, reload_commands: dict[str,
     check_shred_passes(shred_passes)
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
+    _clear_stale_temps(root, shred_passes)
     old = _read_manifest(root).get("files", {})
     plan = planned_files(state)
     changed: list[str] = []
