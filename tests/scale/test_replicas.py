@@ -74,7 +74,7 @@ def test_mixed_load_survives_kill_of_one_replica(cluster, tmp_path):
         os.kill(victim.proc.pid, signal.SIGKILL)
         killed["at"] = now
         # The dead replica held the CRL job's lease (what kill -9 during a run leaves
-        # behind, with a short ttl so the test need not wait the default 15 minutes),
+        # behind, with a short ttl so the test need not wait the default 60 s),
         # and every job is due now.
         with ctx.transaction() as s:
             s.execute(update(JobLease).values(next_run_at=now))

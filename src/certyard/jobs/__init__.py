@@ -48,10 +48,23 @@ def run_job_once(ctx: Any, name: str) -> object:
     return _JOBS[name].run(ctx)
 
 
+def _keep_lease(ctx: Any, name: str, holder: str, ttl: dt.timedelta,
+                done: threading.Event) -> None:
+    """Renew a running job's lease every third of its ttl, so the ttl can be short: a
+    replica killed mid-job loses the lease within ``ttl`` and another takes the job over."""
+    while not done.wait(ttl.total_seconds() / 3):
+        try:
+            if not acquire_lease(ctx, name, holder=holder, ttl=ttl, force=True):
+                log.warning("job %s: lease taken over by another replica", name)
+                return
+        except Exception:  # database unavailable: try again at the next beat
+            log.exception("renewing lease for job %s", name)
+
+
 def run_due_jobs(ctx: Any, *, holder: str = PROCESS_HOLDER,
-                 ttl: dt.timedelta = dt.timedelta(minutes=15)) -> list[str]:
+                 ttl: dt.timedelta = dt.timedelta(seconds=60)) -> list[str]:
     """One scheduler pass: run each job that is due and whose lease this holder gets.
-    Returns the names run here."""
+    Returns the names run here. The lease is renewed while the job runs."""
     ran: list[str] = []
     for job in registered_jobs():
         try:
@@ -61,11 +74,18 @@ def run_due_jobs(ctx: Any, *, holder: str = PROCESS_HOLDER,
             log.exception("lease for job %s", job.name)
             continue
         error = ""
+        done = threading.Event()
+        beat = threading.Thread(target=_keep_lease, args=(ctx, job.name, holder, ttl, done),
+                                name=f"lease-{job.name}", daemon=True)
+        beat.start()
         try:
             job.run(ctx)
         except Exception as e:  # a failing job must not stop the others
             log.exception("job %s failed", job.name)
             error = f"{type(e).__name__}: {e}"
+        finally:
+            done.set()
+            beat.join()
         ran.append(job.name)
         try:
             release_lease(ctx, job.name, holder=holder,
