@@ -18,13 +18,17 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509 import ocsp
 from sqlalchemy import create_engine, text
 
-from certyard import accounts, cluster
+from certyard import accounts, ca, cluster
 from certyard.clock import SystemClock
 from certyard.config import Settings
 from certyard.context import open_context
-from certyard.server import create_app
+from certyard.server import create_app, create_http_app
 from tests.agent.conftest import free_port
 from tests.support.postgres import PostgresServer, find_pg_bin
 
@@ -38,14 +42,32 @@ class Outcome:
     status: int | None  # None: no answer (timeout or connection error)
     took: float
     body: str = ""
+    kind: str = "api"
 
 
 @dataclass
 class Load:
     url: str
     token: str
+    ocsp_url: str = ""
+    ocsp_der: bytes = b""
     results: list[Outcome] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+
+    def ocsp_worker(self) -> None:
+        """The plain-HTTP responder: a request with a nonce always needs the database."""
+        with httpx.Client(timeout=10) as c:
+            while not self.stop.is_set():
+                t0 = time.monotonic()
+                try:
+                    r = c.post(self.ocsp_url, content=self.ocsp_der,
+                               headers={"Content-Type": "application/ocsp-request"})
+                    out = Outcome(t0, r.status_code, time.monotonic() - t0,
+                                  r.text[:300] if r.status_code != 200 else "", "ocsp")
+                except httpx.HTTPError as exc:
+                    out = Outcome(t0, None, time.monotonic() - t0, repr(exc), "ocsp")
+                self.results.append(out)
+                time.sleep(0.02)
 
     def worker(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -88,21 +110,38 @@ def test_requests_fail_cleanly_and_recover(own_postgres: PostgresServer, tmp_pat
                          must_change_password=False)
     token = accounts.create_token(ctx, "ops", name="load")[1]
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port,
-                                           log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    ca.init_ca(ctx, common_name="Outage CA", key_type="EC", key_size=256)
+    from tests.fuzz.conftest import make_csr
+
+    leaf = x509.load_pem_x509_certificate(ca.issue_certificate_for_csr(
+        ctx, make_csr().public_bytes(Encoding.PEM), profile="server").pem.encode())
+    issuer = next(c for c in x509.load_pem_x509_certificates(ca.export_ca(ctx, chain=True))
+                  if c.subject == leaf.issuer)
+    ocsp_der = (ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hashes.SHA1())
+                .add_extension(x509.OCSPNonce(b"o" * 16), critical=False).build()
+                .public_bytes(Encoding.DER))
+
+    port, http_port = free_port(), free_port()
+    servers = [uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=p,
+                                             log_level="critical", lifespan="off"))
+               for app, p in ((create_app(ctx), port),
+                              (create_http_app(ctx, https_port=port), http_port))]
+    threads = [threading.Thread(target=srv.run, daemon=True) for srv in servers]
+    for t in threads:
+        t.start()
     deadline = time.monotonic() + 20
-    while not server.started:
+    while not all(srv.started for srv in servers):
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.05)
-    load = Load(url=f"http://127.0.0.1:{port}", token=token)
-    workers = [threading.Thread(target=load.worker, daemon=True) for _ in range(2)]
+    load = Load(url=f"http://127.0.0.1:{port}", token=token,
+                ocsp_url=f"http://127.0.0.1:{http_port}/ocsp", ocsp_der=ocsp_der)
+    workers = [threading.Thread(target=w, daemon=True)
+               for w in (load.worker, load.worker, load.ocsp_worker)]
     try:
         for w in workers:
             w.start()
         time.sleep(1.0)
+        halt_at = time.monotonic()
         own_postgres.halt("fast")
         down_at = time.monotonic()
         time.sleep(2.5)
@@ -113,11 +152,13 @@ def test_requests_fail_cleanly_and_recover(own_postgres: PostgresServer, tmp_pat
         load.stop.set()
         for w in workers:
             w.join(timeout=15)
-        server.should_exit = True
-        thread.join(timeout=15)
+        for srv in servers:
+            srv.should_exit = True
+        for t in threads:
+            t.join(timeout=15)
         ctx.engine.dispose()
 
-    before = [r for r in load.results if r.at < down_at - 0.1]
+    before = [r for r in load.results if r.at + r.took < halt_at]
     during = [r for r in load.results if down_at + 0.2 < r.at < up_at - 0.1]
     after = [r for r in load.results if r.at > up_at + 1.0]
     assert before and during and after, (len(before), len(during), len(after))
@@ -127,7 +168,11 @@ def test_requests_fail_cleanly_and_recover(own_postgres: PostgresServer, tmp_pat
         assert r.took < 5, f"a request hung {r.took:.1f}s while the database was down"
         assert r.status in (200, 503) or 500 <= r.status < 600, r
         if r.status != 200:
-            assert r.status == 503 and '"error"' in r.body, r  # the JSON error body
-    assert any(r.status == 503 for r in during), "nothing noticed the outage"
-    assert all(r.status == 200 for r in after), [r for r in after if r.status != 200][:3]
-    assert not thread.is_alive()
+            assert r.status == 503, r
+            if r.kind == "api":
+                assert '"database_unavailable"' in r.body, r  # the JSON error body
+    assert any(r.status == 503 for r in during if r.kind == "api"), "no API 503 in the outage"
+    assert any(r.status == 503 for r in during if r.kind == "ocsp"), "no OCSP 503 in the outage"
+    assert all(r.status == 200 for r in after), (
+        up_at, [(round(r.at - up_at, 2), r.status) for r in load.results if r.at > up_at])
+    assert not any(t.is_alive() for t in threads)
