@@ -28,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+import httpx
+from sqlalchemy import create_engine, text
 
-from benchmarks._load import have_wrk, run_wrk  # noqa: E402
-from tests.scale.replicas import (  # noqa: E402
+from benchmarks._load import have_wrk, run_wrk
+from tests.scale.replicas import (
     Cluster,
     MixedLoad,
     Replica,
@@ -40,7 +40,7 @@ from tests.scale.replicas import (  # noqa: E402
     ocsp_request,
     start_cluster,
 )
-from tests.support.postgres import PostgresServer  # noqa: E402
+from tests.support.postgres import PostgresServer
 
 
 def _database(admin_url: str) -> str:
@@ -80,7 +80,7 @@ def _issue_rate(c: Cluster, replicas: list[Replica], seconds: float,
 
     def worker(i: int) -> None:
         r = replicas[i % len(replicas)]
-        with httpx.Client(verify=False, timeout=30, headers=headers) as h:  # noqa: S501
+        with httpx.Client(verify=False, timeout=30, headers=headers) as h:
             while time.monotonic() < end:
                 with lock:
                     if not csrs:
@@ -91,7 +91,7 @@ def _issue_rate(c: Cluster, replicas: list[Replica], seconds: float,
                     iss = h.post(f"{r.url}/api/v1/ca/requests/{sub.json()['id']}/issue",
                                  json={})
                     ok = iss.status_code == 200
-                except Exception:  # noqa: BLE001 - counted
+                except Exception:
                     ok = False
                 with lock:
                     done[0 if ok else 1] += 1

@@ -131,11 +131,11 @@ def make_csrs(n: int) -> list[str]:
 
 
 def ocsp_request(issuer: x509.Certificate, serial_hex: str) -> bytes:
-    ih = ocsp.OCSPRequestBuilder().add_certificate(issuer, issuer, hashes.SHA1()).build()  # noqa: S303
-    name_hash = hashes.Hash(hashes.SHA1())  # noqa: S303
+    ih = ocsp.OCSPRequestBuilder().add_certificate(issuer, issuer, hashes.SHA1()).build()
+    name_hash = hashes.Hash(hashes.SHA1())
     name_hash.update(issuer.subject.public_bytes())
     req = ocsp.OCSPRequestBuilder().add_certificate_by_hash(
-        name_hash.finalize(), ih.issuer_key_hash, int(serial_hex, 16), hashes.SHA1())  # noqa: S303
+        name_hash.finalize(), ih.issuer_key_hash, int(serial_hex, 16), hashes.SHA1())
     return req.build().public_bytes(Encoding.DER)
 
 
@@ -186,7 +186,7 @@ class MixedLoad:
     def _client(self) -> httpx.Client:
         c = getattr(self._local, "client", None)
         if c is None:
-            c = httpx.Client(verify=False, timeout=30)  # noqa: S501 - replicas' own cert
+            c = httpx.Client(verify=False, timeout=30)
             self._local.client = c
         return c
 
@@ -251,7 +251,7 @@ class MixedLoad:
     def op_signin(self) -> None:
         """Sign in on one replica, then use the session on another (sessions live in the
         database, so any replica honours them)."""
-        c = httpx.Client(verify=False, timeout=30)  # noqa: S501
+        c = httpx.Client(verify=False, timeout=30)
         try:
             order = self._order()
             page = None
@@ -314,7 +314,7 @@ class MixedLoad:
                 with self._lock:
                     self.result.interrupted += 1
                 return
-            except Exception as e:  # noqa: BLE001 - every failure is an error of the run
+            except Exception as e:
                 with self._lock:
                     self.result.errors.append(f"{name}: {type(e).__name__}: {e}")
                 return

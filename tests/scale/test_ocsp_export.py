@@ -49,7 +49,7 @@ def test_export_names_match_openssl_requests_and_verify(ctx, tmp_path):
         leaf = tmp_path / f"{v.serial}.pem"
         leaf.write_text(v.pem)
         req = _openssl_request(tmp_path, issuer, leaf)
-        name = hashlib.sha1(req).hexdigest()  # noqa: S324
+        name = hashlib.sha1(req).hexdigest()
         assert (out / "sha1" / name).is_file()
         assert ": good" in _status(tmp_path, out / "sha1" / name, issuer, chain, leaf)
 
@@ -57,7 +57,7 @@ def test_export_names_match_openssl_requests_and_verify(ctx, tmp_path):
     ca.revoke_certificate(ctx, leaves[0].serial, reason="keyCompromise")
     export_ocsp_responses(ctx, out)
     leaf = tmp_path / f"{leaves[0].serial}.pem"
-    name = hashlib.sha1(_openssl_request(tmp_path, issuer, leaf)).hexdigest()  # noqa: S324
+    name = hashlib.sha1(_openssl_request(tmp_path, issuer, leaf)).hexdigest()
     assert ": revoked" in _status(tmp_path, out / "sha1" / name, issuer, chain, leaf)
     assert not list(out.rglob(".*.tmp"))
 

@@ -13,6 +13,7 @@ not need a credential. The answers carry no data beyond ok/failed per check.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy import text
 __all__ = ["HEALTH_PATHS", "ServerState", "health_router", "readiness"]
 
 HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
+log = logging.getLogger("certyard.server.health")
 _HEADS_TTL = 10.0  # seconds a migration-head check is reused (it reads the script directory)
 
 
@@ -72,8 +74,8 @@ def readiness(ctx: Any, state: ServerState) -> dict[str, bool]:
             conn.execute(text("SELECT 1"))
         checks["database"] = True
         checks["migrations"] = state.schema_at_head(ctx)
-    except Exception:  # noqa: BLE001 - any database failure means "not ready"
-        pass
+    except Exception:  # any database failure means "not ready"; the probe says which check
+        log.debug("readiness: database check failed", exc_info=True)
     return checks
 
 
