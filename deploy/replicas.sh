@@ -27,8 +27,8 @@ as_pg() {  # initdb and postgres refuse to run as root
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-wait_ready() {  # $1: plain-HTTP port of a replica
-  for _ in $(seq 1 150); do
+wait_ready() {  # $1: plain-HTTP port of a replica (up to 90 s: first run creates the CA)
+  for _ in $(seq 1 450); do
     if curl -fsS "http://127.0.0.1:$1/readyz" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
   done

@@ -38,7 +38,7 @@ def test_replicas_script_start_failover_stop() -> None:
 
     try:
         started = run("start")
-        assert started.returncode == 0, started.stderr
+        assert started.returncode == 0, (started.stdout, started.stderr)
         assert "One-time password" in started.stdout
         assert oct((d / "master.key").stat().st_mode)[-3:] == "600"
         front, tls_front = (f"http://127.0.0.1:{ports['FRONT_HTTP']}",
