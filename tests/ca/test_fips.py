@@ -46,7 +46,7 @@ def test_sha1_csr_refused_with_its_reason(ctx) -> None:  # type: ignore[no-untyp
     """SHA-1 is refused in any mode (cryptography cannot verify it); the error says why."""
     setup_ca(ctx)
     policy.enable_fips(ctx)
-    with pytest.raises(WeakAlgorithm, match="signed with SHA1.*SHA-256 or stronger"):
+    with pytest.raises(WeakAlgorithm, match=r"signed with SHA1.*SHA-256 or stronger"):
         ca.submit_request(ctx, _csr(digest="-sha1"), profile="server")
     with pytest.raises(WeakAlgorithm, match="SHA1"):
         ca.issue_certificate_for_csr(ctx, _csr("d.example.com", "-sha1"), profile="server")
@@ -61,7 +61,7 @@ def test_weak_hash_csr_refused_in_fips_mode_only(ctx) -> None:  # type: ignore[n
     assert pending.state == "pending"
     policy.enable_fips(ctx)
     before = (_count(ctx, CaRequest), _count(ctx, CaIssued))
-    with pytest.raises(WeakAlgorithm, match="FIPS mode is on.*SHA224.*SHA-256"):
+    with pytest.raises(WeakAlgorithm, match=r"FIPS mode is on.*SHA224.*SHA-256"):
         ca.submit_request(ctx, _csr("other.example.com"), profile="server")
     # Queued before FIPS mode was enabled: approval is refused, the request stays pending.
     with pytest.raises(WeakAlgorithm, match="SHA224"):
@@ -106,7 +106,7 @@ def test_import_refuses_sha1_and_small_rsa_ca(ctx, tmp_path: Path) -> None:  # t
     init_cluster(ctx, name="pub", fqdn="pub.example.com")
     policy.enable_fips(ctx)
     cert, key = _sha1_ca(tmp_path)
-    with pytest.raises(WeakAlgorithm, match="CA certificate 'CN=Old CA.*SHA1"):
+    with pytest.raises(WeakAlgorithm, match=r"CA certificate 'CN=Old CA.*SHA1"):
         ca.import_ca(ctx, cert, key)
     cert, key = _sha1_ca(tmp_path, bits=1024, digest="-sha256")
     with pytest.raises(WeakAlgorithm, match="RSA-1024"):
@@ -124,7 +124,7 @@ def test_ca_imported_before_fips_cannot_issue(ctx, tmp_path: Path) -> None:  # t
     ca.issue_certificate_for_csr(ctx, csr.public_bytes(Encoding.PEM), profile="server")
     policy.enable_fips(ctx)
     _, csr2 = make_csr("svc2.example.com")
-    with pytest.raises(WeakAlgorithm, match="CA certificate.*SHA1"):
+    with pytest.raises(WeakAlgorithm, match=r"CA certificate.*SHA1"):
         ca.issue_certificate_for_csr(ctx, csr2.public_bytes(Encoding.PEM), profile="server")
     assert _count(ctx, CaIssued) == 1
 

@@ -16,6 +16,8 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from certyard import ca
 from certyard.errors import CertyardError
@@ -93,30 +95,72 @@ def ca_crl(ca_id: int, request: Request) -> Response:
                     headers={"Cache-Control": "max-age=60"})
 
 
-async def ocsp_post(request: Request) -> Response:
-    """RFC 6960 A.1 POST. A plain Starlette route (no FastAPI parameter handling): this is
-    the hot path relying parties hit, and a cached answer is a dictionary lookup."""
-    body = await request.body()
-    if len(body) > _MAX_OCSP_REQUEST:
-        return Response(b"", status_code=413)
-    return Response(ca.ocsp_respond(_ctx(request), body), media_type=_OCSP_RESPONSE)
+_GET_HEADERS = [(b"content-type", _OCSP_RESPONSE.encode()),
+                (b"cache-control", b"max-age=60")]
+_POST_HEADERS = [(b"content-type", _OCSP_RESPONSE.encode())]
+_B64URL = bytes.maketrans(b"-_", b"+/")
 
 
-router.add_route("/ocsp", ocsp_post, methods=["POST"], include_in_schema=False)
+async def _answer(app: Any, der: bytes) -> bytes:
+    """A cached answer is a dictionary lookup on the event loop; anything else (first
+    sight, nonce, stale entry: database and maybe signing) runs in the thread pool so it
+    never stalls other requests."""
+    ctx = getattr(app.state, "ctx", None) or _fallback_ctx()
+    hit = ca.ocsp_cached(ctx, der)
+    if hit is not None:
+        return hit
+    return await run_in_threadpool(ca.ocsp_respond, ctx, der)
 
 
-@router.get("/ocsp/{encoded:path}", include_in_schema=False)
-def ocsp_get(encoded: str, request: Request) -> Response:
-    """RFC 6960 A.1: the base64 (then URL-encoded) DER request in the path."""
-    text = unquote(encoded)
-    if len(text) > _MAX_OCSP_REQUEST:
-        return Response(b"", status_code=414)
-    try:
-        der = base64.b64decode(text + "=" * (-len(text) % 4), validate=False)
-    except (binascii.Error, ValueError):
-        der = b""
-    return Response(ca.ocsp_respond(_ctx(request), der), media_type=_OCSP_RESPONSE,
-                    headers={"Cache-Control": "max-age=60"})
+def _fallback_ctx() -> Any:
+    from certyard.cli.context import cli_context
+
+    return cli_context()
+
+
+async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _OcspGet:
+    """RFC 6960 A.1 GET: ``/ocsp/<url-encoded base64 DER request>`` (base64url accepted
+    too). A raw ASGI endpoint: no Request/Response objects or parameter handling on the
+    path relying parties hit hardest."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        text = unquote(scope["path_params"]["encoded"])
+        if len(text) > _MAX_OCSP_REQUEST:
+            await _send(send, 414, b"", [])
+            return
+        raw = text.encode("ascii", "replace").translate(_B64URL)
+        try:
+            der = base64.b64decode(raw + b"=" * (-len(raw) % 4), validate=False)
+        except (binascii.Error, ValueError):
+            der = b""
+        await _send(send, 200, await _answer(scope["app"], der), _GET_HEADERS)
+
+
+class _OcspPost:
+    """RFC 6960 A.1 POST, the DER request as the body (at most 16 KiB)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > _MAX_OCSP_REQUEST:
+                await _send(send, 413, b"", [])
+                return
+        await _send(send, 200, await _answer(scope["app"], body), _POST_HEADERS)
+
+
+router.routes.append(Route("/ocsp", _OcspPost(), methods=["POST"], include_in_schema=False))
+router.routes.append(Route("/ocsp/{encoded:path}", _OcspGet(), methods=["GET"],
+                           include_in_schema=False))
 
 
 _INSTRUCTIONS = [

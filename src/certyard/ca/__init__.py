@@ -23,7 +23,7 @@ from certyard.ca.crl import (
 )
 from certyard.ca.distribution import Download, ca_settings, configure_ca, distribution
 from certyard.ca.issue import IssuedView
-from certyard.ca.ocsp import ocsp_respond, presign_responses
+from certyard.ca.ocsp import ocsp_cached, ocsp_respond, presign_responses
 from certyard.ca.profiles import PROFILES, Profile
 from certyard.ca.requests import (
     RequestView,
@@ -65,6 +65,7 @@ __all__ = [
     "issue_request",
     "list_issued",
     "list_requests",
+    "ocsp_cached",
     "ocsp_respond",
     "presign_responses",
     "refresh_crls",

@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certyard.ca.authority import ca_certificate, open_ca_key
@@ -29,14 +29,23 @@ from certyard.ca.crl import REASONS
 from certyard.ca.responder import delegated_signer, ensure_ocsp_signer
 from certyard.db.models.ca import CaCertificate, CaIssued
 
-__all__ = ["ocsp_respond", "presign_responses", "resign_response"]
+__all__ = ["ocsp_cached", "ocsp_respond", "presign_responses", "resign_response"]
 
-# (issuer id, serial) -> (DER, re-sign time, monotonic deadline). The deadline bounds how
-# long another replica's revocation can go unseen here.
-_CACHE: dict[tuple[int, str], tuple[bytes, dt.datetime, float]] = {}
+# (issuer id, serial) -> (DER, re-sign time).
+_CACHE: dict[tuple[int, str], tuple[bytes, dt.datetime]] = {}
+# How long another replica's revocation can go unseen here: the whole cache is trusted
+# until the monotonic deadline _EPOCH[0]; then one query reads the revocation marker (the
+# sum of the CAs' CRL numbers, bumped by every revocation, release and CRL refresh, on any
+# replica) and the cache is dropped when it moved. One small query per period per
+# process, instead of a database read per certificate.
 _CACHE_SECONDS = 5.0
+_EPOCH: list[Any] = [0.0, None]  # [monotonic deadline, marker]
 _CACHE_MAX = 200_000
 _ISSUERS: dict[tuple[str, bytes, bytes], tuple[int, str]] = {}
+# Exact request DER (nonce-free, SHA-1 CertID, answered from _CACHE before) -> _CACHE key:
+# a repeated request is then two dictionary lookups, without even parsing it.
+_RAW: dict[bytes, tuple[int, str]] = {}
+_RAW_MAX = 200_000
 _LOCK = threading.Lock()
 _HASHES: dict[str, type[hashes.SHA1 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
     "sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
@@ -132,6 +141,38 @@ def resign_response(ctx: Any, s: Session, row: CaIssued, *, now: dt.datetime) ->
     row.ocsp_der, row.ocsp_next_update = der, nxt
     with _LOCK:
         _CACHE.pop((ca.id, row.serial), None)
+        _EPOCH[0] = 0.0  # re-read the marker at the next request (this process)
+
+
+def ocsp_cached(ctx: Any, request_der: bytes) -> bytes | None:
+    """The pre-signed answer to a request seen before, or None (then call
+    :func:`ocsp_respond`). Pure memory: safe to call on an event loop."""
+    key = _RAW.get(request_der)
+    if key is None or time.monotonic() >= _EPOCH[0]:
+        return None
+    hit = _CACHE.get(key)
+    if hit is not None and ctx.clock.now() < hit[1]:
+        return hit[0]
+    return None
+
+
+def _check_epoch(ctx: Any) -> None:
+    """Re-read the revocation marker once the cache period is over; drop every cached
+    answer when it changed (a revocation or release somewhere)."""
+    if time.monotonic() < _EPOCH[0]:
+        return
+    with _LOCK:
+        if time.monotonic() < _EPOCH[0]:
+            return
+        with ctx.read() as s:
+            marker = tuple(s.execute(select(
+                func.coalesce(func.sum(CaCertificate.crl_number), 0),
+                func.count(CaCertificate.id))).one())
+        if marker != _EPOCH[1]:
+            _CACHE.clear()
+            _RAW.clear()
+            _EPOCH[1] = marker
+        _EPOCH[0] = time.monotonic() + _CACHE_SECONDS
 
 
 def ocsp_respond(ctx: Any, request_der: bytes) -> bytes:
@@ -151,10 +192,14 @@ def ocsp_respond(ctx: Any, request_der: bytes) -> bytes:
     serial_hex = format(serial, "x")
     if nonce is None and algo_name == "sha1":
         # The hot path: no database, no signature.
+        _check_epoch(ctx)
         known = _ISSUERS.get((algo_name, req.issuer_name_hash, req.issuer_key_hash))
         if known is not None:
             hit = _CACHE.get((known[0], serial_hex))
-            if hit is not None and hit[2] > time.monotonic() and now < hit[1]:
+            if hit is not None and now < hit[1]:
+                if len(_RAW) >= _RAW_MAX:
+                    _RAW.clear()
+                _RAW[bytes(request_der)] = (known[0], serial_hex)
                 return hit[0]
     with ctx.read() as s:
         ca = _find_issuer(s, req)
@@ -186,7 +231,7 @@ def _remember(key: tuple[int, str], der: bytes, next_update: dt.datetime, hours:
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.clear()
         refresh_at = next_update - dt.timedelta(hours=hours) / 2
-        _CACHE[key] = (der, refresh_at, time.monotonic() + _CACHE_SECONDS)
+        _CACHE[key] = (der, refresh_at)
 
 
 def presign_responses(ctx: Any, *, limit: int = 10_000) -> int:
