@@ -103,9 +103,27 @@ def _is_complete(chain: Sequence[x509.Certificate], anchors: Sequence[x509.Certi
             or top.subject.public_bytes() in anchor_subjects)
 
 
+def _chain_findings(chain: list[x509.Certificate], *, anchors: Sequence[x509.Certificate],
+                    pool: Sequence[x509.Certificate], hostname: str | None,
+                    now: dt.datetime) -> tuple[VerifyResult, list[str], dict[str, str]]:
+    """Everything judged from the chain alone: the validation and the chain flags."""
+    result = verify_chain(chain[0], intermediates=[*chain[1:], *pool],
+                          anchors=list(anchors), at=now, hostname=hostname)
+    flags, details = _flags(chain, anchors=anchors, pool=pool, hostname=hostname, now=now)
+    return result, flags, details
+
+
+def _version_flags(versions: list[str], min_version: str) -> dict[str, str]:
+    below = [v for v in versions if _ORDER.index(v) < _ORDER.index(min_version)]
+    if not below:
+        return {}
+    return {"version_below_minimum": f"accepts TLS {', '.join(below)} (minimum "
+                                     f"{min_version})"}
+
+
 def _flags(chain: list[x509.Certificate], *, anchors: Sequence[x509.Certificate],
-           pool: Sequence[x509.Certificate], hostname: str | None, now: dt.datetime,
-           versions: list[str], min_version: str) -> tuple[list[str], dict[str, str]]:
+           pool: Sequence[x509.Certificate], hostname: str | None,
+           now: dt.datetime) -> tuple[list[str], dict[str, str]]:
     flags: list[str] = []
     details: dict[str, str] = {}
     leaf = chain[0]
@@ -143,11 +161,6 @@ def _flags(chain: list[x509.Certificate], *, anchors: Sequence[x509.Certificate]
         flags.append("missing_intermediate")
         details["missing_intermediate"] = (f"the server does not send the issuer of "
                                            f"'{chain[-1].subject.rfc4514_string()}'")
-    below = [v for v in versions if _ORDER.index(v) < _ORDER.index(min_version)]
-    if below:
-        flags.append("version_below_minimum")
-        details["version_below_minimum"] = (f"accepts TLS {', '.join(below)} (minimum "
-                                            f"{min_version})")
     return flags, details
 
 
@@ -160,7 +173,7 @@ def check_endpoint(
     target: str, *, anchors: Sequence[x509.Certificate], now: dt.datetime,
     min_version: str = "1.2", sni: str | None = None, starttls: str | None = None,
     pool: Sequence[x509.Certificate] = (), timeout: float = 5.0,
-    revocation: RevocationCheck | None = None,
+    revocation: RevocationCheck | None = None, memo: dict[Any, Any] | None = None,
 ) -> ProbeReport:
     """Probe one HOST:PORT. Never raises for what the endpoint does; reports it."""
     host, port = parse_target(target)
@@ -180,10 +193,19 @@ def check_endpoint(
     if not hs.chain:
         return ProbeReport(**base, version=hs.version, cipher=hs.cipher, versions=versions,
                            flags=["unreachable"], error="the server presented no certificate")
-    result = verify_chain(hs.chain[0], intermediates=[*hs.chain[1:], *pool],
-                          anchors=list(anchors), at=now, hostname=hostname)
-    flags, details = _flags(hs.chain, anchors=anchors, pool=pool, hostname=hostname, now=now,
-                            versions=versions, min_version=min_version)
+    # Many endpoints present the same chain (one certificate on several ports or
+    # nodes): within one batch it is judged once. anchors/pool/now are fixed per batch.
+    key = (tuple(hs.chain), hostname)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = _chain_findings(hs.chain, anchors=anchors, pool=pool, hostname=hostname,
+                                now=now)
+        if memo is not None and len(memo) < 10_000:
+            memo[key] = found
+    result, chain_flags, chain_details = found
+    versions_found = _version_flags(versions, min_version)
+    flags = [*chain_flags, *versions_found]
+    details = {**chain_details, **versions_found}
     if revocation is not None:
         leaf = hs.chain[0]
         issuer = next((c for c in [*hs.chain[1:], *pool, *anchors]
@@ -203,9 +225,11 @@ def check_endpoints(
     min_version: str = "1.2", concurrency: int = 32, timeout: float = 5.0,
     pool: Sequence[x509.Certificate] = (),
 ) -> list[ProbeReport]:
-    """Probe many endpoints, at most ``concurrency`` at a time, results in input order."""
+    """Probe many endpoints, at most ``concurrency`` at a time, results in input order.
+    Handshakes wait on the network with the GIL released, so threads overlap them."""
     workers = max(1, min(int(concurrency), 256, len(targets) or 1))
+    memo: dict[Any, Any] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as ex:
         return list(ex.map(lambda t: check_endpoint(
             t, anchors=anchors, now=now, min_version=min_version, pool=pool,
-            timeout=timeout), targets))
+            timeout=timeout, memo=memo), targets))

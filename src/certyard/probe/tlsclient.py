@@ -123,9 +123,42 @@ def handshake(host: str, port: int, *, sni: str | None = None, version: str | No
 def versions_accepted(host: str, port: int, *, sni: str | None = None,
                       starttls: str | None = None, timeout: float = 5.0,
                       ) -> tuple[list[str], Handshake | None]:
-    """Which of TLS 1.0 to 1.3 the endpoint completes a handshake with, and the handshake
-    at the highest accepted version (what a default client negotiates), so no extra
-    connection is needed for the chain. Connection refusal is raised, not reported."""
+    """Which of TLS 1.0 to 1.3 the endpoint accepts, and the handshake a default client
+    gets (for the chain, version and cipher). Connection refusal is raised, not reported.
+
+    One full handshake offering every version: a server selects the highest version it
+    shares (RFC 8446 4.2.1, and version negotiation before it), so nothing above the
+    negotiated version is accepted. Each lower version is then asked with a ClientHello
+    offering only it, read up to the ServerHello (:mod:`certyard.probe.hello`). When the
+    all-versions handshake fails, every version is tried with a full handshake."""
+    from certyard.probe.hello import accepts_version
+
+    try:
+        best = handshake(host, port, sni=sni, version=None, starttls=starttls,
+                         timeout=timeout)
+    except (ConnectionRefusedError, TimeoutError):
+        raise
+    except (OSError, ssl.SSLError, ConnectionError, ValueError):
+        return _versions_by_handshake(host, port, sni=sni, starttls=starttls,
+                                      timeout=timeout)
+    order = list(VERSIONS)
+    if best.version not in order:
+        return _versions_by_handshake(host, port, sni=sni, starttls=starttls,
+                                      timeout=timeout)
+    accepted = [best.version]
+    for v in order[:order.index(best.version)]:
+        try:
+            if accepts_version(host, port, v, sni=sni, starttls=starttls, timeout=timeout):
+                accepted.append(v)
+        except (OSError, ConnectionError, ValueError):
+            continue
+    return sorted(accepted), best
+
+
+def _versions_by_handshake(host: str, port: int, *, sni: str | None,
+                           starttls: str | None, timeout: float,
+                           ) -> tuple[list[str], Handshake | None]:
+    """One full handshake per version (the fallback)."""
     accepted: list[str] = []
     best: Handshake | None = None
     last_error: Exception | None = None
