@@ -222,7 +222,7 @@ def check_endpoint(
 
 def check_endpoints(
     targets: Sequence[str], *, anchors: Sequence[x509.Certificate], now: dt.datetime,
-    min_version: str = "1.2", concurrency: int = 32, timeout: float = 5.0,
+    min_version: str = "1.2", concurrency: int = 64, timeout: float = 5.0,
     pool: Sequence[x509.Certificate] = (),
 ) -> list[ProbeReport]:
     """Probe many endpoints, at most ``concurrency`` at a time, results in input order.

@@ -106,7 +106,7 @@ def latest_results(ctx: Any) -> list[dict[str, Any]]:
     return [t.to_dict() for t in list_targets(ctx)]
 
 
-def run_probes(ctx: Any, *, concurrency: int = 32, timeout: float = 5.0) -> dict[str, Any]:
+def run_probes(ctx: Any, *, concurrency: int = 64, timeout: float = 5.0) -> dict[str, Any]:
     """Probe every enabled target (at most ``concurrency`` at once), store the results,
     raise or clear the alarm per target. The network work happens outside transactions."""
     from concurrent.futures import ThreadPoolExecutor
@@ -119,11 +119,14 @@ def run_probes(ctx: Any, *, concurrency: int = 32, timeout: float = 5.0) -> dict
         min_version = load_tls(s)["min_version"]
         anchors = {t.trust_store: trust_anchors(s, t.trust_store) for t in targets}
     checkers = {name: revocation_checker(ctx, a) for name, a in anchors.items()}
+    # One memo per trust store: a chain shared by many endpoints is judged once.
+    memos: dict[str, dict[Any, Any]] = {name: {} for name in anchors}
 
     def one(t: ProbeTarget):  # type: ignore[no-untyped-def]
         return check_endpoint(f"{t.host}:{t.port}", anchors=anchors[t.trust_store], now=now,
                               min_version=min_version, sni=t.sni, starttls=t.starttls,
-                              timeout=timeout, revocation=checkers[t.trust_store])
+                              timeout=timeout, revocation=checkers[t.trust_store],
+                              memo=memos[t.trust_store])
 
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(targets) or 1))) as ex:
         reports = list(ex.map(one, targets))
