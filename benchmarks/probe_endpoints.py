@@ -3,7 +3,7 @@ sslscan, and compare wall time and the version findings.
 
     python benchmarks/probe_endpoints.py [--count 500] [--concurrency 64] [--servers 2]
 
-The endpoints are served by one child process (asyncio, one port each); half of them accept
+The endpoints are served by child processes (one port each); half of them accept
 TLS 1.0-1.3 (security level 0), half only TLS 1.2-1.3. sslscan runs one target at a time,
 as it does with --targets, limited to protocol detection (no cipher enumeration) to keep
 the comparison fair. The same server processes answer both tools, and the CPU time
@@ -33,28 +33,47 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from certyard.probe import check_endpoints
 from tests.probe.tlspki import issue, pem
 
+# One process serves many ports: a selector accepts on every listening socket and a thread
+# pool runs each TLS handshake in OpenSSL with blocking sockets (the GIL is released while
+# it works), which costs the server far less than asyncio's Python-level TLS layer.
 SERVER = r'''
-import asyncio, ssl, sys, json
+import json, selectors, socket, ssl, sys, warnings
+from concurrent.futures import ThreadPoolExecutor
+warnings.simplefilter("ignore", DeprecationWarning)
 cfg = json.loads(sys.argv[1])
-async def main():
-    ports = []
-    for i in range(cfg["count"]):
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.set_ciphers("ALL:@SECLEVEL=0")
-        old = (i + cfg['offset']) % 2
-        ctx.minimum_version = ssl.TLSVersion.TLSv1 if old else ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain(cfg["chain"], cfg["key"])
-        async def handle(r, w):
-            try:
-                await r.read(1)
-            except Exception:
-                pass
-            w.close()
-        srv = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ctx, backlog=256)
-        ports.append(srv.sockets[0].getsockname()[1])
-    print(json.dumps(ports), flush=True)
-    await asyncio.Event().wait()
-asyncio.run(main())
+sel = selectors.DefaultSelector()
+ports = []
+for i in range(cfg["count"]):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.set_ciphers("ALL:@SECLEVEL=0")
+    old = (i + cfg['offset']) % 2
+    ctx.minimum_version = ssl.TLSVersion.TLSv1 if old else ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cfg["chain"], cfg["key"])
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(256)
+    lsock.setblocking(False)
+    sel.register(lsock, selectors.EVENT_READ, ctx)
+    ports.append(lsock.getsockname()[1])
+print(json.dumps(ports), flush=True)
+pool = ThreadPoolExecutor(32)
+def serve(conn, ctx):
+    try:
+        conn.settimeout(5)
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)
+    except Exception:
+        pass
+    finally:
+        conn.close()
+while True:
+    for key, _ in sel.select():
+        try:
+            conn, _ = key.fileobj.accept()
+        except BlockingIOError:
+            continue
+        conn.setblocking(True)
+        pool.submit(serve, conn, key.data)
 '''
 
 
