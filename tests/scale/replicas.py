@@ -164,6 +164,7 @@ class LoadResult:
                          f"p50={statistics.median(xs) * 1000:7.1f} ms  "
                          f"p99={self.p(op, 0.99) * 1000:7.1f} ms")
         lines.append(f"errors={len(self.errors)} interrupted={self.interrupted}")
+        lines.extend(f"  {e}" for e in self.errors[:5])
         return "\n".join(lines)
 
 

@@ -31,7 +31,7 @@ def _config(app: Any, host: str, port: int, grace_seconds: float) -> uvicorn.Con
     # No access log: URLs stay out of logs (they never carry secrets, but belt and braces).
     cfg = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
                          access_log=False, proxy_headers=False, server_header=False,
-                         timeout_graceful_shutdown=int(grace_seconds) or None)
+                         timeout_graceful_shutdown=max(1, round(grace_seconds)))
     cfg.load()
     return cfg
 
