@@ -25,4 +25,7 @@ if [ ${#DEBS[@]} -gt 0 ]; then
 fi
 
 "$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+# Lint and types first: ruff and mypy are part of the suite (CONVENTIONS 11).
+"$PY" -m ruff check src tests benchmarks
+"$PY" -m mypy
 exec "$PY" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:cacheprovider "$@"

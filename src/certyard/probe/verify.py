@@ -102,7 +102,7 @@ def verify_chain(
                            "--hostname", field="hostname")
     if not anchors:
         raise InvalidInput("no trusted certificates to validate against", field="trusted")
-    base = {"hostname": hostname, "at": at}
+    base: dict[str, Any] = {"hostname": hostname, "at": at}
     try:
         _preflight(leaf, intermediates, anchors)
         # The bounded walk first: it cannot hang, and it proves a path is at least
