@@ -18,7 +18,14 @@ from certyard.accounts.roles import BUILTIN_ROLES
 from certyard.accounts.rules import check_new_password, hash_password, read_rules, verify_password
 from certyard.audit import record_event
 from certyard.db.models.accounts import PasswordHistory, Role, User, UserSession
-from certyard.errors import AuthenticationFailed, Conflict, Duplicate, InvalidInput, NotFound
+from certyard.errors import (
+    AuthenticationFailed,
+    Conflict,
+    Duplicate,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 __all__ = ["DEFAULT_ADMIN", "RESERVED_NAMES", "UserView", "authenticate", "change_password",
            "create_user", "delete_user", "ensure_initial_admin", "list_users",
@@ -96,6 +103,21 @@ def _history(s: Any, u: User, rules: dict[str, Any]) -> list[str]:
                           .order_by(PasswordHistory.id.desc()).limit(keep)))
 
 
+def _no_escalation(s: Any, ctx: Any, role: str, *, what: str) -> None:
+    """An administrator may only create, change or reset accounts whose role holds no
+    privilege the administrator lacks: a Help Desk Administrator resets help-desk-level
+    passwords, never the System Administrator's."""
+    from certyard.accounts.roles import role_privileges
+
+    mine = role_privileges(s, ctx.actor.role)
+    theirs = role_privileges(s, role)
+    missing = sorted(theirs - mine)
+    if missing:
+        raise PermissionDenied(
+            f"you cannot {what} an account with role {role}: it holds privileges you do not "
+            f"have ({', '.join(missing[:3])}{'…' if len(missing) > 3 else ''})")
+
+
 def create_user(ctx: Any, name: str, *, role: str, password: str,
                 must_change_password: bool = True, default_admin: bool = False) -> UserView:
     name = name.strip()
@@ -106,6 +128,7 @@ def create_user(ctx: Any, name: str, *, role: str, password: str,
         raise InvalidInput(f"{name} is a reserved user name; choose another", field="name")
     with ctx.transaction() as s:
         _check_role(s, role)
+        _no_escalation(s, ctx, role, what="create")
         if s.scalar(select(User.id).where(User.name == name)) is not None:
             raise Duplicate(f"a user named {name} already exists", field="name")
         rules = read_rules(s)
@@ -154,6 +177,8 @@ def set_role(ctx: Any, name: str, role: str) -> UserView:
     with ctx.transaction() as s:
         u = _get(s, name)
         _check_role(s, role)
+        _no_escalation(s, ctx, u.role, what="change the role of")
+        _no_escalation(s, ctx, role, what="grant")
         if u.is_default_admin and role != u.role:
             raise Conflict("the default administrator's role cannot be changed; create another "
                            "account with the role you need", field="role")
@@ -168,6 +193,7 @@ def delete_user(ctx: Any, name: str) -> None:
         u = _get(s, name)
         if u.is_default_admin:
             raise Conflict("the default administrator cannot be deleted")
+        _no_escalation(s, ctx, u.role, what="delete")
         s.execute(delete(UserSession).where(UserSession.user_id == u.id))
         s.execute(delete(PasswordHistory).where(PasswordHistory.user_id == u.id))
         s.delete(u)
@@ -189,10 +215,13 @@ def reset_password(ctx: Any, name: str, password: str, *,
     """An administrator sets a new password; the user changes it at next sign-in."""
     with ctx.transaction() as s:
         u = _get(s, name)
+        _no_escalation(s, ctx, u.role, what="reset the password of")
         rules = read_rules(s)
         check_new_password(password, user_name=name, rules=rules,
                            history_hashes=_history(s, u, rules))
         _store_password(s, u, password, rules, ctx.clock.now())
+        # Whoever held the old password is signed out everywhere.
+        s.execute(delete(UserSession).where(UserSession.user_id == u.id))
         u.must_change_password = must_change_password
         u.locked_at, u.failed_count, u.first_failed_at = None, 0, None
         record_event(s, ctx, action="accounts.user.reset_password", target=name)

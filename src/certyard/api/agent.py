@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from certyard.cluster import agents
 from certyard.cluster.trustlist import trust_lists_after
 from certyard.errors import CertyardError
+from certyard.server.limits import BodyLimit
 
 __all__ = ["create_agent_app", "peer_certificate", "router"]
 
@@ -44,7 +45,7 @@ class ReportBody(BaseModel):
     version: str = Field(default="", max_length=64)
     ok: bool = True
     error: str = Field(default="", max_length=4000)
-    fingerprints: dict[str, str] = Field(default_factory=dict)
+    fingerprints: dict[str, str] = Field(default_factory=dict, max_length=5000)
 
 
 def _ctx(request: Request) -> Any:
@@ -103,6 +104,8 @@ def create_agent_app(ctx: Any) -> FastAPI:
     app = FastAPI(title="certyard agent API", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     app.include_router(router)
+    # Enrollment needs no client certificate: cap bodies before they are read (CSR + report).
+    app.add_middleware(BodyLimit, default=256 * 1024)
 
     async def handle(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, CertyardError)

@@ -160,7 +160,8 @@ def current_crl(ctx: Any, *, ca_id: int | None = None) -> bytes:
     now = ctx.clock.now()
     with ctx.read() as s:
         row = issuing_ca(s) if ca_id is None else s.get(CaCertificate, ca_id)
-        if row is None or row.private_key_id is None:
+        # Only CA keys sign CRLs; a delegated OCSP responder's key never does.
+        if row is None or row.private_key_id is None or row.role == "ocsp-signer":
             raise NotFound("CRL", ca_id)
         if not _due(row, now):
             return row.crl_der  # type: ignore[return-value]

@@ -24,9 +24,14 @@ def list_requests(auth: Read,
     return [r.to_dict() for r in ca.list_requests(auth.ctx, state=state)]
 
 
+# Over the API only end-entity profiles: a sub-CA or a delegated OCSP signer would escape the
+# name policy or vouch for every certificate, so those stay with the host administrator (CLI).
+EndEntityProfile = Literal["server-client", "server", "client"]
+
+
 class SubmitIn(BaseModel):
     csr: str = Field(..., min_length=1, max_length=200_000, description="PEM CSR")
-    profile: str | None = Field(None, max_length=32)
+    profile: EndEntityProfile | None = None
 
 
 @router.post("/requests", status_code=201)
@@ -55,7 +60,7 @@ def show_request(request_id: Id, auth: Read) -> dict[str, Any]:
 
 
 class IssueIn(BaseModel):
-    profile: str | None = Field(None, max_length=32)
+    profile: EndEntityProfile | None = None
     days: int | None = Field(None, ge=1, le=3650)
 
 
