@@ -136,9 +136,32 @@ def _consume_token(ctx: Any, s: Session, token: str, now: dt.datetime) -> Node:
     return node
 
 
+AGENT_SUBJECT = "CN=certyard-agent"
+
+
+def _check_agent_csr(csr_pem: bytes) -> None:
+    """An agent credential names no host: the CSR must ask for exactly CN=certyard-agent and
+    no alternative names, or a token holder could get a CA-signed certificate for any name
+    (the node is bound through the AgentCredential row, not the certificate's names)."""
+    from certyard.errors import InvalidCSR
+    from certyard.x509 import load_csr
+
+    csr = load_csr(csr_pem)
+    try:
+        csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        pass
+    else:
+        raise InvalidCSR("an agent CSR must not carry subject alternative names")
+    if csr.subject.rfc4514_string() != AGENT_SUBJECT:
+        raise InvalidCSR(f"an agent CSR must have the subject {AGENT_SUBJECT}, not "
+                         f"{csr.subject.rfc4514_string()[:100]}")
+
+
 def _issue(ctx: Any, node: Node, csr_pem: bytes, *, action: str) -> EnrollResult:
     from certyard.ca import export_ca, issue_certificate_for_csr
 
+    _check_agent_csr(csr_pem)
     with ctx.read() as s:
         days = int(agent_settings(s)["cert_days"])
     issued = issue_certificate_for_csr(ctx, csr_pem, profile="client", days=days,
@@ -161,7 +184,7 @@ def enroll_agent(ctx: Any, *, token: str | None, csr_pem: bytes,
                  node: str | None = None) -> EnrollResult:
     """Exchange a one-time token (or, in open mode only, a node name) and a CSR for an
     agent client certificate from the built-in CA."""
-    load_csr(csr_pem)  # a bad CSR must not use up the token
+    _check_agent_csr(csr_pem)  # a bad or over-reaching CSR must not use up the token
     now = ctx.clock.now()
     with ctx.transaction() as s:
         if token:
