@@ -4,11 +4,13 @@ and the refusal of a state that the signed trust list does not back."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from certyard import ca
 from certyard.agent.client import enroll, load_config, save_config, sync_once
@@ -47,6 +49,13 @@ def test_ca_fingerprint_mismatch_refused(agent_server, tmp_path: Path) -> None: 
     with pytest.raises(AuthenticationFailed, match="--ca-fingerprint"):
         enroll(tmp_path / "a", server=agent_server.url, token=tok, ca_fingerprint="ab" * 32)
     assert not (tmp_path / "a" / "identity").exists()
+    # The pin is checked before the token is sent: the token is still unused, and the
+    # right fingerprint enrolls with it over TLS verified against the pinned chain.
+    root = x509.load_pem_x509_certificates(ca.export_ca(agent_server.ctx, format="pem",
+                                                        chain=True))[-1]
+    fp = hashlib.sha256(root.public_bytes(Encoding.DER)).hexdigest()
+    info = enroll(tmp_path / "b", server=agent_server.url, token=tok, ca_fingerprint=fp)
+    assert info["ca_sha256"] == fp
 
 
 def test_revoked_agent_is_refused(agent_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -141,6 +141,16 @@ def enroll(home: Path, *, server: str, token: str | None, node: str | None = Non
     key = generate_private_key("EC", 256)
     csr = build_csr(key, common_name="certyard-agent", sans=[], hash_name="SHA256")
     verify: Any = ssl.create_default_context(cafile=str(ca_file)) if ca_file else False
+    if verify is False and ca_fingerprint:
+        # Check the pin before the token leaves: fetch the public CA chain, compare its root
+        # with the fingerprint, and send the token only over TLS verified with that chain.
+        got = _request("GET", f"{server}/agent/v1/ca", verify=False, timeout=timeout)
+        pinned = got.json()["chain"]
+        pinned_root = x509.load_pem_x509_certificates(pinned.encode())[-1]
+        if (ca_fingerprint.replace(":", "").lower()
+                != hashlib.sha256(pinned_root.public_bytes(Encoding.DER)).hexdigest()):
+            raise AuthenticationFailed("the server's CA does not match --ca-fingerprint")
+        verify = ssl.create_default_context(cadata=pinned)
     r = _request("POST", f"{server}/agent/v1/enroll", verify=verify, timeout=timeout,
                  json={"token": token, "node": node,
                        "csr": csr.public_bytes(Encoding.PEM).decode()})

@@ -61,6 +61,15 @@ def peer_certificate(request: Request) -> bytes | None:
     return ssl.PEM_cert_to_DER_cert(chain[0])
 
 
+@router.get("/ca")
+def ca_chain(request: Request) -> dict[str, Any]:
+    """The CA chain (public, as on /ca/): an agent checks it against its pinned
+    fingerprint before it sends an enrollment token over a connection verified with it."""
+    from certyard.ca import export_ca
+
+    return {"chain": export_ca(_ctx(request), format="pem", chain=True).decode()}
+
+
 @router.post("/enroll")
 def enroll(request: Request, body: EnrollBody) -> dict[str, Any]:
     return agents.enroll_agent(_ctx(request), token=body.token, node=body.node,
