@@ -114,11 +114,17 @@ def test_smtp_form_and_test_mail(ctx):
                                          "sender": "a@example.com", "timeout_seconds": "5"})
     assert r.status_code == 422 and "not valid" in _field_error(r.text, "host")
     assert monitor.get_smtp_settings(ctx) == before
-    # an empty password field keeps the stored one; the box removes it
-    c.post("/monitoring/smtp", data={"csrf_token": csrf, "host": "127.0.0.1", "port": "25",
-                                     "security": "starttls", "sender": "a@example.com",
-                                     "timeout_seconds": "5"})
+    # an empty password field keeps the stored one for the same server and user; the box
+    # removes it, and so does pointing the settings at another server (security review)
+    same = {"csrf_token": csrf, "host": before.host, "port": str(before.port),
+            "username": before.username, "security": "starttls", "sender": "a@example.com",
+            "timeout_seconds": "5"}
+    c.post("/monitoring/smtp", data=same)
     assert monitor.get_smtp_settings(ctx).password_sealed == before.password_sealed
+    c.post("/monitoring/smtp", data={**same, "port": "2525"})
+    assert monitor.get_smtp_settings(ctx).password_sealed == ""
+    c.post("/monitoring/smtp", data={**same, "password": "Hidden-Pass-2"})
+    assert monitor.get_smtp_settings(ctx).password_sealed
     c.post("/monitoring/smtp", data={"csrf_token": csrf, "host": "127.0.0.1", "port": "25",
                                      "security": "starttls", "sender": "a@example.com",
                                      "timeout_seconds": "5", "clear_password": "true"})

@@ -253,7 +253,14 @@ def get_smtp_settings(ctx: Any) -> SmtpSettings:
 
 
 def update_smtp_settings(ctx: Any, *, password: str | None = None, **changes: Any) -> SmtpSettings:
-    """``password=""`` removes the stored password; None leaves it as it is."""
+    """``password=""`` removes the stored password; None leaves it as it is — unless the
+    host, port or user name changes: a stored password is never sent to a server it was not
+    entered for, so it must be given again."""
+    if password is None:
+        cur = get_smtp_settings(ctx)
+        if any(changes.get(k) is not None and changes[k] != getattr(cur, k)
+               for k in ("host", "port", "username")) and cur.password_sealed:
+            changes["password_sealed"] = ""
     if password is not None:
         changes["password_sealed"] = (
             base64.b64encode(ctx.master_key.seal(password.encode(), aad=b"smtp")).decode()
