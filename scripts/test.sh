@@ -11,7 +11,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || DEBS+=(postgresql)
 command -v openssl >/dev/null || DEBS+=(openssl)
 command -v chromium >/dev/null || DEBS+=(chromium)
 [ -x /usr/sbin/sshd ] || DEBS+=(openssh-server)
-command -v swanctl >/dev/null || DEBS+=(strongswan-swanctl strongswan-charon)
+command -v swanctl >/dev/null || DEBS+=(strongswan-swanctl)
 command -v sslscan >/dev/null || DEBS+=(sslscan)
 command -v haproxy >/dev/null || DEBS+=(haproxy)
 if [ ${#DEBS[@]} -gt 0 ]; then
@@ -21,7 +21,7 @@ if [ ${#DEBS[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${DEBS[@]}"
+  apt-get install -y -q "${DEBS[@]}"
 fi
 
 "$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
