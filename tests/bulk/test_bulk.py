@@ -153,6 +153,12 @@ def test_settings_rules(ctx) -> None:  # type: ignore[no-untyped-def]
         assert b"pw-123" not in (row.password_sealed or b"")
     # a password already stored is kept when not given again
     assert bulk.configure_sftp(ctx, **{**ok, "password": None}).has_password
+    # ... but never sent to another server or user: it must be entered again (security
+    # review), and the refused change leaves the settings as they were
+    for other in (dict(host="evil.example.net"), dict(port=2222), dict(user_id="someone")):
+        with pytest.raises(InvalidInput, match="password or a private key"):
+            bulk.configure_sftp(ctx, **{**ok, "password": None, **other})
+    assert bulk.show_sftp(ctx).host == "sftp.example.com" and bulk.show_sftp(ctx).has_password
 
 
 @pytest.fixture

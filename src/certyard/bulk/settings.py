@@ -119,6 +119,10 @@ def configure_sftp(ctx: Any, *, host: str, user_id: str, directory: str, port: i
         if row is None:
             row = BulkSftpSettings(id=1, known_hosts="", host_key_sha256="")
             s.add(row)
+        if (password is None and private_key is None and row.host
+                and (row.host, row.port, row.user_id) != (host, port, user_id)):
+            # A stored secret is only ever sent to the server it was entered for.
+            row.password_sealed, row.key_sealed = None, None
         if password is None and private_key is None and not (row.password_sealed
                                                              or row.key_sealed):
             raise InvalidInput("give a password or a private key for the SFTP user",
