@@ -6,14 +6,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from certyard.probe import check_endpoint
-from tests.probe.tlspki import NOW, issue, pem
+from tests.probe.tlspki import NOW, issue, pem, serve_loopback
 
 HOST = "mail.example"
 # ExtendedResponse, messageID 1, resultCode success(0), empty matchedDN and message.
@@ -26,53 +25,26 @@ def starttls_server(tmp: Path, chain: bytes, key: bytes, protocol: str) -> Itera
     (tmp / "k.pem").write_bytes(key)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(tmp / "c.pem", tmp / "k.pem")
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(32)
-    lsock.settimeout(0.2)
-    stop = threading.Event()
 
     def one(conn: socket.socket) -> None:
-        conn.settimeout(5)
-        try:
-            if protocol == "imap":
-                conn.sendall(b"* OK IMAP4rev1 ready\r\n")
-                line = conn.recv(1024)
-                if not line.upper().endswith(b"STARTTLS\r\n"):
-                    return
-                tag = line.split(b" ", 1)[0]
-                conn.sendall(tag + b" OK Begin TLS negotiation now\r\n")
-            else:
-                req = conn.recv(1024)
-                if b"1.3.6.1.4.1.1466.20037" not in req:
-                    return
-                conn.sendall(LDAP_OK)
-            with ctx.wrap_socket(conn, server_side=True) as tls:
-                with contextlib.suppress(OSError):
-                    tls.recv(1)
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            conn.close()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = lsock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
+        if protocol == "imap":
+            conn.sendall(b"* OK IMAP4rev1 ready\r\n")
+            line = conn.recv(1024)
+            if not line.upper().endswith(b"STARTTLS\r\n"):
                 return
-            threading.Thread(target=one, args=(conn,), daemon=True).start()
+            tag = line.split(b" ", 1)[0]
+            conn.sendall(tag + b" OK Begin TLS negotiation now\r\n")
+        else:
+            req = conn.recv(1024)
+            if b"1.3.6.1.4.1.1466.20037" not in req:
+                return
+            conn.sendall(LDAP_OK)
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            with contextlib.suppress(OSError):
+                tls.recv(1)
 
-    t = threading.Thread(target=loop, daemon=True)
-    t.start()
-    try:
-        yield f"127.0.0.1:{lsock.getsockname()[1]}"
-    finally:
-        stop.set()
-        t.join(2)
-        lsock.close()
+    with serve_loopback(one) as address:
+        yield address
 
 
 @pytest.mark.parametrize("protocol", ["imap", "ldap"])

@@ -11,7 +11,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,18 +115,29 @@ def python_server(tmp: Path, chain: bytes, key: bytes, *, min_v: str = "1.2",
         (tmp / "srv.pem").write_bytes(chain)
         (tmp / "srv.key").write_bytes(key)
         context.load_cert_chain(tmp / "srv.pem", tmp / "srv.key")
+    def serve_one(conn: socket.socket) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:
+            with contextlib.suppress(OSError):
+                tls.recv(1)
+
+    with serve_loopback(serve_one) as address:
+        yield address
+
+
+@contextlib.contextmanager
+def serve_loopback(handle: Callable[[socket.socket], None]) -> Iterator[str]:
+    """Accept connections on a free 127.0.0.1 port, each handled in its own thread by
+    ``handle`` (errors end that connection only), until the block ends."""
     lsock = socket.socket()
     lsock.bind(("127.0.0.1", 0))
     lsock.listen(128)
     lsock.settimeout(0.2)
     stop = threading.Event()
 
-    def serve_one(conn: socket.socket) -> None:
+    def guarded(conn: socket.socket) -> None:
         try:
             conn.settimeout(5)
-            with context.wrap_socket(conn, server_side=True) as tls:
-                with contextlib.suppress(OSError):
-                    tls.recv(1)
+            handle(conn)
         except (OSError, ssl.SSLError):
             pass
         finally:
@@ -140,7 +151,7 @@ def python_server(tmp: Path, chain: bytes, key: bytes, *, min_v: str = "1.2",
                 continue
             except OSError:
                 return
-            threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+            threading.Thread(target=guarded, args=(conn,), daemon=True).start()
 
     t = threading.Thread(target=loop, daemon=True)
     t.start()
