@@ -80,7 +80,7 @@ def probe_endpoint(
 def verify_files(
     ctx: Any, cert: bytes, *, untrusted: bytes | None = None, trust_store: str | None = None,
     trusted: bytes | None = None, hostname: str | None = None, at: dt.datetime | None = None,
-    purpose: str = "server",
+    purpose: str = "server", max_depth: int | None = None, crls: list[bytes] | None = None,
 ) -> VerifyResult:
     """`certyard cert verify`: the first certificate of ``cert`` is the leaf; the rest of it
     and ``untrusted`` are candidate intermediates; anchors come from a trust store or a
@@ -99,4 +99,17 @@ def verify_files(
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
     return verify_chain(chain[0], intermediates=[*chain[1:], *_certs(untrusted, "untrusted")],
-                        anchors=anchors, at=when, hostname=hostname, purpose=purpose)
+                        anchors=anchors, at=when, hostname=hostname, purpose=purpose,
+                        max_depth=max_depth, strict=True,
+                        crls=[c for data in crls or [] for c in _crls(data)])
+
+
+def _crls(data: bytes) -> list[x509.CertificateRevocationList]:
+    """One CRL, PEM (several may follow one another) or DER."""
+    try:
+        if b"-----BEGIN X509 CRL-----" in data:
+            return [x509.load_pem_x509_crl(b"-----BEGIN X509 CRL-----" + part)
+                    for part in data.split(b"-----BEGIN X509 CRL-----")[1:]]
+        return [x509.load_der_x509_crl(data)]
+    except ValueError:
+        raise InvalidFile("the --crl file is not a CRL in PEM or DER") from None

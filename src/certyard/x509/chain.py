@@ -30,6 +30,8 @@ def _is_ca(cert: x509.Certificate) -> bool:
     except x509.ExtensionNotFound:
         # v1 certificates predate the extension; accept them only as anchors (checked below).
         return False
+    except Exception:  # duplicate or malformed extensions: never an issuer
+        return False
 
 
 def _signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
