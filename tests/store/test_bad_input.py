@@ -142,7 +142,7 @@ def test_weak_choices_are_warned_not_refused(ready) -> None:  # type: ignore[no-
     result = store.generate_csr(ctx, "ipsec", key_length=1024)
     assert any("RSA-1024 is weak" in w for w in result.warnings)
     # SHA1 is listed for the purpose (seed) but the library refuses to sign with it.
-    refused(ctx, WeakAlgorithm, "SHA1 signatures cannot be produced", store.generate_csr,
+    refused(ctx, WeakAlgorithm, "SHA1 is not offered", store.generate_csr,
             ctx, "ipsec", hash_name="SHA1")
 
 

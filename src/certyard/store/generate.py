@@ -17,18 +17,22 @@ from certyard.errors import InvalidInput, NotFound
 from certyard.store.entries import EntryView, entry_view
 from certyard.store.keystore import release_keys, seal_private_key
 from certyard.store.purposes import PurposeSpec, check_key_choice, get_purpose
+from certyard.store.subject import load_subject_defaults
 from certyard.store.writes import put_entry
 from certyard.x509 import (
+    SubjectFields,
     build_csr,
     build_self_signed,
     certificate_facts,
     check_common_name,
+    check_no_wildcard,
     csr_facts,
     generate_private_key,
     parse_san,
 )
 
 __all__ = [
+    "BACKUP_REMINDER",
     "GeneratedResult",
     "fips_enabled",
     "generate_csr",
@@ -36,6 +40,19 @@ __all__ = [
     "install_self_signed",
     "resolve_node",
 ]
+
+
+# Seed 001: "After you regenerate certificates ... you must perform a backup so that the
+# latest backup contains the regenerated certificates."
+BACKUP_REMINDER = ("back up now so that the latest backup holds the regenerated certificate: "
+                   "certyard backup FILE")
+
+
+def multi_server_common_name(fqdn: str) -> str:
+    """Seed 003: with a multi-server certificate, "-ms" is appended after the host name
+    part of the FQDN (``cucm1.example.com`` -> ``cucm1-ms.example.com``)."""
+    host, dot, domain = fqdn.partition(".")
+    return f"{host}-ms{dot}{domain}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +136,7 @@ def generate_self_signed(
                      details={"fingerprint": row.fingerprint_sha256})
         view = entry_view(row, n.name)
     pem = x509.load_der_x509_certificate(row.der).public_bytes(Encoding.PEM).decode()
+    warnings = [*warnings, BACKUP_REMINDER]
     return GeneratedResult(entries=[view], warnings=warnings,
                            restart_services=list(spec.services), pem=pem)
 
@@ -127,9 +145,14 @@ def generate_csr(
     ctx: Any, purpose: str, *, node: str | None = None, distribution: str = "single",
     common_name: str | None = None, sans: list[str] | None = None,
     key_length: int | None = None, hash_name: str | None = None,
+    subject: SubjectFields | None = None,
 ) -> GeneratedResult:
     """A new key and CSR for a purpose. Multi-server: every node's FQDN as SAN plus the
-    extra names, distributed to every node. Replaces the purpose's previous CSR."""
+    extra names, distributed to every node, and the CN of the node's FQDN with "-ms" after
+    the host name (seed 003). Replaces the purpose's previous CSR everywhere it was: a
+    multi-server CSR replaces every node's CSR, a single-server CSR replaces this node's and
+    any multi-server CSR of the purpose on the other nodes. Wildcards are refused (seed
+    003); the subject carries the cluster's O/OU/L/ST/C defaults unless given."""
     if distribution not in ("single", "multi-server"):
         raise InvalidInput("distribution must be single or multi-server", field="distribution")
     with ctx.transaction() as s:
@@ -143,7 +166,13 @@ def generate_csr(
         nodes = [n]
         if distribution == "multi-server":
             nodes = list(s.scalars(select(Node).order_by(Node.is_publisher.desc(), Node.name)))
-        cn = check_common_name(common_name if common_name else n.fqdn)
+        default_cn = multi_server_common_name(n.fqdn) if distribution == "multi-server" \
+            else n.fqdn
+        cn = check_common_name(common_name if common_name else default_cn)
+        check_no_wildcard(cn, field="cn")
+        for text in sans or []:
+            check_no_wildcard(text, field="san")
+        fields = (subject or SubjectFields()).merged(load_subject_defaults(s))
         names: list[x509.GeneralName] = []
         seen: set[str] = set()
         base = [x.fqdn for x in nodes] if distribution == "multi-server" else [n.fqdn]
@@ -156,7 +185,7 @@ def generate_csr(
             raise InvalidInput("at most 100 subject alternative names", field="san")
         now = ctx.clock.now()
         key = generate_private_key(spec.key_type, length)
-        csr = build_csr(key, common_name=cn, sans=names, hash_name=hname)
+        csr = build_csr(key, common_name=cn, sans=names, hash_name=hname, subject=fields)
         facts = csr_facts(csr)
         key_row = seal_private_key(s, ctx.master_key, key, now=now)
         views = []
@@ -165,6 +194,16 @@ def generate_csr(
             # A new CSR of a purpose replaces the old one on every node it was on.
             olds = s.scalars(select(StoreEntry).where(
                 StoreEntry.type == "csr", StoreEntry.purpose == spec.name))
+            for old in olds:
+                replaced.add(old.private_key_id)
+                s.delete(old)
+            s.flush()
+        else:
+            # A multi-server CSR of the purpose on other nodes is superseded too: left
+            # there, another node would keep offering a request nobody will complete.
+            olds = s.scalars(select(StoreEntry).where(
+                StoreEntry.type == "csr", StoreEntry.purpose == spec.name,
+                StoreEntry.distribution == "multi-server", StoreEntry.node_id != n.id))
             for old in olds:
                 replaced.add(old.private_key_id)
                 s.delete(old)
@@ -180,6 +219,7 @@ def generate_csr(
         release_keys(s, replaced)
         record_event(s, ctx, action="csr.generate", target=f"{spec.name} on {n.name}",
                      details={"distribution": distribution, "cn": cn,
+                              "subject": facts.subject,
                               "sans": facts.sans, "key_length": length, "hash": hname})
     pem = csr.public_bytes(Encoding.PEM).decode()
     return GeneratedResult(entries=views, warnings=warnings, pem=pem)

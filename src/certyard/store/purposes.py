@@ -31,7 +31,11 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,40}$")
 _RSA_LENGTHS = {1024, 2048, 3072, 4096}
 _EC_LENGTHS = {256, 384, 521}
-_HASHES = {"SHA1", "SHA256", "SHA384", "SHA512"}
+_HASHES = {"SHA256", "SHA384", "SHA512"}
+# The seed offers SHA1 for tomcat and ipsec; the cryptography library no longer signs with
+# it, so it is neither offered nor accepted (stored purposes that list it are read without).
+SHA1_GONE = ("SHA1 is not offered: the cryptography library certyard signs with no longer "
+             "produces SHA-1 signatures, which are broken (RFC 9155); use SHA256")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +66,8 @@ class PurposeSpec:
         if self.default_key_length not in self.key_lengths:
             raise InvalidInput("the default key length must be one of the allowed lengths",
                                field="default_key_length")
+        if "SHA1" in self.hashes or self.default_hash == "SHA1":
+            raise InvalidInput(SHA1_GONE, field="hashes")
         if not self.hashes or any(h not in _HASHES for h in self.hashes):
             raise InvalidInput(f"hashes must be among {sorted(_HASHES)}", field="hashes")
         if self.default_hash not in self.hashes:
@@ -82,10 +88,12 @@ class PurposeSpec:
 
     @classmethod
     def from_row(cls, row: Purpose) -> PurposeSpec:
+        hashes = tuple(h for h in row.hashes if h != "SHA1") or ("SHA256",)
+        default_hash = row.default_hash if row.default_hash in hashes else hashes[0]
         return cls(
             name=row.name, key_type=row.key_type, key_lengths=tuple(row.key_lengths),
-            default_key_length=row.default_key_length, hashes=tuple(row.hashes),
-            default_hash=row.default_hash, multi_server=row.multi_server,
+            default_key_length=row.default_key_length, hashes=hashes,
+            default_hash=default_hash, multi_server=row.multi_server,
             services=tuple(row.services), description=row.description,
         )
 
@@ -112,7 +120,7 @@ _TOMCAT_SERVICES = ("web server", "IMAP server", "directory sync", "SMTP server"
 DEFAULT_PURPOSES: tuple[PurposeSpec, ...] = (
     PurposeSpec(
         name="tomcat", key_type="RSA", key_lengths=(1024, 2048, 3072, 4096),
-        default_key_length=2048, hashes=("SHA1", "SHA256"), default_hash="SHA256",
+        default_key_length=2048, hashes=("SHA256",), default_hash="SHA256",
         multi_server=True, services=_TOMCAT_SERVICES,
         description="Web server identity (RSA); generated at install as a self-signed root",
     ),
@@ -124,7 +132,7 @@ DEFAULT_PURPOSES: tuple[PurposeSpec, ...] = (
     ),
     PurposeSpec(
         name="ipsec", key_type="RSA", key_lengths=(1024, 2048, 3072, 4096),
-        default_key_length=2048, hashes=("SHA1", "SHA256"), default_hash="SHA256",
+        default_key_length=2048, hashes=("SHA256",), default_hash="SHA256",
         multi_server=False, services=("IPsec",),
         description="IPsec identity for connections with gateways",
     ),
@@ -189,6 +197,11 @@ def check_key_choice(
         raise InvalidInput(
             f"key length {length} is not allowed for {spec.name}; choose one of "
             f"{', '.join(map(str, spec.key_lengths))}", field="key_length")
+    if hname == "SHA1":
+        if fips:
+            raise WeakAlgorithm("SHA1 is not allowed in FIPS mode; use SHA256 or stronger",
+                                field="hash")
+        raise WeakAlgorithm(SHA1_GONE, field="hash")
     if hname not in spec.hashes:
         raise InvalidInput(
             f"hash {hname} is not allowed for {spec.name}; choose one of "
@@ -199,11 +212,4 @@ def check_key_choice(
             raise WeakAlgorithm("RSA keys shorter than 2048 bits are not allowed in FIPS mode",
                                 field="key_length")
         warnings.append(f"RSA-{length} is weak; use 2048 bits or more")
-    if hname == "SHA1":
-        if fips:
-            raise WeakAlgorithm("SHA1 is not allowed in FIPS mode; use SHA256 or stronger",
-                                field="hash")
-        # The seed lists SHA1, but the cryptography library no longer signs with it.
-        raise WeakAlgorithm("SHA1 signatures cannot be produced: the cryptography library "
-                            "refuses them as insecure; choose SHA256", field="hash")
     return length, hname, warnings

@@ -7,12 +7,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
 from certyard.db.models import Node, StoreEntry
-from certyard.errors import CertificateNotValidNow, InvalidInput, KeyMismatch, WeakAlgorithm
+from certyard.errors import (
+    CertificateNotValidNow,
+    InvalidCertificateFile,
+    InvalidInput,
+    KeyMismatch,
+    PolicyViolation,
+    WeakAlgorithm,
+)
 from certyard.store.entries import EntryView, entry_view
 from certyard.store.generate import fips_enabled, resolve_node
 from certyard.store.keystore import release_keys
@@ -132,6 +140,52 @@ def _find_key_owner(
         f"current certificate on {node.name}")
 
 
+_EKU_NAMES = {
+    ExtendedKeyUsageOID.SERVER_AUTH: "TLS Web Server Authentication",
+    ExtendedKeyUsageOID.CLIENT_AUTH: "TLS Web Client Authentication",
+}
+_KU_NAMES = ("digital_signature", "key_encipherment", "data_encipherment", "key_agreement")
+
+
+def _ext_value(obj: x509.Certificate | x509.CertificateSigningRequest, cls: type) -> Any:
+    try:
+        return obj.extensions.get_extension_for_class(cls).value
+    except x509.ExtensionNotFound:
+        return None
+    except Exception:  # malformed extensions
+        raise InvalidCertificateFile("the certificate's extensions cannot be parsed") from None
+
+
+def _check_usages(cert: x509.Certificate, owner: StoreEntry) -> list[str]:
+    """Seed 003: the key usage and extended key usage of the issued certificate must match
+    the request in the CSR — a tomcat certificate without TLS Web Client Authentication
+    breaks server-to-server TLS. A missing extended key usage is refused; a missing key
+    usage bit is a warning (CAs commonly drop keyAgreement or dataEncipherment)."""
+    if owner.type != "csr":
+        return []
+    csr = x509.load_der_x509_csr(owner.der)
+    asked_eku = _ext_value(csr, x509.ExtendedKeyUsage)
+    got_eku = _ext_value(cert, x509.ExtendedKeyUsage)
+    if asked_eku is not None and got_eku is not None:
+        missing = [oid for oid in asked_eku if oid not in list(got_eku)
+                   and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in list(got_eku)]
+        if missing:
+            names = ", ".join(_EKU_NAMES.get(o, o.dotted_string) for o in missing)
+            raise PolicyViolation(
+                f"the certificate lacks the extended key usage the CSR asked for: {names}; "
+                "have the CA issue it with a template for both TLS Web Server and Client "
+                "Authentication", rule="usage_mismatch", value=names)
+    asked_ku = _ext_value(csr, x509.KeyUsage)
+    got_ku = _ext_value(cert, x509.KeyUsage)
+    if asked_ku is None or got_ku is None:
+        return []
+    lost = [k.replace("_", " ") for k in _KU_NAMES
+            if getattr(asked_ku, k) and not getattr(got_ku, k)]
+    if lost:
+        return [f"the certificate lacks key usage the CSR asked for: {', '.join(lost)}"]
+    return []
+
+
 def upload_identity_certificate(
     ctx: Any, purpose: str, data: bytes, *, node: str | None = None, description: str = "",
 ) -> UploadResult:
@@ -151,6 +205,7 @@ def upload_identity_certificate(
         n = resolve_node(s, node)
         leaf, owner = _find_key_owner(s, spec, n, certs)
         _check_validity(leaf, now, "certificate")
+        usage_warnings = _check_usages(leaf, owner)
         key_type, key_size = key_description(leaf.public_key())
         if key_type != spec.key_type or key_size not in spec.key_lengths:
             raise InvalidInput(f"a {key_type}-{key_size} key does not fit {spec.name} "
@@ -163,6 +218,7 @@ def upload_identity_certificate(
         warnings = _weak_signature_warnings(leaf)
         if fips_enabled(s) and warnings:
             raise WeakAlgorithm("SHA-1 signed certificates are not allowed in FIPS mode")
+        warnings = [*warnings, *usage_warnings]
 
         facts = certificate_facts(leaf)
         distribution = owner.distribution if owner.type == "csr" else "single"

@@ -21,11 +21,19 @@ from certyard.x509.keys import (
     private_key_der,
     public_sha256,
 )
-from certyard.x509.names import check_common_name, check_dns_name, parse_san, san_strings
+from certyard.x509.names import (
+    SubjectFields,
+    check_common_name,
+    check_dns_name,
+    check_no_wildcard,
+    parse_san,
+    san_strings,
+)
 from certyard.x509.parse import check_size, load_certificates, load_csr
 
 __all__ = [
     "CertificateFacts",
+    "SubjectFields",
     "build_csr",
     "build_path",
     "build_self_signed",
@@ -33,6 +41,7 @@ __all__ = [
     "certificate_facts",
     "check_common_name",
     "check_dns_name",
+    "check_no_wildcard",
     "check_size",
     "csr_details",
     "csr_facts",

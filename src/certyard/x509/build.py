@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPri
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from certyard.x509.keys import hash_algorithm
+from certyard.x509.names import SubjectFields
 
 __all__ = ["build_csr", "build_self_signed", "random_serial", "seed_key_usage"]
 
@@ -48,9 +49,11 @@ _SERVER_CLIENT = x509.ExtendedKeyUsage(
 )
 
 
-def _name(cn: str, org: str | None = None) -> x509.Name:
+def _name(cn: str, org: str | None = None, subject: SubjectFields | None = None) -> x509.Name:
     attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
-    if org:
+    if subject is not None:
+        attrs.extend(subject.attributes())
+    elif org:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
     return x509.Name(attrs)
 
@@ -62,9 +65,11 @@ def build_csr(
     sans: list[x509.GeneralName],
     hash_name: str,
     organization: str | None = None,
+    subject: SubjectFields | None = None,
 ) -> x509.CertificateSigningRequest:
     """A PKCS#10 request carrying, via ExtensionRequest, the seed's extensions."""
-    builder = x509.CertificateSigningRequestBuilder().subject_name(_name(common_name, organization))
+    builder = x509.CertificateSigningRequestBuilder().subject_name(
+        _name(common_name, organization, subject))
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     builder = builder.add_extension(seed_key_usage(key), critical=True)

@@ -10,14 +10,19 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from certyard.errors import InvalidName
 
 __all__ = [
+    "SubjectFields",
     "check_common_name",
     "check_dns_name",
+    "check_no_wildcard",
     "parse_san",
     "san_strings",
 ]
@@ -56,6 +61,75 @@ def check_common_name(cn: str, *, field: str = "cn") -> str:
     if cn != cn.strip():
         raise InvalidName("common name has leading or trailing spaces", field=field)
     return cn
+
+
+# RFC 5280 Appendix A upper bounds; the country is ISO 3166 alpha-2.
+_SUBJECT_FIELDS: dict[str, tuple[str, Any, int]] = {
+    "organization": ("O", NameOID.ORGANIZATION_NAME, 64),
+    "organizational_unit": ("OU", NameOID.ORGANIZATIONAL_UNIT_NAME, 64),
+    "locality": ("L", NameOID.LOCALITY_NAME, 128),
+    "state": ("ST", NameOID.STATE_OR_PROVINCE_NAME, 128),
+    "country": ("C", NameOID.COUNTRY_NAME, 2),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubjectFields:
+    """Organisation and geographic attributes of a CSR subject (seed 000 step 12, seed 003:
+    "Country, State or province, Organization name"). Checked at construction: printable
+    text, no control or invisible characters, RFC 5280 lengths, C two upper-case letters."""
+
+    organization: str = ""
+    organizational_unit: str = ""
+    locality: str = ""
+    state: str = ""
+    country: str = ""
+
+    def __post_init__(self) -> None:
+        for attr, (short, _oid, limit) in _SUBJECT_FIELDS.items():
+            value = getattr(self, attr)
+            if not isinstance(value, str):
+                raise TypeError(f"{attr} must be text")
+            if not value:
+                continue
+            option = f"--{attr.replace('_', '-')}"
+            bad = _bad_char(value)
+            if bad:
+                raise InvalidName(f"{option} contains the control or invisible character "
+                                  f"{bad}", field=attr)
+            if value != value.strip():
+                raise InvalidName(f"{option} has leading or trailing spaces", field=attr)
+            if attr != "country" and len(value) > limit:
+                raise InvalidName(f"{option} ({short}) is longer than {limit} characters "
+                                  "(RFC 5280)", field=attr)
+        if self.country and not re.fullmatch(r"[A-Z]{2}", self.country):
+            raise InvalidName(f"--country {self.country!r} must be a two-letter ISO 3166 code "
+                              "in capitals, e.g. US or DE", field="country")
+
+    def attributes(self) -> list[x509.NameAttribute]:
+        """Subject attributes in the usual order after the CN: OU, O, L, ST, C."""
+        order = ("organizational_unit", "organization", "locality", "state", "country")
+        return [x509.NameAttribute(_SUBJECT_FIELDS[a][1], getattr(self, a))
+                for a in order if getattr(self, a)]
+
+    def merged(self, other: SubjectFields) -> SubjectFields:
+        """These fields, with blanks filled from ``other`` (the cluster's defaults)."""
+        mine = asdict(self)
+        return SubjectFields(**{k: v or getattr(other, k) for k, v in mine.items()})
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubjectFields:
+        return cls(**{k: str(data.get(k) or "") for k in _SUBJECT_FIELDS})
+
+
+def check_no_wildcard(name: str, *, field: str) -> None:
+    """Seed 003: wildcard certificates are not supported for the cluster's services."""
+    if "*" in name:
+        raise InvalidName(f"{name!r}: wildcard certificates are not supported (seed: use one "
+                          "multi-server certificate naming every node instead)", field=field)
 
 
 def check_dns_name(name: str, *, field: str = "san", wildcard: bool = True) -> str:

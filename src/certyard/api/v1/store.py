@@ -7,12 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from certyard import cluster, store
 from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS, Id, Name, Upload, upload_bytes
 from certyard.api.v1.monitor import after_upload
+from certyard.x509 import SubjectFields
 
 router = APIRouter(responses=ERRORS)
 Read = Annotated[Auth, Depends(require("certificates:read"))]
@@ -118,6 +119,36 @@ class CsrRequest(BaseModel):
                                                               max_length=100)
     key_length: int | None = Field(None, ge=256, le=8192)
     hash: str | None = Field(None, max_length=16)
+    organization: str = Field("", max_length=64)
+    organizational_unit: str = Field("", max_length=64)
+    locality: str = Field("", max_length=128)
+    state: str = Field("", max_length=128)
+    country: str = Field("", max_length=2)
+
+
+class SubjectDefaults(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    organization: str | None = Field(None, max_length=64)
+    organizational_unit: str | None = Field(None, max_length=64)
+    locality: str | None = Field(None, max_length=128)
+    state: str | None = Field(None, max_length=128)
+    country: str | None = Field(None, max_length=2)
+
+
+@router.get("/csr-defaults", tags=["certificates"])
+def get_csr_defaults(auth: Read) -> dict[str, Any]:
+    from certyard.store.subject import get_subject_defaults
+
+    return get_subject_defaults(auth.ctx).to_dict()
+
+
+@router.put("/csr-defaults", tags=["certificates"])
+def put_csr_defaults(
+    body: SubjectDefaults, auth: Annotated[Auth, Depends(require("certificates:create"))],
+) -> dict[str, Any]:
+    from certyard.store.subject import set_subject_defaults
+
+    return set_subject_defaults(auth.ctx, body.model_dump()).to_dict()
 
 
 @router.post("/csrs", tags=["certificates"], status_code=201)
@@ -127,7 +158,11 @@ def generate_csr(
     return store.generate_csr(auth.ctx, body.purpose, node=body.node,
                               distribution=body.distribution, common_name=body.common_name,
                               sans=body.sans, key_length=body.key_length,
-                              hash_name=body.hash).to_dict()
+                              hash_name=body.hash, subject=SubjectFields(
+                                  organization=body.organization,
+                                  organizational_unit=body.organizational_unit,
+                                  locality=body.locality, state=body.state,
+                                  country=body.country)).to_dict()
 
 
 @router.get("/csrs/{purpose}", tags=["certificates"], response_class=Response)

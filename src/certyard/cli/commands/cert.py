@@ -140,7 +140,7 @@ def generate_self_signed(
     purpose: str = typer.Argument(...),
     node: str = typer.Option(None, "--node", help="Node (default: publisher)."),
     key_length: int = typer.Option(None, "--key-length"),
-    hash_: str = typer.Option(None, "--hash", help="SHA1, SHA256, SHA384, SHA512."),
+    hash_: str = typer.Option(None, "--hash", help="SHA256, SHA384 or SHA512."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Regenerate a node's self-signed certificate (CN is the node FQDN)."""

@@ -24,12 +24,29 @@ def generate(
     san: list[str] = typer.Option(None, "--san", help="Extra subject alternative name."),
     key_length: int = typer.Option(None, "--key-length"),
     hash_: str = typer.Option(None, "--hash"),
+    org: str = typer.Option(None, "--organization", "--org",
+                            help="Organization (O); default: the cluster's CSR defaults."),
+    ou: str = typer.Option(None, "--organizational-unit", "--ou",
+                           help="Organizational unit (OU)."),
+    locality: str = typer.Option(None, "--locality", help="Locality or city (L)."),
+    state: str = typer.Option(None, "--state", help="State or province (ST)."),
+    country: str = typer.Option(None, "--country", help="Two-letter country code (C), e.g. US."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Generate a new key and CSR (replaces the purpose's previous CSR)."""
+    """Generate a new key and CSR (replaces the purpose's previous CSR).
+
+    A multi-server CSR names every node and has the CN of the node's FQDN with "-ms" after
+    the host name; wildcards are not supported. Example:
+
+      certyard csr generate tomcat --distribution multi-server --org "Example Inc" --country US
+    """
+    from certyard.x509 import SubjectFields
+
+    subject = SubjectFields(organization=org or "", organizational_unit=ou or "",
+                            locality=locality or "", state=state or "", country=country or "")
     result = store.generate_csr(cli_context(), purpose, node=node, distribution=distribution,
                                 common_name=cn, sans=list(san or []), key_length=key_length,
-                                hash_name=hash_)
+                                hash_name=hash_, subject=subject)
     if json_:
         emit_json(result.to_dict())
         return
@@ -60,3 +77,36 @@ def download(
         _write_atomically(Path(output), data)
     else:
         sys.stdout.buffer.write(data)
+
+
+@app.command("defaults")
+def defaults(
+    org: str = typer.Option(None, "--organization", "--org", help="Organization (O)."),
+    ou: str = typer.Option(None, "--organizational-unit", "--ou",
+                           help="Organizational unit (OU)."),
+    locality: str = typer.Option(None, "--locality", help="Locality or city (L)."),
+    state: str = typer.Option(None, "--state", help="State or province (ST)."),
+    country: str = typer.Option(None, "--country", help="Two-letter country code (C)."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show or change the subject fields every generated CSR carries unless it names its
+    own ('' clears a field). Example:
+
+      certyard csr defaults --org "Example Inc" --locality Berlin --country DE
+    """
+    from certyard.store.subject import get_subject_defaults, set_subject_defaults
+
+    changes = {"organization": org, "organizational_unit": ou, "locality": locality,
+               "state": state, "country": country}
+    ctx = cli_context()
+    if any(v is not None for v in changes.values()):
+        fields = set_subject_defaults(ctx, changes)
+    else:
+        fields = get_subject_defaults(ctx)
+    if json_:
+        emit_json(fields.to_dict())
+        return
+    labels = {"organization": "Organization (O)", "organizational_unit": "Unit (OU)",
+              "locality": "Locality (L)", "state": "State (ST)", "country": "Country (C)"}
+    for key, label in labels.items():
+        console.print(f"{label + ':':<20} {fields.to_dict()[key] or '-'}")
