@@ -80,3 +80,39 @@ def test_bad_input_leaves_directory_unchanged(cli, tmp_path: Path) -> None:
     assert r.code == 3 and "host.key" in r.stderr
     assert not (d / "certs/host.pem").exists()
     assert (d / "keys/host.key").read_bytes() == b"garbage"
+
+
+def test_host_name_is_never_localhost_for_a_named_host(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Seed 004: the certificate names this host. On a host called `vm` whose /etc/hosts
+    maps the name to loopback, getfqdn() answers `localhost`; the host name is used."""
+    import socket
+
+    from certyard.local.hostdir import host_fqdn
+
+    monkeypatch.setattr(socket, "gethostname", lambda: "vm")
+    monkeypatch.setattr(socket, "getfqdn", lambda name="": "localhost")
+    assert host_fqdn() == "vm"
+    monkeypatch.setattr(socket, "getfqdn", lambda name="": "vm.example.com")
+    assert host_fqdn() == "vm.example.com"
+
+
+def test_force_shreds_the_old_key(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from certyard.local import hostdir
+
+    calls: list[tuple[Path, int]] = []
+    real = hostdir.shred_file
+
+    def spy(path: Path, *, passes: int) -> None:
+        calls.append((path, passes))
+        real(path, passes=passes)
+
+    monkeypatch.setattr(hostdir, "shred_file", spy)
+    d = hostdir.HostDir(tmp_path)
+    now = dt.datetime.now(dt.timezone.utc)
+    d.generate_cert(common_name="host.example.com", now=now)
+    old = d.key_path.read_bytes()
+    d.generate_cert(common_name="host.example.com", now=now, force=True)
+    assert calls == [(d.key_path, hostdir.SHRED_PASSES)]
+    assert d.key_path.read_bytes() != old

@@ -26,13 +26,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from certyard.agent.files import atomic_write
+from certyard.agent.files import atomic_write, shred_file
 from certyard.errors import Conflict, InvalidFile, InvalidInput, NotFound
 from certyard.x509 import build_csr, build_self_signed, fingerprint, load_certificates
 
-__all__ = ["HostCertificate", "HostDir", "LocalResult"]
+__all__ = ["HostCertificate", "HostDir", "LocalResult", "host_fqdn"]
 
 KEY_BITS = 2048
+SHRED_PASSES = 3  # overwrites of a replaced host.key before it is removed
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -104,6 +105,10 @@ class HostDir:
         existing = None if fresh else self._load_key()
         if existing is not None:
             return existing, True
+        if fresh and self.key_path.exists():
+            # Renaming a new file over the old one would leave the old key's bytes on disk;
+            # overwrite them first, as the agent does with keys it replaces.
+            shred_file(self.key_path, passes=SHRED_PASSES)
         return self._new_key(), False
 
     def generate_cert(self, *, common_name: str | None = None, force: bool = False,
@@ -184,8 +189,21 @@ def _cn(cert: x509.Certificate) -> str:
     return str(attrs[0].value) if attrs else ""
 
 
+def host_fqdn() -> str:
+    """This host's name as the seed's utility uses it: the FQDN when the resolver knows one
+    for this host name, else the host name itself — never ``localhost``, which is what
+    ``socket.getfqdn()`` returns when /etc/hosts maps the name to a loopback address."""
+    host = socket.gethostname().strip() or "localhost"
+    if "." in host:
+        return host
+    fqdn = socket.getfqdn(host)
+    if fqdn.lower().startswith(host.lower() + "."):
+        return fqdn
+    return host
+
+
 def _host_name(common_name: str | None) -> str:
     from certyard.x509 import check_dns_name
 
-    name = common_name or socket.getfqdn() or "localhost"
+    name = common_name or host_fqdn()
     return check_dns_name(name, field="common_name", wildcard=False)

@@ -46,6 +46,7 @@ from certyard.monitor.settings import (
     get_monitor_settings,
     get_revocation_settings,
     get_smtp_settings,
+    settings_warnings,
     update_alert_actions,
     update_monitor_settings,
     update_revocation_settings,
@@ -59,6 +60,7 @@ __all__ = [
     "get_alarm", "get_alert_actions", "get_monitor_settings", "get_revocation_settings",
     "get_smtp_settings", "list_alarms", "list_outbox", "list_revocation_statuses",
     "raise_alarm", "render_metrics", "revocation_status_of", "run_revocation_checks",
-    "scan_expiry", "send_test_mail", "update_alert_actions", "update_monitor_settings",
+    "scan_expiry", "send_test_mail", "settings_warnings", "update_alert_actions",
+    "update_monitor_settings",
     "update_revocation_settings", "update_smtp_settings",
 ]

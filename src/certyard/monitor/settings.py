@@ -27,10 +27,21 @@ from certyard.db.models import Setting
 from certyard.errors import InvalidInput
 
 __all__ = [
-    "AlertActions", "MonitorSettings", "RevocationSettings", "SmtpSettings",
-    "get_alert_actions", "get_monitor_settings", "get_revocation_settings",
-    "get_smtp_settings", "load", "smtp_password", "update_alert_actions",
-    "update_monitor_settings", "update_revocation_settings", "update_smtp_settings",
+    "AlertActions",
+    "MonitorSettings",
+    "RevocationSettings",
+    "SmtpSettings",
+    "get_alert_actions",
+    "get_monitor_settings",
+    "get_revocation_settings",
+    "get_smtp_settings",
+    "load",
+    "settings_warnings",
+    "smtp_password",
+    "update_alert_actions",
+    "update_monitor_settings",
+    "update_revocation_settings",
+    "update_smtp_settings",
     "validate_emails",
 ]
 
@@ -281,6 +292,37 @@ def get_revocation_settings(ctx: Any) -> RevocationSettings:
 
 def update_revocation_settings(ctx: Any, **changes: Any) -> RevocationSettings:
     return _update(ctx, "revocation", changes)  # type: ignore[no-any-return]
+
+
+def _responder_candidates(s: Session) -> int:
+    """tomcat-trust certificates that could sign OCSP responses for others: anything but the
+    cluster's own self-signed tomcat certificates (which sign nobody's status)."""
+    from sqlalchemy import func, select
+
+    from certyard.db.models import StoreEntry
+
+    return int(s.scalar(select(func.count()).select_from(StoreEntry).where(
+        StoreEntry.type == "trust", StoreEntry.purpose == "tomcat",
+        StoreEntry.source_node_id.is_(None))) or 0)
+
+
+def settings_warnings(ctx: Any) -> list[str]:
+    """What the Certificate Monitor and revocation settings in force will not achieve, said
+    at the moment of the change rather than at the first failure (seed 001: "You must
+    upload the OCSP Responder certificate to tomcat-trust before enabling OCSP")."""
+    out: list[str] = []
+    with ctx.read() as s:
+        mon: MonitorSettings = load(s, "monitor")
+        smtp: SmtpSettings = load(s, "smtp")
+        rev: RevocationSettings = load(s, "revocation")
+        if mon.email_enabled and not smtp.configured:
+            out.append("e-mail notification is enabled but no SMTP server is configured; "
+                       "notices wait in the outbox until one is (certyard smtp set --host H)")
+        if rev.ocsp_enabled and _responder_candidates(s) == 0:
+            out.append("OCSP is enabled but tomcat-trust holds no OCSP responder or issuer "
+                       "certificate; upload it first (certyard cert upload-trust tomcat-trust "
+                       "FILE), or every response will be refused as untrusted")
+    return out
 
 
 def get_alert_actions(ctx: Any) -> AlertActions:

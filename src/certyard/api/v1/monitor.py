@@ -110,7 +110,8 @@ def get_monitor_settings(auth: MonRead) -> dict[str, Any]:
 
 @router.put("/monitor/settings")
 def set_monitor_settings(body: MonitorIn, auth: MonEdit) -> dict[str, Any]:
-    return monitor.update_monitor_settings(auth.ctx, **_changes(body)).to_dict()
+    saved = monitor.update_monitor_settings(auth.ctx, **_changes(body)).to_dict()
+    return {**saved, "warnings": monitor.settings_warnings(auth.ctx)}
 
 
 @router.post("/monitor/expiry/scan")
@@ -143,7 +144,8 @@ def get_revocation_settings(auth: MonRead) -> dict[str, Any]:
 
 @router.put("/monitor/revocation")
 def set_revocation_settings(body: RevocationIn, auth: MonEdit) -> dict[str, Any]:
-    return monitor.update_revocation_settings(auth.ctx, **_changes(body)).to_dict()
+    saved = monitor.update_revocation_settings(auth.ctx, **_changes(body)).to_dict()
+    return {**saved, "warnings": monitor.settings_warnings(auth.ctx)}
 
 
 @router.post("/monitor/revocation/check")

@@ -8,7 +8,7 @@ import typer
 
 from certyard import jobs, monitor
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, table
+from certyard.cli.output import console, emit_json, table, warn
 
 NAME = "monitor"
 app = typer.Typer(help="Certificate Monitor (expiry notices), revocation checks, outbox, "
@@ -44,7 +44,17 @@ def set_(
     s = monitor.update_monitor_settings(
         cli_context(), notification_start_days=start_days, notification_frequency=frequency,
         notification_frequency_unit=unit, email_enabled=email, email_ids=email_ids)
-    emit_json(s.to_dict()) if json_ else console.print("Certificate Monitor settings saved.")
+    _saved(s.to_dict(), "Certificate Monitor settings saved.", json_)
+
+
+def _saved(data: dict, message: str, json_: bool) -> None:  # type: ignore[type-arg]
+    warnings = monitor.settings_warnings(cli_context())
+    if json_:
+        emit_json({**data, "warnings": warnings})
+        return
+    console.print(message)
+    for w in warnings:
+        warn(w)
 
 
 @app.command("scan")
@@ -141,7 +151,7 @@ def rev_set(
         cli_context(), ocsp_enabled=ocsp, ocsp_uri_source=uri_source, ocsp_configured_uri=uri,
         revocation_check_enabled=check, check_every=every, check_every_unit=unit,
         timeout_seconds=timeout, crl_fallback=crl_fallback)
-    emit_json(s.to_dict()) if json_ else console.print("Revocation settings saved.")
+    _saved(s.to_dict(), "Revocation settings saved.", json_)
 
 
 @rev.command("check")
