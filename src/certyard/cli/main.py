@@ -35,8 +35,13 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
+    log_format: str = typer.Option(None, "--log-format", help="text, json or journal."),
+    log_level: str = typer.Option(None, "--log-level", help="debug, info, warning, error."),
 ) -> None:
     """certyard: certificates and TLS security for a cluster of servers."""
+    from certyard.ops.logs import configure_logging  # one setup for every command
+
+    configure_logging(log_format, log_level, reset=True)
 
 
 def _load() -> None:

@@ -4,5 +4,7 @@ from __future__ import annotations
 
 from certyard.db.base import Base, utcnow
 from certyard.db.engine import create_db_engine, migrate, needs_migration
+from certyard.db.schema import SchemaMismatch
 
-__all__ = ["Base", "create_db_engine", "migrate", "needs_migration", "utcnow"]
+__all__ = ["Base", "SchemaMismatch", "create_db_engine", "migrate", "needs_migration",
+           "utcnow"]

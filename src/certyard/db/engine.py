@@ -65,10 +65,20 @@ def needs_migration(engine: Engine) -> bool:
     return current != set(script.get_heads())
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to every head; cheap when already there."""
-    if not needs_migration(engine):
+def migrate(engine: Engine, *, upgrade: bool = False) -> None:
+    """Bring a fresh database to every head; cheap when already there.
+
+    A database made by older code is upgraded only when ``upgrade`` is true (``certyard db
+    upgrade``, which takes a backup first); otherwise, like a database made by newer code,
+    it raises ``SchemaMismatch`` naming the command to run.
+    """
+    from certyard.db.schema import check_schema, schema_status
+
+    state = schema_status(engine).state
+    if state == "current":
         return
+    if state == "ahead" or (state == "behind" and not upgrade):
+        check_schema(engine)  # raises SchemaMismatch naming the command to run
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":

@@ -18,6 +18,8 @@ from typing import Any
 
 import uvicorn
 
+from certyard.ops.logs import AccessLog
+from certyard.ops.notify import notify, watchdog_interval
 from certyard.server.app import create_app, create_http_app
 from certyard.server.health import ServerState
 from certyard.server.tls import TlsReloader
@@ -27,9 +29,11 @@ __all__ = ["serve"]
 log = logging.getLogger("certyard.server")
 
 
-def _config(app: Any, host: str, port: int, grace_seconds: float) -> uvicorn.Config:
-    # No access log: URLs stay out of logs (they never carry secrets, but belt and braces).
-    cfg = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
+def _config(app: Any, host: str, port: int, grace_seconds: float,
+            listener: str = "https") -> uvicorn.Config:
+    # uvicorn's access log (it prints query strings) is off; AccessLog logs paths only.
+    cfg = uvicorn.Config(AccessLog(app, listener=listener), host=host, port=port,
+                         log_level="warning", lifespan="off", log_config=None,
                          access_log=False, proxy_headers=False, server_header=False,
                          timeout_graceful_shutdown=max(1, round(grace_seconds)))
     cfg.load()
@@ -48,7 +52,7 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
     if http_port:
         servers.append(uvicorn.Server(_config(
             create_http_app(ctx, https_port=https_port, state=state), host, http_port,
-            grace_seconds)))
+            grace_seconds, "http")))
     loop = asyncio.get_running_loop()
 
     def close_listeners() -> None:
@@ -62,6 +66,7 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
             close_listeners()
             return
         state.draining = True
+        notify("STOPPING=1")
         stop.set()
         log.warning("shutting down: finishing in-flight requests")
         if drain_seconds > 0:
@@ -69,11 +74,38 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
         else:
             close_listeners()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    async def reload_tls() -> None:
+        notify("RELOADING=1", "STATUS=reloading TLS material")
+        ready = await asyncio.to_thread(reloader.prepare)
+        if ready is not None:
+            reloader.apply(*ready)
+        log.info("SIGHUP: TLS material reloaded (%s)", "changed" if ready else "unchanged")
+        notify("READY=1", "STATUS=serving")
+
+    def on_hup() -> None:
+        pending.add(loop.create_task(reload_tls()))
+
+    pending: set[asyncio.Task[None]] = set()
+    for sig, handler in ((signal.SIGINT, shutdown), (signal.SIGTERM, shutdown),
+                         (signal.SIGHUP, on_hup)):
         try:
-            loop.add_signal_handler(sig, shutdown)
+            loop.add_signal_handler(sig, handler)
         except (NotImplementedError, RuntimeError):
             pass
+
+    async def announce() -> None:
+        """READY=1 once every listener accepts (systemd Type=notify), then the watchdog."""
+        while not all(srv.started for srv in servers):
+            if stop.is_set():
+                return
+            await asyncio.sleep(0.05)
+        notify("READY=1", f"STATUS=serving on {host}:{https_port}"
+               + (f" and :{http_port}" if http_port else ""))
+        log.info("listening", extra={"https_port": https_port, "http_port": http_port})
+        every = watchdog_interval()
+        while every is not None and not stop.is_set():
+            notify("WATCHDOG=1")
+            await asyncio.sleep(every)
 
     async def watch_tls() -> None:
         while not stop.is_set():
@@ -83,10 +115,12 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
                 reloader.apply(*ready)
 
     watcher = asyncio.create_task(watch_tls())
+    announcer = asyncio.create_task(announce())
     try:
         await asyncio.gather(*(srv._serve() for srv in servers))
     finally:
         watcher.cancel()
+        announcer.cancel()
         stop.set()
 
 

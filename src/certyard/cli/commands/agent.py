@@ -80,7 +80,9 @@ def run(
     """Keep the node's files in the server's desired state (mutual TLS, backoff on failure)."""
     from certyard.agent.client import SyncResult, load_config, run_loop
     from certyard.errors import CertyardError
+    from certyard.ops.logs import configure_logging
 
+    configure_logging(default_level="info")
     cfg = load_config(_home(home))
     last: list[object] = []
 

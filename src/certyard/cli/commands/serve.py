@@ -36,8 +36,10 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Run the web UI and REST API over HTTPS (initialising a fresh store first)."""
         from certyard import accounts, cluster
+        from certyard.ops.logs import configure_logging
         from certyard.server.run import serve as run
 
+        configure_logging(default_level="info")
         ctx = cli_context()
         init = cluster.init_cluster(ctx)
         password = accounts.ensure_initial_admin(ctx)

@@ -1,0 +1,150 @@
+"""Where a database's schema stands against the code's migration heads, and the copy taken
+before an upgrade.
+
+States (``SchemaStatus.state``):
+
+- ``empty``: no revision applied yet (a fresh install; migrating it is always safe);
+- ``current``: every head of the code is applied and nothing unknown is;
+- ``behind``: the database was made by older code; ``certyard db upgrade`` brings it up;
+- ``ahead``: the database holds revisions this code does not know (it was upgraded by newer
+  code); run the newer code, or restore the backup taken before that upgrade.
+
+``SchemaMismatch`` (a ``NotInitialised``: exit 7, HTTP 503) carries ``reason`` =
+``schema_behind`` | ``schema_ahead`` and the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from certyard.errors import ExternalServiceError, NotInitialised
+
+__all__ = ["SchemaMismatch", "SchemaStatus", "backup_database", "check_schema",
+           "schema_status"]
+
+
+class SchemaMismatch(NotInitialised):
+    code = "schema_mismatch"
+
+    def __init__(self, message: str, *, reason: str, fix: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.fix = fix
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchemaStatus:
+    state: str  # empty | current | behind | ahead
+    current: tuple[str, ...]  # revisions recorded in the database (alembic_version rows)
+    expected: tuple[str, ...]  # the code's heads
+    pending: tuple[str, ...]  # revisions the code has and the database lacks
+    unknown: tuple[str, ...]  # revisions the database has and the code lacks
+
+    def to_dict(self) -> dict[str, object]:
+        return {"state": self.state, "current": list(self.current),
+                "expected": list(self.expected), "pending": list(self.pending),
+                "unknown": list(self.unknown)}
+
+
+def _script() -> ScriptDirectory:
+    from certyard.db.engine import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    """Compare the database's applied revisions with the code's heads. A branch's
+    ``depends_on`` target (``f0001``) is implied by the rows, not a row itself."""
+    script = _script()
+    with engine.connect() as conn:
+        current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+    expected = tuple(sorted(script.get_heads()))
+    known = {r.revision for r in script.walk_revisions()}
+    unknown = tuple(r for r in current if r not in known)
+    if not current:
+        state, pending = "empty", tuple(sorted(known))
+    else:
+        applied = ({r.revision for r in script.iterate_revisions(
+            tuple(r for r in current if r in known), "base")} if len(unknown) < len(current)
+            else set())
+        pending = tuple(sorted(known - applied))
+        if unknown:
+            state = "ahead"
+        elif pending:
+            state = "behind"
+        else:
+            state = "current"
+    return SchemaStatus(state=state, current=current, expected=expected, pending=pending,
+                        unknown=unknown)
+
+
+def check_schema(engine: Engine, *, allow_empty: bool = True) -> SchemaStatus:
+    """Raise ``SchemaMismatch`` unless the schema is what this code expects."""
+    st = schema_status(engine)
+    if st.state == "behind":
+        raise SchemaMismatch(
+            "the database schema is older than this version of certyard expects "
+            f"({len(st.pending)} migration(s) pending: {', '.join(st.pending)}); run "
+            "`certyard db upgrade` (it takes a backup first), see `certyard db status`",
+            reason="schema_behind", fix="certyard db upgrade")
+    if st.state == "ahead":
+        raise SchemaMismatch(
+            "the database schema is newer than this version of certyard knows (unknown "
+            f"revision(s): {', '.join(st.unknown)}); run the certyard version that upgraded "
+            "it, or restore the backup taken before the upgrade; see `certyard db status`",
+            reason="schema_ahead", fix="install the newer certyard (or restore the backup)")
+    if st.state == "empty" and not allow_empty:
+        raise SchemaMismatch("the database has no schema yet; run `certyard db upgrade`",
+                             reason="schema_empty", fix="certyard db upgrade")
+    return st
+
+
+def backup_database(engine: Engine, directory: Path, *, label: str = "pre-upgrade") -> Path:
+    """A copy of the whole database as it is now, into ``directory`` (mode 0600): the
+    SQLite online-backup API for SQLite, ``pg_dump --format=custom`` for PostgreSQL. It is
+    taken below the ORM, so it holds the old schema exactly (restore with ``cp`` or
+    ``pg_restore --clean``)."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        target = directory / f"certyard-{label}-{stamp}.db"
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        src = sqlite3.connect(url.database or "")
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        return target
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise ExternalServiceError("pg_dump is not installed, so no backup can be taken; "
+                                   "install the PostgreSQL client tools, or take your own "
+                                   "backup and run `certyard db upgrade --no-backup`")
+    target = directory / f"certyard-{label}-{stamp}.pgdump"
+    env = {**os.environ}
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)  # never on the command line
+    args = [pg_dump, "--format=custom", "--no-owner", f"--file={target}",
+            f"--dbname={url.set(drivername='postgresql', password=None).render_as_string()}"]
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False,
+                          timeout=3600)
+    if proc.returncode != 0:
+        target.unlink(missing_ok=True)
+        detail = " ".join(proc.stderr.split())[:300]
+        raise ExternalServiceError(f"pg_dump failed: {detail}; nothing was changed")
+    os.chmod(target, 0o600)
+    return target
