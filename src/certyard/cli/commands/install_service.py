@@ -1,0 +1,62 @@
+"""certyard install-service"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from certyard.cli.output import console
+
+
+def register(root: typer.Typer) -> None:
+    @root.command("install-service")
+    def install_service(
+        user: str = typer.Option("certyard", "--user", help="Dedicated system user."),
+        home: Path = typer.Option(Path("/var/lib/certyard"), "--home",
+                                  help="CERTYARD_HOME of the server."),
+        agent_home: Path = typer.Option(Path("/var/lib/certyard-agent"), "--agent-home",
+                                        help="CERTYARD_AGENT_HOME of the node agent."),
+        prefix: Path = typer.Option(None, "--prefix",
+                                    help="Installation prefix (ExecStart=PREFIX/bin/certyard); "
+                                    "default: the certyard on PATH."),
+        agent: bool = typer.Option(False, "--agent",
+                                   help="Write the node agent's unit instead of the server's."),
+        agent_path: list[Path] = typer.Option([], "--agent-path",
+                                              help="Extra directory the agent writes "
+                                              "(its output), repeatable."),
+        host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),  # noqa: S104
+        https_port: int = typer.Option(8443, "--https-port"),
+        http_port: int = typer.Option(8080, "--http-port"),
+        agent_port: int = typer.Option(8444, "--agent-port"),
+        unit_dir: Path = typer.Option(Path("/etc/systemd/system"), "--unit-dir",
+                                      help="Where the unit files go."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print the units, write nothing."),
+    ) -> None:
+        """Write systemd units (server: certyard.service and certyard-agent-server.service;
+        --agent: certyard-agent.service) with this installation's paths."""
+        from certyard.ops.service import (
+            ServiceOptions,
+            certyard_executable,
+            render_units,
+            write_units,
+        )
+
+        exe = (prefix / "bin" / "certyard") if prefix else certyard_executable()
+        opts = ServiceOptions(user=user, home=home, agent_home=agent_home, executable=exe,
+                              host=host, https_port=https_port, http_port=http_port,
+                              agent_port=agent_port, agent_paths=tuple(agent_path))
+        units = render_units(opts, server=not agent, agent=agent)
+        if dry_run:
+            for unit in units:
+                console.print(f"# {unit_dir / unit.name}", markup=False)
+                console.print(unit.text, markup=False)
+            return
+        for path in write_units(units, unit_dir):
+            console.print(f"wrote {path}")
+        names = " ".join(u.name for u in units)
+        console.print("Next (as root):", markup=False)
+        console.print(f"  useradd --system --home-dir {agent_home if agent else home} "
+                      f"--shell /usr/sbin/nologin {user}", markup=False)
+        console.print(f"  systemctl daemon-reload && systemctl enable --now {names}",
+                      markup=False)
