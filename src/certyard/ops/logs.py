@@ -80,7 +80,8 @@ class TextFormatter(logging.Formatter):
 class JournalFormatter(TextFormatter):
     def format(self, record: logging.LogRecord) -> str:
         prefix = f"<{_PRIORITY.get(record.levelno, 6)}>"
-        text = super().format(record).split(" ", 2)[2]  # journald adds the timestamp
+        # journald stamps each line and the prefix carries the level
+        text = super().format(record).split(" ", 3)[3]
         return "\n".join(prefix + line for line in text.splitlines())
 
 

@@ -1,0 +1,192 @@
+"""``certyard doctor``: what breaks installations in practice, each finding with its severity
+and the command that fixes it. The same report renders in the web UI.
+
+Checks, in order (later ones need a reachable database at the expected schema):
+
+    home_mode, master_key_mode        files readable by others
+    database, schema                  reachable; at this code's migration heads
+    ca                                present, not expired or near expiry
+    ui_certificate                    the publisher's tomcat certificate valid, names the FQDN
+    urls                              CRL/OCSP/CA URLs embedded in issued certificates answer
+    listener:<host:port>              TLS policy in force: refuses versions below the minimum,
+                                      serves the current tomcat certificate
+    jobs                              every background job ran within its interval, leases fresh
+    outbox                            no e-mail stuck or failed
+    agents                            every enrolled agent synced recently and without error
+
+Severity: ``ok`` < ``warning`` < ``error``; any error makes the exit status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from certyard.config import Settings
+
+__all__ = ["DoctorOptions", "Finding", "Report", "run_doctor"]
+
+SEVERITIES = ("ok", "warning", "error")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    check: str
+    severity: str
+    message: str
+    fix: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}")
+
+    def to_dict(self) -> dict[str, str]:
+        return {"check": self.check, "severity": self.severity, "message": self.message,
+                "fix": self.fix}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def problems(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity != "ok"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "errors": sum(f.severity == "error" for f in self.findings),
+                "warnings": sum(f.severity == "warning" for f in self.findings),
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DoctorOptions:
+    listeners: tuple[str, ...] = ("localhost:8443",)  # host:port of HTTPS listeners
+    expiry_warning_days: int = 30
+    agent_stale_after: dt.timedelta = dt.timedelta(minutes=5)
+    outbox_stuck_after: dt.timedelta = dt.timedelta(hours=1)
+    job_grace: dt.timedelta = dt.timedelta(minutes=5)
+    url_timeout: float = 5.0
+    check_urls: bool = True
+    now: dt.datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _mode_finding(check: str, path: Any, *, want: int, what: str) -> Finding:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return Finding(check=check, severity="error", message=f"{what} {path} does not exist",
+                       fix="certyard init")
+    except PermissionError:
+        return Finding(check=check, severity="error",
+                       message=f"{what} {path} cannot be read by this user",
+                       fix="run as the service user (sudo -u certyard certyard doctor)")
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o077:
+        return Finding(check=check, severity="error",
+                       message=f"{what} {path} has mode {mode:04o}: other users can read it",
+                       fix=f"chmod {want:o} {path}")
+    return Finding(check=check, severity="ok", message=f"{what} {path} mode {mode:04o}")
+
+
+def _files(settings: Settings) -> list[Finding]:
+    out = [_mode_finding("home_mode", settings.home, want=0o700, what="home directory")]
+    if settings.master_key_b64:
+        out.append(Finding(check="master_key_mode", severity="ok",
+                           message="master key comes from CERTYARD_MASTER_KEY (no file)"))
+    else:
+        out.append(_mode_finding("master_key_mode", settings.master_key_file, want=0o600,
+                                 what="master key file"))
+    return out
+
+
+def _database(settings: Settings) -> tuple[list[Finding], Any]:
+    from sqlalchemy import text
+
+    from certyard.db import create_db_engine
+    from certyard.db.schema import schema_status
+
+    engine = create_db_engine(settings.database_url)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        st = schema_status(engine)
+    except Exception as exc:  # any failure to reach the database is the finding itself
+        engine.dispose()
+        reason = " ".join(str(exc).split())[:200]
+        return [Finding(check="database", severity="error",
+                        message=f"database {shown} is not reachable: {reason}",
+                        fix="start the database server, or correct CERTYARD_DATABASE_URL")], None
+    found = [Finding(check="database", severity="ok", message=f"database {shown} answers")]
+    fixes = {"behind": ("error", "older than this version expects", "certyard db upgrade"),
+             "ahead": ("error", "newer than this version knows",
+                       "install the certyard version that upgraded it"),
+             "empty": ("error", "empty (not initialised)", "certyard init"),
+             "current": ("ok", "at this version's migration heads", "")}
+    sev, text_, fix = fixes[st.state]
+    found.append(Finding(check="schema", severity=sev, message=f"schema {text_}", fix=fix))
+    if st.state != "current":
+        engine.dispose()
+        return found, None
+    return found, engine
+
+
+def run_doctor(settings: Settings, options: DoctorOptions | None = None,
+               *, ctx: Any = None) -> Report:
+    """Run every check; ``ctx`` (an open AppContext) is reused when the caller has one."""
+    from certyard.ops import checks
+
+    options = options or DoctorOptions()
+    findings = _files(settings)
+    if ctx is None:
+        db_findings, engine = _database(settings)
+        findings += db_findings
+        if engine is None:
+            return Report(findings=findings)
+        if not settings.master_key_b64 and not settings.master_key_file.exists():
+            engine.dispose()  # opening the store would make a new key: report instead
+            return Report(findings=findings)
+        from certyard.context import open_context
+
+        try:
+            ctx = open_context(settings, engine=engine)
+        except Exception as exc:  # e.g. master key missing: report, do not crash
+            engine.dispose()
+            findings.append(Finding(check="master_key", severity="error",
+                                    message=" ".join(str(exc).split())[:300],
+                                    fix="restore the master key file, or set "
+                                        "CERTYARD_MASTER_KEY"))
+            return Report(findings=findings)
+        own = True
+    else:
+        findings += [Finding(check="database", severity="ok", message="database answers"),
+                     Finding(check="schema", severity="ok",
+                             message="schema at this version's migration heads")]
+        own = False
+    now = options.now or ctx.clock.now()
+    try:
+        steps: list[Callable[..., list[Finding]]] = [
+            checks.ca_check, checks.ui_certificate_check, checks.url_check,
+            checks.listener_check, checks.jobs_check, checks.outbox_check,
+            checks.agents_check]
+        for step in steps:
+            try:
+                findings += step(ctx, options, now)
+            except Exception as exc:  # one broken check must not hide the others
+                findings.append(Finding(check=step.__name__.removesuffix("_check"),
+                                        severity="error",
+                                        message=f"check failed: {' '.join(str(exc).split())}"
+                                        [:300], fix="certyard doctor --log-level debug"))
+    finally:
+        if own:
+            ctx.engine.dispose()
+    return Report(findings=findings)
