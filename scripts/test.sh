@@ -14,6 +14,7 @@ command -v chromium >/dev/null || DEBS+=(chromium)
 command -v swanctl >/dev/null || DEBS+=(strongswan-swanctl)
 command -v sslscan >/dev/null || DEBS+=(sslscan)
 command -v haproxy >/dev/null || DEBS+=(haproxy)
+command -v systemd-analyze >/dev/null || DEBS+=(systemd)
 if [ ${#DEBS[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${DEBS[*]} (run as root or install them)" >&2

@@ -19,6 +19,8 @@ SETTINGS_DOC: dict[str, str] = {
     "CERTYARD_PURPOSES_FILE": "extra purposes (JSON list) loaded by `certyard init`",
     "CERTYARD_MAX_UPLOAD_BYTES": "largest certificate/CSR/PKCS#7 file accepted; default 1048576",
     "CERTYARD_BACKUP_PASSWORD": "security password for `certyard backup`/`restore` (else asked)",
+    "CERTYARD_LOG_FORMAT": "text, json or journal (default: journal under systemd, else text)",
+    "CERTYARD_LOG_LEVEL": "debug, info, warning, error or critical",
 }
 
 
