@@ -57,12 +57,13 @@ def fixture_env(request: pytest.FixtureRequest, backend: str, home: Path) -> dic
 
 
 def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
-    engine = create_db_engine(Settings.from_env({"CERTYARD_DATABASE_URL": url,
-                                                 "CERTYARD_HOME": "/nonexistent"}).database_url)
+    # A plain engine: rows are read as stored, below certyard's session handling.
+    engine = create_engine(Settings.from_env({"CERTYARD_DATABASE_URL": url,
+                                              "CERTYARD_HOME": "/nonexistent"}).database_url)
     out: dict[str, list[dict[str, Any]]] = {}
     try:
-        insp = inspect(engine)
         with engine.connect() as conn:
+            insp = inspect(conn)
             for table in KEPT:
                 pk = insp.get_pk_constraint(table)["constrained_columns"]
                 rows = conn.execute(text(f"SELECT * FROM {table} ORDER BY "

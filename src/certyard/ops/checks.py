@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import socket
 import ssl
+import warnings
 from typing import Any
 
 from cryptography import x509
@@ -171,7 +172,9 @@ def _handshake(host: str, port: int, *, maximum: ssl.TLSVersion | None,
     c.verify_mode = ssl.CERT_NONE  # we compare the certificate ourselves
     c.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
     if maximum is not None:
-        c.maximum_version = maximum
+        with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated: we offer them on purpose
+            warnings.simplefilter("ignore", DeprecationWarning)
+            c.maximum_version = maximum
     try:
         c.set_ciphers("ALL:@SECLEVEL=0")
     except ssl.SSLError:

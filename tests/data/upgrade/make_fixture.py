@@ -94,9 +94,9 @@ def main() -> None:
     ap.add_argument("--only-pg", action="store_true", help="keep the SQLite fixture")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    import certyard
     from alembic.script import ScriptDirectory
 
+    import certyard
     from certyard.db.engine import alembic_config
 
     heads = sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
