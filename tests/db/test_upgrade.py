@@ -155,6 +155,8 @@ def test_older_schema_is_refused_until_db_upgrade(env: dict[str, str]) -> None:
     assert refused.code == 7
     assert "certyard db upgrade" in refused.stderr and "Traceback" not in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+    assert "ERROR certyard.server: not starting:" in refused.stderr
+    assert "reason=schema_behind" in refused.stderr
 
     up = run_cli(env, "db", "upgrade")
     assert up.code == 0, up.stderr

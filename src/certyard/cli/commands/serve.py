@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from certyard.cli.context import cli_context
 from certyard.cli.output import console
+from certyard.errors import CertyardError
 
 
 def _init_ca(ctx: object) -> None:
@@ -40,7 +43,13 @@ def register(root: typer.Typer) -> None:
         from certyard.server.run import serve as run
 
         configure_logging(default_level="info")
-        ctx = cli_context()
+        try:
+            ctx = cli_context()
+        except CertyardError as exc:  # one log record, with a priority under journald
+            logging.getLogger("certyard.server").error(
+                "not starting: %s", exc.message,
+                extra={"reason": getattr(exc, "reason", None) or exc.code})
+            raise typer.Exit(exc.exit_code) from None
         init = cluster.init_cluster(ctx)
         password = accounts.ensure_initial_admin(ctx)
         if init.created:
