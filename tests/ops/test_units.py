@@ -81,9 +81,27 @@ def test_dry_run_writes_nothing_and_bad_input_is_one_line(tmp_path: Path) -> Non
                   "--prefix", "/opt/certyard", "--https-port", "443")
     assert res.code == 0 and "ExecStart=/opt/certyard/bin/certyard serve" in res.stdout
     assert not (tmp_path / "u").exists()
+    hidden = run_cli({}, "install-service", "--dry-run", "--prefix", "/home/me/.venv")
+    assert hidden.code == 0 and "ProtectHome=yes hides" in hidden.stderr
     bad = run_cli({}, "install-service", "--dry-run", "--user", "root; rm", "--prefix", "/x")
     assert bad.code == 2 and "valid system user name" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
     bad = run_cli({}, "install-service", "--dry-run", "--home", "relative/home",
                   "--prefix", "/x")
     assert bad.code == 2 and "absolute path" in bad.stderr
+
+
+def test_exposure_score_stays_low(tmp_path: Path) -> None:
+    """systemd's own offline assessment of the sandbox (0 = locked down, 10 = none)."""
+    import re
+
+    units = render_units(ServiceOptions(executable=Path(shutil.which("certyard") or "/x")),
+                         agent=True)
+    for unit in units:
+        (tmp_path / unit.name).write_text(unit.text)
+        proc = subprocess.run([_analyze(), "security", "--offline=yes", "--no-pager",
+                               str(tmp_path / unit.name)],
+                              capture_output=True, text=True, check=False)
+        m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", proc.stdout + proc.stderr)
+        assert m, proc.stdout + proc.stderr
+        assert float(m.group(1)) <= 2.0, (unit.name, m.group(1))

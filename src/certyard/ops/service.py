@@ -18,7 +18,8 @@ from pathlib import Path
 
 from certyard.errors import InvalidInput
 
-__all__ = ["ServiceOptions", "UnitFile", "certyard_executable", "render_units", "write_units"]
+__all__ = ["ServiceOptions", "UnitFile", "certyard_executable", "render_units", "unit_warnings",
+           "write_units"]
 
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -79,6 +80,19 @@ class ServiceOptions:
                 raise InvalidInput(f"{name.replace('_', '-')} must be 1-65535", field=name)
         if not 0 <= self.http_port <= 65535:
             raise InvalidInput("http-port must be 0-65535", field="http_port")
+
+
+def unit_warnings(o: ServiceOptions) -> list[str]:
+    """Installations the hardening would break, said before systemd does."""
+    hidden = ("/home/", "/root/", "/run/user/")
+    out = []
+    for name, path in (("ExecStart", o.executable), ("home", o.home),
+                       ("agent home", o.agent_home), *(("agent path", p) for p in o.agent_paths)):
+        if str(path).startswith(hidden) or str(path) in ("/home", "/root"):
+            out.append(f"{name} {path} is under a home directory, which ProtectHome=yes hides "
+                       "from the service: install certyard system-wide (e.g. a virtualenv in "
+                       "/opt/certyard, then --prefix /opt/certyard/venv)")
+    return out
 
 
 @dataclass(frozen=True)

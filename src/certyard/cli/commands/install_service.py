@@ -35,10 +35,12 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Write systemd units (server: certyard.service and certyard-agent-server.service;
         --agent: certyard-agent.service) with this installation's paths."""
+        from certyard.cli.output import warn
         from certyard.ops.service import (
             ServiceOptions,
             certyard_executable,
             render_units,
+            unit_warnings,
             write_units,
         )
 
@@ -47,6 +49,8 @@ def register(root: typer.Typer) -> None:
                               host=host, https_port=https_port, http_port=http_port,
                               agent_port=agent_port, agent_paths=tuple(agent_path))
         units = render_units(opts, server=not agent, agent=agent)
+        for message in unit_warnings(opts):
+            warn(message)
         if dry_run:
             for unit in units:
                 console.print(f"# {unit_dir / unit.name}", markup=False)
