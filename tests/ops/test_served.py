@@ -87,7 +87,7 @@ def install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Install]:
     notify.bind(sock_path)
     log = home.parent / "serve.log"
     full = {**os.environ, **env, "NOTIFY_SOCKET": sock_path, "PYTHONUNBUFFERED": "1",
-            "CERTYARD_LOG_FORMAT": "json"}
+            "CERTYARD_LOG_FORMAT": "json", "WATCHDOG_USEC": "2000000"}
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from certyard.cli.main import run; run()", "serve",
@@ -113,6 +113,11 @@ def test_ready_is_notified_once_listeners_accept(install: Install) -> None:
     socket.create_connection(("127.0.0.1", install.https_port), timeout=10).close()
     socket.create_connection(("127.0.0.1", install.http_port), timeout=10).close()
     assert any(line.startswith("STATUS=serving") for g in got for line in g.splitlines())
+
+
+def test_watchdog_pings_while_serving(install: Install) -> None:
+    install.ready()
+    install.datagrams("WATCHDOG=1")  # WatchdogSec=2s in this test: a ping every second
 
 
 def test_sighup_reloads_tls_without_restart(install: Install) -> None:
