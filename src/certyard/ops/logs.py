@@ -176,8 +176,10 @@ def configure_logging(fmt: str | None = None, level: str | None = None, *,
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(lvl.upper())
-    # Alembic's per-connection chatter ("Context impl ...") is noise below debug.
-    logging.getLogger("alembic").setLevel(logging.DEBUG if lvl == "debug" else logging.WARNING)
+    # Alembic's per-connection chatter ("Context impl ...") and httpx's line per request
+    # (full URL, query string included) are for debugging only.
+    for noisy in ("alembic", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if lvl == "debug" else logging.WARNING)
     # uvicorn's own handlers would print a second, differently formatted copy; its access
     # log carries query strings, so ours (AccessLog) replaces it.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
