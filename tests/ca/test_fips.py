@@ -17,6 +17,7 @@ from certyard.cluster import init_cluster
 from certyard.db.models.ca import CaCertificate, CaIssued, CaRequest
 from certyard.errors import WeakAlgorithm
 from tests.ca.helpers import make_csr, rsa_key, setup_ca
+from tests.support.modes import fips_ready, fips_ready_cli
 
 
 def _openssl(*args: str) -> bytes:
@@ -45,6 +46,7 @@ def _count(ctx, model) -> int:  # type: ignore[no-untyped-def]
 def test_sha1_csr_refused_with_its_reason(ctx) -> None:  # type: ignore[no-untyped-def]
     """SHA-1 is refused in any mode (cryptography cannot verify it); the error says why."""
     setup_ca(ctx)
+    fips_ready(ctx)
     policy.enable_fips(ctx)
     with pytest.raises(WeakAlgorithm, match=r"signed with SHA1.*SHA-256 or stronger"):
         ca.submit_request(ctx, _csr(digest="-sha1"), profile="server")
@@ -59,6 +61,7 @@ def test_weak_hash_csr_refused_in_fips_mode_only(ctx) -> None:  # type: ignore[n
     assert x509.load_pem_x509_csr(pem).signature_hash_algorithm.name == "sha224"  # type: ignore[union-attr]
     pending = ca.submit_request(ctx, pem, profile="server")  # FIPS off: accepted
     assert pending.state == "pending"
+    fips_ready(ctx)
     policy.enable_fips(ctx)
     before = (_count(ctx, CaRequest), _count(ctx, CaIssued))
     with pytest.raises(WeakAlgorithm, match=r"FIPS mode is on.*SHA224.*SHA-256"):
@@ -79,6 +82,7 @@ def test_weak_hash_csr_refused_in_fips_mode_only(ctx) -> None:  # type: ignore[n
 
 def test_rsa_1024_csr_refused_in_fips_mode(ctx) -> None:  # type: ignore[no-untyped-def]
     setup_ca(ctx)
+    fips_ready(ctx)
     policy.enable_fips(ctx)
     _, csr = make_csr("weak.example.com", key=rsa_key(1024))
     with pytest.raises(WeakAlgorithm, match="RSA-1024"):
@@ -90,6 +94,7 @@ def test_rsa_1024_csr_refused_in_fips_mode(ctx) -> None:  # type: ignore[no-unty
 
 def test_init_refuses_non_approved_choices(ctx) -> None:  # type: ignore[no-untyped-def]
     init_cluster(ctx, name="pub", fqdn="pub.example.com")
+    fips_ready(ctx)
     policy.enable_fips(ctx)
     with pytest.raises(WeakAlgorithm, match="FIPS mode is on: a RSA-1024 CA key"):
         ca.init_ca(ctx, key_type="RSA", key_size=1024)
@@ -104,6 +109,7 @@ def test_init_refuses_non_approved_choices(ctx) -> None:  # type: ignore[no-unty
 
 def test_import_refuses_sha1_and_small_rsa_ca(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     init_cluster(ctx, name="pub", fqdn="pub.example.com")
+    fips_ready(ctx)
     policy.enable_fips(ctx)
     cert, key = _sha1_ca(tmp_path)
     with pytest.raises(WeakAlgorithm, match=r"CA certificate 'CN=Old CA.*SHA1"):
@@ -122,6 +128,7 @@ def test_ca_imported_before_fips_cannot_issue(ctx, tmp_path: Path) -> None:  # t
     ca.import_ca(ctx, cert, key)  # FIPS off: allowed
     _, csr = make_csr("svc.example.com")
     ca.issue_certificate_for_csr(ctx, csr.public_bytes(Encoding.PEM), profile="server")
+    fips_ready(ctx)
     policy.enable_fips(ctx)
     _, csr2 = make_csr("svc2.example.com")
     with pytest.raises(WeakAlgorithm, match=r"CA certificate.*SHA1"):
@@ -132,6 +139,7 @@ def test_ca_imported_before_fips_cannot_issue(ctx, tmp_path: Path) -> None:  # t
 def test_cli_submit_sha1_in_fips_mode(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert cli("init", "--name", "pub", "--fqdn", "pub.example.com").code == 0
     assert cli("ca", "init", "--key-type", "EC", "--key-size", "256").code == 0
+    fips_ready_cli(cli, tmp_path)
     assert cli("fips", "enable").code == 0
     r = cli("ca", "submit", "-", "--profile", "server", stdin=_csr())
     assert r.code != 0 and "FIPS mode is on" in r.stderr

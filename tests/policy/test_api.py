@@ -41,7 +41,21 @@ def test_tls_policy_routes(h) -> None:  # type: ignore[no-untyped-def]
 def test_modes_and_verify_routes(h) -> None:  # type: ignore[no-untyped-def]
     admin = h.as_role("System Administrator")
     r = h.client.post("/api/v1/policy/enhanced-security/enable", headers=admin)
-    assert r.status_code == 422 and "requires FIPS" in r.text
+    assert r.status_code == 422 and "FIPS mode is off" in r.text
+    assert h.client.post("/api/v1/policy/fips/enable", json={},
+                         headers=admin).status_code == 422  # no security password yet
+    r = h.client.put("/api/v1/policy/security-password",
+                     json={"password": "Security-Passw0rd-2026"}, headers=admin)
+    assert r.status_code == 200 and r.json()["meets_fips_length"]
+    assert "Passw0rd" not in h.client.get("/api/v1/policy/security-password",
+                                          headers=admin).text
+    assert h.client.put("/api/v1/policy/security-password",
+                        json={"password": "Another-Passw0rd-2026", "current": "wrong"},
+                        headers=admin).status_code in (401, 403, 422)
+    with h.ctx.transaction() as s:
+        from certyard.db.models import Setting
+        s.add(Setting(name="syslog", value={"host": "127.0.0.1", "enabled": True},
+                      updated_at=h.ctx.clock.now()))
     assert h.client.post("/api/v1/policy/fips/enable", json={}, headers=admin).json()["enabled"]
     assert h.client.post("/api/v1/policy/enhanced-security/enable",
                          headers=admin).status_code == 200

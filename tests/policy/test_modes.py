@@ -12,6 +12,7 @@ from certyard import policy, store
 from certyard.cluster import init_cluster
 from certyard.db.models import Setting, StoreEntry
 from certyard.errors import PolicyViolation, WeakAlgorithm
+from tests.support.modes import fips_ready, fips_ready_cli
 
 
 def _setting(ctx, name):  # type: ignore[no-untyped-def]
@@ -30,6 +31,7 @@ def test_fips_lists_and_regenerates_noncompliant(ctx, clock) -> None:  # type: i
         check=True).stdout
     clock.advance(dt.timedelta(minutes=5))  # openssl starts validity when it signs
     store.upload_trust_certificates(ctx, "ipsec-trust", sha1_ca)
+    fips_ready(ctx)
     result = policy.enable_fips(ctx)
     assert result.enabled
     bad = {(e["purpose"], e["type"], e["common_name"], tuple(e["reasons"]))
@@ -41,6 +43,7 @@ def test_fips_lists_and_regenerates_noncompliant(ctx, clock) -> None:  # type: i
     # The store now refuses weak choices (it reads Setting("fips")).
     with pytest.raises(WeakAlgorithm):
         store.generate_self_signed(ctx, "tomcat", key_length=1024)
+    fips_ready(ctx)
     again = policy.enable_fips(ctx, regenerate=True)
     assert again.regenerated and again.regenerated[0]["purpose"] == "tomcat"
     # Only the uploaded third-party CA is left: it cannot be regenerated, only replaced.
@@ -70,13 +73,16 @@ def test_fips_status_is_honest_about_openssl(ctx) -> None:  # type: ignore[no-un
 
 
 def test_enhanced_requires_fips_and_merges_rules(ctx) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(PolicyViolation, match="requires FIPS mode"):
+    with pytest.raises(PolicyViolation, match="FIPS mode is off") as info:
         policy.enable_enhanced(ctx)
+    # Every missing prerequisite is named at once.
+    assert "remote syslog" in info.value.message and "security password" in info.value.message
     with ctx.transaction() as s:  # another room's keys, to be kept
         s.add(Setting(name="auth_rules", value={"lockout_attempts": 3, "min_length": 8},
                       updated_at=ctx.clock.now()))
-        s.add(Setting(name="syslog", value={"host": "127.0.0.1", "protocol": "udp"},
-                      updated_at=ctx.clock.now()))
+        s.add(Setting(name="syslog", value={"host": "127.0.0.1", "protocol": "udp",
+                                            "enabled": True}, updated_at=ctx.clock.now()))
+    fips_ready(ctx)
     policy.enable_fips(ctx)
     out = policy.enable_enhanced(ctx)
     assert out["enabled"] and out["restart"]
@@ -86,7 +92,7 @@ def test_enhanced_requires_fips_and_merges_rules(ctx) -> None:  # type: ignore[n
     assert rules["credential_expiry_days"] == 60 and rules["min_char_changes"] == 4
     assert rules["require_classes"] == ["lower", "upper", "digit", "special"]
     assert rules["inactivity_days"] == 90 and rules["password_hash"] == "pbkdf2-sha256"
-    assert _setting(ctx, "syslog") == {"host": "127.0.0.1", "protocol": "tcp"}
+    assert _setting(ctx, "syslog") == {"host": "127.0.0.1", "protocol": "tcp", "enabled": True}
     with pytest.raises(PolicyViolation, match="disable Enhanced Security Mode first"):
         policy.disable_fips(ctx)
     assert policy.enhanced_status(ctx)["enabled"]
@@ -95,12 +101,17 @@ def test_enhanced_requires_fips_and_merges_rules(ctx) -> None:  # type: ignore[n
     assert not policy.disable_fips(ctx).enabled
 
 
-def test_cli_fips_and_enhanced(cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_fips_and_enhanced(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert cli("init").code == 0
     status = cli("fips", "status", "--json").json()
     assert status["enabled"] is False and "statement" in status["openssl"]
     bad = cli("enhanced-security", "enable")
-    assert bad.code == 2 and "requires FIPS mode" in bad.stderr
+    assert bad.code == 2 and "FIPS mode is off" in bad.stderr
+    bad = cli("fips", "enable")
+    assert bad.code == 2 and "security password of at least 14" in bad.stderr
+    fips_ready_cli(cli, tmp_path)
+    assert cli("syslog", "configure", "--host", "127.0.0.1", "--protocol", "tcp",
+               "--enable").code == 0
     r = cli("fips", "enable")
     assert r.code == 0 and "FIPS mode: enabled" in r.stdout and "restart notice" in r.stdout
     assert cli("enhanced-security", "enable", "--json").json()["syslog_protocol"] == "tcp"

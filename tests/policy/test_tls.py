@@ -7,6 +7,7 @@ import pytest
 
 from certyard import policy
 from certyard.errors import InvalidInput, PolicyViolation
+from tests.support.modes import fips_ready
 
 
 def test_fresh_install_defaults(ctx) -> None:  # type: ignore[no-untyped-def]
@@ -70,8 +71,10 @@ def test_ssh_strings_checked_against_openssh(ctx) -> None:  # type: ignore[no-un
 def test_fips_forbids_chacha20(ctx) -> None:  # type: ignore[no-untyped-def]
     policy.set_cipher_string(ctx, "all", "ECDHE+CHACHA20")
     with pytest.raises(PolicyViolation, match="CHACHA20"):
+        fips_ready(ctx)
         policy.enable_fips(ctx)
     policy.set_cipher_string(ctx, "all", "ECDHE+AESGCM")
+    fips_ready(ctx)
     policy.enable_fips(ctx)
     with pytest.raises(PolicyViolation, match="CHACHA20 is not allowed"):
         policy.set_cipher_string(ctx, "https", "ECDHE+CHACHA20")

@@ -19,8 +19,9 @@ from certyard.audit import record_event
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput, PolicyViolation
 
-__all__ = ["DEFAULT_RULES", "check_new_password", "get_auth_rules", "hash_password",
-           "read_rules", "set_auth_rules", "verify_password"]
+__all__ = ["CLASS_NAMES", "DEFAULT_RULES", "check_new_password", "describe_rules",
+           "get_auth_rules", "hash_password", "read_floor", "read_rules", "set_auth_rules",
+           "set_rules_floor", "verify_password"]
 
 DEFAULT_RULES: dict[str, Any] = {
     "failed_attempts": 3,
@@ -36,7 +37,14 @@ DEFAULT_RULES: dict[str, Any] = {
     "idle_timeout_minutes": 30,
     "session_lifetime_hours": 8,
     "password_hash": "argon2id",
+    "max_length": 127,
+    "require_classes": [],            # empty: the trivial check's three of four classes
+    "min_password_age_days": 0,       # a user may not change their own password sooner
 }
+
+CLASS_NAMES = {"lower": "a lowercase letter", "upper": "an uppercase letter",
+               "digit": "a digit", "special": "a special character"}
+_FLOOR_KEY = "floor"  # the mode that imposes minimums keeps them here (see set_rules_floor)
 
 _INT_LIMITS: dict[str, tuple[int, int]] = {
     "failed_attempts": (0, 100), "reset_failed_after_minutes": (1, 120000),
@@ -44,6 +52,7 @@ _INT_LIMITS: dict[str, tuple[int, int]] = {
     "min_length": (1, 127), "min_char_changes": (0, 127), "remembered_credentials": (0, 50),
     "max_sessions": (0, 1000), "inactivity_days": (0, 3650),
     "idle_timeout_minutes": (1, 1440), "session_lifetime_hours": (1, 720),
+    "max_length": (8, 127), "min_password_age_days": (0, 365),
 }
 
 _argon = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
@@ -75,6 +84,13 @@ def _validate(rules: dict[str, Any]) -> None:
     if rules["password_hash"] not in ("argon2id", "pbkdf2-sha256"):
         raise InvalidInput("password hash must be argon2id or pbkdf2-sha256",
                            field="password_hash")
+    classes = rules["require_classes"]
+    if not isinstance(classes, list) or any(c not in CLASS_NAMES for c in classes):
+        raise InvalidInput(f"required character classes must be among "
+                           f"{', '.join(CLASS_NAMES)}", field="require_classes")
+    if rules["max_length"] < rules["min_length"]:
+        raise InvalidInput("the maximum length must not be below the minimum length",
+                           field="max_length")
     if rules["min_char_changes"] > rules["min_length"]:
         raise InvalidInput("minimum character changes must not exceed the minimum length",
                            field="min_char_changes")
@@ -90,10 +106,88 @@ def set_auth_rules(ctx: Any, **changes: Any) -> dict[str, Any]:
         rules = read_rules(s)
         rules.update(changes)
         _validate(rules)
-        s.merge(Setting(name="auth_rules", value=rules, updated_at=ctx.clock.now()))
+        floor = read_floor(s)
+        if floor:
+            _check_floor(rules, floor)
+        s.merge(Setting(name="auth_rules", value={**rules, _FLOOR_KEY: floor},
+                        updated_at=ctx.clock.now()))
         record_event(s, ctx, action="accounts.auth_rules", target="authentication rules",
                      details=changes)
     return rules
+
+
+def read_floor(s: Session) -> dict[str, Any]:
+    """The minimums a security mode imposes on the rules (empty when none is on)."""
+    row = s.get(Setting, "auth_rules")
+    value = row.value.get(_FLOOR_KEY) if row is not None else None
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _check_floor(rules: dict[str, Any], floor: dict[str, Any]) -> None:
+    """Refuse rules looser than the floor: lower bounds, upper bounds, required classes and
+    required booleans, each named with the value the mode requires."""
+    mode = floor.get("mode", "Enhanced Security Mode")
+    for key, bound in floor.items():
+        if key == "mode":
+            continue
+        value = rules.get(key)
+        label = key.replace("_", " ")
+        if isinstance(bound, dict):
+            lo, hi = bound.get("min"), bound.get("max")
+            if (lo is not None and (value is None or value < lo)) or \
+                    (hi is not None and (value is None or value > hi)):
+                span = f"from {lo} to {hi}" if lo is not None and hi is not None else \
+                    (f"at least {lo}" if lo is not None else f"at most {hi}")
+                raise PolicyViolation(f"{mode} is on: {label} must be {span}", rule=key,
+                                      value=value, field=key)
+        elif isinstance(bound, list):
+            missing = [c for c in bound if c not in (value or [])]
+            if missing:
+                raise PolicyViolation(f"{mode} is on: passwords must keep requiring "
+                                      f"{', '.join(CLASS_NAMES[c] for c in missing)}",
+                                      rule=key, value=value, field=key)
+        elif value != bound:
+            raise PolicyViolation(f"{mode} is on: {label} must stay {bound}", rule=key,
+                                  value=value, field=key)
+
+
+def set_rules_floor(s: Session, *, rules: dict[str, Any], floor: dict[str, Any] | None,
+                    now: Any) -> dict[str, Any]:
+    """Called by a security mode as it turns on (``floor`` given: the rules become at least
+    ``rules`` and cannot be loosened below ``floor``) or off (``None``: the floor goes, the
+    rules stay as they are). Returns the rules in force."""
+    current = read_rules(s)
+    if floor is not None:
+        current.update(rules)
+        _validate(current)
+    row = s.get(Setting, "auth_rules")
+    raw = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+    s.merge(Setting(name="auth_rules", value={**raw, **current, _FLOOR_KEY: floor or {}},
+                    updated_at=now))
+    return current
+
+
+def describe_rules(rules: dict[str, Any]) -> list[str]:
+    """The credential policy in force, in words, as a user meets it."""
+    out = [f"{rules['min_length']} to {rules['max_length']} characters"]
+    if rules["require_classes"]:
+        out.append("at least " + ", ".join(CLASS_NAMES[c] for c in rules["require_classes"]))
+    elif rules["check_trivial"]:
+        out.append("three of: an uppercase letter, a lowercase letter, a digit, a symbol")
+    if rules["check_trivial"]:
+        out.append("not the user name or its reverse, no character four times in a row, not "
+                   "all consecutive characters")
+    if rules["remembered_credentials"]:
+        out.append(f"none of the last {rules['remembered_credentials']} passwords")
+    if rules["min_char_changes"]:
+        out.append(f"at least {rules['min_char_changes']} characters changed from the "
+                   "current password")
+    if rules["credential_expiry_days"]:
+        out.append(f"expires after {rules['credential_expiry_days']} days")
+    if rules["min_password_age_days"]:
+        out.append(f"can be changed by its user once every {rules['min_password_age_days']} "
+                   "day(s)")
+    return out
 
 
 # -- hashing ------------------------------------------------------------------------------
@@ -151,8 +245,16 @@ def check_new_password(password: str, *, user_name: str, rules: dict[str, Any],
 
     if len(password) < rules["min_length"]:
         fail("min_length", f"the password must be at least {rules['min_length']} characters")
-    if len(password) > 127:
-        fail("max_length", "the password must be at most 127 characters")
+    if len(password) > rules.get("max_length", 127):
+        fail("max_length", f"the password must be at most {rules.get('max_length', 127)} "
+             "characters")
+    required = rules.get("require_classes") or []
+    checks = {"lower": str.islower, "upper": str.isupper, "digit": str.isdigit,
+              "special": lambda c: not c.isalnum()}
+    missing = [c for c in required if not any(checks[c](ch) for ch in password)]
+    if missing:
+        fail("require_classes", "the password must contain at least "
+             + ", ".join(CLASS_NAMES[c] for c in missing))
     if rules["check_trivial"]:
         if _classes(password) < 3:
             fail("trivial", "the password must contain at least three of: an uppercase letter, "

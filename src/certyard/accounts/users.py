@@ -25,6 +25,7 @@ from certyard.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    PolicyViolation,
 )
 
 __all__ = ["DEFAULT_ADMIN", "RESERVED_NAMES", "UserView", "authenticate", "change_password",
@@ -238,6 +239,14 @@ def change_password(ctx: Any, name: str, *, current: str, new: str) -> UserView:
             raise InvalidInput("the new password must differ from the current one",
                                field="password")
         rules = read_rules(s)
+        age = rules.get("min_password_age_days") or 0
+        changed = u.password_changed_at
+        if age and not u.must_change_password and changed is not None and \
+                ctx.clock.now() - changed < dt.timedelta(days=age):
+            raise PolicyViolation(
+                f"the password was changed less than {age} day(s) ago; it can be changed "
+                f"again after {(changed + dt.timedelta(days=age)):%Y-%m-%d %H:%M} UTC (or an "
+                "administrator can reset it)", rule="min_password_age_days", field="password")
         check_new_password(new, user_name=name, rules=rules, previous_plain=current,
                            history_hashes=_history(s, u, rules))
         _store_password(s, u, new, rules, ctx.clock.now())

@@ -120,6 +120,9 @@ def create_backup(ctx: Any, output: Path, *, password: str,
                   progress: Progress | None = None) -> BackupInfo:
     """Write an encrypted archive of every table and the master key (temp file + rename)."""
     pw = _check_password(password)
+    from certyard.backup.security_password import check_security_password
+
+    check_security_password(ctx, password)
     tables: dict[str, list[dict[str, Any]]] = {}
     counts: dict[str, int] = {}
     sorted_tables = Base.metadata.sorted_tables

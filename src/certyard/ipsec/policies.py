@@ -17,7 +17,8 @@ from certyard.db.models.ipsec import IpsecPolicy
 from certyard.errors import Duplicate, InvalidInput, NotFound, WeakAlgorithm
 from certyard.ipsec.spec import IpsecPolicySpec
 
-__all__ = ["IpsecPolicyView", "add_policy", "delete_policies", "get_policy", "list_policies",
+__all__ = ["IpsecPolicyView", "add_policy", "delete_policies", "fips_switch_steps", "get_policy",
+           "list_policies",
            "open_preshared_key", "set_enabled", "update_policy"]
 
 _SPEC_FIELDS = [f for f in IpsecPolicySpec.__dataclass_fields__ if f != "preshared_key"]
@@ -134,6 +135,29 @@ def delete_policies(ctx: Any, names: list[str]) -> list[str]:
         record_event(s, ctx, action="ipsec.delete", target="ipsec",
                      details={"policies": deleted})
     return deleted
+
+
+def fips_switch_steps(s: Session) -> list[str]:
+    """Seed 002 ch. 6: a certificate-based IPsec policy does not survive a move between
+    FIPS and non-FIPS mode; weak algorithms are refused in FIPS mode. What the administrator
+    must do, per enabled policy, in the seed's order."""
+    from certyard.ipsec.algorithms import weak_choices
+
+    steps: list[str] = []
+    rows = s.scalars(select(IpsecPolicy).where(IpsecPolicy.enabled.is_(True))
+                     .order_by(IpsecPolicy.name))
+    for row in rows:
+        weak = weak_choices(encryption=row.encryption_algorithm, hash_=row.hash_algorithm,
+                            esp=row.esp_algorithm, dh1=row.phase1_dh, dh2=row.phase2_dh)
+        if row.auth_method == "certificate":
+            steps.append(f"IPsec policy {row.name} is certificate-based: 1. disable it "
+                         f"(certyard ipsec disable {row.name}), 2. re-certify: regenerate the "
+                         "ipsec certificate and exchange it with the peer, 3. enable it again")
+        if weak:
+            steps.append(f"IPsec policy {row.name} uses {', '.join(weak)}, which FIPS mode "
+                         f"refuses: change it (certyard ipsec edit {row.name} ...) or disable "
+                         "it")
+    return steps
 
 
 def list_policies(ctx: Any, *, group: str | None = None) -> list[IpsecPolicyView]:

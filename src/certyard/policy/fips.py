@@ -110,8 +110,16 @@ def fips_status(ctx: Any) -> FipsResult:
 def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
     """Turn FIPS mode on. Refused while a configured cipher string selects CHACHA20.
     With ``regenerate``, every non-compliant self-signed identity is regenerated."""
+    from certyard.backup import security_password_meets_fips
+    from certyard.ipsec.policies import fips_switch_steps
+
     warnings: list[str] = []
     with ctx.transaction() as s:
+        if not security_password_meets_fips(s):
+            raise PolicyViolation("FIPS mode needs a security password of at least 14 "
+                                  "characters; set it first (certyard security-password set)",
+                                  rule="security_password_length")
+        warnings.extend(fips_switch_steps(s))
         policy = load_tls(s)
         for iface, key in CIPHER_INTERFACES.items():
             value = policy.get(key)
@@ -146,10 +154,14 @@ def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
 
 
 def disable_fips(ctx: Any) -> FipsResult:
+    from certyard.ipsec.policies import fips_switch_steps
+
     with ctx.transaction() as s:
         if load_setting(s, "enhanced_security").get("enabled"):
             raise PolicyViolation("Enhanced Security Mode requires FIPS mode; disable "
                                   "Enhanced Security Mode first", rule="enhanced_requires_fips")
         merge_setting(s, "fips", {"enabled": False}, now=ctx.clock.now())
         record_event(s, ctx, action="fips.disable", target="fips", details={})
-    return FipsResult(enabled=False, restart=FIPS_RESTART, openssl=openssl_fips_status())
+        steps = [w for w in fips_switch_steps(s) if "certificate-based" in w]
+    return FipsResult(enabled=False, restart=FIPS_RESTART, openssl=openssl_fips_status(),
+                      warnings=steps)

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from certyard import policy, probe
 from certyard.api.auth import Auth, require
@@ -101,6 +101,28 @@ def fips_enable(body: FipsEnable, auth: Edit) -> dict[str, Any]:
 @router.post("/policy/fips/disable")
 def fips_disable(auth: Edit) -> dict[str, Any]:
     return policy.disable_fips(auth.ctx).to_dict()
+
+
+class SecurityPasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str = Field(..., min_length=1, max_length=127)
+    current: str | None = Field(None, max_length=127)
+
+
+@router.get("/policy/security-password")
+def security_password_status(auth: Read) -> dict[str, Any]:
+    """Whether the security password is set and long enough for FIPS mode (never the
+    password)."""
+    from certyard import backup
+
+    return backup.security_password_status(auth.ctx).to_dict()
+
+
+@router.put("/policy/security-password")
+def set_security_password(body: SecurityPasswordIn, auth: Edit) -> dict[str, Any]:
+    from certyard import backup
+
+    return backup.set_security_password(auth.ctx, body.password, current=body.current)
 
 
 @router.get("/policy/enhanced-security")

@@ -17,8 +17,14 @@ def _render(data: dict, json_: bool) -> None:  # type: ignore[type-arg]
         emit_json(data)
         return
     console.print(f"Enhanced Security Mode: {'enabled' if data['enabled'] else 'disabled'}")
-    for k, v in (data.get("auth_rules") or {}).items():
-        console.print(f"  {k}: {v}")
+    if data.get("rules_in_force"):
+        console.print("Passwords in force:")
+        for line in data["rules_in_force"]:
+            console.print(f"  - {line}")
+    if data.get("prerequisites_missing") and not data["enabled"]:
+        console.print("Missing before it can be enabled:")
+        for line in data["prerequisites_missing"]:
+            console.print(f"  - {line}")
     if data.get("syslog_protocol"):
         console.print(f"  remote syslog protocol: {data['syslog_protocol']}")
     if data.get("note"):
@@ -35,7 +41,12 @@ def status(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
 
 @app.command("enable")
 def enable(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Enable the mode: the seed's credential policy, TCP remote syslog (FIPS mode first)."""
+    """Enable the mode: the seed's credential policy (which cannot then be loosened), TCP
+    remote syslog. Needs FIPS mode, a remote syslog server and a 14+ character security
+    password; every missing one is named.
+
+    Example: certyard enhanced-security enable
+    """
     _render(policy.enable_enhanced(cli_context()), json_)
 
 
