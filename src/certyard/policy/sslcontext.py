@@ -7,6 +7,10 @@ Pure: takes the ``Setting("tls")`` dict and the certificate chains, returns a co
 OpenSSL 3 refuses TLS 1.0/1.1 at its default security level (their handshake signatures
 use SHA-1/MD5), so a minimum of 1.0 or 1.1 lowers the level to 0 (``@SECLEVEL=0``) — that
 is what "allow TLS 1.0" has to mean on this platform.
+
+Python's ``ssl`` cannot choose TLS 1.3 suites; in FIPS mode :func:`set_tls13_suites` sets
+them on the context through the OpenSSL library ``ssl`` itself links, so no listener offers
+CHACHA20-POLY1305 on TLS 1.3 either.
 """
 
 from __future__ import annotations
@@ -28,7 +32,11 @@ from certyard.errors import InvalidInput
 from certyard.policy.store import TLS_DEFAULTS
 from certyard.policy.tls import effective_tls_string
 
-__all__ = ["SSL_VERSIONS", "build_server_ssl_context", "tls_policy_stamp"]
+__all__ = ["FIPS_TLS13_SUITES", "SSL_VERSIONS", "build_server_ssl_context",
+           "set_tls13_suites", "tls_policy_stamp"]
+
+# TLS 1.3 suites FIPS 140 approves (AES-GCM; CHACHA20-POLY1305 is not approved).
+FIPS_TLS13_SUITES = "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"
 
 SSL_VERSIONS = {
     "1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
@@ -39,6 +47,41 @@ SSL_VERSIONS = {
 def _is_ec(key_pem: bytes) -> bool:
     return isinstance(load_pem_private_key(key_pem, password=None),
                       ec.EllipticCurvePrivateKey)
+
+
+def _ssl_ctx_pointer(ctx: ssl.SSLContext) -> tuple[Any, int]:
+    """libssl (the one ``_ssl`` links) and the ``SSL_CTX *`` inside ``ctx``.
+
+    CPython's ``PySSLContext`` starts with the object header followed by the ``SSL_CTX``
+    pointer. The pointer is trusted only when OpenSSL, asked through it, reports the same
+    options the ``ssl`` module reports for the context."""
+    import _ssl
+    import ctypes
+
+    lib = ctypes.CDLL(_ssl.__file__)
+    lib.SSL_CTX_get_options.argtypes = [ctypes.c_void_p]
+    lib.SSL_CTX_get_options.restype = ctypes.c_uint64
+    ptr = ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value
+    if not ptr or lib.SSL_CTX_get_options(ptr) != int(ctx.options):
+        raise RuntimeError("cannot reach the OpenSSL context of this Python build")
+    return lib, ptr
+
+
+def set_tls13_suites(ctx: ssl.SSLContext, suites: str) -> None:
+    """Restrict the TLS 1.3 cipher suites of ``ctx`` (Python's ``ssl`` offers no call for
+    it: ``set_ciphers`` governs TLS 1.2 and below only). Checked afterwards through
+    ``get_ciphers``: a suite that is still offered is an error, never a silent gap."""
+    import ctypes
+
+    lib, ptr = _ssl_ctx_pointer(ctx)
+    lib.SSL_CTX_set_ciphersuites.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    lib.SSL_CTX_set_ciphersuites.restype = ctypes.c_int
+    if lib.SSL_CTX_set_ciphersuites(ptr, suites.encode()) != 1:
+        raise InvalidInput(f"OpenSSL refused the TLS 1.3 suites {suites!r}")
+    wanted = set(suites.split(":"))
+    offered = {c["name"] for c in ctx.get_ciphers() if c.get("protocol") == "TLSv1.3"}
+    if not offered <= wanted:
+        raise RuntimeError(f"TLS 1.3 suites still offered: {sorted(offered - wanted)}")
 
 
 def build_server_ssl_context(
@@ -70,6 +113,8 @@ def build_server_ssl_context(
     if version in ("1.0", "1.1"):
         string += ":@SECLEVEL=0"
     ctx.set_ciphers(string)
+    if fips:
+        set_tls13_suites(ctx, FIPS_TLS13_SUITES)
 
     chains = [(c.encode() if isinstance(c, str) else c, k.encode() if isinstance(k, str) else k)
               for c, k in cert_chains]
