@@ -12,7 +12,7 @@ from sqlalchemy import select
 from certyard import ca, store
 from certyard.cluster import add_node, init_cluster
 from certyard.db.models import StoreEntry
-from certyard.errors import InvalidFile, KeyMismatch
+from certyard.errors import InvalidFile, KeyMismatch, PolicyViolation
 from tests.ca.helpers import make_csr
 from tests.support.openssl_ca import OpenSSLCA, openssl
 
@@ -70,8 +70,14 @@ def test_auto_approve_node_own_fqdn(ctx) -> None:  # type: ignore[no-untyped-def
     store.generate_csr(ctx, "tomcat", node="sub1", sans=["alias.example.com"])
     view = ca.sign_pending(ctx, "tomcat", node="sub1")
     assert view.state == "pending"
-    issued = ca.issue_request(ctx, view.id, profile="server")
-    assert issued.installed_on == ["sub1"] and issued.profile == "server"
+    # Seed 003: the "server" profile drops the TLS Web Client Authentication the tomcat
+    # CSR asks for, so the certificate cannot be installed; nothing is issued.
+    with pytest.raises(PolicyViolation, match="TLS Web Client Authentication"):
+        ca.issue_request(ctx, view.id, profile="server")
+    assert ca.show_request(ctx, view.id).state == "pending"
+    assert len(ca.list_issued(ctx)) == 1
+    issued = ca.issue_request(ctx, view.id, profile="server-client")
+    assert issued.installed_on == ["sub1"] and issued.profile == "server-client"
     listed = ca.list_issued(ctx)
     assert {i.status for i in listed} == {"good"} and len(listed) == 2
     shown = ca.show_issued(ctx, issued.serial)
@@ -87,6 +93,8 @@ def test_multi_server_csr_installs_everywhere(ctx) -> None:  # type: ignore[no-u
     assert sorted(view.installed_on or []) == ["pub", "sub1"]
     cert = x509.load_pem_x509_certificate(view.pem.encode())
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert set(sans.get_values_for_type(x509.DNSName)) == {"pub.example.com",
+    # The CN, the node's FQDN with "-ms" (seed 003), is among the names the CA signs.
+    assert set(sans.get_values_for_type(x509.DNSName)) == {"pub-ms.example.com",
+                                                           "pub.example.com",
                                                            "sub1.example.com"}
     assert cert.public_bytes(Encoding.PEM).decode() == view.pem

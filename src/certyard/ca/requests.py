@@ -29,7 +29,7 @@ from certyard.ca.issue import (
 from certyard.ca.parallel import default_workers, sign_many
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.ca import CaIssued, CaRequest
-from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound
+from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound, PolicyViolation
 from certyard.store import fips_enabled, get_purpose, resolve_node, upload_identity_certificate
 from certyard.x509 import san_strings
 
@@ -170,6 +170,8 @@ def issue_request(
         settings = load_settings(s)
         csr = x509.load_der_x509_csr(req.csr_der)
         checked = check_csr(csr, prof, settings)  # the policy may have changed meanwhile
+        if req.purpose and req.node_id:
+            _check_installable(csr, prof)
         row = sign_and_store(ctx, s, checked, profile=prof, days=days, request_id=req.id,
                              now=now, settings=settings)
         req.state, req.pending_key, req.serial = "issued", None, row.serial
@@ -189,6 +191,27 @@ def issue_request(
                                              description="Issued by the certyard CA")
         view = RequestView(**{**view.__dict__, "installed_on": result.nodes})
     return view
+
+
+def _check_installable(csr: x509.CertificateSigningRequest, prof: Any) -> None:
+    """A node's request is installed after issuance, and the store refuses a certificate
+    without the extended key usage its CSR asked for (seed 003). Refuse the profile before
+    anything is signed, so no certificate exists that was never installed."""
+    try:
+        asked = list(csr.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        return
+    missing = [oid for oid in asked if oid not in prof.eku]
+    if missing:
+        names = ", ".join(_EKU_LABELS.get(o.dotted_string, o.dotted_string) for o in missing)
+        raise PolicyViolation(f"the {prof.name} profile leaves out what the node's CSR asks "
+                              f"for ({names}); the certificate could not be installed. Use "
+                              "the server-client profile", rule="usage_mismatch",
+                              value=names, field="profile")
+
+
+_EKU_LABELS = {"1.3.6.1.5.5.7.3.1": "TLS Web Server Authentication",
+               "1.3.6.1.5.5.7.3.2": "TLS Web Client Authentication"}
 
 
 def deny_request(ctx: Any, request_id: int, *, reason: str) -> RequestView:
