@@ -23,10 +23,10 @@ from certyard.ca.signing import (
 )
 from certyard.db.models import PrivateKey
 from certyard.db.models.ca import CaCertificate
-from certyard.errors import InvalidFile, KeyMismatch, NotFound, TokenUnavailable
+from certyard.errors import InvalidInput, KeyMismatch, NotFound, TokenUnavailable
 
-__all__ = ["CaKeyView", "check_token_keys", "describe_ca_keys", "token_locations",
-           "token_signer_for"]
+__all__ = ["CaKeyView", "check_archived_token_keys", "check_token_keys", "describe_ca_keys",
+           "token_locations", "token_signer_for"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,20 +114,37 @@ def token_signer_for(ref: TokenRef,
     raise KeyMismatch("the token key does not belong to the CA certificate")
 
 
-def check_token_keys(ctx: Any) -> list[str]:
-    """After a restore: one line per token-held CA key that the token does not give back
-    (gone, wrong PIN, or another key). Empty when every key answers."""
+def _problems(master: Any, pairs: list[tuple[Any, Any]]) -> list[str]:
     problems = []
-    with ctx.read() as s:
-        for row, key in _rows(s):
-            if key is None or not is_token_row(key):
-                continue
-            ref = token_ref(ctx.master_key, key)
-            cert = x509.load_der_x509_certificate(row.der)
-            try:
-                if not _proves(Pkcs11Signer(ref, cert.public_key()), cert.public_key()):
-                    problems.append(f"{row.subject}: the key in token {ref.token!r} does not "
-                                    "match the CA certificate")
-            except (TokenUnavailable, InvalidFile) as exc:
-                problems.append(f"{row.subject}: {exc.message}")
+    for row, key in pairs:
+        if key is None or not is_token_row(key):
+            continue
+        ref = token_ref(master, key)
+        cert = x509.load_der_x509_certificate(row.der)
+        try:
+            if not _proves(Pkcs11Signer(ref, cert.public_key()), cert.public_key()):
+                problems.append(f"{row.subject}: the key in token {ref.token!r} does not "
+                                "match the CA certificate")
+        except (TokenUnavailable, InvalidInput) as exc:
+            problems.append(f"{row.subject}: {exc.message}")
     return problems
+
+
+def check_token_keys(ctx: Any) -> list[str]:
+    """One line per token-held CA key that its token does not give back (gone, wrong PIN,
+    or another key). Empty when every key answers."""
+    with ctx.read() as s:
+        return _problems(ctx.master_key, _rows(s))
+
+
+def check_archived_token_keys(master: Any, ca_rows: list[dict[str, Any]],
+                              key_rows: list[dict[str, Any]]) -> list[str]:
+    """Before a restore: the same check on a backup's (decoded) ``ca_certificate`` and
+    ``private_key`` rows, with the backup's master key. The backup holds only references
+    to token keys, so a restore is only whole when the tokens still hold them."""
+    from types import SimpleNamespace
+
+    keys = {r["id"]: SimpleNamespace(**r) for r in key_rows}
+    pairs = [(SimpleNamespace(**r), keys.get(r.get("private_key_id")))
+             for r in ca_rows if r.get("active")]
+    return _problems(master, pairs)

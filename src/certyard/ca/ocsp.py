@@ -118,12 +118,11 @@ def _sign(
                 cert=cert, issuer=issuer, algorithm=algo,
                 cert_status=ocsp.OCSPCertStatus.GOOD, this_update=this_update,
                 next_update=next_update, revocation_time=None, revocation_reason=None)
-    b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, responder)
     if delegated:
         b = b.certificates([responder])  # clients need it to check the delegation
     if nonce is not None:
         b = b.add_extension(x509.OCSPNonce(nonce), critical=False)
-    resp = sign_ocsp_response(b, key)
+    resp = sign_ocsp_response(b, key, responder=responder)
     return resp.public_bytes(Encoding.DER), next_update
 
 

@@ -83,21 +83,48 @@ def sign_crl(builder: x509.CertificateRevocationListBuilder,
     return x509.load_der_x509_crl(_resign(draft.public_bytes(Encoding.DER), signer))
 
 
-def sign_ocsp_response(builder: ocsp.OCSPResponseBuilder, signer: Any) -> ocsp.OCSPResponse:
-    """OCSPResponse ::= SEQUENCE { responseStatus, [0] EXPLICIT ResponseBytes }, and
+def _stand_in(responder: x509.Certificate, key: Any) -> x509.Certificate:
+    """A certificate for the throwaway key under the responder's name: the OCSP builder
+    insists that the responder certificate matches the key it signs with."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)
+    return (x509.CertificateBuilder().subject_name(responder.subject)
+            .issuer_name(responder.subject).public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, hash_for(key.public_key())))
+
+
+def sign_ocsp_response(builder: ocsp.OCSPResponseBuilder, signer: Any, *,
+                       responder: x509.Certificate,
+                       encoding: ocsp.OCSPResponderEncoding = ocsp.OCSPResponderEncoding.HASH,
+                       ) -> ocsp.OCSPResponse:
+    """Set the ResponderID from ``responder`` and sign. Without a direct key: the draft is
+    signed by a throwaway key (with a stand-in responder certificate), its byKey
+    ResponderID replaced by the real key's hash, the tbsResponseData signed by the signer.
+    OCSPResponse ::= SEQUENCE { responseStatus, [0] EXPLICIT ResponseBytes }, and
     ResponseBytes ::= SEQUENCE { responseType OID, response OCTET STRING (the
-    BasicOCSPResponse) }: only the signature inside the innermost structure changes."""
+    BasicOCSPResponse) }."""
     key = _direct_key(signer)
     if key is not None:
-        return builder.sign(key, hash_for(key.public_key()))
-    draft = builder.sign(_throwaway(signer.public_key()), signer.hash_algorithm)
+        return builder.responder_id(encoding, responder).sign(key, hash_for(key.public_key()))
+    throwaway = _throwaway(signer.public_key())
+    draft = builder.responder_id(encoding, _stand_in(responder, throwaway)).sign(
+        throwaway, signer.hash_algorithm)
     outer = der.elements(draft.public_bytes(Encoding.DER))
     if len(outer) != 2:
         raise der.DerError("an OCSP response without responseBytes")
     (explicit,) = der.elements(outer[1], expect=0xA0)
     response_type, basic_octets = der.elements(explicit)
     _, start, end = der.tlv(basic_octets)
-    basic = _resign(basic_octets[start:end], signer)
+    basic = der.elements(basic_octets[start:end])
+    tbs = der.elements(basic[0])
+    at = 1 if tbs[0][0] == 0xA0 else 0  # an explicit version comes first
+    if tbs[at][0] == 0xA2:  # byKey: SHA-1 of the real key's subjectPublicKey bits
+        real = x509.SubjectKeyIdentifier.from_public_key(signer.public_key()).digest
+        tbs[at] = der.encode(0xA2, der.octet_string(real))
+    new_tbs = der.sequence(*tbs)
+    signed = der.sequence(new_tbs, basic[1], der.bit_string(signer.sign(new_tbs)), *basic[3:])
     rebuilt = der.sequence(outer[0], der.encode(0xA0, der.sequence(
-        response_type, der.octet_string(basic))))
+        response_type, der.octet_string(signed))))
     return ocsp.load_der_ocsp_response(rebuilt)

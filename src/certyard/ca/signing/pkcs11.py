@@ -70,6 +70,31 @@ class TokenRef:
             raise InvalidInput("give the token PIN one way: --pin-file or --pin-env "
                                "(or a PIN to seal)", field="pin")
 
+    @classmethod
+    def from_options(cls, *, module: str, token: str | None, key_label: str | None = None,
+                     key_id: str | None = None, pin_file: str | None = None,
+                     pin_env: str | None = None, seal_pin: bool = False) -> TokenRef:
+        """From CLI/API options. ``seal_pin``: read the PIN once now (from the file or
+        variable) and keep it sealed with the reference instead of re-reading it."""
+        if not token:
+            raise InvalidInput("--token LABEL is required with --pkcs11", field="token")
+        if (pin_file is None) == (pin_env is None):
+            raise InvalidInput("give the token PIN with exactly one of --pin-file or "
+                               "--pin-env", field="pin")
+        if pin_file is not None and not os.path.isabs(pin_file):
+            pin_file = os.path.abspath(pin_file)
+        ref = cls(module=module, token=token, key_label=key_label,
+                  key_id=key_id.lower().replace(":", "") if key_id else None,
+                  pin_file=pin_file, pin_env=pin_env)
+        if seal_pin:
+            try:
+                pin = ref.read_pin()
+            except TokenUnavailable as exc:
+                raise InvalidInput(exc.message, field="pin") from None
+            ref = cls(module=module, token=token, key_label=ref.key_label,
+                      key_id=ref.key_id, pin=pin)
+        return ref
+
     @property
     def location(self) -> KeyLocation:
         return KeyLocation(kind="pkcs11", module=self.module, token=self.token,
@@ -163,6 +188,14 @@ def _open_session(ref: TokenRef, mod: _Module, *, rw: bool = False) -> Any:
                                f"{_reason(exc)}") from None
     try:
         return token.open(user_pin=ref.read_pin(), rw=rw)
+    except pkcs11.UserAlreadyLoggedIn:
+        # Login is per application and token: another session (another CA on the same
+        # token) already did it, and this session shares it.
+        try:
+            return token.open(rw=rw)
+        except pkcs11.PKCS11Error as exc:
+            raise TokenUnavailable(f"cannot open a session on token {ref.token!r}: "
+                                   f"{_reason(exc)}") from None
     except pkcs11.PinIncorrect:
         raise TokenUnavailable(f"the PIN for token {ref.token!r} is wrong") from None
     except pkcs11.PKCS11Error as exc:

@@ -8,8 +8,11 @@ caller's lock to go (SQLite) and still finishes when a CLI process exits with th
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
+
+from certyard.monitor import alarms
 
 __all__ = ["ALARM", "watch"]
 
@@ -17,8 +20,6 @@ ALARM = "CaKeyTokenUnavailable"
 
 
 def _write(ctx: Any, subject: str, message: str | None) -> None:
-    from certyard.monitor import alarms
-
     try:
         with ctx.transaction() as s:
             if message is None:
@@ -27,8 +28,6 @@ def _write(ctx: Any, subject: str, message: str | None) -> None:
                 alarms.raise_alarm(s, ctx, name=ALARM, object=subject, severity="Critical",
                                    message=message)
     except Exception:  # the alarm must never hide the signing error itself
-        import logging
-
         logging.getLogger(__name__).exception("could not record the %s alarm", ALARM)
 
 
