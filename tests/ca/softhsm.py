@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["MODULE", "SoftHsm", "make_softhsm", "needs_softhsm"]
+__all__ = ["MODULE", "SoftHsm", "make_softhsm", "needs_softhsm", "softhsm", "unique_label"]
 
 _CANDIDATES = ("/usr/lib/softhsm/libsofthsm2.so",
                "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
@@ -52,3 +52,21 @@ def make_softhsm(root: Path, label: str = "certyard-test") -> SoftHsm:
     hsm = SoftHsm(conf=conf, tokens=tokens, label=label, pin="4821-test", pin_file=pin_file)
     hsm.add_token(label)
     return hsm
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHsm:
+    """One fresh token per test session. SoftHSM reads SOFTHSM2_CONF when the module is
+    initialised, and a process loads the module once, so the configuration is set for the
+    whole session."""
+    if not (os.path.isfile(MODULE) and shutil.which("softhsm2-util")):
+        pytest.skip("SoftHSM2 is not installed")
+    hsm = make_softhsm(tmp_path_factory.mktemp("softhsm"))
+    os.environ.update(hsm.env())
+    return hsm
+
+
+def unique_label(prefix: str = "t") -> str:
+    import secrets
+
+    return f"{prefix}-{secrets.token_hex(4)}"
