@@ -14,6 +14,8 @@ meanwhile signing raises ``TokenUnavailable``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import threading
 from collections.abc import Callable
@@ -132,6 +134,9 @@ class _Module:
         self.lock = threading.Lock()
         self.generation = 0
         self._lib: Any = None
+        # token label -> SHA-256 of the PIN this process logged in with: a later session
+        # joins that login without C_Login, so its PIN is compared here instead.
+        self.logins: dict[str, bytes] = {}
 
     def lib(self) -> Any:
         if self._lib is None:
@@ -152,6 +157,7 @@ class _Module:
             if self.generation != seen:
                 return
             self.generation += 1
+            self.logins.clear()
             if self._lib is not None:
                 try:
                     self._lib.reinitialize()
@@ -186,11 +192,18 @@ def _open_session(ref: TokenRef, mod: _Module, *, rw: bool = False) -> Any:
     except pkcs11.PKCS11Error as exc:
         raise TokenUnavailable(f"the PKCS#11 token {ref.token!r} cannot be reached: "
                                f"{_reason(exc)}") from None
+    pin = ref.read_pin()
+    digest = hashlib.sha256(pin.encode()).digest()
     try:
-        return token.open(user_pin=ref.read_pin(), rw=rw)
+        session = token.open(user_pin=pin, rw=rw)
+        mod.logins[ref.token] = digest
+        return session
     except pkcs11.UserAlreadyLoggedIn:
         # Login is per application and token: another session (another CA on the same
-        # token) already did it, and this session shares it.
+        # token) already did it, and this session shares it, provided the PIN is the same.
+        known = mod.logins.get(ref.token)
+        if known is not None and not hmac.compare_digest(known, digest):
+            raise TokenUnavailable(f"the PIN for token {ref.token!r} is wrong") from None
         try:
             return token.open(rw=rw)
         except pkcs11.PKCS11Error as exc:
