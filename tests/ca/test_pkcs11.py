@@ -64,7 +64,7 @@ def test_ca_in_token_end_to_end(cli, ctx, softhsm: SoftHsm, tmp_path: Path,  # t
         assert "sensitive" in block and "never extractable" in block, block
         assert "always sensitive" in block
 
-    key_path, csr = make_csr("app.example.com")
+    _, csr = make_csr("app.example.com")
     csr_path = tmp_path / "app.csr"
     from cryptography.hazmat.primitives.serialization import Encoding
 

@@ -149,6 +149,14 @@ class _Module:
                     except Exception as exc:
                         raise TokenUnavailable(f"the PKCS#11 module {self.path} cannot be "
                                                f"loaded: {_reason(exc)}") from None
+        if not self._lib.initialized:  # a re-initialisation failed while the token was gone
+            with self.lock:
+                if not self._lib.initialized:
+                    try:
+                        self._lib.initialize()
+                    except Exception as exc:
+                        raise TokenUnavailable(f"the PKCS#11 module {self.path} cannot be "
+                                               f"initialised: {_reason(exc)}") from None
         return self._lib
 
     def reset(self, seen: int) -> None:
@@ -187,6 +195,9 @@ def _open_session(ref: TokenRef, mod: _Module, *, rw: bool = False) -> Any:
 
     try:
         token = mod.lib().get_token(token_label=ref.token)
+    except TokenUnavailable as exc:
+        raise TokenUnavailable(f"the PKCS#11 token {ref.token!r} cannot be reached: "
+                               f"{exc.message}") from None
     except pkcs11.NoSuchToken:
         raise TokenUnavailable(f"the PKCS#11 token {ref.token!r} is not present") from None
     except pkcs11.PKCS11Error as exc:
