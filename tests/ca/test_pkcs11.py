@@ -242,3 +242,19 @@ def test_fips_can_require_token_keys(ctx, softhsm: SoftHsm) -> None:  # type: ig
         ca.issue_certificates_for_csrs(ctx, [make_csr("z.example.com")[1]], profile="server")
     assert info.value.rule == "fips_require_token"
     assert ca.list_issued(ctx) == []
+
+
+def test_web_ca_page_says_where_keys_live(ctx, softhsm: SoftHsm) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tests.api.helpers import make_harness, sign_in
+
+    h = make_harness(ctx)
+    label = unique_label("web")
+    ca.init_ca(ctx, key_type="EC", key_size=256, pkcs11=ca.TokenRef.from_options(
+        module=softhsm.module, token=softhsm.label, key_label=label,
+        pin_file=str(softhsm.pin_file)))
+    sign_in(h.client, "sysadm")
+    r = h.client.get("/ca")
+    assert r.status_code == 200
+    assert "issuing in a PKCS#11 token" in r.text
+    assert f"label &#39;{label}-issuing&#39;" in r.text or f"label '{label}-issuing'" in r.text
+    assert softhsm.pin not in r.text
