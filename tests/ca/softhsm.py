@@ -61,9 +61,16 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHsm:
     whole session."""
     if not (os.path.isfile(MODULE) and shutil.which("softhsm2-util")):
         pytest.skip("SoftHSM2 is not installed")
-    hsm = make_softhsm(tmp_path_factory.mktemp("softhsm"))
+    # Each test module that imports this fixture gets its own copy of it: keep one token
+    # per process, since the module only ever reads the first configuration.
+    if not _PROCESS:
+        _PROCESS.append(make_softhsm(tmp_path_factory.mktemp("softhsm")))
+    hsm = _PROCESS[0]
     os.environ.update(hsm.env())
     return hsm
+
+
+_PROCESS: list[SoftHsm] = []
 
 
 def unique_label(prefix: str = "t") -> str:

@@ -156,8 +156,9 @@ def test_import_existing_token_key_by_label_and_id(ctx, softhsm: SoftHsm) -> Non
 
     init_cluster(ctx, name="pub", fqdn="pub.example.com")
     label = unique_label("imp")
+    key_hex = label[-8:]  # unique per test, so the ID matches one key only
     ref = ca.TokenRef.from_options(module=softhsm.module, token=softhsm.label,
-                                   key_label=label, key_id="0a0b0c0d",
+                                   key_label=label, key_id=key_hex,
                                    pin_file=str(softhsm.pin_file))
     pub = generate_token_key(ref, key_type="EC", key_size=256)
     signer = Pkcs11Signer(ref, pub)
@@ -183,8 +184,9 @@ def test_import_existing_token_key_by_label_and_id(ctx, softhsm: SoftHsm) -> Non
     generate_token_key(other, key_type="EC", key_size=256)
     with pytest.raises(KeyMismatch, match="does not belong"):
         ca.import_ca(ctx, pem, None, pkcs11=other)
+    colons = ":".join(key_hex[i:i + 2].upper() for i in range(0, 8, 2))  # as tools print it
     by_id = ca.TokenRef.from_options(module=softhsm.module, token=softhsm.label,
-                                     key_id="0A:0B:0C:0D", pin_env="CERTYARD_TEST_PIN")
+                                     key_id=colons, pin_env="CERTYARD_TEST_PIN")
     import os
 
     os.environ["CERTYARD_TEST_PIN"] = softhsm.pin
@@ -196,7 +198,7 @@ def test_import_existing_token_key_by_label_and_id(ctx, softhsm: SoftHsm) -> Non
         issued = x509.load_pem_x509_certificate(views[0].pem.encode())
         issued.verify_directly_issued_by(cert)
         (view,) = ca.describe_ca_keys(ctx)
-        assert view.location is not None and view.location.key_id == "0a0b0c0d"
+        assert view.location is not None and view.location.key_id == key_hex
         assert ca.check_token_keys(ctx) == []
     finally:
         del os.environ["CERTYARD_TEST_PIN"]
@@ -258,3 +260,60 @@ def test_web_ca_page_says_where_keys_live(ctx, softhsm: SoftHsm) -> None:  # typ
     assert "issuing in a PKCS#11 token" in r.text
     assert f"label &#39;{label}-issuing&#39;" in r.text or f"label '{label}-issuing'" in r.text
     assert softhsm.pin not in r.text
+
+
+def test_api_lists_key_locations(ctx, softhsm: SoftHsm) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tests.api.helpers import make_harness
+
+    h = make_harness(ctx)
+    label = unique_label("api")
+    ca.init_ca(ctx, key_type="EC", key_size=256, pkcs11=ca.TokenRef.from_options(
+        module=softhsm.module, token=softhsm.label, key_label=label,
+        pin_file=str(softhsm.pin_file)))
+    r = h.client.get("/api/v1/ca/keys",
+                     headers={"Authorization": f"Bearer {h.tokens['Read-only']}"})
+    assert r.status_code == 200, r.text
+    by_role = {k["role"]: k for k in r.json()}
+    assert by_role["issuing"]["location"]["key_label"] == f"{label}-issuing"
+    assert softhsm.pin not in r.text and "pin_file" not in r.text
+    assert h.client.get("/api/v1/ca/keys").status_code == 401
+
+
+def test_delegated_ocsp_responder_key_in_the_token(ctx, softhsm: SoftHsm,  # type: ignore[no-untyped-def]  # noqa: F811
+                                                   tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509 import ocsp
+
+    from tests.ca.helpers import setup_ca
+
+    label = unique_label("resp")
+    setup_ca(ctx, key_type="EC", key_size=384, pkcs11=ca.TokenRef.from_options(
+        module=softhsm.module, token=softhsm.label, key_label=label,
+        pin_file=str(softhsm.pin_file)))
+    ca.configure_ca(ctx, ocsp_delegated=True)
+    responder = next(k for k in ca.describe_ca_keys(ctx) if k.role == "ocsp-signer")
+    assert responder.location is not None and responder.location.kind == "pkcs11"
+    assert (responder.location.key_label or "").startswith(f"{label}-issuing-ocsp-")
+
+    view = ca.issue_certificates_for_csrs(ctx, [make_csr("o.example.com")[1]],
+                                          profile="server")[0]
+    leaf = x509.load_pem_x509_certificate(view.pem.encode())
+    chain = x509.load_pem_x509_certificates(ca.export_ca(ctx, chain=True))
+    # A nonce: signed fresh, by the responder key in the token.
+    req = (ocsp.OCSPRequestBuilder().add_certificate(leaf, chain[0], hashes.SHA1())
+           .add_extension(x509.OCSPNonce(b"n" * 16), critical=False).build())
+    der = ca.ocsp_respond(ctx, req.public_bytes(Encoding.DER))
+    resp = ocsp.load_der_ocsp_response(der)
+    assert resp.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert resp.certificates and "OCSP Responder" in resp.certificates[0].subject.rfc4514_string()
+    for name, data in (("resp.der", der), ("leaf.pem", view.pem.encode()),
+                       ("issuing.pem", chain[0].public_bytes(Encoding.PEM)),
+                       ("root.pem", chain[1].public_bytes(Encoding.PEM))):
+        (tmp_path / name).write_bytes(data)
+    out = _run("openssl", "ocsp", "-respin", str(tmp_path / "resp.der"), "-no_nonce",
+               "-issuer", str(tmp_path / "issuing.pem"), "-cert", str(tmp_path / "leaf.pem"),
+               "-CAfile", str(tmp_path / "root.pem"), "-verify_other",
+               str(tmp_path / "issuing.pem"))
+    text = (out.stdout + out.stderr).decode()
+    assert "Response verify OK" in text and "good" in text, text

@@ -19,11 +19,11 @@ from cryptography.x509.oid import NameOID
 
 from certyard.ca.signing import (
     SealedFileSigner,
+    der,
     sign_certificate,
     sign_crl,
     sign_ocsp_response,
 )
-from certyard.ca.signing import der
 
 
 class ForeignSigner(SealedFileSigner):
@@ -106,7 +106,7 @@ def test_tbs_path_output_is_accepted_by_openssl(kind: str, tmp_path: Path) -> No
     req = ocsp.load_der_ocsp_request(req_path.read_bytes())
     nonce = next(e.value.nonce for e in req.extensions if isinstance(e.value, x509.OCSPNonce))
     b = (ocsp.OCSPResponseBuilder().add_response(
-        cert=leaf, issuer=ca, algorithm=hashes.SHA1(),  # noqa: S303 (the CertID openssl sent)
+        cert=leaf, issuer=ca, algorithm=hashes.SHA1(),
         cert_status=ocsp.OCSPCertStatus.REVOKED, this_update=NOW,
         next_update=NOW + dt.timedelta(hours=1), revocation_time=NOW,
         revocation_reason=x509.ReasonFlags.key_compromise)
