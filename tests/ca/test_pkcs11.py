@@ -317,3 +317,48 @@ def test_delegated_ocsp_responder_key_in_the_token(ctx, softhsm: SoftHsm,  # typ
                str(tmp_path / "issuing.pem"))
     text = (out.stdout + out.stderr).decode()
     assert "Response verify OK" in text and "good" in text, text
+
+
+def test_cli_import_by_label(cli, softhsm: SoftHsm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """`ca import CERT --pkcs11 ... --key-label L` from the CLI, with a PIN sealed from a
+    file that is then deleted; a key file and --pkcs11 together are refused."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import NameOID
+
+    from certyard.ca.signing import Pkcs11Signer, generate_token_key, sign_certificate
+
+    assert cli("init", "--name", "pub", "--fqdn", "pub.example.com").code == 0
+    label = unique_label("cli")
+    ref = ca.TokenRef.from_options(module=softhsm.module, token=softhsm.label,
+                                   key_label=label, pin_file=str(softhsm.pin_file))
+    pub = generate_token_key(ref, key_type="RSA", key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CLI Token CA")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = sign_certificate(
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(pub)
+        .serial_number(11).not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=400))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True),
+        Pkcs11Signer(ref, pub))
+    cert_path = tmp_path / "ca.pem"
+    cert_path.write_bytes(cert.public_bytes(Encoding.PEM))
+    once = tmp_path / "pin-once"
+    once.write_text(softhsm.pin + "\n")
+    r = cli("ca", "import", str(cert_path), str(cert_path), "--pkcs11", softhsm.module,
+            "--token", softhsm.label, "--key-label", label, "--pin-file", str(once))
+    assert r.code == 2 and "not both" in r.stderr, r.stderr
+    r = cli("ca", "import", str(cert_path), "--pkcs11", softhsm.module, "--token",
+            softhsm.label, "--key-label", label, "--pin-file", str(once), "--seal-pin")
+    assert r.code == 0, r.stderr
+    once.unlink()  # the sealed PIN is enough from now on
+    csr_path = tmp_path / "r.csr"
+    csr_path.write_bytes(make_csr("cli.example.com")[1].public_bytes(Encoding.PEM))
+    r = cli("ca", "submit", str(csr_path), "--profile", "server")
+    assert r.code == 0, r.stderr
+    r = cli("ca", "issue", r.stdout.strip())
+    assert r.code == 0, r.stderr
+    x509.load_pem_x509_certificate(r.stdout.encode()).verify_directly_issued_by(cert)
+    shown = cli("ca", "show").stdout
+    assert f"label '{label}'" in shown and "root+issuing" in shown
