@@ -15,6 +15,8 @@ command -v swanctl >/dev/null || DEBS+=(strongswan-swanctl)
 command -v sslscan >/dev/null || DEBS+=(sslscan)
 command -v haproxy >/dev/null || DEBS+=(haproxy)
 command -v systemd-analyze >/dev/null || DEBS+=(systemd)
+command -v softhsm2-util >/dev/null || DEBS+=(softhsm2)  # the PKCS#11 token for CA keys
+command -v pkcs11-tool >/dev/null || DEBS+=(opensc)
 if [ ${#DEBS[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${DEBS[*]} (run as root or install them)" >&2

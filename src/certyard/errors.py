@@ -21,6 +21,7 @@ messages in one place each; domain code never sees HTTP.
     ├── AuthenticationFailed           exit 6   HTTP 401
     ├── NotInitialised                 exit 7   HTTP 503
     └── ExternalServiceError           exit 8   HTTP 502   (SMTP, SFTP, syslog, OCSP peers)
+        └── TokenUnavailable           exit 8   HTTP 503   (a CA key's PKCS#11 token)
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "NotInitialised",
     "PermissionDenied",
     "PolicyViolation",
+    "TokenUnavailable",
     "UntrustedChain",
     "WeakAlgorithm",
 ]
@@ -161,3 +163,12 @@ class ExternalServiceError(CertyardError):
     code = "external_service"
     exit_code = 8
     http_status = 502
+
+
+class TokenUnavailable(ExternalServiceError):
+    """The PKCS#11 token holding a CA key cannot be reached (gone, not logged in, or the
+    key is missing); signing resumes by itself once it is back."""
+
+    code = "token_unavailable"
+    exit_code = 8
+    http_status = 503

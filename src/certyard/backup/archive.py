@@ -9,6 +9,10 @@ when the backup was taken. Format (all integers big-endian)::
 The JSON document holds the schema heads, the master key, and each table's rows (bytes as
 base64, datetimes as ISO 8601). Restore checks the schema heads match, then replaces every
 table's rows in one transaction, so a failed restore leaves the store as it was.
+
+A CA key kept in a PKCS#11 token is not in the archive: its row holds only the sealed
+reference, and ``token_keys`` lists which module, token and label; restore first checks
+that the tokens still hold those keys (``skip_token_check`` restores regardless).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import struct
 import tempfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +62,7 @@ class BackupInfo:
     tables: dict[str, int]
     heads: list[str]
     bytes: int
+    token_keys: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -135,11 +140,15 @@ def create_backup(ctx: Any, output: Path, *, password: str,
             rows = conn.execute(select(table)).mappings().all()
             tables[table.name] = [{k: _encode(v) for k, v in r.items()} for r in rows]
             counts[table.name] = len(rows)
+        from certyard.ca.keys import token_locations
+
+        token_keys = token_locations(ctx.master_key, s)
         record_event(s, ctx, action="backup.create", target=str(output),
-                     details={"tables": len(counts), "rows": sum(counts.values())})
+                     details={"tables": len(counts), "rows": sum(counts.values()),
+                              "token_keys": token_keys})
     created = ctx.clock.now().isoformat()
     doc = {"format": 1, "created_at": created, "heads": heads,
-           "master_key": _master_key_b64(ctx), "tables": tables}
+           "master_key": _master_key_b64(ctx), "tables": tables, "token_keys": token_keys}
     body = zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 6)
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     header = _HEADER.pack(MAGIC, 1, _N_LOG2, _R, _P, salt, nonce)
@@ -162,7 +171,7 @@ def create_backup(ctx: Any, output: Path, *, password: str,
     if progress:
         progress("done", len(sorted_tables), len(sorted_tables))
     return BackupInfo(path=str(output), created_at=created, tables=counts, heads=heads,
-                      bytes=len(blob))
+                      bytes=len(blob), token_keys=token_keys)
 
 
 def _open(path: Path, password: str) -> dict[str, Any]:
@@ -205,7 +214,40 @@ def read_backup_info(path: Path, *, password: str) -> BackupInfo:
     doc = _open(path, password)
     return BackupInfo(path=str(path), created_at=doc["created_at"],
                       tables={k: len(v) for k, v in doc["tables"].items()},
-                      heads=doc["heads"], bytes=Path(path).stat().st_size)
+                      heads=doc["heads"], bytes=Path(path).stat().st_size,
+                      token_keys=_token_keys(doc))
+
+
+def _token_keys(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    value = doc.get("token_keys")
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _check_tokens(doc: dict[str, Any]) -> None:
+    """Refuse, before anything changes, a restore whose CA keys are in tokens that do not
+    hold them (any more)."""
+    if not _token_keys(doc):
+        return
+    from certyard.ca.keys import check_archived_token_keys
+    from certyard.errors import TokenUnavailable
+    from certyard.vault import MasterKey
+
+    by_name = {t.name: t for t in Base.metadata.sorted_tables}
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        table = by_name[name]
+        return [{k: _decode(v, table.c[k]) for k, v in r.items() if k in table.c}
+                for r in doc["tables"].get(name, [])]
+
+    try:
+        master = MasterKey(base64.b64decode(doc["master_key"]))
+    except ValueError:
+        raise InvalidFile("the backup's master key is malformed") from None
+    problems = check_archived_token_keys(master, rows("ca_certificate"), rows("private_key"))
+    if problems:
+        raise TokenUnavailable("restore refused, a CA key is not in its token: "
+                               + "; ".join(problems) + " (--skip-token-check restores "
+                               "anyway)")
 
 
 def _prepare_key_file(ctx: Any, key_b64: str) -> str | None:
@@ -230,10 +272,14 @@ def _prepare_key_file(ctx: Any, key_b64: str) -> str | None:
 
 
 def restore_backup(ctx: Any, path: Path, *, password: str,
-                   progress: Progress | None = None) -> BackupInfo:
+                   progress: Progress | None = None,
+                   skip_token_check: bool = False) -> BackupInfo:
     """Replace every table with the backup's rows in one transaction, then install the
-    backup's master key. The schema must be at the same migration heads."""
+    backup's master key. The schema must be at the same migration heads, and CA keys kept
+    in tokens must be there (unless ``skip_token_check``)."""
     doc = _open(path, password)
+    if not skip_token_check:
+        _check_tokens(doc)
     key_b64 = doc["master_key"]
     tables = doc["tables"]
     known = {t.name for t in Base.metadata.sorted_tables}
@@ -255,7 +301,8 @@ def restore_backup(ctx: Any, path: Path, *, password: str,
     if progress:
         progress("done", len(ordered), len(ordered))
     return BackupInfo(path=str(path), created_at=doc["created_at"], tables=counts,
-                      heads=doc["heads"], bytes=Path(path).stat().st_size)
+                      heads=doc["heads"], bytes=Path(path).stat().st_size,
+                      token_keys=_token_keys(doc))
 
 
 def _replace_rows(ctx: Any, path: Path, doc: dict[str, Any], ordered: list[Any],

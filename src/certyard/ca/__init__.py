@@ -5,7 +5,7 @@ Other rooms (web/API, agent, jobs) import from here only. Errors are the usual
 ``certyard.errors`` types: InvalidCSR (broken signature), WeakAlgorithm (key below minimum),
 PolicyViolation (a name the policy forbids), Duplicate (a second pending request for the
 same key), NotFound (unknown request or serial), Conflict (wrong state), NotInitialised
-(no CA yet).
+(no CA yet), TokenUnavailable (the PKCS#11 token holding a CA key is gone).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from certyard.ca.crl import (
 )
 from certyard.ca.distribution import Download, ca_settings, configure_ca, distribution
 from certyard.ca.issue import IssuedView
+from certyard.ca.keys import CaKeyView, check_token_keys, describe_ca_keys
 from certyard.ca.ocsp import ocsp_cached, ocsp_respond, presign_responses
 from certyard.ca.profiles import PROFILES, Profile
 from certyard.ca.requests import (
@@ -38,6 +39,7 @@ from certyard.ca.requests import (
     sign_pending,
     submit_request,
 )
+from certyard.ca.signing import TokenRef
 
 generate_crl = current_crl  # the public name: the current CRL, regenerated when due
 
@@ -45,16 +47,20 @@ __all__ = [
     "PROFILES",
     "REASONS",
     "CaInfo",
+    "CaKeyView",
     "CaSettings",
     "Download",
     "IssuedView",
     "Profile",
     "RequestView",
     "RevocationView",
+    "TokenRef",
     "ca_settings",
+    "check_token_keys",
     "configure_ca",
     "current_crl",
     "deny_request",
+    "describe_ca_keys",
     "distribution",
     "export_ca",
     "generate_crl",

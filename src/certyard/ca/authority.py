@@ -1,12 +1,15 @@
 """Setting up the CA (new or imported), finding the active issuer, exporting it.
 
-Opened CA keys are cached per process (keyed by the sealed row) so that issuing and OCSP
-signing do not decrypt the key on every call.
+A CA key is reached only through its ``Signer`` (``ca.signing``): a key sealed under the
+master key, or a key in a PKCS#11 token (``pkcs11=TokenRef``: generated there by ``init``,
+found there by ``import``). Opened signers are cached per process (keyed by the sealed
+row) so that issuing and OCSP signing do not decrypt or log in on every call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,11 +23,20 @@ from sqlalchemy.orm import Session
 from certyard.audit import record_event
 from certyard.ca.build import Urls, build_ca_certificate
 from certyard.ca.config import load_settings, update_settings
-from certyard.ca.fips import check_ca, check_init_choice
+from certyard.ca.fips import check_ca, check_init_choice, check_token_rule
+from certyard.ca.signing import (
+    Pkcs11Signer,
+    SealedFileSigner,
+    Signer,
+    TokenRef,
+    generate_token_key,
+    open_signer,
+    seal_token_ref,
+)
 from certyard.db.models import Purpose, StoreEntry
 from certyard.db.models.ca import CaCertificate
 from certyard.errors import Conflict, InvalidFile, InvalidInput, KeyMismatch, NotInitialised
-from certyard.store import fips_enabled, open_private_key, seal_private_key
+from certyard.store import fips_enabled, seal_private_key
 from certyard.store.writes import put_entry
 from certyard.x509 import (
     certificate_facts,
@@ -38,7 +50,7 @@ from certyard.x509 import (
 
 __all__ = ["CaInfo", "ca_chain", "export_ca", "import_ca", "init_ca", "issuing_ca", "open_ca_key"]
 
-_KEYS: dict[tuple[int, str], Any] = {}
+_KEYS: dict[tuple[int, str], Signer] = {}
 _CERTS: dict[tuple[int, str], x509.Certificate] = {}
 _LOCK = threading.Lock()
 
@@ -71,21 +83,26 @@ def ca_certificate(row: CaCertificate) -> x509.Certificate:
     return cert
 
 
-def open_ca_key(ctx: Any, s: Session, row: CaCertificate) -> Any:
+def open_ca_key(ctx: Any, s: Session, row: CaCertificate) -> Signer:
+    """The signer of a CA (or OCSP responder) row: the only way to its key."""
     if row.private_key_id is None:
         raise NotInitialised(f"the CA '{row.subject}' has no private key here")
     cache_key = (row.private_key_id, row.fingerprint_sha256)
-    key = _KEYS.get(cache_key)
-    if key is None:
+    signer = _KEYS.get(cache_key)
+    if signer is None:
         from certyard.db.models import PrivateKey
 
         with _LOCK:
             sealed = s.get(PrivateKey, row.private_key_id)
             if sealed is None:
                 raise NotInitialised(f"the key of CA '{row.subject}' is missing")
-            key = open_private_key(ctx.master_key, sealed)
-            _KEYS[cache_key] = key
-    return key
+            signer = open_signer(ctx.master_key, sealed, ca_certificate(row).public_key())
+            _KEYS[cache_key] = signer
+    if isinstance(signer, Pkcs11Signer):
+        from certyard.ca.signing.watch import watch
+
+        watch(signer, ctx, row.subject)
+    return signer
 
 
 def issuing_ca(s: Session) -> CaCertificate:
@@ -135,9 +152,13 @@ def add_root_to_trust(
     return added
 
 
-def _store_ca(s: Session, ctx: Any, cert: x509.Certificate, *, role: str, key: Any,
-              parent_id: int | None, now: dt.datetime) -> CaCertificate:
-    key_id = seal_private_key(s, ctx.master_key, key, now=now).id if key is not None else None
+def _store_ca(s: Session, ctx: Any, cert: x509.Certificate, *, role: str,
+              key: Signer | None, parent_id: int | None, now: dt.datetime) -> CaCertificate:
+    key_id = None
+    if isinstance(key, Pkcs11Signer):
+        key_id = seal_token_ref(s, ctx.master_key, key.ref, key.public_key(), now=now).id
+    elif key is not None and key.private_key is not None:
+        key_id = seal_private_key(s, ctx.master_key, key.private_key, now=now).id
     row = CaCertificate(
         role=role, active=True, parent_id=parent_id, subject=cert.subject.rfc4514_string(),
         serial=format(cert.serial_number, "x"),
@@ -158,19 +179,21 @@ def init_ca(
     ctx: Any, *, common_name: str | None = None, organization: str | None = None,
     key_type: str = "EC", key_size: int | None = None, root_days: int = 7300,
     intermediate_days: int = 3650, intermediate: bool = True,
-    purposes: list[str] | None = None,
+    purposes: list[str] | None = None, pkcs11: TokenRef | None = None,
 ) -> CaInfo:
     """A new root CA and, by default, an issuing intermediate under it. The root joins the
-    trust store of every purpose it will sign for (all purposes unless named)."""
+    trust store of every purpose it will sign for (all purposes unless named). With
+    ``pkcs11`` both keys are generated in that token, labelled ``<key_label>-root`` and
+    ``<key_label>-issuing`` (just ``<key_label>`` for a lone root)."""
     key_type = key_type.upper()
-    sizes = {"RSA": (3072, 4096), "EC": (256, 384)}
+    sizes = {"RSA": (2048, 3072, 4096) if pkcs11 else (3072, 4096), "EC": (256, 384)}
     if key_size is not None:
         with ctx.read() as s:
             if fips_enabled(s):  # say why in FIPS terms before the generic size check
                 check_init_choice(key_type, key_size)
     if key_type not in sizes:
         raise InvalidInput("CA key type must be RSA or EC", field="key_type")
-    key_size = key_size or sizes[key_type][-1 if key_type == "EC" else 0]
+    key_size = key_size or (3072 if key_type == "RSA" else 384)
     if key_size not in sizes[key_type]:
         raise InvalidInput(f"{key_type} CA key size must be one of "
                            f"{'/'.join(map(str, sizes[key_type]))}", field="key_size")
@@ -180,8 +203,8 @@ def init_ca(
     with ctx.read() as s:
         _refuse_if_set_up(s)
         _purposes(s, purposes)
-    root_key = generate_private_key(key_type, key_size)
-    issuing_key = generate_private_key(key_type, key_size) if intermediate else None
+        check_token_rule(s, pkcs11 is not None)
+    root_key, issuing_key = _new_keys(pkcs11, key_type, key_size, intermediate)
     now = ctx.clock.now()
     with ctx.transaction() as s:
         _refuse_if_set_up(s)
@@ -219,24 +242,38 @@ def init_ca(
             regenerate_crl(ctx, s, row, now=now)
         record_event(s, ctx, action="ca.init", target=root_row.subject,
                      details={"key": f"{key_type}-{key_size}", "intermediate": intermediate,
-                              "root": root_row.fingerprint_sha256, "trust_stores": added})
+                              "root": root_row.fingerprint_sha256, "trust_stores": added,
+                              "key_location": root_key.location.to_dict()})
         return CaInfo(created=True, root=_describe(root_row), issuing=_describe(issuing_row),
                       trust_stores=added, base_url=settings.url)
 
 
 def import_ca(
-    ctx: Any, cert_data: bytes, key_data: bytes, *, chain_data: bytes | None = None,
+    ctx: Any, cert_data: bytes, key_data: bytes | None, *, chain_data: bytes | None = None,
     password: bytes | None = None, purposes: list[str] | None = None,
+    pkcs11: TokenRef | None = None,
 ) -> CaInfo:
-    """Bring an existing CA: its certificate and key (PEM/DER), and, when it is not a root,
+    """Bring an existing CA: its certificate and key (PEM/DER; or, with ``pkcs11``, the
+    key's place in a token, proven by a test signature), and, when it is not a root,
     the chain up to its root (which then joins the trust stores)."""
     limit = ctx.settings.max_upload_bytes
     certs = load_certificates(cert_data, limit=limit)
-    key = load_private_key(key_data, password=password)
-    cert = next((c for c in certs if public_sha256(c.public_key())
-                 == public_sha256(key.public_key())), None)
-    if cert is None:
-        raise KeyMismatch("the key does not belong to the CA certificate")
+    key: Signer
+    if pkcs11 is not None:
+        from certyard.ca.keys import token_signer_for
+
+        with ctx.read() as s:
+            check_token_rule(s, True)
+        cert, key = token_signer_for(pkcs11, certs)
+    else:
+        if key_data is None:
+            raise InvalidInput("the CA private key is required (or --pkcs11)", field="key")
+        opened = load_private_key(key_data, password=password)
+        match = next((c for c in certs if public_sha256(c.public_key())
+                      == public_sha256(opened.public_key())), None)
+        if match is None:
+            raise KeyMismatch("the key does not belong to the CA certificate")
+        cert, key = match, SealedFileSigner(opened)
     try:
         bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
         is_ca = bc.ca
@@ -269,6 +306,7 @@ def import_ca(
             raise InvalidFile("the chain is too long")
     with ctx.transaction() as s:
         _refuse_if_set_up(s)
+        check_token_rule(s, pkcs11 is not None)
         if fips_enabled(s):
             for c in [cert, *parents]:
                 check_ca(c)
@@ -287,12 +325,32 @@ def import_ca(
 
         regenerate_crl(ctx, s, row, now=now)
         record_event(s, ctx, action="ca.import", target=row.subject,
-                     details={"fingerprint": row.fingerprint_sha256, "trust_stores": added})
+                     details={"fingerprint": row.fingerprint_sha256, "trust_stores": added,
+                              "key_location": key.location.to_dict()})
         root_row = row if not parents else s.get(CaCertificate, row.parent_id)
         while root_row is not None and root_row.parent_id:
             root_row = s.get(CaCertificate, root_row.parent_id)
         return CaInfo(created=True, root=_describe(root_row or row), issuing=_describe(row),
                       trust_stores=added, base_url=load_settings(s).url)
+
+
+def _new_keys(ref: TokenRef | None, key_type: str, key_size: int,
+              intermediate: bool) -> tuple[Signer, Signer | None]:
+    """The root's and the issuing CA's signers, with fresh keys in the token or in memory
+    (sealed when stored)."""
+    if ref is None:
+        root = SealedFileSigner(generate_private_key(key_type, key_size))
+        return root, (SealedFileSigner(generate_private_key(key_type, key_size))
+                      if intermediate else None)
+    from dataclasses import replace
+
+    base = ref.key_label or "certyard-ca"
+    out: list[Signer] = []
+    for suffix in (("-root", "-issuing") if intermediate else ("",)):
+        r = replace(ref, key_label=base + suffix, key_id=secrets.token_hex(8))
+        out.append(Pkcs11Signer(r, generate_token_key(r, key_type=key_type,
+                                                      key_size=key_size)))
+    return out[0], out[1] if intermediate else None
 
 
 def export_ca(ctx: Any, *, format: str = "pem", chain: bool = False) -> bytes:

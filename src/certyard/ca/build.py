@@ -1,4 +1,7 @@
-"""Pure certificate, CRL and OCSP building for the CA (no database): RFC 5280 shaped."""
+"""Pure certificate, CRL and OCSP building for the CA (no database): RFC 5280 shaped.
+
+``signer`` is a ``ca.signing.Signer`` (or a ``cryptography`` private key).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from certyard.ca.profiles import Profile
+from certyard.ca.signing import sign_certificate
+from certyard.ca.signing import signing_hash as _signing_hash
 
 __all__ = ["Urls", "build_ca_certificate", "build_leaf", "signing_hash"]
 
@@ -35,10 +39,9 @@ class Urls:
 
 
 def signing_hash(key: Any) -> hashes.SHA256 | hashes.SHA384:
-    """SHA-384 for P-384/P-521 keys (matching strength), SHA-256 otherwise."""
-    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
-        return hashes.SHA384()
-    return hashes.SHA256()
+    """SHA-384 for P-384/P-521 keys (matching strength), SHA-256 otherwise; ``key`` is a
+    ``cryptography`` private key or a ``ca.signing.Signer``."""
+    return _signing_hash(key)  # type: ignore[no-any-return]
 
 
 def _pointers(builder: x509.CertificateBuilder, urls: Urls) -> x509.CertificateBuilder:
@@ -67,7 +70,7 @@ def build_ca_certificate(
         b = b.add_extension(_aki(issuer), critical=False)
         if urls is not None:
             b = _pointers(b, urls)
-    return b.sign(signer, signing_hash(signer))
+    return sign_certificate(b, signer)
 
 
 def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
@@ -102,7 +105,7 @@ def build_leaf(
     if profile.ocsp_nocheck:
         b = b.add_extension(x509.OCSPNoCheck(), critical=False)
     b = _pointers(b, urls)
-    return b.sign(signer, signing_hash(signer))
+    return sign_certificate(b, signer)
 
 
 def authority_key_identifier(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:

@@ -2,6 +2,7 @@
 
 base_url: written into AIA (OCSP, CA issuers) and CRL distribution points; the plain-HTTP
 listener of ``certyard serve``. Default ``http://<publisher FQDN>:8080``.
+fips_require_token: in FIPS mode, CA keys must live in a PKCS#11 token (``ca.fips``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class CaSettings:
     crl_days: int = 7
     ocsp_hours: int = 24
     ocsp_delegated: bool = False
+    fips_require_token: bool = False
     purposes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
 from certyard.ca.authority import ca_certificate, issuing_ca, open_ca_key
-from certyard.ca.build import authority_key_identifier, signing_hash
+from certyard.ca.build import authority_key_identifier
 from certyard.ca.config import load_settings
+from certyard.ca.signing import sign_crl
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.errors import Conflict, InvalidInput, NotFound, NotInitialised
 
@@ -105,7 +106,7 @@ def generate_crl(
     b = (x509.CertificateRevocationListBuilder(issuer.subject, now, next_update, [], entries)
          .add_extension(x509.CRLNumber(number), critical=False)
          .add_extension(authority_key_identifier_for(issuer), critical=False))
-    return b.sign(key, signing_hash(key))
+    return sign_crl(b, key)
 
 
 def fingerprint_of(cert: x509.Certificate) -> bytes:

@@ -8,6 +8,10 @@ have been imported before FIPS mode was turned on) and every CSR (its key, and t
 was signed with: a SHA-1 or SHA-224 request is refused rather than silently re-signed;
 SHA-1 is refused in any mode, as ``cryptography`` cannot verify it).
 
+With the CA setting ``fips_require_token`` (``certyard ca config --fips-require-token``)
+FIPS mode also requires the CA keys to live in a PKCS#11 token: ``ca init``/``ca import``
+without ``--pkcs11`` and issuance from a sealed file key are refused.
+
 certyard's own signatures already use SHA-256/384 (``ca.build.signing_hash``). The SHA-1
 in OCSP CertIDs is an identifier hash that clients choose, not a signature, so the
 responder keeps answering it.
@@ -20,10 +24,10 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from certyard.errors import WeakAlgorithm
+from certyard.errors import PolicyViolation, WeakAlgorithm
 
 __all__ = ["APPROVED_CURVES", "APPROVED_HASHES", "check_ca", "check_csr_fips",
-           "check_init_choice", "check_public_key"]
+           "check_init_choice", "check_public_key", "check_token_rule"]
 
 APPROVED_CURVES = {"secp256r1": 256, "secp384r1": 384, "secp521r1": 521}
 APPROVED_HASHES = ("sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512")
@@ -75,3 +79,16 @@ def check_ca(cert: x509.Certificate) -> None:
     what = f"the CA certificate '{cert.subject.rfc4514_string()}'"
     check_public_key(cert.public_key(), what)
     _check_hash(cert.signature_hash_algorithm, what)
+
+
+def check_token_rule(s: Any, in_token: bool) -> None:
+    """FIPS mode with ``fips_require_token``: the CA key must be in a PKCS#11 token."""
+    if in_token:
+        return
+    from certyard.ca.config import load_settings
+    from certyard.store import fips_enabled
+
+    if load_settings(s).fips_require_token and fips_enabled(s):
+        raise PolicyViolation("FIPS mode requires the CA key to be in a PKCS#11 token "
+                              "(fips_require_token); use --pkcs11", rule="fips_require_token",
+                              value=False)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from certyard.ca.authority import ca_certificate, issuing_ca, open_ca_key
 from certyard.ca.build import Urls, authority_key_identifier, build_leaf
 from certyard.ca.config import CaSettings, load_settings
-from certyard.ca.fips import check_ca, check_csr_fips
+from certyard.ca.fips import check_ca, check_csr_fips, check_token_rule
 from certyard.ca.profiles import Profile, allowed_subject, check_key, checked_sans, get_profile
 from certyard.db.models.ca import CaIssued
 from certyard.errors import InvalidCSR, InvalidInput, WeakAlgorithm
@@ -131,6 +131,7 @@ class Signer:
         self.fips = fips_enabled(s)
         if self.fips:
             check_ca(self.issuer)
+            check_token_rule(s, self.key.private_key is None)
 
     def sign(self, checked: CheckedCSR, *, profile: Profile, days: int | None,
              request_id: int | None, now: dt.datetime) -> dict[str, Any]:

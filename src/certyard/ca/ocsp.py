@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certyard.ca.authority import ca_certificate, open_ca_key
-from certyard.ca.build import signing_hash
 from certyard.ca.config import load_settings
 from certyard.ca.crl import REASONS
 from certyard.ca.responder import delegated_signer, ensure_ocsp_signer
+from certyard.ca.signing import sign_ocsp_response
 from certyard.db.models.ca import CaCertificate, CaIssued
 
 __all__ = ["ocsp_cached", "ocsp_respond", "presign_responses", "resign_response"]
@@ -118,12 +118,11 @@ def _sign(
                 cert=cert, issuer=issuer, algorithm=algo,
                 cert_status=ocsp.OCSPCertStatus.GOOD, this_update=this_update,
                 next_update=next_update, revocation_time=None, revocation_reason=None)
-    b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, responder)
     if delegated:
         b = b.certificates([responder])  # clients need it to check the delegation
     if nonce is not None:
         b = b.add_extension(x509.OCSPNonce(nonce), critical=False)
-    resp = b.sign(key, signing_hash(key))
+    resp = sign_ocsp_response(b, key, responder=responder)
     return resp.public_bytes(Encoding.DER), next_update
 
 

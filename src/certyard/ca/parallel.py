@@ -2,8 +2,9 @@
 
 CSR checks and signing are pure CPU work in `cryptography`, which holds the GIL, so a big
 batch (bulk enrolment, benchmarks) is split over forked worker processes that inherit the
-already-opened issuing key; only CSR DER goes in and row values come out. The database
-work stays in the parent, in one transaction.
+already-opened issuing key; only CSR DER goes in and row values come out (a token key
+signs in this process: its sessions do not survive a fork). The database work stays in
+the parent, in one transaction.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def sign_many(signer: Any, csrs: list[x509.CertificateSigningRequest], *, profil
 
     from certyard.ca.issue import check_csr
 
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    # A token key is reached through sessions that a forked child cannot use.
+    in_process = getattr(signer.key, "private_key", None) is None
+    if workers <= 1 or in_process or "fork" not in multiprocessing.get_all_start_methods():
         return [signer.sign(check_csr(c, profile, signer.settings), profile=profile,
                             days=days, request_id=None, now=now) for c in csrs]
     ders = [c.public_bytes(Encoding.DER) for c in csrs]

@@ -5,12 +5,15 @@ CRLs. It is renewed once a third of its life is left (by the OCSP pre-signing jo
 the setting is turned on); without a valid one, the CA signs.
 
 Stored as a ``ca_certificate`` row with role ``ocsp-signer`` under its CA, and recorded in
-``ca_issued`` like every certificate the CA signs.
+``ca_issued`` like every certificate the CA signs. When the CA key is in a PKCS#11 token,
+the responder key is generated in the same token (label ``<CA key label>-ocsp-<hex>``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from dataclasses import replace
 from typing import Any
 
 from cryptography import x509
@@ -23,6 +26,13 @@ from certyard.ca.authority import ca_certificate, open_ca_key
 from certyard.ca.build import Urls, authority_key_identifier, build_leaf
 from certyard.ca.config import load_settings
 from certyard.ca.profiles import PROFILES
+from certyard.ca.signing import (
+    Pkcs11Signer,
+    SealedFileSigner,
+    Signer,
+    generate_token_key,
+    seal_token_ref,
+)
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.store import seal_private_key
 from certyard.x509 import fingerprint, generate_private_key, random_serial, san_strings
@@ -50,6 +60,23 @@ def delegated_signer(ctx: Any, s: Session, ca: CaCertificate,
     return ca_certificate(row), open_ca_key(ctx, s, row)
 
 
+def _new_key(ca_key: Signer) -> Signer:
+    """The responder's key, where the CA's key lives."""
+    if isinstance(ca_key, Pkcs11Signer):
+        ref = replace(ca_key.ref, key_id=secrets.token_hex(8),
+                      key_label=f"{ca_key.ref.key_label or 'certyard-ca'}-ocsp-"
+                                f"{secrets.token_hex(4)}")
+        return Pkcs11Signer(ref, generate_token_key(ref, key_type="EC", key_size=256))
+    return SealedFileSigner(generate_private_key("EC", 256))
+
+
+def _seal(s: Session, ctx: Any, key: Signer, now: dt.datetime) -> int:
+    if isinstance(key, Pkcs11Signer):
+        return seal_token_ref(s, ctx.master_key, key.ref, key.public_key(), now=now).id
+    assert key.private_key is not None
+    return seal_private_key(s, ctx.master_key, key.private_key, now=now).id
+
+
 def ensure_ocsp_signer(ctx: Any, s: Session, ca: CaCertificate, *, now: dt.datetime) -> bool:
     """Issue a new responder certificate when there is none or a third of its life is
     left. Returns True when one was issued."""
@@ -58,7 +85,7 @@ def ensure_ocsp_signer(ctx: Any, s: Session, ca: CaCertificate, *, now: dt.datet
         return False
     issuer = ca_certificate(ca)
     ca_key = open_ca_key(ctx, s, ca)
-    key = generate_private_key("EC", 256)
+    key = _new_key(ca_key)
     cn = next((str(a.value) for a in issuer.subject.get_attributes_for_oid(
         NameOID.COMMON_NAME)), "certyard CA")
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{cn} OCSP Responder")])
@@ -80,7 +107,7 @@ def ensure_ocsp_signer(ctx: Any, s: Session, ca: CaCertificate, *, now: dt.datet
         role=ROLE, active=True, parent_id=ca.id, subject=subject.rfc4514_string(),
         serial=format(serial, "x"), fingerprint_sha256=fingerprint(der),
         not_after=cert.not_valid_after_utc, der=der,
-        private_key_id=seal_private_key(s, ctx.master_key, key, now=now).id,
+        private_key_id=_seal(s, ctx, key, now),
         crl_number=0, created_at=now))
     s.flush()
     return True

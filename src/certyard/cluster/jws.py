@@ -73,13 +73,18 @@ def cert_fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
 
 
-def sign_list(payload: dict[str, Any], *, key: ec.EllipticCurvePrivateKey,
-              cert: x509.Certificate) -> bytes:
+def sign_list(payload: dict[str, Any], *, key: Any, cert: x509.Certificate) -> bytes:
+    """``key``: an EC P-384 private key, or a signer (``ca.signing.Signer``) of one whose
+    ``sign(data)`` returns a DER ECDSA-SHA384 signature."""
     header = {"alg": "ES384", "typ": TYP, "kid": cert_fingerprint(cert),
               "x5c": [base64.b64encode(cert.public_bytes(Encoding.DER)).decode()]}
     signing_input = (_b64(json.dumps(header, separators=(",", ":")).encode()) + "." +
                      _b64(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()))
-    r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA384())))
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        der_sig = key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA384()))
+    else:
+        der_sig = key.sign(signing_input.encode())
+    r, s = decode_dss_signature(der_sig)
     sig = r.to_bytes(_COORD, "big") + s.to_bytes(_COORD, "big")
     return (signing_input + "." + _b64(sig)).encode()
 

@@ -80,7 +80,9 @@ def _active(s: Session, ctx: Any, cfg: dict[str, Any]) -> tuple[Any, x509.Certif
     if row is None:
         raise NotInitialised("the trust-list signing key is missing; run "
                              "`certyard trustlist rollover`")
-    key = open_private_key(ctx.master_key, row)
+    from certyard.ca.signing import SealedFileSigner  # signs through the CA's interface
+
+    key = SealedFileSigner(open_private_key(ctx.master_key, row))
     return key, x509.load_pem_x509_certificate(entry["cert"].encode())
 
 

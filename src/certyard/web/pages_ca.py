@@ -26,7 +26,9 @@ def ca_page(request: Request, auth: Annotated[Auth, Depends(require("ca:read"))]
             tab: str = "pending", error: str = "") -> Response:
     tab = tab if tab in ("pending", "issued", "revoked", "denied") else "pending"
     requests, issued, message = [], [], ""
+    keys: list[ca.CaKeyView] = []
     try:
+        keys = ca.describe_ca_keys(auth.ctx)  # where each CA key lives
         if tab in ("pending", "denied"):
             requests = ca.list_requests(auth.ctx, state=tab)
         else:
@@ -34,7 +36,7 @@ def ca_page(request: Request, auth: Annotated[Auth, Depends(require("ca:read"))]
     except CertyardError as exc:
         message = exc.message
     return render(request, "ca.html", title="Certificate Authority", tab=tab,
-                  requests=requests, issued=issued, reasons=list(ca.REASONS),
+                  requests=requests, issued=issued, reasons=list(ca.REASONS), keys=keys,
                   error=message or error[:200])
 
 

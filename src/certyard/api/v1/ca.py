@@ -79,6 +79,12 @@ def deny_request(request_id: Id, body: DenyIn, auth: Execute) -> dict[str, Any]:
     return ca.deny_request(auth.ctx, request_id, reason=body.reason).to_dict()
 
 
+@router.get("/keys")
+def list_keys(auth: Read) -> list[dict[str, Any]]:
+    """The CA certificates and where each key lives (sealed file or PKCS#11 token)."""
+    return [k.to_dict() for k in ca.describe_ca_keys(auth.ctx)]
+
+
 @router.get("/issued")
 def list_issued(auth: Read, status: Literal["good", "revoked", "hold"] | None = None,
                 ) -> list[dict[str, Any]]:

@@ -45,6 +45,9 @@ def register(root: typer.Typer) -> None:
         else:
             console.print(f"Wrote {info.path} ({info.bytes:,} bytes, "
                           f"{sum(info.tables.values()):,} rows in {len(info.tables)} tables).")
+            for k in info.token_keys:  # not in the archive: say so
+                console.print(f"Not in the backup: the key of {k['subject']} stays in PKCS#11 "
+                              f"token {k['token']!r} (label {k.get('key_label')!r}).")
 
     @root.command("restore")
     def restore_cmd(
@@ -52,6 +55,9 @@ def register(root: typer.Typer) -> None:
         password_file: Path = typer.Option(None, "--password-file",
                                            help="File holding the security password."),
         yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+        skip_token_check: bool = typer.Option(
+            False, "--skip-token-check",
+            help="Restore even if a CA key's PKCS#11 token does not hold it."),
         json_: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Replace everything in the store with an archive's content (needs the security
@@ -68,7 +74,8 @@ def register(root: typer.Typer) -> None:
             def step(name: str, i: int, n: int) -> None:
                 bar.update(task, total=n, completed=i, description=f"table {name}")
 
-            info = backup.restore_backup(ctx, archive, password=pw, progress=step)
+            info = backup.restore_backup(ctx, archive, password=pw, progress=step,
+                                         skip_token_check=skip_token_check)
         if json_:
             emit_json(info.to_dict())
         else:

@@ -49,31 +49,86 @@ def init(
                                          help="Sign from the root directly."),
     purpose: list[str] = typer.Option(None, "--purpose",
                                       help="Purposes it signs for (default: all)."),
+    pkcs11: str = typer.Option(None, "--pkcs11", metavar="MODULE",
+                               help="Generate the keys in a PKCS#11 token (module path)."),
+    token: str = typer.Option(None, "--token", metavar="LABEL", help="Token label."),
+    key_label: str = typer.Option(None, "--key-label",
+                                  help="Key label prefix (default certyard-ca)."),
+    pin_file: str = typer.Option(None, "--pin-file", help="File holding the token PIN."),
+    pin_env: str = typer.Option(None, "--pin-env", metavar="VAR",
+                                help="Environment variable holding the token PIN."),
+    seal_pin: bool = typer.Option(False, "--seal-pin",
+                                  help="Read the PIN once and keep it sealed."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a root CA and an issuing intermediate."""
+    ref = _token_ref(pkcs11, token, key_label or "certyard-ca", None, pin_file, pin_env,
+                     seal_pin)
     info = ca.init_ca(cli_context(), common_name=cn, organization=org, key_type=key_type,
                       key_size=key_size, root_days=root_days,
                       intermediate_days=intermediate_days, intermediate=not no_intermediate,
-                      purposes=list(purpose or []))
+                      purposes=list(purpose or []), pkcs11=ref)
     _print_info(info, json_)
+
+
+def _token_ref(module: str | None, token: str | None, key_label: str | None,
+               key_id: str | None, pin_file: str | None, pin_env: str | None,
+               seal_pin: bool) -> ca.TokenRef | None:
+    if module is None:
+        if token or pin_file or pin_env or seal_pin:
+            from certyard.errors import InvalidInput
+
+            raise InvalidInput("--token, --pin-file, --pin-env and --seal-pin go with "
+                               "--pkcs11 MODULE", field="pkcs11")
+        return None
+    return ca.TokenRef.from_options(module=module, token=token, key_label=key_label,
+                                    key_id=key_id, pin_file=pin_file, pin_env=pin_env,
+                                    seal_pin=seal_pin)
 
 
 @app.command("import")
 def import_(
     cert: str = typer.Argument(..., help="CA certificate (PEM/DER)."),
-    key: str = typer.Argument(..., help="CA private key (PEM/DER)."),
+    key: str = typer.Argument(None, help="CA private key (PEM/DER); not with --pkcs11."),
     chain: str = typer.Option(None, "--chain", help="Certificates up to the root."),
     purpose: list[str] = typer.Option(None, "--purpose"),
+    pkcs11: str = typer.Option(None, "--pkcs11", metavar="MODULE",
+                               help="The key is in a PKCS#11 token (module path)."),
+    token: str = typer.Option(None, "--token", metavar="LABEL", help="Token label."),
+    key_label: str = typer.Option(None, "--key-label", help="Label of the key in the token."),
+    key_id: str = typer.Option(None, "--key-id", metavar="HEX", help="ID of the key."),
+    pin_file: str = typer.Option(None, "--pin-file", help="File holding the token PIN."),
+    pin_env: str = typer.Option(None, "--pin-env", metavar="VAR",
+                                help="Environment variable holding the token PIN."),
+    seal_pin: bool = typer.Option(False, "--seal-pin",
+                                  help="Read the PIN once and keep it sealed."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Bring an existing CA (certificate and key)."""
+    """Bring an existing CA (certificate and key, or the key's place in a token)."""
+    ref = _token_ref(pkcs11, token, key_label, key_id, pin_file, pin_env, seal_pin)
+    if ref is not None and key is not None:
+        from certyard.errors import InvalidInput
+
+        raise InvalidInput("give either a key file or --pkcs11, not both", field="key")
     ctx = cli_context()
     limit = ctx.settings.max_upload_bytes
-    info = ca.import_ca(ctx, read_input(cert, limit), read_input(key, limit),
+    info = ca.import_ca(ctx, read_input(cert, limit),
+                        read_input(key, limit) if key is not None else None,
                         chain_data=read_input(chain, limit) if chain else None,
-                        purposes=list(purpose or []))
+                        purposes=list(purpose or []), pkcs11=ref)
     _print_info(info, json_)
+
+
+@app.command("show")
+def show(json_: bool = typer.Option(False, "--json")) -> None:
+    """The CA certificates and where each key lives (sealed file or PKCS#11 token)."""
+    views = ca.describe_ca_keys(cli_context())
+    if json_:
+        emit_json({"items": [v.to_dict() for v in views]})
+        return
+    table(None, ["ID", "Role", "Subject", "Key", "Key lives in"],
+          [(v.id, v.role, v.subject, v.key, v.where) for v in views],
+          empty="no CA; run `certyard ca init`")
 
 
 def _print_request(r: ca.RequestView) -> None:
@@ -265,6 +320,9 @@ def config(
     ocsp_hours: int = typer.Option(None, "--ocsp-hours"),
     ocsp_delegated: bool = typer.Option(None, "--ocsp-delegated/--no-ocsp-delegated",
                                         help="Sign OCSP with a delegated responder cert."),
+    fips_require_token: bool = typer.Option(
+        None, "--fips-require-token/--no-fips-require-token",
+        help="In FIPS mode, CA keys must be in a PKCS#11 token."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show or change CA settings."""
@@ -272,7 +330,7 @@ def config(
     changes = dict(base_url=base_url, auto_approve_nodes=auto_approve_nodes,
                    allowed_domains=list(allowed_domain) if allowed_domain else None,
                    allow_wildcards=allow_wildcards, crl_days=crl_days, ocsp_hours=ocsp_hours,
-                   ocsp_delegated=ocsp_delegated)
+                   ocsp_delegated=ocsp_delegated, fips_require_token=fips_require_token)
     settings = (ca.configure_ca(ctx, **changes) if any(v is not None for v in changes.values())
                 else ca.ca_settings(ctx))
     if json_:
