@@ -12,6 +12,13 @@ from certyard.policy.fips import (
     noncompliant_entries,
     openssl_fips_status,
 )
+from certyard.policy.presets import (
+    SRTP_PRESETS,
+    TLS_PRESETS,
+    apply_tls_preset,
+    get_srtp_preset,
+    set_srtp_preset,
+)
 from certyard.policy.sslcontext import SSL_VERSIONS, build_server_ssl_context, tls_policy_stamp
 from certyard.policy.store import TLS_DEFAULTS, load_tls
 from certyard.policy.tls import (
@@ -28,11 +35,35 @@ from certyard.policy.tls import (
 )
 
 __all__ = [
-    "CIPHER_INTERFACES", "HTTPS_OPTIONS", "HTTPS_PRIORITY", "SSL_VERSIONS", "TLS_DEFAULTS",
-    "TLS_VERSIONS", "PolicyChange", "build_server_ssl_context", "cipher_report",
-    "disable_enhanced", "disable_fips", "effective_tls_string", "enable_enhanced",
-    "enable_fips", "enhanced_status", "fips_status", "get_tls_policy", "load_tls",
-    "noncompliant_entries", "openssl_fips_status", "resolve_tls_ciphers",
-    "set_cipher_string", "set_https_cipher_option", "set_min_version",
-    "tls_policy_stamp", "validate_ssh_string",
+    "CIPHER_INTERFACES",
+    "HTTPS_OPTIONS",
+    "HTTPS_PRIORITY",
+    "SRTP_PRESETS",
+    "SSL_VERSIONS",
+    "TLS_DEFAULTS",
+    "TLS_PRESETS",
+    "TLS_VERSIONS",
+    "PolicyChange",
+    "apply_tls_preset",
+    "build_server_ssl_context",
+    "cipher_report",
+    "disable_enhanced",
+    "disable_fips",
+    "effective_tls_string",
+    "enable_enhanced",
+    "enable_fips",
+    "enhanced_status",
+    "fips_status",
+    "get_srtp_preset",
+    "get_tls_policy",
+    "load_tls",
+    "noncompliant_entries",
+    "openssl_fips_status",
+    "resolve_tls_ciphers",
+    "set_cipher_string",
+    "set_https_cipher_option",
+    "set_min_version",
+    "set_srtp_preset",
+    "tls_policy_stamp",
+    "validate_ssh_string",
 ]

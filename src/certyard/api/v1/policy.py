@@ -88,6 +88,27 @@ def set_https_ciphers(body: HttpsOption, auth: Edit) -> dict[str, Any]:
     return policy.set_https_cipher_option(auth.ctx, body.option).to_dict()
 
 
+class PresetIn(BaseModel):
+    preset: str = Field(..., min_length=1, max_length=64)
+
+
+@router.put("/policy/tls/ciphers/{interface}/preset")
+def set_cipher_preset(interface: Literal["all", "https", "sip"], body: PresetIn,
+                      auth: Edit) -> dict[str, Any]:
+    """Set an interface's cipher string to one of the seed's TLS Ciphers presets."""
+    return policy.apply_tls_preset(auth.ctx, interface, body.preset).to_dict()
+
+
+@router.get("/policy/tls/srtp-ciphers")
+def get_srtp_ciphers(auth: Read) -> dict[str, Any]:
+    return policy.get_srtp_preset(auth.ctx)
+
+
+@router.put("/policy/tls/srtp-ciphers")
+def set_srtp_ciphers(body: PresetIn, auth: Edit) -> dict[str, Any]:
+    return policy.set_srtp_preset(auth.ctx, body.preset).to_dict()
+
+
 @router.get("/policy/fips")
 def fips_status(auth: Read) -> dict[str, Any]:
     return policy.fips_status(auth.ctx).to_dict()

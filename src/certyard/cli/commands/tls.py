@@ -19,6 +19,57 @@ https_app = typer.Typer(help="HTTPS Ciphers option: rsa-only or ec-and-rsa.",
 app.add_typer(min_app, name="min-version")
 app.add_typer(ciphers_app, name="ciphers")
 app.add_typer(https_app, name="https-ciphers")
+srtp_app = typer.Typer(help="SRTP Ciphers: the media crypto suites nodes may offer.",
+                       no_args_is_help=True)
+app.add_typer(srtp_app, name="srtp-ciphers")
+
+
+@ciphers_app.command("preset")
+def ciphers_preset(
+    interface: str = typer.Argument(..., help="all, https or sip."),
+    preset: str = typer.Argument(..., help="all-rsa-preferred, all-ecdsa-preferred, "
+                                           "strongest-rsa-preferred, strongest-ecdsa-"
+                                           "preferred, medium-rsa-preferred or medium-ecdsa-"
+                                           "preferred."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Set an interface's ciphers to one of the seed's TLS Ciphers presets.
+
+    Example: certyard tls ciphers preset sip strongest-ecdsa-preferred
+    """
+    change = policy.apply_tls_preset(cli_context(), interface, preset)
+    if not json_:
+        console.print(f"{interface}: {change.details['label']}")
+    _render_change(change, json_)
+
+
+@srtp_app.command("show")
+def srtp_show(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Show the SRTP Ciphers preset and its suites.
+
+    Example: certyard tls srtp-ciphers show
+    """
+    data = policy.get_srtp_preset(cli_context())
+    if json_:
+        emit_json(data)
+        return
+    console.print(f"SRTP Ciphers: {data['label']} ({', '.join(data['suites'])})")
+
+
+@srtp_app.command("set")
+def srtp_set(
+    preset: str = typer.Argument(..., help="all (default), strongest or medium."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Choose the SRTP Ciphers preset: all (All Supported Ciphers), strongest (AEAD AES-256
+    GCM only) or medium (AEAD AES-256 GCM and AEAD AES-128 GCM).
+
+    Example: certyard tls srtp-ciphers set strongest
+    """
+    change = policy.set_srtp_preset(cli_context(), preset)
+    if not json_:
+        console.print(f"SRTP Ciphers: {change.details['label']}")
+    _render_change(change, json_)
 
 
 def _render_change(change: policy.PolicyChange, json_: bool) -> None:
