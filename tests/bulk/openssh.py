@@ -19,12 +19,13 @@ def available() -> bool:
 
 
 class OpenSshServer:
-    def __init__(self, workdir: Path, client_public_key: str) -> None:
+    def __init__(self, workdir: Path, client_public_key: str, *, key_type: str = "ed25519",
+                 extra: tuple[str, ...] = ()) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.dir = workdir
         self.user = getpass.getuser()
-        self.host_key = workdir / "host_ed25519"
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+        self.host_key = workdir / f"host_{key_type}"
+        subprocess.run(["ssh-keygen", "-q", "-t", key_type, "-N", "", "-f",
                         str(self.host_key)], check=True)
         auth = workdir / "authorized_keys"
         auth.write_text(client_public_key + "\n")
@@ -39,7 +40,7 @@ class OpenSshServer:
             "KbdInteractiveAuthentication no", "PubkeyAuthentication yes",
             "PermitRootLogin prohibit-password", "StrictModes no", "UsePAM no",
             f"PidFile {workdir / 'sshd.pid'}", "Subsystem sftp internal-sftp",
-            "LogLevel ERROR", ""]))
+            "LogLevel ERROR", *extra, ""]))
         os.makedirs("/run/sshd", exist_ok=True)  # privilege separation directory
         self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(conf), "-p", str(self.port)],
                                      stderr=subprocess.PIPE)
@@ -56,7 +57,7 @@ class OpenSshServer:
         raise RuntimeError("sshd did not start")
 
     def known_hosts_line(self) -> str:
-        pub = (self.dir / "host_ed25519.pub").read_text().split()
+        pub = self.host_key.with_suffix(".pub").read_text().split()
         return f"[127.0.0.1]:{self.port} {pub[0]} {pub[1]}\n"
 
     def close(self) -> None:

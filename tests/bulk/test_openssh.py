@@ -50,3 +50,41 @@ def test_export_and_import_via_openssh(ctx, tmp_path: Path) -> None:  # type: ig
         assert [p.name for p in target.iterdir()] == [base.name]
     finally:
         srv.close()
+
+
+def test_fips_mode_uses_only_fips_ssh_algorithms(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Seed 002 ch. 6: in FIPS mode SFTP negotiates only FIPS-approved algorithms: an sshd
+    offering rsa-sha2-256 and AES-GCM works; one offering only CHACHA20-POLY1305 is refused
+    with a clear error and nothing is written."""
+    from certyard import policy
+    from certyard.errors import ExternalServiceError
+    from tests.support.modes import fips_ready
+
+    init_cluster(ctx, name="pub", fqdn="pub.example.com")
+    fips_ready(ctx)
+    policy.enable_fips(ctx)
+    key = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+    target = tmp_path / "drop"
+    target.mkdir()
+    good = OpenSshServer(tmp_path / "good", key.export_public_key().decode().strip(),
+                         key_type="rsa", extra=("HostKeyAlgorithms rsa-sha2-256",))
+    bad = OpenSshServer(tmp_path / "bad", key.export_public_key().decode().strip(),
+                        key_type="rsa", extra=("Ciphers chacha20-poly1305@openssh.com",))
+    try:
+        bulk.configure_sftp(ctx, host="127.0.0.1", port=good.port, user_id=good.user,
+                            directory=str(target), private_key=key.export_private_key(),
+                            known_hosts=good.known_hosts_line())
+        assert bulk.export_certificates(ctx, "all").remote_path
+        bulk.configure_sftp(ctx, host="127.0.0.1", port=bad.port, user_id=bad.user,
+                            directory=str(target), private_key=key.export_private_key(),
+                            known_hosts=bad.known_hosts_line())
+        before = sorted(p.name for p in target.iterdir())
+        with pytest.raises(ExternalServiceError):
+            bulk.export_certificates(ctx, "all")
+        assert sorted(p.name for p in target.iterdir()) == before
+        policy.disable_fips(ctx)  # the same server is fine outside FIPS mode
+        ctx.clock.advance(__import__("datetime").timedelta(seconds=2))  # a new export name
+        assert bulk.export_certificates(ctx, "all").remote_path
+    finally:
+        good.close()
+        bad.close()

@@ -50,6 +50,7 @@ class SftpConfig:
     private_key: bytes | None
     known_hosts: str
     host_key_fingerprint: str
+    fips: bool = False
 
     def __repr__(self) -> str:
         return f"SftpConfig({self.user_id}@{self.host}:{self.port}{self.directory})"
@@ -170,4 +171,11 @@ def load_sftp_config(ctx: Any, s: Session) -> SftpConfig:
                   if row.password_sealed else None),
         private_key=(ctx.master_key.open(row.key_sealed, aad=_aad("key"))
                      if row.key_sealed else None),
-        known_hosts=row.known_hosts, host_key_fingerprint=row.host_key_sha256)
+        known_hosts=row.known_hosts, host_key_fingerprint=row.host_key_sha256,
+        fips=_fips(s))
+
+
+def _fips(s: Session) -> bool:
+    from certyard.store import fips_enabled
+
+    return fips_enabled(s)

@@ -23,12 +23,32 @@ import asyncssh
 from certyard.bulk.settings import SftpConfig
 from certyard.errors import Conflict, ExternalServiceError
 
-__all__ = ["Progress", "SftpError", "download_tree", "list_remote_exports", "scan_host_key",
+__all__ = ["Progress", "SftpError", "download_tree", "fips_algorithms", "list_remote_exports",
+           "scan_host_key",
            "upload_tree"]
 
 T = TypeVar("T")
 Progress = Callable[[int, int, str], None]  # done, total, current file
 TIMEOUT = 15.0
+
+
+# FIPS mode (seed 002 ch. 6): SFTP negotiates only FIPS-approved SSH algorithms — no
+# ssh-rsa (SHA-1), ssh-ed25519, chacha20-poly1305, curve25519 or SHA-1 MACs.
+FIPS_HOST_KEY_ALGS = ("rsa-sha2-256", "rsa-sha2-512", "ecdsa-sha2-nistp256",
+                      "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
+FIPS_KEX_ALGS = ("ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521",
+                 "diffie-hellman-group16-sha512", "diffie-hellman-group14-sha256")
+FIPS_ENCRYPTION_ALGS = ("aes256-gcm@openssh.com", "aes128-gcm@openssh.com", "aes256-ctr",
+                        "aes192-ctr", "aes128-ctr")
+FIPS_MAC_ALGS = ("hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com",
+                 "hmac-sha2-256", "hmac-sha2-512")
+
+
+def fips_algorithms() -> dict[str, list[str]]:
+    """asyncssh options restricting a connection to FIPS-approved algorithms."""
+    return {"server_host_key_algs": list(FIPS_HOST_KEY_ALGS),
+            "kex_algs": list(FIPS_KEX_ALGS), "encryption_algs": list(FIPS_ENCRYPTION_ALGS),
+            "mac_algs": list(FIPS_MAC_ALGS)}
 
 
 class SftpError(ExternalServiceError):
@@ -80,6 +100,8 @@ async def _connect(cfg: SftpConfig) -> tuple[asyncssh.SSHClientConnection, _Pinn
     else:
         kwargs["known_hosts"] = ([], [], [])  # trust nothing listed; ask the pin
         kwargs["server_host_key_algs"] = "default"
+    if cfg.fips:
+        kwargs.update(fips_algorithms())
     keys = [asyncssh.import_private_key(cfg.private_key)] if cfg.private_key else []
     try:
         conn, _ = await asyncssh.create_connection(
