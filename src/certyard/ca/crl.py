@@ -203,8 +203,11 @@ def _after_change(ctx: Any, s: Session, row: CaIssued, now: dt.datetime) -> int:
     if ca.private_key_id is None:
         raise NotInitialised("the issuing CA's key is not held here")
     regenerate_crl(ctx, s, ca, now=now)
-    from certyard.ca.ocsp import resign_response
+    from certyard.ca.ocsp import forget_cached, resign_response
+    from certyard.ca.responder import retire_if_responder
 
+    if row.status != "good" and retire_if_responder(ctx, s, row, now=now):
+        forget_cached()
     resign_response(ctx, s, row, now=now)
     return ca.crl_number
 

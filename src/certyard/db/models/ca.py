@@ -84,8 +84,12 @@ class CaIssued(Base):
     revocation_reason: Mapped[str | None] = mapped_column(String(32))
     ocsp_der: Mapped[bytes | None] = mapped_column(LargeBinary)
     ocsp_next_update: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When ocsp_der was last written or dropped: OCSP fast-path workers poll for rows
+    # changed since their last look (ca/ocsp_fast.py).
+    ocsp_signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_ca_issued_issuer_status", "issuer_id", "status"),
+        Index("ix_ca_issued_ocsp_signed_at", "ocsp_signed_at"),
     )
