@@ -42,7 +42,7 @@ from certyard.db.models.ca import CaCertificate, CaIssued
 
 __all__ = ["MAX_NONCE", "OcspRequestFields", "SignatureBudget", "add_change_listener",
            "issuer_hashes", "ocsp_cached", "ocsp_respond", "parse_request",
-           "presign_responses", "resign_response"]
+           "presign_responses", "remove_change_listener", "resign_response"]
 
 MAX_NONCE = 32  # RFC 8954 2.1
 # (issuer id, serial) -> (DER, re-sign time); one entry per issued certificate at most.
@@ -127,6 +127,11 @@ def add_change_listener(callback: Callable[[], None]) -> None:
     """Call ``callback`` (from the committing thread) after a transaction that changed a
     stored response commits: the OCSP fast path refreshes its pre-signed set at once."""
     _LISTENERS.append(callback)
+
+
+def remove_change_listener(callback: Callable[[], None]) -> None:
+    if callback in _LISTENERS:
+        _LISTENERS.remove(callback)
 
 
 def _changed_on_commit(s: Session) -> None:
