@@ -41,7 +41,7 @@ def fast_listener(ctx: Any, *, poll_seconds: float = 0.2) -> Iterator[FastListen
             started.set()
 
         try:
-            await run_listener(ctx, create_http_app(ctx, https_port=8443), [sock], stop,
+            await run_listener(ctx, create_http_app(ctx, https_port=8443), lambda: [sock], stop,
                                poll_seconds=poll_seconds, on_ready=ready)
         finally:
             started.set()

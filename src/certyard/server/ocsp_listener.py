@@ -19,7 +19,6 @@ the certificates issued.
 from __future__ import annotations
 
 import asyncio
-import base64
 import binascii
 import collections
 import email.utils
@@ -73,11 +72,27 @@ class FastPathServer:
         self.max_connections = max_connections
         self.max_per_source = max_per_source
         self.connections: set[OcspProtocol] = set()
+        self._sweeper: asyncio.TimerHandle | None = None
         self.per_source: collections.Counter[str] = collections.Counter()
         self.fast_answers = 0
 
     def protocol(self) -> OcspProtocol:
         return OcspProtocol(self)
+
+    def _sweep(self) -> None:
+        """Once a second: close connections whose request did not arrive in time (one
+        timer per listener instead of one per request)."""
+        loop = asyncio.get_running_loop()
+        limit = loop.time() - self.header_timeout
+        for conn in list(self.connections):
+            if not conn.busy and conn.last_activity < limit and conn.transport is not None:
+                conn.transport.close()
+        self._sweeper = loop.call_later(1.0, self._sweep) if self.connections else None
+
+    def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
 
     def answer(self, method: bytes, path: bytes, body: bytes,
                if_none_match: bytes | None, if_modified_since: bytes | None) -> bytes | None:
@@ -90,11 +105,13 @@ class FastPathServer:
             text = path[6:]
             if len(text) > _MAX_OCSP_REQUEST:
                 return None
-            if b"%" in text:
-                text = unquote_to_bytes(text)
+            if b"%" in text:  # the three escapes base64 needs, then anything else
+                text = text.replace(b"%2B", b"+").replace(b"%2F", b"/").replace(b"%3D", b"=")
+                if b"%" in text:
+                    text = unquote_to_bytes(text)
             text = text.translate(_B64URL)
             try:
-                der = base64.b64decode(text + b"=" * (-len(text) % 4))
+                der = binascii.a2b_base64(text + b"=" * (-len(text) % 4))
             except (binascii.Error, ValueError):
                 return None
         else:
@@ -157,7 +174,8 @@ class OcspProtocol(asyncio.Protocol):
         self.queue: collections.deque[_Request] = collections.deque()
         self.busy = False
         self.closed: asyncio.Future[None] | None = None
-        self.timer: asyncio.TimerHandle | None = None
+        self.last_activity = 0.0
+        self.loop = asyncio.get_running_loop()
         self.source = ""
         self.sockname: Any = None
         self.peername: Any = None
@@ -177,9 +195,10 @@ class OcspProtocol(asyncio.Protocol):
             return
         srv.connections.add(self)
         srv.per_source[self.source] += 1
-        loop = asyncio.get_running_loop()
-        self.closed = loop.create_future()
-        self._arm()
+        self.closed = self.loop.create_future()
+        self.last_activity = self.loop.time()
+        if srv._sweeper is None:
+            srv._sweep()
 
     def connection_lost(self, exc: Exception | None) -> None:
         srv = self.server
@@ -188,21 +207,9 @@ class OcspProtocol(asyncio.Protocol):
             srv.per_source[self.source] -= 1
             if srv.per_source[self.source] <= 0:
                 del srv.per_source[self.source]
-        if self.timer is not None:
-            self.timer.cancel()
         if self.closed is not None and not self.closed.done():
             self.closed.set_result(None)
         self.transport = None
-
-    def _arm(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = asyncio.get_running_loop().call_later(
-            self.server.header_timeout, self._timed_out)
-
-    def _timed_out(self) -> None:
-        if self.transport is not None and not self.busy:
-            self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -269,7 +276,7 @@ class OcspProtocol(asyncio.Protocol):
             self._done(req)
             return
         self.busy = True
-        task = asyncio.get_running_loop().create_task(self._fallback(req))
+        task = self.loop.create_task(self._fallback(req))
         task.add_done_callback(self._fallback_done)
 
     def _fallback_done(self, task: asyncio.Task[None]) -> None:
@@ -289,7 +296,7 @@ class OcspProtocol(asyncio.Protocol):
         if not req.keep_alive:
             self.transport.close()
         else:
-            self._arm()
+            self.last_activity = self.loop.time()
 
     def _simple(self, status: int, text: bytes, *, close: bool) -> None:
         if self.transport is None:

@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,16 +44,22 @@ def reuseport_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def run_listener(ctx: Any, app: Any, sockets: list[socket.socket], stop: asyncio.Event,
+async def run_listener(ctx: Any, app: Any, bind: Callable[[], list[socket.socket]],
+                       stop: asyncio.Event,
                        *, poll_seconds: float = 1.0,
                        on_ready: Callable[[FastPathServer], None] | None = None,
                        ) -> FastPathServer:
-    """Serve ``sockets`` until ``stop`` is set; ``on_ready`` is called once the set is
-    loaded and connections are being accepted. Returns the server (for its counters)."""
+    """Serve the sockets ``bind`` returns until ``stop`` is set. ``bind`` is called only
+    once the pre-signed set is loaded: a worker joins the SO_REUSEPORT group (and the
+    kernel starts handing it connections) when it can answer them at once. ``on_ready``
+    is called once connections are accepted. Returns the server (for its counters)."""
     loop = asyncio.get_running_loop()
     presigned = PresignedSet(ctx)
     await asyncio.to_thread(presigned.load)
-    server = FastPathServer(presigned, app, now=lambda: ctx.clock.now().timestamp())
+    from certyard.clock import SystemClock
+
+    server = FastPathServer(presigned, app, now=time.time if isinstance(
+        ctx.clock, SystemClock) else lambda: ctx.clock.now().timestamp())
     changed = asyncio.Event()
 
     def notify() -> None:
@@ -63,7 +70,7 @@ async def run_listener(ctx: Any, app: Any, sockets: list[socket.socket], stop: a
 
     add_change_listener(notify)
     servers = [await loop.create_server(server.protocol, sock=sock, backlog=2048)
-               for sock in sockets]
+               for sock in bind()]
     if on_ready is not None:
         on_ready(server)
 
@@ -94,6 +101,7 @@ async def run_listener(ctx: Any, app: Any, sockets: list[socket.socket], stop: a
     remove_change_listener(notify)
     for srv in servers:
         srv.close()
+    server.close()
     for conn in list(server.connections):
         if not conn.busy and conn.transport is not None:
             conn.transport.close()
@@ -132,7 +140,7 @@ async def _worker(host: str, port: int, https_port: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await run_listener(ctx, create_http_app(ctx, https_port=https_port),
-                           [reuseport_socket(host, port)], stop)
+                           lambda: [reuseport_socket(host, port)], stop)
     finally:
         ctx.engine.dispose()
 

@@ -62,7 +62,7 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
     https_cfg = _config(create_app(ctx, state=state), host, https_port, grace_seconds)
     https_cfg.ssl = reloader.live
     servers = [uvicorn.Server(https_cfg)]
-    plain = [reuseport_socket(host, p) for p in (http_port, ocsp_port) if p]
+    plain = [p for p in (http_port, ocsp_port) if p]
     plain_stop = asyncio.Event()
     plain_ready = asyncio.Event()
     workers = []
@@ -137,7 +137,9 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
     if plain:
         http_app = AccessLog(create_http_app(ctx, https_port=https_port, state=state),
                              listener="http")
-        tasks.append(run_listener(ctx, http_app, plain, plain_stop,
+        tasks.append(run_listener(ctx, http_app,
+                                  lambda: [reuseport_socket(host, p) for p in plain],
+                                  plain_stop,
                                   on_ready=lambda _server: plain_ready.set()))
     else:
         plain_ready.set()
