@@ -95,6 +95,21 @@ def ca_crl(ca_id: int, request: Request) -> Response:
                     headers={"Cache-Control": "max-age=60"})
 
 
+@router.get("/ca/{ca_id}/crl/{shard}", include_in_schema=False)
+def ca_crl_shard(ca_id: int, shard: int, request: Request) -> Response:
+    """One CRL partition of CA ``ca_id`` (DER; the CDP of certificates in that shard)."""
+    from certyard.ca.crl_shards import current_shard_crl
+
+    if not (0 <= ca_id < 2**31 and 0 <= shard < 2**31):
+        return JSONResponse({"code": "not_found", "message": "no such CRL"}, status_code=404)
+    try:
+        der = current_shard_crl(_ctx(request), ca_id=ca_id, shard=shard)
+    except CertyardError as exc:
+        return _error(exc)
+    return Response(der, media_type="application/pkix-crl",
+                    headers={"Cache-Control": "max-age=60"})
+
+
 _GET_HEADERS = [(b"content-type", _OCSP_RESPONSE.encode()),
                 (b"cache-control", b"max-age=60")]
 _POST_HEADERS = [(b"content-type", _OCSP_RESPONSE.encode())]

@@ -86,6 +86,7 @@ def _reason(text: str) -> str:
 def generate_crl(
     *, issuer: x509.Certificate, key: Any, number: int, now: dt.datetime,
     next_update: dt.datetime, revoked: list[tuple[str, dt.datetime, str | None]],
+    distribution_point: x509.IssuingDistributionPoint | None = None,
 ) -> x509.CertificateRevocationList:
     """A full CRL: CRL number and AKI; each entry's reason unless unspecified (RFC 5280
     5.3.1 says to leave that out)."""
@@ -106,6 +107,8 @@ def generate_crl(
     b = (x509.CertificateRevocationListBuilder(issuer.subject, now, next_update, [], entries)
          .add_extension(x509.CRLNumber(number), critical=False)
          .add_extension(authority_key_identifier_for(issuer), critical=False))
+    if distribution_point is not None:  # a partition (RFC 5280 5.2.5: critical)
+        b = b.add_extension(distribution_point, critical=True)
     return sign_crl(b, key)
 
 
@@ -186,6 +189,9 @@ def refresh_crls(ctx: Any) -> int:
             if _due(row, now):
                 regenerate_crl(ctx, s, row, now=now)
                 count += 1
+            from certyard.ca.crl_shards import refresh_shards
+
+            count += refresh_shards(ctx, s, row, now=now)
     return count
 
 
@@ -202,7 +208,21 @@ def _after_change(ctx: Any, s: Session, row: CaIssued, now: dt.datetime) -> int:
     assert ca is not None
     if ca.private_key_id is None:
         raise NotInitialised("the issuing CA's key is not held here")
-    regenerate_crl(ctx, s, ca, now=now)
+    if row.crl_shard is None:
+        regenerate_crl(ctx, s, ca, now=now)
+    else:
+        # Only the certificate's partition is signed now; the full CRL is marked due
+        # (rebuilt on its next request or by the refresh job) and its number bumped, so
+        # the revocation marker other replicas poll still moves.
+        from certyard.ca.crl_shards import regenerate_shard
+
+        regenerate_shard(ctx, s, ca, row.crl_shard, now=now)
+        locked = s.scalar(select(CaCertificate).where(CaCertificate.id == ca.id)
+                          .with_for_update().execution_options(populate_existing=True))
+        assert locked is not None
+        locked.crl_number = (locked.crl_number or 0) + 1
+        locked.crl_next_update = None
+        s.flush()
     from certyard.ca.ocsp import forget_cached, resign_response
     from certyard.ca.responder import retire_if_responder
 
