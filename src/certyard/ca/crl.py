@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
@@ -85,7 +85,7 @@ def _reason(text: str) -> str:
 
 def generate_crl(
     *, issuer: x509.Certificate, key: Any, number: int, now: dt.datetime,
-    next_update: dt.datetime, revoked: list[tuple[str, dt.datetime, str | None]],
+    next_update: dt.datetime, revoked: list[tuple[str, dt.datetime | str, str | None]],
     distribution_point: x509.IssuingDistributionPoint | None = None,
 ) -> x509.CertificateRevocationList:
     """A full CRL: CRL number and AKI; each entry's reason unless unspecified (RFC 5280
@@ -100,6 +100,8 @@ def generate_crl(
         entry = built.get(item)
         if entry is None:
             serial_hex, when, reason = item
+            if isinstance(when, str):  # as SQLite stores it (UTC): parsed on a miss only
+                when = dt.datetime.fromisoformat(when)
             ext = _REASON_EXTENSIONS.get(reason or "unspecified")
             entry = built[item] = x509.RevokedCertificateBuilder(
                 int(serial_hex, 16), when, [ext] if ext is not None else []).build()
@@ -134,10 +136,10 @@ def regenerate_crl(ctx: Any, s: Session, row: CaCertificate, *, now: dt.datetime
                       .with_for_update().execution_options(populate_existing=True))
     assert locked is not None
     days = load_settings(s).crl_days
-    # Core select, dates as stored (UTC; naive on SQLite, which cryptography reads as UTC):
-    # the ORM's per-row conversions cost more than the signature on a big CRL.
+    # Core select, dates as stored (UTC text on SQLite, parsed only for entries not built
+    # before): the ORM's per-row conversions cost more than the signature on a big CRL.
     revoked: list[Any] = [tuple(r) for r in s.connection().execute(
-        select(CaIssued.serial, type_coerce(CaIssued.revoked_at, DateTime),
+        select(CaIssued.serial, type_coerce(CaIssued.revoked_at, String),
                CaIssued.revocation_reason).where(
             CaIssued.issuer_id == row.id, CaIssued.status.in_(("revoked", "hold"))))]
     locked.crl_number = (locked.crl_number or 0) + 1

@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from certyard.ca.authority import ca_certificate, open_ca_key
@@ -55,7 +55,7 @@ def regenerate_shard(ctx: Any, s: Session, ca: CaCertificate, shard: int, *,
     row = _locked_shard(s, ca.id, shard)
     days = load_settings(s).crl_days
     revoked: list[Any] = [tuple(r) for r in s.connection().execute(
-        select(CaIssued.serial, type_coerce(CaIssued.revoked_at, DateTime),
+        select(CaIssued.serial, type_coerce(CaIssued.revoked_at, String),
                CaIssued.revocation_reason).where(
             CaIssued.issuer_id == ca.id, CaIssued.crl_shard == shard,
             CaIssued.status.in_(("revoked", "hold"))))]

@@ -104,7 +104,8 @@ class CaIssued(Base):
     __table_args__ = (
         Index("ix_ca_issued_issuer_status", "issuer_id", "status"),
         Index("ix_ca_issued_ocsp_signed_at", "ocsp_signed_at"),
-        Index("ix_ca_issued_issuer_shard_status", "issuer_id", "crl_shard", "status"),
+        Index("ix_ca_issued_issuer_shard_status", "issuer_id", "crl_shard", "status",
+              "serial", "revoked_at", "revocation_reason"),
     )
 
 
