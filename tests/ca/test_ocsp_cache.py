@@ -1,4 +1,4 @@
-"""The OCSP hot path: a repeated request is answered from memory (no database), another
+"""The OCSP hot path: a repeated certificate is answered from memory (no database), another
 replica's revocation is seen within the cache period, and GET accepts base64url too."""
 
 from __future__ import annotations
@@ -41,14 +41,14 @@ def test_repeat_is_a_memory_lookup_and_replica_revocation_is_seen(
     _cert, serial, der = _request(ctx)
     first = ca.ocsp_respond(ctx, der)
     assert _status(first) == ocsp.OCSPCertStatus.GOOD
-    assert ca.ocsp_respond(ctx, der) == first  # now remembered by its exact bytes
+    assert ca.ocsp_respond(ctx, der) == first  # now remembered by certificate
     assert ca.ocsp_cached(ctx, der) == first
-    assert ca.ocsp_cached(ctx, der[:-1] + b"\x00") is None
+    assert ca.ocsp_cached(ctx, der[:-1] + b"\x00") is None  # another serial
 
     # Another replica revokes the certificate. This process's memory is then put back to
     # what it would be in another process that has not heard of it (same process here,
     # so the replica's own cache drop touched it too).
-    stale_cache, stale_raw = dict(responder._CACHE), dict(responder._RAW)
+    stale_cache = dict(responder._CACHE)
     marker = responder._EPOCH[1]
     replica = open_context(ctx.settings, clock=clock)
     try:
@@ -56,7 +56,6 @@ def test_repeat_is_a_memory_lookup_and_replica_revocation_is_seen(
     finally:
         replica.engine.dispose()
     monkeypatch.setattr(responder, "_CACHE", stale_cache)
-    monkeypatch.setattr(responder, "_RAW", stale_raw)
     monkeypatch.setattr(responder, "_EPOCH", [time.monotonic() + 60, marker])
     assert ca.ocsp_cached(ctx, der) == first  # within the cache period: memory
     # Once the period is over, one marker query notices the revocation, drops the cache.

@@ -95,21 +95,38 @@ def ca_crl(ca_id: int, request: Request) -> Response:
                     headers={"Cache-Control": "max-age=60"})
 
 
+@router.get("/ca/{ca_id}/crl/{shard}", include_in_schema=False)
+def ca_crl_shard(ca_id: int, shard: int, request: Request) -> Response:
+    """One CRL partition of CA ``ca_id`` (DER; the CDP of certificates in that shard)."""
+    from certyard.ca.crl_shards import current_shard_crl
+
+    if not (0 <= ca_id < 2**31 and 0 <= shard < 2**31):
+        return JSONResponse({"code": "not_found", "message": "no such CRL"}, status_code=404)
+    try:
+        der = current_shard_crl(_ctx(request), ca_id=ca_id, shard=shard)
+    except CertyardError as exc:
+        return _error(exc)
+    return Response(der, media_type="application/pkix-crl",
+                    headers={"Cache-Control": "max-age=60"})
+
+
 _GET_HEADERS = [(b"content-type", _OCSP_RESPONSE.encode()),
                 (b"cache-control", b"max-age=60")]
 _POST_HEADERS = [(b"content-type", _OCSP_RESPONSE.encode())]
 _B64URL = bytes.maketrans(b"-_", b"+/")
 
 
-async def _answer(app: Any, der: bytes) -> bytes:
+async def _answer(scope: Any, der: bytes) -> bytes:
     """A cached answer is a dictionary lookup on the event loop; anything else (first
     sight, nonce, stale entry: database and maybe signing) runs in the thread pool so it
-    never stalls other requests."""
-    ctx = getattr(app.state, "ctx", None) or _fallback_ctx()
+    never stalls other requests. The client's address bounds what it can have signed."""
+    ctx = getattr(scope["app"].state, "ctx", None) or _fallback_ctx()
     hit = ca.ocsp_cached(ctx, der)
     if hit is not None:
         return hit
-    return await run_in_threadpool(ca.ocsp_respond, ctx, der)
+    client = scope.get("client")
+    return await run_in_threadpool(ca.ocsp_respond, ctx, der,
+                                   source=client[0] if client else None)
 
 
 def _fallback_ctx() -> Any:
@@ -139,7 +156,7 @@ class _OcspGet:
             der = base64.b64decode(raw + b"=" * (-len(raw) % 4), validate=False)
         except (binascii.Error, ValueError):
             der = b""
-        await _send(send, 200, await _answer(scope["app"], der), _GET_HEADERS)
+        await _send(send, 200, await _answer(scope, der), _GET_HEADERS)
 
 
 class _OcspPost:
@@ -155,7 +172,7 @@ class _OcspPost:
             if len(body) > _MAX_OCSP_REQUEST:
                 await _send(send, 413, b"", [])
                 return
-        await _send(send, 200, await _answer(scope["app"], body), _POST_HEADERS)
+        await _send(send, 200, await _answer(scope, body), _POST_HEADERS)
 
 
 router.routes.append(Route("/ocsp", _OcspPost(), methods=["POST"], include_in_schema=False))

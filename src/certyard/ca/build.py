@@ -23,10 +23,10 @@ class Urls:
     """Where a certificate issued by CA ``issuer_id`` points relying parties; the
     extensions are built once and shared by every certificate signed in a batch."""
 
-    def __init__(self, base: str, issuer_id: int) -> None:
+    def __init__(self, base: str, issuer_id: int, shard: int | None = None) -> None:
         self.ocsp = f"{base}/ocsp"
         self.ca_issuers = f"{base}/ca/{issuer_id}.crt"
-        self.crl = f"{base}/ca/{issuer_id}.crl"
+        self.crl = crl_url(base, issuer_id, shard)
         self.cdp = x509.CRLDistributionPoints([x509.DistributionPoint(
             full_name=[x509.UniformResourceIdentifier(self.crl)], relative_name=None,
             reasons=None, crl_issuer=None)])
@@ -36,6 +36,11 @@ class Urls:
             x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
                                    x509.UniformResourceIdentifier(self.ca_issuers)),
         ])
+
+
+def crl_url(base: str, issuer_id: int, shard: int | None = None) -> str:
+    """The CRL distribution point: the CA's full CRL, or one of its partitions."""
+    return f"{base}/ca/{issuer_id}.crl" if shard is None else f"{base}/ca/{issuer_id}/crl/{shard}"
 
 
 def signing_hash(key: Any) -> hashes.SHA256 | hashes.SHA384:

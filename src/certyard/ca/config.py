@@ -32,6 +32,8 @@ class CaSettings:
     ocsp_hours: int = 24
     ocsp_delegated: bool = False
     fips_require_token: bool = False
+    # CRL partitions for certificates issued from now on (0: one full CRL per CA).
+    crl_shards: int = 0
     purposes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -42,6 +44,8 @@ class CaSettings:
                                    "URL (CRL and OCSP are served without TLS)", field="base_url")
         if not 1 <= self.crl_days <= 365:
             raise InvalidInput("CRL validity must be 1 to 365 days", field="crl_days")
+        if not 0 <= self.crl_shards <= 1024:
+            raise InvalidInput("CRL shards must be 0 (off) to 1024", field="crl_shards")
         if not 1 <= self.ocsp_hours <= 24 * 7:
             raise InvalidInput("OCSP response validity must be 1 to 168 hours",
                                field="ocsp_hours")

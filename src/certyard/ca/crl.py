@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
@@ -85,7 +85,8 @@ def _reason(text: str) -> str:
 
 def generate_crl(
     *, issuer: x509.Certificate, key: Any, number: int, now: dt.datetime,
-    next_update: dt.datetime, revoked: list[tuple[str, dt.datetime, str | None]],
+    next_update: dt.datetime, revoked: list[tuple[str, dt.datetime | str, str | None]],
+    distribution_point: x509.IssuingDistributionPoint | None = None,
 ) -> x509.CertificateRevocationList:
     """A full CRL: CRL number and AKI; each entry's reason unless unspecified (RFC 5280
     5.3.1 says to leave that out)."""
@@ -99,6 +100,8 @@ def generate_crl(
         entry = built.get(item)
         if entry is None:
             serial_hex, when, reason = item
+            if isinstance(when, str):  # as SQLite stores it (UTC): parsed on a miss only
+                when = dt.datetime.fromisoformat(when)
             ext = _REASON_EXTENSIONS.get(reason or "unspecified")
             entry = built[item] = x509.RevokedCertificateBuilder(
                 int(serial_hex, 16), when, [ext] if ext is not None else []).build()
@@ -106,6 +109,8 @@ def generate_crl(
     b = (x509.CertificateRevocationListBuilder(issuer.subject, now, next_update, [], entries)
          .add_extension(x509.CRLNumber(number), critical=False)
          .add_extension(authority_key_identifier_for(issuer), critical=False))
+    if distribution_point is not None:  # a partition (RFC 5280 5.2.5: critical)
+        b = b.add_extension(distribution_point, critical=True)
     return sign_crl(b, key)
 
 
@@ -131,10 +136,10 @@ def regenerate_crl(ctx: Any, s: Session, row: CaCertificate, *, now: dt.datetime
                       .with_for_update().execution_options(populate_existing=True))
     assert locked is not None
     days = load_settings(s).crl_days
-    # Core select, dates as stored (UTC; naive on SQLite, which cryptography reads as UTC):
-    # the ORM's per-row conversions cost more than the signature on a big CRL.
+    # Core select, dates as stored (UTC text on SQLite, parsed only for entries not built
+    # before): the ORM's per-row conversions cost more than the signature on a big CRL.
     revoked: list[Any] = [tuple(r) for r in s.connection().execute(
-        select(CaIssued.serial, type_coerce(CaIssued.revoked_at, DateTime),
+        select(CaIssued.serial, type_coerce(CaIssued.revoked_at, String),
                CaIssued.revocation_reason).where(
             CaIssued.issuer_id == row.id, CaIssued.status.in_(("revoked", "hold"))))]
     locked.crl_number = (locked.crl_number or 0) + 1
@@ -186,6 +191,9 @@ def refresh_crls(ctx: Any) -> int:
             if _due(row, now):
                 regenerate_crl(ctx, s, row, now=now)
                 count += 1
+            from certyard.ca.crl_shards import refresh_shards
+
+            count += refresh_shards(ctx, s, row, now=now)
     return count
 
 
@@ -202,9 +210,26 @@ def _after_change(ctx: Any, s: Session, row: CaIssued, now: dt.datetime) -> int:
     assert ca is not None
     if ca.private_key_id is None:
         raise NotInitialised("the issuing CA's key is not held here")
-    regenerate_crl(ctx, s, ca, now=now)
-    from certyard.ca.ocsp import resign_response
+    if row.crl_shard is None:
+        regenerate_crl(ctx, s, ca, now=now)
+    else:
+        # Only the certificate's partition is signed now; the full CRL is marked due
+        # (rebuilt on its next request or by the refresh job) and its number bumped, so
+        # the revocation marker other replicas poll still moves.
+        from certyard.ca.crl_shards import regenerate_shard
 
+        regenerate_shard(ctx, s, ca, row.crl_shard, now=now)
+        locked = s.scalar(select(CaCertificate).where(CaCertificate.id == ca.id)
+                          .with_for_update().execution_options(populate_existing=True))
+        assert locked is not None
+        locked.crl_number = (locked.crl_number or 0) + 1
+        locked.crl_next_update = None
+        s.flush()
+    from certyard.ca.ocsp import forget_cached, resign_response
+    from certyard.ca.responder import retire_if_responder
+
+    if row.status != "good" and retire_if_responder(ctx, s, row, now=now):
+        forget_cached()
     resign_response(ctx, s, row, now=now)
     return ca.crl_number
 

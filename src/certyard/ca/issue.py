@@ -127,6 +127,8 @@ class Signer:
         self.key = open_ca_key(ctx, s, self.ca)
         self.aki = _aki(self.ca.fingerprint_sha256, self.issuer)
         self.urls = Urls(self.settings.url, self.ca.id)
+        self.shards = self.settings.crl_shards
+        self._shard_urls: dict[int, Urls] = {}
         # FIPS mode: the issuing CA itself may predate it (imported), so check it here.
         self.fips = fips_enabled(s)
         if self.fips:
@@ -146,15 +148,27 @@ class Signer:
         not_before = now - dt.timedelta(minutes=5)
         not_after = min(now + dt.timedelta(days=days), self.issuer.not_valid_after_utc)
         serial = random_serial()
+        shard, urls = self._partition(serial)
         cert = build_leaf(profile=profile, subject=checked.subject, sans=checked.sans,
                           public_key=checked.csr.public_key(), issuer=self.issuer,
                           aki=self.aki, signer=self.key, serial=serial,
-                          not_before=not_before, not_after=not_after, urls=self.urls)
+                          not_before=not_before, not_after=not_after, urls=urls)
         return dict(serial=format(serial, "x"), issuer_id=self.ca.id, request_id=request_id,
                     profile=profile.name, subject=checked.subject.rfc4514_string(),
                     sans=san_strings(checked.sans), not_before=cert.not_valid_before_utc,
                     not_after=cert.not_valid_after_utc, der=cert.public_bytes(Encoding.DER),
-                    status="good", created_at=now)
+                    status="good", created_at=now, crl_shard=shard)
+
+    def _partition(self, serial: int) -> tuple[int | None, Urls]:
+        """The CRL shard of a new certificate (by its random serial: even spread) and the
+        URLs naming it; no shard when partitioning is off."""
+        if not self.shards:
+            return None, self.urls
+        shard = serial % self.shards
+        urls = self._shard_urls.get(shard)
+        if urls is None:
+            urls = self._shard_urls[shard] = Urls(self.settings.url, self.ca.id, shard)
+        return shard, urls
 
 
 def store_issued(s: Session, values: list[dict[str, Any]]) -> None:

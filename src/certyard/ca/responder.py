@@ -4,6 +4,11 @@ itself with id-kp-OCSPSigning and ocsp-nocheck, so the CA key signs only certifi
 CRLs. It is renewed once a third of its life is left (by the OCSP pre-signing job and when
 the setting is turned on); without a valid one, the CA signs.
 
+A responder certificate that was revoked (its ``ca_issued`` row is not ``good``) is never
+used again: the revocation itself retires it, issues a successor when delegation is on,
+and drops every response it signed so each is signed again (:func:`retire_if_responder`);
+and a signer whose row is found revoked is skipped anyway, so the CA signs meanwhile.
+
 Stored as a ``ca_certificate`` row with role ``ocsp-signer`` under its CA, and recorded in
 ``ca_issued`` like every certificate the CA signs. When the CA key is in a PKCS#11 token,
 the responder key is generated in the same token (label ``<CA key label>-ocsp-<hex>``).
@@ -19,7 +24,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from certyard.ca.authority import ca_certificate, open_ca_key
@@ -37,16 +42,44 @@ from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.store import seal_private_key
 from certyard.x509 import fingerprint, generate_private_key, random_serial, san_strings
 
-__all__ = ["delegated_signer", "ensure_ocsp_signer"]
+__all__ = ["delegated_signer", "ensure_ocsp_signer", "retire_if_responder"]
 
 ROLE = "ocsp-signer"
 LIFETIME = dt.timedelta(days=30)
 
 
 def _current(s: Session, ca: CaCertificate) -> CaCertificate | None:
-    return s.scalar(select(CaCertificate).where(
+    """The newest active responder certificate of ``ca`` that is not revoked or held."""
+    return s.scalar(select(CaCertificate).join(CaIssued, (CaIssued.serial == CaCertificate.serial)
+                                              & (CaIssued.issuer_id == ca.id)).where(
         CaCertificate.role == ROLE, CaCertificate.parent_id == ca.id,
-        CaCertificate.active.is_(True)).order_by(CaCertificate.id.desc()).limit(1))
+        CaCertificate.active.is_(True), CaIssued.status == "good")
+        .order_by(CaCertificate.id.desc()).limit(1))
+
+
+def retire_if_responder(ctx: Any, s: Session, issued: CaIssued, *, now: dt.datetime) -> bool:
+    """Called in the transaction that revokes (or holds) ``issued``: when it is one of the
+    CA's responder certificates, deactivate it, issue a successor (delegation on), and
+    drop every stored response of that CA so none signed by it is served again (each is
+    signed afresh on its next request or by the pre-signing job). True when it was one."""
+    if issued.profile != "ocsp":
+        return False
+    row = s.scalar(select(CaCertificate).where(
+        CaCertificate.role == ROLE, CaCertificate.parent_id == issued.issuer_id,
+        CaCertificate.serial == issued.serial))
+    if row is None:
+        return False
+    row.active = False
+    ca = s.get(CaCertificate, issued.issuer_id)
+    assert ca is not None
+    if load_settings(s).ocsp_delegated:
+        ensure_ocsp_signer(ctx, s, ca, now=now)
+    s.execute(update(CaIssued).where(CaIssued.issuer_id == ca.id,
+                                     CaIssued.ocsp_der.is_not(None))
+              .values(ocsp_der=None, ocsp_next_update=None, ocsp_signed_at=now)
+              .execution_options(synchronize_session=False))
+    s.flush()
+    return True
 
 
 def delegated_signer(ctx: Any, s: Session, ca: CaCertificate,

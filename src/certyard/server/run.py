@@ -6,6 +6,12 @@ idle keep-alive connections and waits up to ``grace_seconds`` for in-flight requ
 finish; the scheduler thread is told to stop and joined, so a running job completes and
 releases its lease instead of being cut off (a lease cut off would block the job on every
 replica until its ttl runs out). A second signal exits at once.
+
+The plain-HTTP listener (and the ``--ocsp-port`` one) is not uvicorn: it is the OCSP fast
+path of ``server/ocsp_listener.py``, which answers pre-signed OCSP responses itself and
+passes every other request to the same plain-HTTP ASGI app. ``ocsp_workers`` > 1 starts
+that many minus one extra processes sharing the OCSP port (or the plain-HTTP port when no
+OCSP port is given) with SO_REUSEPORT.
 """
 
 from __future__ import annotations
@@ -22,6 +28,13 @@ from certyard.ops.logs import AccessLog
 from certyard.ops.notify import notify, watchdog_interval
 from certyard.server.app import create_app, create_http_app
 from certyard.server.health import ServerState
+from certyard.server.ocsp_workers import (
+    reuseport_socket,
+    run_event_loop,
+    run_listener,
+    spawn_workers,
+    stop_workers,
+)
 from certyard.server.tls import TlsReloader
 
 __all__ = ["serve"]
@@ -42,22 +55,26 @@ def _config(app: Any, host: str, port: int, grace_seconds: float,
 
 async def _main(ctx: Any, host: str, https_port: int, http_port: int,
                 stop: threading.Event, reload_every: float, drain_seconds: float,
-                grace_seconds: float) -> None:
+                grace_seconds: float, ocsp_port: int = 0, ocsp_workers: int = 1) -> None:
     state = ServerState(tls_loaded=False)
     reloader = TlsReloader(ctx)
     state.tls_loaded = True
     https_cfg = _config(create_app(ctx, state=state), host, https_port, grace_seconds)
     https_cfg.ssl = reloader.live
     servers = [uvicorn.Server(https_cfg)]
-    if http_port:
-        servers.append(uvicorn.Server(_config(
-            create_http_app(ctx, https_port=https_port, state=state), host, http_port,
-            grace_seconds, "http")))
+    plain = [p for p in (http_port, ocsp_port) if p]
+    plain_stop = asyncio.Event()
+    plain_ready = asyncio.Event()
+    workers = []
+    if plain and ocsp_workers > 1:
+        workers = spawn_workers(ocsp_workers - 1, host=host, port=ocsp_port or http_port,
+                                https_port=https_port)
     loop = asyncio.get_running_loop()
 
     def close_listeners() -> None:
         for srv in servers:
             srv.should_exit = True
+        plain_stop.set()
 
     def shutdown() -> None:
         if state.draining:  # second signal: do not wait any longer
@@ -95,7 +112,7 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
 
     async def announce() -> None:
         """READY=1 once every listener accepts (systemd Type=notify), then the watchdog."""
-        while not all(srv.started for srv in servers):
+        while not all(srv.started for srv in servers) or not plain_ready.is_set():
             if stop.is_set():
                 return
             await asyncio.sleep(0.05)
@@ -116,17 +133,30 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
 
     watcher = asyncio.create_task(watch_tls())
     announcer = asyncio.create_task(announce())
+    tasks: list[Any] = [srv._serve() for srv in servers]
+    if plain:
+        http_app = AccessLog(create_http_app(ctx, https_port=https_port, state=state),
+                             listener="http")
+        tasks.append(run_listener(ctx, http_app,
+                                  lambda: [reuseport_socket(host, p) for p in plain],
+                                  plain_stop,
+                                  on_ready=lambda _server: plain_ready.set()))
+    else:
+        plain_ready.set()
     try:
-        await asyncio.gather(*(srv._serve() for srv in servers))
+        await asyncio.gather(*tasks)
     finally:
         watcher.cancel()
         announcer.cancel()
         stop.set()
+        plain_stop.set()
+        if workers:
+            await asyncio.to_thread(stop_workers, workers)
 
 
 def serve(ctx: Any, *, host: str, https_port: int, http_port: int,
           reload_every: float = 3.0, jobs: bool = True, drain_seconds: float = 0.0,
-          grace_seconds: float = 30.0) -> None:
+          grace_seconds: float = 30.0, ocsp_port: int = 0, ocsp_workers: int = 1) -> None:
     stop = threading.Event()
     scheduler: threading.Thread | None = None
     if jobs:
@@ -136,8 +166,8 @@ def serve(ctx: Any, *, host: str, https_port: int, http_port: int,
                                      name="certyard-jobs", daemon=True)
         scheduler.start()
     try:
-        asyncio.run(_main(ctx, host, https_port, http_port, stop, reload_every,
-                          drain_seconds, grace_seconds))
+        run_event_loop(_main(ctx, host, https_port, http_port, stop, reload_every,
+                             drain_seconds, grace_seconds, ocsp_port, ocsp_workers))
     finally:
         stop.set()
         if scheduler is not None:

@@ -318,6 +318,8 @@ def config(
     allow_wildcards: bool = typer.Option(None, "--allow-wildcards/--no-allow-wildcards"),
     crl_days: int = typer.Option(None, "--crl-days"),
     ocsp_hours: int = typer.Option(None, "--ocsp-hours"),
+    crl_shards: int = typer.Option(None, "--crl-shards",
+                                   help="CRL partitions for new certificates (0: off)."),
     ocsp_delegated: bool = typer.Option(None, "--ocsp-delegated/--no-ocsp-delegated",
                                         help="Sign OCSP with a delegated responder cert."),
     fips_require_token: bool = typer.Option(
@@ -330,7 +332,8 @@ def config(
     changes = dict(base_url=base_url, auto_approve_nodes=auto_approve_nodes,
                    allowed_domains=list(allowed_domain) if allowed_domain else None,
                    allow_wildcards=allow_wildcards, crl_days=crl_days, ocsp_hours=ocsp_hours,
-                   ocsp_delegated=ocsp_delegated, fips_require_token=fips_require_token)
+                   ocsp_delegated=ocsp_delegated, fips_require_token=fips_require_token,
+                   crl_shards=crl_shards)
     settings = (ca.configure_ca(ctx, **changes) if any(v is not None for v in changes.values())
                 else ca.ca_settings(ctx))
     if json_:

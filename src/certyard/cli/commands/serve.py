@@ -29,6 +29,12 @@ def register(root: typer.Typer) -> None:
         https_port: int = typer.Option(8443, "--https-port", min=1, max=65535),
         http_port: int = typer.Option(8080, "--http-port", min=0, max=65535,
                                       help="Plain-HTTP port for CRL/OCSP/CA downloads; 0: off."),
+        ocsp_port: int = typer.Option(
+            0, "--ocsp-port", min=0, max=65535,
+            help="A separate plain-HTTP port for the OCSP responder (fast path); 0: none."),
+        ocsp_workers: int = typer.Option(
+            1, "--ocsp-workers", min=1, max=64,
+            help="Processes sharing the OCSP port (or the plain-HTTP port) via SO_REUSEPORT."),
         no_jobs: bool = typer.Option(False, "--no-jobs", help="Do not run background jobs."),
         drain_seconds: float = typer.Option(
             0.0, "--drain-seconds", min=0, max=300,
@@ -62,5 +68,8 @@ def register(root: typer.Typer) -> None:
         if password:
             console.print(f"Initial administrator: {accounts.DEFAULT_ADMIN}")
             console.print(f"One-time password: {password}  (change it at first sign-in)")
+        if ocsp_port:
+            console.print(f"OCSP responder: http://{shown}:{ocsp_port}/ocsp")
         run(ctx, host=host, https_port=https_port, http_port=http_port, jobs=not no_jobs,
-            drain_seconds=drain_seconds, grace_seconds=grace_seconds)
+            drain_seconds=drain_seconds, grace_seconds=grace_seconds, ocsp_port=ocsp_port,
+            ocsp_workers=ocsp_workers)

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from certyard.db.base import Base, UTCDateTime
@@ -84,8 +94,33 @@ class CaIssued(Base):
     revocation_reason: Mapped[str | None] = mapped_column(String(32))
     ocsp_der: Mapped[bytes | None] = mapped_column(LargeBinary)
     ocsp_next_update: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When ocsp_der was last written or dropped: OCSP fast-path workers poll for rows
+    # changed since their last look (ca/ocsp_fast.py).
+    ocsp_signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The CRL partition the certificate's CDP names (None: the CA's full CRL only).
+    crl_shard: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_ca_issued_issuer_status", "issuer_id", "status"),
+        Index("ix_ca_issued_ocsp_signed_at", "ocsp_signed_at"),
+        Index("ix_ca_issued_issuer_shard_status", "issuer_id", "crl_shard", "status",
+              "serial", "revoked_at", "revocation_reason"),
     )
+
+
+class CaCrlShard(Base):
+    """One CRL partition of a CA (RFC 5280 5.2.5 Issuing Distribution Point): its own CRL
+    number sequence and its latest signed CRL."""
+
+    __tablename__ = "ca_crl_shard"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ca_id: Mapped[int] = mapped_column(ForeignKey("ca_certificate.id"))
+    shard: Mapped[int] = mapped_column(Integer)
+    crl_number: Mapped[int] = mapped_column(Integer, default=0)
+    crl_der: Mapped[bytes | None] = mapped_column(LargeBinary)
+    this_update: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_update: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("ca_id", "shard"),)
