@@ -7,6 +7,7 @@ fips_require_token: in FIPS mode, CA keys must live in a PKCS#11 token (``ca.fip
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ class CaSettings:
     auto_approve_nodes: bool = False
     allowed_domains: list[str] = field(default_factory=list)
     allow_wildcards: bool = False
+    allowed_networks: list[str] = field(default_factory=list)
     crl_days: int = 7
     ocsp_hours: int = 24
     ocsp_delegated: bool = False
@@ -42,6 +44,12 @@ class CaSettings:
             if parts.scheme != "http" or not parts.hostname or parts.query or parts.fragment:
                 raise InvalidInput("the CA base URL must be a plain http://host[:port][/path] "
                                    "URL (CRL and OCSP are served without TLS)", field="base_url")
+        for net in self.allowed_networks:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise InvalidInput(f"{net!r} is not an IP network in CIDR form "
+                                   "(e.g. 10.0.0.0/8)", field="allowed_networks") from None
         if not 1 <= self.crl_days <= 365:
             raise InvalidInput("CRL validity must be 1 to 365 days", field="crl_days")
         if not 0 <= self.crl_shards <= 1024:
@@ -79,6 +87,8 @@ def update_settings(s: Session, *, now: Any, **changes: Any) -> CaSettings:
             raise InvalidInput(f"unknown CA setting {k}")
         if k == "allowed_domains":
             v = sorted({d.strip().lower().strip(".") for d in v if d.strip()})
+        if k == "allowed_networks":
+            v = _normalised_networks(v)
         value[k] = v
     CaSettings(**value)  # validate before storing
     if row is None:
@@ -88,3 +98,16 @@ def update_settings(s: Session, *, now: Any, **changes: Any) -> CaSettings:
         row.updated_at = now
     s.flush()
     return load_settings(s)
+
+
+def _normalised_networks(texts: list[str]) -> list[str]:
+    out = set()
+    for text in texts:
+        if not text.strip():
+            continue
+        try:
+            out.add(str(ipaddress.ip_network(text.strip(), strict=False)))
+        except ValueError:
+            raise InvalidInput(f"{text!r} is not an IP network in CIDR form (e.g. 10.0.0.0/8)",
+                               field="allowed_networks") from None
+    return sorted(out)

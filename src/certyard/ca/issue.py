@@ -109,7 +109,8 @@ def check_csr(csr: x509.CertificateSigningRequest, profile: Profile,
     key_type, key_size = check_key(pub)
     subject = allowed_subject(csr)
     sans = checked_sans(csr, profile, allowed_domains=settings.allowed_domains,
-                        allow_wildcards=settings.allow_wildcards)
+                        allow_wildcards=settings.allow_wildcards,
+                        allowed_networks=settings.allowed_networks)
     if len(subject) == 0 and not sans:
         raise InvalidInput("the CSR has neither a subject nor a subject alternative name")
     return CheckedCSR(csr=csr, subject=subject, sans=sans, key_type=key_type,

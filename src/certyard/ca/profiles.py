@@ -14,8 +14,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from certyard.errors import InvalidInput, NotFound, PolicyViolation, WeakAlgorithm
-from certyard.x509 import check_dns_name
+from certyard.errors import InvalidInput, InvalidName, NotFound, PolicyViolation, WeakAlgorithm
+from certyard.x509 import check_common_name, check_dns_name
 
 __all__ = ["PROFILES", "Profile", "allowed_subject", "check_key", "checked_sans", "get_profile"]
 
@@ -118,10 +118,17 @@ def _domain_allowed(name: str, domains: list[str]) -> bool:
 
 def checked_sans(
     csr: x509.CertificateSigningRequest, profile: Profile, *, allowed_domains: list[str],
-    allow_wildcards: bool, allow_ip: bool = True,
+    allow_wildcards: bool, allowed_networks: list[str] | None = None,
+    allow_ip: bool = True,
 ) -> list[x509.GeneralName]:
-    """The DNS and IP names of the CSR that the name policy allows. The CN, when it is a DNS
-    name, is added to the SANs (RFC 6125 clients look only at SANs)."""
+    """The DNS and IP names of the CSR that the name policy allows. Every name in the
+    certificate passes: each SAN, and the CN. The CN, when it is a DNS name, is added to
+    the SANs (RFC 6125 clients look only at SANs).
+
+    IP addresses have their own allow-list (``allowed_networks``, CIDR): with networks
+    set, an IP must lie in one; with none set, IPs are refused as soon as a domain policy
+    is set (a domain policy says which hosts may be named, and an IP names none of them)."""
+    networks = _networks(allowed_networks or [])
     try:
         ext = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         proposed = list(ext.value)
@@ -136,25 +143,31 @@ def checked_sans(
             if not allow_ip:
                 raise PolicyViolation("IP address names are not allowed", rule="ip_names",
                                       value=str(gn.value))
-            names.append(gn)
+            names.append(x509.IPAddress(_check_ip(gn.value, allowed_domains, networks)))
         else:
             raise PolicyViolation(f"{type(gn).__name__} subject alternative names are not "
                                   "allowed; only DNS and IP", rule="san_types")
+    host_cert = ExtendedKeyUsageOID.SERVER_AUTH in profile.eku
     for cn in cns:
         if not isinstance(cn, str) or not cn:
             continue
-        try:
-            ip = ipaddress.ip_address(cn)
-        except ValueError:
-            ip = None
-        if ip is not None:
-            cand: x509.GeneralName = x509.IPAddress(ip)
-        elif x509.DNSName(cn.lower().rstrip(".")) in names:
-            continue  # already checked as a SAN
-        elif "." in cn and _looks_like_dns(cn.removeprefix("*.")):
-            cand = x509.DNSName(_check_dns(cn, allowed_domains, allow_wildcards))
+        cand = _cn_name(cn, host_cert=host_cert and not profile.ca)
+        if isinstance(cand, x509.IPAddress):
+            if not allow_ip:
+                raise PolicyViolation("IP address names are not allowed", rule="ip_names",
+                                      value=cn)
+            cand = x509.IPAddress(_check_ip(cand.value, allowed_domains, networks))
+        elif isinstance(cand, x509.DNSName):
+            if x509.DNSName(cand.value.lower().rstrip(".")) in names:
+                continue  # already checked as a SAN
+            if "." not in cand.value.rstrip(".") and not host_cert:
+                continue  # a single label (a client's user name): subject only
+            checked = _check_dns(cand.value, allowed_domains, allow_wildcards)
+            if "." not in checked:
+                continue  # a single-label host name: checked, kept in the subject only
+            cand = x509.DNSName(checked)
         else:
-            continue  # a plain label (a client's user name): stays in the subject only
+            continue  # free text (a person's or a CA's name): stays in the subject only
         if cand not in names:
             names.insert(0, cand)
     if profile.needs_san and not names:
@@ -163,6 +176,50 @@ def checked_sans(
     if len(names) > 100:
         raise InvalidInput("at most 100 subject alternative names", field="san")
     return names
+
+
+# Characters that make a CN read as (part of) a host name, URL or path: such a CN must be
+# a valid DNS name or IP address, or a TLS client matching the CN could be misled.
+_HOSTISH = frozenset("./\\:@*?#[]%")
+
+
+def _cn_name(cn: str, *, host_cert: bool) -> x509.GeneralName | None:
+    """What the CN names: an IP, a DNS name, or None for free text. A CN that is neither
+    and looks like a host name (or any CN of a server certificate that is not a plain
+    phrase) is refused with the reason."""
+    check_common_name(cn)  # control/invisible characters, spaces at either end, length
+    try:
+        return x509.IPAddress(ipaddress.ip_address(cn))
+    except ValueError:
+        pass
+    if _looks_like_dns(cn):
+        return x509.DNSName(cn)
+    if any(ch in _HOSTISH for ch in cn) or (host_cert and " " not in cn.strip()):
+        raise InvalidName(f"the common name {cn!r} is neither a valid DNS name nor an IP "
+                          "address", field="cn")
+    return None
+
+
+def _networks(texts: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(t, strict=False) for t in texts]
+
+
+def _check_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address | Any, domains: list[str],
+              networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> Any:
+    if not isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        raise PolicyViolation("IP address ranges are not allowed as names", rule="ip_names",
+                              value=str(ip))
+    if networks:
+        if any(ip.version == n.version and ip in n for n in networks):
+            return ip
+        raise PolicyViolation(f"the IP address {ip} is outside the allowed networks "
+                              f"({', '.join(map(str, networks))})", rule="allowed_networks",
+                              value=str(ip))
+    if domains:
+        raise PolicyViolation(f"the IP address {ip} is not allowed: a domain policy is set "
+                              "and no IP networks are allowed (ca config --allowed-network)",
+                              rule="allowed_networks", value=str(ip))
+    return ip
 
 
 def _looks_like_dns(text: str) -> bool:

@@ -316,6 +316,9 @@ def config(
     allowed_domain: list[str] = typer.Option(None, "--allowed-domain",
                                              help="Allowed DNS domain (repeat)."),
     allow_wildcards: bool = typer.Option(None, "--allow-wildcards/--no-allow-wildcards"),
+    allowed_network: list[str] = typer.Option(
+        None, "--allowed-network", help="Allowed IP network for IP names, CIDR (repeat); "
+        "'none' clears the list."),
     crl_days: int = typer.Option(None, "--crl-days"),
     ocsp_hours: int = typer.Option(None, "--ocsp-hours"),
     crl_shards: int = typer.Option(None, "--crl-shards",
@@ -331,7 +334,10 @@ def config(
     ctx = cli_context()
     changes = dict(base_url=base_url, auto_approve_nodes=auto_approve_nodes,
                    allowed_domains=list(allowed_domain) if allowed_domain else None,
-                   allow_wildcards=allow_wildcards, crl_days=crl_days, ocsp_hours=ocsp_hours,
+                   allow_wildcards=allow_wildcards,
+                   allowed_networks=([] if list(allowed_network) == ["none"]
+                                     else list(allowed_network)) if allowed_network else None,
+                   crl_days=crl_days, ocsp_hours=ocsp_hours,
                    ocsp_delegated=ocsp_delegated, fips_require_token=fips_require_token,
                    crl_shards=crl_shards)
     settings = (ca.configure_ca(ctx, **changes) if any(v is not None for v in changes.values())
