@@ -21,9 +21,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from certyard.api.errors import install_error_handlers
+from certyard.api.params import QueryCount, etag_value
 from certyard.cluster import agents
 from certyard.cluster.trustlist import trust_lists_after
-from certyard.errors import CertyardError
+from certyard.errors import InvalidInput
 from certyard.server.limits import BodyLimit
 
 __all__ = ["create_agent_app", "peer_certificate", "router"]
@@ -88,7 +90,10 @@ def renew(request: Request, body: RenewBody) -> dict[str, Any]:
 
 @router.get("/state")
 def state(request: Request) -> Response:
-    known = (request.headers.get("if-none-match") or "").strip('"') or None
+    try:
+        known = etag_value(request.headers.get("if-none-match"))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="If-None-Match") from None
     version, body = agents.sync_state(_ctx(request), peer_der=peer_certificate(request),
                                       known_version=known)
     if body is None:
@@ -104,8 +109,8 @@ def report(request: Request, body: ReportBody) -> dict[str, Any]:
 
 
 @router.get("/trustlist")
-def trustlist(request: Request, after: int = 0) -> dict[str, Any]:
-    lists = trust_lists_after(_ctx(request), max(0, after))
+def trustlist(request: Request, after: QueryCount = 0) -> dict[str, Any]:
+    lists = trust_lists_after(_ctx(request), after)
     return {"lists": [x.decode() for x in lists]}
 
 
@@ -115,10 +120,5 @@ def create_agent_app(ctx: Any) -> FastAPI:
     app.include_router(router)
     # Enrollment needs no client certificate: cap bodies before they are read (CSR + report).
     app.add_middleware(BodyLimit, default=256 * 1024)
-
-    async def handle(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, CertyardError)
-        return JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
-
-    app.add_exception_handler(CertyardError, handle)
+    install_error_handlers(app, json_only=True)
     return app

@@ -45,10 +45,12 @@ def _to_error(exc: Exception) -> tuple[int, str, str, str | None]:
             None)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, json_only: bool = False) -> None:
+    """``json_only``: every path gets the JSON error body (the plain-HTTP and agent
+    listeners, which serve no pages)."""
     async def handle(request: Request, exc: Exception) -> Response:
         status, code, message, field = _to_error(exc)
-        if _is_api(request):
+        if json_only or _is_api(request):
             return JSONResponse(error_body(code, message, field), status_code=status)
         if isinstance(exc, AuthenticationFailed):
             nxt = request.url.path if request.method == "GET" else "/"

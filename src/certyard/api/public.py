@@ -20,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from certyard import ca
-from certyard.errors import CertyardError
+from certyard.api.params import Id, attachment
+from certyard.errors import CertyardError, NotFound
 
 router = APIRouter()
 
@@ -38,7 +39,7 @@ def _ctx(request: Request) -> Any:
 
 
 def _error(exc: CertyardError) -> JSONResponse:
-    return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+    return JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
 
 
 def _download(request: Request, path: str) -> Response:
@@ -49,7 +50,7 @@ def _download(request: Request, path: str) -> Response:
     d = next(x for x in downloads if x.path == path)
     name = {"ca/crl": "ca.crl"}.get(path, path.replace("ca/", "ca-"))
     return Response(bodies[path], media_type=d.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                    headers={"Content-Disposition": attachment(name),
                              "Cache-Control": "max-age=300",
                              "Digest": "sha-512=" + base64.b64encode(
                                  bytes.fromhex(d.sha512)).decode()})
@@ -68,7 +69,7 @@ for _p in ("ca/root.pem", "ca/root.crt", "ca/cert.pem", "ca/cert.crt", "ca/chain
 
 
 @router.get("/ca/{ca_id}.crt", include_in_schema=False)
-def ca_issuer_certificate(ca_id: int, request: Request) -> Response:
+def ca_issuer_certificate(ca_id: Id, request: Request) -> Response:
     """The AIA caIssuers URL: one DER certificate (RFC 5280 4.2.2.1)."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -78,14 +79,13 @@ def ca_issuer_certificate(ca_id: int, request: Request) -> Response:
     with _ctx(request).read() as s:
         row = s.get(CaCertificate, ca_id)
         if row is None:
-            return JSONResponse({"code": "not_found", "message": f"CA {ca_id} not found"},
-                                status_code=404)
+            return _error(NotFound("CA", ca_id))
         der = ca_certificate(row).public_bytes(Encoding.DER)
     return Response(der, media_type="application/pkix-cert")
 
 
 @router.get("/ca/{ca_id}.crl", include_in_schema=False)
-def ca_crl(ca_id: int, request: Request) -> Response:
+def ca_crl(ca_id: Id, request: Request) -> Response:
     """The CRL distribution point of CA ``ca_id`` (DER)."""
     try:
         der = ca.current_crl(_ctx(request), ca_id=ca_id)

@@ -86,6 +86,7 @@ def create_http_app(ctx: Any, *, https_port: int, state: ServerState | None = No
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.ctx = ctx
     app.state.server = state or ServerState()
+    install_error_handlers(app, json_only=True)
     app.include_router(health_router(ctx, app.state.server))
     app.include_router(public_router)
     install_body_limit(app, ctx)

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from certyard import accounts
 from certyard.api.auth import COOKIE, Auth, anonymous_ctx, app_ctx, client_ip, require
+from certyard.api.params import Id
 from certyard.errors import AuthenticationFailed, CertyardError, Conflict
 from certyard.web.render import NAV, render
 
@@ -135,6 +136,6 @@ def create_token(request: Request, auth: Signed,
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, auth: Signed) -> Response:
+def revoke_token(token_id: Id, auth: Signed) -> Response:
     accounts.revoke_token(auth.ctx, token_id, user=auth.user)
     return RedirectResponse("/account?notice=Token+revoked.", status_code=303)

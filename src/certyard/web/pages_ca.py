@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from certyard import ca
 from certyard.api.auth import Auth, require
+from certyard.api.params import Id
 from certyard.errors import CertyardError
 from certyard.web.render import render
 
@@ -50,13 +51,13 @@ def _act(tab: str, fn: object, ok: str) -> Response:
 
 
 @router.post("/ca/requests/{request_id}/issue")
-def issue(request_id: int, auth: Execute) -> Response:
+def issue(request_id: Id, auth: Execute) -> Response:
     return _act("pending", lambda: ca.issue_request(auth.ctx, request_id),
                 f"Issued request {request_id}.")
 
 
 @router.post("/ca/requests/{request_id}/deny")
-def deny(request_id: int, auth: Execute,
+def deny(request_id: Id, auth: Execute,
          reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     return _act("pending", lambda: ca.deny_request(auth.ctx, request_id, reason=reason),
                 f"Denied request {request_id}.")

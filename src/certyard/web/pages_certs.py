@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from certyard import cluster, store
 from certyard.api.auth import Auth, require
+from certyard.api.params import Id, attachment
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -30,9 +31,12 @@ def _int(text: str | None, default: int, field: str) -> int:
     if not text:
         return default
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise InvalidInput(f"{field.replace('_', ' ')} must be a number", field=field) from None
+    if not 0 <= value <= 1_000_000:
+        raise InvalidInput(f"{field.replace('_', ' ')} must be 0 to 1000000", field=field)
+    return value
 
 
 @router.get("/certificates")
@@ -104,7 +108,7 @@ def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
     return rows
 
 
-def _view(auth: Auth, entry_id: int) -> Any:
+def _view(auth: Auth, entry_id: Id) -> Any:
     d = store.show_entry(auth.ctx, entry_id)
     with auth.ctx.read() as s:
         from certyard.db.models import StoreEntry
@@ -203,7 +207,7 @@ def download_csr(request: Request, auth: Read, purpose: str, node: str = "") -> 
                       nodes=[n.name for n in cluster.list_nodes(auth.ctx)],
                       can_ca="ca:execute" in auth.principal.privileges)
     return Response(pem, media_type="application/pkcs10",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": attachment(name)})
 
 
 @router.get("/certificates/upload")
@@ -254,7 +258,7 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
 
 
 @router.get("/certificates/{entry_id}")
-def details(request: Request, entry_id: int, auth: Read) -> Response:
+def details(request: Request, entry_id: Id, auth: Read) -> Response:
     d, view = _view(auth, entry_id)
     request.state.revoked = _revoked_serials(auth)
     rows = _detail_rows(d)
@@ -267,20 +271,20 @@ def details(request: Request, entry_id: int, auth: Read) -> Response:
 
 
 @router.get("/certificates/{entry_id}/download")
-def download(entry_id: int, auth: Read, format: str = "pem") -> Response:
+def download(entry_id: Id, auth: Read, format: str = "pem") -> Response:
     name, data = store.download_entry(auth.ctx, entry_id, format=format)
     return Response(data, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": attachment(name)})
 
 
 @router.get("/certificates/{entry_id}/delete")
-def delete_page(request: Request, entry_id: int, auth: Delete) -> Response:
+def delete_page(request: Request, entry_id: Id, auth: Delete) -> Response:
     d, _ = _view(auth, entry_id)
     return render(request, "confirm_delete.html", title="Delete", d=d)
 
 
 @router.post("/certificates/{entry_id}/delete")
-def delete(entry_id: int, auth: Delete) -> Response:
+def delete(entry_id: Id, auth: Delete) -> Response:
     r = store.delete_entry(auth.ctx, entry_id)
     return _done("/certificates", f"Deleted {r['common_name']} ({len(r['deleted'])} "
                  "entries).")

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from certyard import monitor
 from certyard.api.auth import Auth, require
+from certyard.api.params import Id
 from certyard.errors import CertyardError, InvalidInput
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -275,7 +276,7 @@ def alarms_page(request: Request, auth: Read) -> Response:
 
 
 @router.post("/monitoring/alarms/{alarm_id}/clear")
-def alarm_clear(request: Request, alarm_id: int, auth: Edit) -> Response:
+def alarm_clear(request: Request, alarm_id: Id, auth: Edit) -> Response:
     try:
         a = monitor.clear_alarm_by_id(auth.ctx, alarm_id)
     except CertyardError as exc:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from certyard import cluster, store
 from certyard.api.auth import Auth, require
+from certyard.api.params import attachment
 from certyard.api.v1.common import ERRORS, Id, Name, Upload, upload_bytes
 from certyard.api.v1.monitor import after_upload
 from certyard.x509 import SubjectFields
@@ -53,7 +54,7 @@ def download_certificate(entry_id: Id, auth: Read,
     name, data = store.download_entry(auth.ctx, entry_id, format=format)
     media = "application/x-pem-file" if format == "pem" else "application/pkix-cert"
     return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": attachment(name)})
 
 
 @router.delete("/certificates/{entry_id}", tags=["certificates"])
@@ -170,7 +171,7 @@ def download_csr(purpose: Name, auth: Read,
                  node: Annotated[str | None, Query(max_length=253)] = None) -> Response:
     name, pem = store.download_csr(auth.ctx, purpose, node=node)
     return Response(pem, media_type="application/pkcs10",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": attachment(name)})
 
 
 @router.get("/purposes", tags=["certificates"])
