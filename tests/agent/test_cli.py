@@ -11,7 +11,8 @@ def test_agent_cli_round_trip(agent_server, cli, tmp_path: Path) -> None:  # typ
     home = tmp_path / "agent-sub2"
     tok = create_enroll_token(agent_server.ctx, "sub2").token
     log = tmp_path / "reload.log"
-    r = cli("agent", "enroll", "--server", agent_server.url, "--token", tok, "--home", str(home),
+    r = cli("agent", "enroll", "--insecure-tofu", "--server", agent_server.url, "--token", tok,
+            "--home", str(home),
             "--reload", f"web server=echo web >> {log}", "--shred-passes", "2", "--json")
     assert r.code == 0, r.stderr
     assert r.json()["node"] == "sub2"
@@ -23,16 +24,16 @@ def test_agent_cli_round_trip(agent_server, cli, tmp_path: Path) -> None:  # typ
     sub2 = next(n for n in status["nodes"] if n["node"] == "sub2")
     assert sub2["enrolled"] and sub2["current"] and status["open_enrollment"] is False
     assert "sub2" in cli("agent", "status").stdout
-    bad = cli("agent", "enroll", "--server", agent_server.url, "--token", tok,
+    bad = cli("agent", "enroll", "--insecure-tofu", "--server", agent_server.url, "--token", tok,
               "--home", str(tmp_path / "again"))
     assert bad.code == 6 and "already used" in bad.stderr
     assert cli("agent", "run", "--once", "--home", str(tmp_path / "none")).code == 7
-    assert cli("agent", "enroll", "--server", agent_server.url, "--token", "x",
+    assert cli("agent", "enroll", "--insecure-tofu", "--server", agent_server.url, "--token", "x",
                "--reload", "nocommand", "--home", str(tmp_path / "x")).code == 2
     # Open enrollment (the seed's null string): off by default, flagged when on.
     on = cli("agent", "open-enrollment", "on")
     assert on.code == 0 and "ON" in on.stderr
-    r = cli("agent", "enroll", "--server", agent_server.url, "--node", "sub1",
+    r = cli("agent", "enroll", "--insecure-tofu", "--server", agent_server.url, "--node", "sub1",
             "--home", str(tmp_path / "open"), "--json")
     assert r.code == 0 and r.json()["node"] == "sub1"
     assert "open enrollment is ON" in cli("agent", "status").stderr

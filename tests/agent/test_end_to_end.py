@@ -30,7 +30,7 @@ def _enroll_all(ctx, srv, tmp_path: Path) -> dict[str, Path]:  # type: ignore[no
         home = tmp_path / f"agent-{n}"
         tok = create_enroll_token(ctx, n).token
         log = home / "reloads.log"
-        info = enroll(home, server=srv.url, token=tok, reload={
+        info = enroll(home, server=srv.url, token=tok, insecure_tofu=True, reload={
             "web server": f"echo web >> {log}", "IPsec": f"echo ipsec >> {log}"},
             shred_passes=1)
         assert info["node"] == n
@@ -113,17 +113,17 @@ def test_three_agents_sync(agent_server, tmp_path: Path) -> None:  # type: ignor
 def test_tokens_expired_reused_and_open_mode(agent_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ctx, srv = agent_server.ctx, agent_server
     tok = create_enroll_token(ctx, "sub1", minutes=5).token
-    enroll(tmp_path / "a", server=srv.url, token=tok)
+    enroll(tmp_path / "a", server=srv.url, insecure_tofu=True, token=tok)
     with pytest.raises(AuthenticationFailed, match="already used"):
-        enroll(tmp_path / "b", server=srv.url, token=tok)
+        enroll(tmp_path / "b", server=srv.url, insecure_tofu=True, token=tok)
     old = create_enroll_token(ctx, "sub2", minutes=5).token
     ctx.clock.advance(dt.timedelta(minutes=6))  # type: ignore[attr-defined]
     with pytest.raises(AuthenticationFailed, match="expired"):
-        enroll(tmp_path / "c", server=srv.url, token=old)
+        enroll(tmp_path / "c", server=srv.url, insecure_tofu=True, token=old)
     with pytest.raises(AuthenticationFailed, match="not recognised"):
-        enroll(tmp_path / "d", server=srv.url, token="guess" * 8)
+        enroll(tmp_path / "d", server=srv.url, insecure_tofu=True, token="guess" * 8)
     with pytest.raises(AuthenticationFailed, match="token is required"):
-        enroll(tmp_path / "e", server=srv.url, token=None, node="sub2")
+        enroll(tmp_path / "e", server=srv.url, insecure_tofu=True, token=None, node="sub2")
     assert not (tmp_path / "c" / "identity").exists()
 
 

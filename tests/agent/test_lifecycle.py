@@ -21,6 +21,7 @@ from certyard.monitor.alarms import list_alarms
 
 def _agent(srv, tmp_path: Path, node: str = "sub1", **kw) -> Path:  # type: ignore[no-untyped-def]
     home = tmp_path / f"agent-{node}"
+    kw.setdefault("insecure_tofu", "ca_file" not in kw and "ca_fingerprint" not in kw)
     enroll(home, server=srv.url, token=create_enroll_token(srv.ctx, node).token, **kw)
     return home
 

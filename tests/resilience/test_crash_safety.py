@@ -207,7 +207,7 @@ def test_kill_during_agent_sync(ctx, env: dict[str, str], tmp_path: Path) -> Non
     try:
         home = tmp_path / "agent-sub1"
         enroll(home, server=srv.url, token=create_enroll_token(ctx, "sub1").token,
-               shred_passes=1)
+               shred_passes=1, insecure_tofu=True)
         code, took, err = _run(env, "agent", "run", "--once", "--home", str(home))
         assert code == 0, err
         change: list[Callable[[], object]] = [

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from certyard.agent.files import atomic_write, check_shred_passes, shred_file
+from certyard.agent.paths import check_name, path_inside
+from certyard.errors import InvalidInput
 
 __all__ = ["ApplyResult", "apply_state", "planned_files"]
 
@@ -45,19 +47,23 @@ class ApplyResult:
 
 
 def planned_files(state: dict[str, Any]) -> dict[str, tuple[bytes, int, set[str]]]:
-    """relative path -> (content, mode, purposes affected)."""
+    """relative path -> (content, mode, purposes affected). Every name from the server is
+    checked first (``InvalidInput`` for an unsafe one: the state is refused as a whole)."""
     out: dict[str, tuple[bytes, int, set[str]]] = {}
     for ident in state.get("identities", []):
-        p = ident["purpose"]
+        p = check_name(ident["purpose"], what="purpose")
         out[f"certs/{p}.pem"] = (ident["pem"].encode(), 0o644, {p})
         if ident.get("key_pem"):
             out[f"keys/{p}.key"] = (ident["key_pem"].encode(), 0o600, {p})
     for csr in state.get("csrs", []):
-        out[f"certs/{csr['purpose']}.csr"] = (csr["pem"].encode(), 0o644, {csr["purpose"]})
+        p = check_name(csr["purpose"], what="purpose")
+        out[f"certs/{p}.csr"] = (csr["pem"].encode(), 0o644, {p})
     for store, certs in state.get("trust", {}).items():
-        purpose = store.removesuffix("-trust")
+        store = check_name(store, what="trust store")
+        purpose = check_name(store.removesuffix("-trust"), what="trust store")
         for c in certs:
-            out[f"trust-certs/{purpose}/{c['file']}"] = (c["pem"].encode(), 0o644, {purpose})
+            name = check_name(c["file"], what="trust certificate file")
+            out[f"trust-certs/{purpose}/{name}"] = (c["pem"].encode(), 0o644, {purpose})
         bundle = "".join(c["pem"] for c in certs).encode()
         out[f"bundles/{store}.pem"] = (bundle, 0o644, {purpose})
     every = set(state.get("services", {}))
@@ -105,14 +111,15 @@ def apply_state(root: Path, state: dict[str, Any], *, reload_commands: dict[str,
     changed (only those). Reload failures are reported, not raised."""
     check_shred_passes(shred_passes)
     root = Path(root)
+    plan = planned_files(state)  # refused before anything is touched
     root.mkdir(parents=True, exist_ok=True)
     _clear_stale_temps(root, shred_passes)
     old = _read_manifest(root).get("files", {})
-    plan = planned_files(state)
+    paths = {rel: path_inside(root, rel) for rel in plan}  # all checked before any write
     changed: list[str] = []
     touched: set[str] = set()
     for rel, (data, mode, purposes) in sorted(plan.items()):
-        path = root / rel
+        path = paths[rel]
         if _is_key(rel) and path.exists():
             changed_key = _replace_key(path, data, shred_passes)
             wrote = changed_key
@@ -123,9 +130,12 @@ def apply_state(root: Path, state: dict[str, Any], *, reload_commands: dict[str,
             touched |= purposes
     removed: list[str] = []
     for rel in sorted(set(old) - set(plan)):
-        path = root / rel
-        if ".." in Path(rel).parts:
+        if not isinstance(rel, str) or ".." in Path(rel).parts:
             continue  # a manifest we did not write; never walk out of root
+        try:
+            path = path_inside(root, rel)
+        except InvalidInput:
+            continue
         if _is_key(rel):
             shred_file(path, passes=shred_passes)
         else:

@@ -34,7 +34,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from certyard.agent.apply import MANIFEST, apply_state
+from certyard.agent.apply import MANIFEST, apply_state, planned_files
 from certyard.agent.files import atomic_write, check_shred_passes, shred_file
 from certyard.cluster.jws import TrustListRejected, accept_list
 from certyard.errors import (
@@ -129,12 +129,20 @@ def _request(method: str, url: str, *, verify: Any, timeout: float, **kw: Any) -
 def enroll(home: Path, *, server: str, token: str | None, node: str | None = None,
            ca_file: Path | None = None, ca_fingerprint: str | None = None,
            output: Path | None = None, reload: dict[str, str] | None = None,
-           shred_passes: int = 3, timeout: float = 15.0) -> dict[str, Any]:
+           shred_passes: int = 3, timeout: float = 15.0,
+           insecure_tofu: bool = False) -> dict[str, Any]:
     """Create the agent key, exchange the token for a client certificate and pin the CA.
 
     With ``ca_file`` the server is verified from the first byte; otherwise the CA chain the
     server returns is trusted on first use (optionally checked against ``ca_fingerprint``,
-    the SHA-256 of the root) and the server's certificate is then verified against it."""
+    the SHA-256 of the root) and the server's certificate is then verified against it.
+    Without either, only ``insecure_tofu`` lets the token go over an unverified connection."""
+    if not ca_file and not ca_fingerprint and not insecure_tofu:
+        raise InvalidInput(
+            "give --ca-file or --ca-fingerprint so the server is verified before the "
+            "enrollment token is sent; --insecure-tofu sends it over an unverified "
+            "connection (a man in the middle could take the token, enroll as this node "
+            "and have this agent pin and obey its own CA)", field="ca_file")
     home = Path(home)
     server = server.rstrip("/")
     check_shred_passes(shred_passes)
@@ -253,6 +261,11 @@ def sync_once(cfg: AgentConfig, *, now: dt.datetime | None = None) -> SyncResult
         if isinstance(exc, ExternalServiceError):
             raise
         errors.append(exc.message)
+    if not errors:
+        try:
+            planned_files(state)  # every name the server sent is checked before any write
+        except CertyardError as exc:
+            errors.append(exc.message)
     if errors:  # keep the last good state
         _report(cfg, sc, version=known or "", ok=False, error="; ".join(errors), fps={})
         return SyncResult(status="failed", version=known or "", errors=errors,

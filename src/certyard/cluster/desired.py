@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 from typing import Any
@@ -29,6 +30,7 @@ from certyard.store import open_private_key
 
 __all__ = ["desired_state", "state_signature", "trust_file_name"]
 
+_log = logging.getLogger(__name__)
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # Decrypting keys and re-encoding certificates is the costly part of a sync; both are cached
 # in memory (keys per database and key row, PEM per fingerprint). The row lists themselves
@@ -44,6 +46,15 @@ def trust_file_name(common_name: str, fingerprint: str) -> str:
     two CAs with one CN never collide."""
     base = _SAFE.sub("_", common_name).strip("._")[:64] or "cert"
     return f"{base}_{fingerprint[:12]}.pem"
+
+
+def _publishable(name: str) -> bool:
+    from certyard.agent.paths import is_safe_name
+
+    if is_safe_name(name) and is_safe_name(f"{name}-trust"):
+        return True
+    _log.warning("not publishing purpose %r to agents: unsafe as a file name", name[:80])
+    return False
 
 
 def _pem(der: bytes) -> str:
@@ -130,13 +141,17 @@ def _compute(ctx: Any, s: Session, node: Node) -> dict[str, Any]:
 
     from certyard.policy.store import load_tls
 
-    purposes = {p.name: p for p in s.scalars(select(Purpose))}
+    # Names become file names on every node: never publish one that could leave the
+    # agent's directory (the agent checks too; see certyard.agent.paths).
+    purposes = {p.name: p for p in s.scalars(select(Purpose)) if _publishable(p.name)}
     identities: list[dict[str, Any]] = []
     csrs: list[dict[str, Any]] = []
     rows = s.scalars(select(StoreEntry).options(defer(StoreEntry.der)).where(
         StoreEntry.node_id == node.id, StoreEntry.type.in_(("identity", "csr")))
         .order_by(StoreEntry.purpose))
     for e in rows:
+        if not _publishable(e.purpose):
+            continue
         if e.type == "csr":
             csrs.append({"purpose": e.purpose, "distribution": e.distribution,
                          "pem": _cached_pem("csr:" + e.fingerprint_sha256,
@@ -153,6 +168,8 @@ def _compute(ctx: Any, s: Session, node: Node) -> dict[str, Any]:
     for e in s.scalars(select(StoreEntry).options(defer(StoreEntry.der))
                        .where(StoreEntry.type == "trust")
                        .order_by(StoreEntry.purpose, StoreEntry.fingerprint_sha256)):
+        if not _publishable(e.purpose):
+            continue
         trust.setdefault(f"{e.purpose}-trust", []).append({
             "file": trust_file_name(e.common_name, e.fingerprint_sha256),
             "common_name": e.common_name, "fingerprint": e.fingerprint_sha256,

@@ -47,9 +47,13 @@ def enroll(
                               "`certyard node enroll-token`."),
     node: str = typer.Option(None, "--node", help="Node name (open enrollment only)."),
     ca_file: Path = typer.Option(None, "--ca-file", help="CA chain to verify the server with "
-                                 "(else trust on first use)."),
+                                 "before the token is sent."),
     ca_fingerprint: str = typer.Option(None, "--ca-fingerprint",
                                        help="Expected SHA-256 of the server's root CA."),
+    insecure_tofu: bool = typer.Option(False, "--insecure-tofu",
+                                       help="Without --ca-file/--ca-fingerprint: trust the "
+                                       "server's CA on first use (the token goes over an "
+                                       "unverified connection)."),
     output: Path = typer.Option(None, "--output", help="Where certs/, keys/, trust-certs/ go "
                                 "(default HOME/files)."),
     reload: list[str] = typer.Option([], "--reload", help="SERVICE=COMMAND, repeatable."),
@@ -63,7 +67,10 @@ def enroll(
 
     info = do_enroll(_home(home), server=server, token=token, node=node, ca_file=ca_file,
                      ca_fingerprint=ca_fingerprint, output=output, reload=_reloads(reload),
-                     shred_passes=shred_passes)
+                     shred_passes=shred_passes, insecure_tofu=insecure_tofu)
+    if insecure_tofu and not ca_file and not ca_fingerprint:
+        warn("--insecure-tofu: the server's CA was trusted on first use; compare the pinned "
+             "CA SHA-256 below with the server's before relying on this agent")
     if json_:
         emit_json(info)
     else:
