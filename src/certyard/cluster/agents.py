@@ -230,10 +230,17 @@ def node_for_peer(ctx: Any, s: Session, peer_der: bytes | None) -> Node:
 
 def renew_agent(ctx: Any, *, peer_der: bytes, csr_pem: bytes) -> EnrollResult:
     """Renewal with the current agent certificate (the seed: use the LSC, not the MIC)."""
+    from certyard.ca import revoke_certificate
+
     load_csr(csr_pem)
     with ctx.read() as s:
         node = node_for_peer(ctx, s, peer_der)
-    return _issue(ctx, node, csr_pem, action="agent.renew")
+        old_serial = s.scalar(select(AgentCredential.serial).where(
+            AgentCredential.fingerprint_sha256 == hashlib.sha256(peer_der).hexdigest()))
+    result = _issue(ctx, node, csr_pem, action="agent.renew")
+    if old_serial:  # the old certificate must not stay valid for the rest of its life
+        revoke_certificate(ctx, old_serial, reason="superseded")
+    return result
 
 
 def sync_state(ctx: Any, *, peer_der: bytes | None,
