@@ -56,7 +56,10 @@ def test_http_listener_redirects_and_serves_ca(served):
     base = f"http://127.0.0.1:{served.http_port}"
     r = httpx.get(f"{base}/certificates?x=1")
     assert r.status_code == 301
-    assert r.headers["location"] == f"https://127.0.0.1:{served.https_port}/certificates?x=1"
+    import re
+
+    fqdn = re.search(r"\(publisher (\S+)\)", served.output).group(1)
+    assert r.headers["location"] == f"https://{fqdn}:{served.https_port}/certificates?x=1"
     r = httpx.get(f"{base}/ca/root.pem")
     assert r.status_code == 200 and b"BEGIN CERTIFICATE" in r.content
 

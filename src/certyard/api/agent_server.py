@@ -84,10 +84,20 @@ def ensure_server_certificate(ctx: Any, *, names: list[str]) -> tuple[Path, Path
 
 
 def agent_server_context(ctx: Any, *, names: list[str]) -> ssl.SSLContext:
+    """The listener's context from the cluster TLS policy (minimum version, All TLS
+    ciphers, FIPS) through the same builder as the HTTPS listener, plus client
+    certificates checked against the built-in CA. A policy change applies when the agent
+    server restarts."""
+    from certyard.db.models import Setting
+    from certyard.policy.sslcontext import build_server_ssl_context
+    from certyard.store import fips_enabled
+
     cert_file, key_file, chain = ensure_server_certificate(ctx, names=names)
-    sc = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    sc.minimum_version = ssl.TLSVersion.TLSv1_2
-    sc.load_cert_chain(cert_file, key_file)
+    with ctx.read() as s:
+        row = s.get(Setting, "tls")
+        tls, fips = (row.value if row else None), fips_enabled(s)
+    sc = build_server_ssl_context(tls, [(cert_file.read_bytes(), key_file.read_bytes())],
+                                  fips=fips, interface="agent")
     sc.load_verify_locations(cadata=chain.decode())
     sc.verify_mode = ssl.CERT_OPTIONAL
     return sc

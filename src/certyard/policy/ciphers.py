@@ -22,22 +22,41 @@ from certyard.errors import PolicyViolation
 
 __all__ = [
     "HTTPS_PRIORITY",
+    "SEED_HTTPS_PRIORITY",
     "SSH_KINDS",
     "TLS13_NOTE",
     "ResolvedCiphers",
     "resolve_tls_ciphers",
     "ssh_algorithms",
     "validate_ssh_string",
+    "weakness",
 ]
 
 TLS13_NOTE = ("TLS 1.3 suites cannot be chosen through Python's ssl module; OpenSSL's "
               "defaults (TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, "
               "TLS_AES_128_GCM_SHA256) are offered whenever TLS 1.3 is allowed")
 
-# Seed 002 chapter 12, "HTTPS Ciphers" priority lists, in OpenSSL names. The 3DES entries
-# of the seed (SSL_RSA_WITH_3DES_EDE_CBC_SHA, SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA) are kept
-# in the string; OpenSSL 3 builds without 3DES at the default security level drop them.
+# The HTTPS Ciphers options (seed 002 chapter 12) keep the seed's names and certificate
+# choice, but their default lists follow current "intermediate" TLS server guidance:
+# forward-secret key exchange (ECDHE, DHE) with AEAD ciphers only, in the seed's order of
+# preference (AES-256-GCM first). The seed's own lists add RSA key exchange and CBC suites
+# (AES256-SHA, AES128-SHA, DHE-RSA-AES128-SHA, 3DES): they stay available as an explicit
+# choice (SEED_HTTPS_PRIORITY, via `tls ciphers set https ...`) and are marked weak.
 HTTPS_PRIORITY: dict[str, str] = {
+    "rsa-only": ":".join([
+        "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-CHACHA20-POLY1305", "DHE-RSA-AES256-GCM-SHA384",
+        "DHE-RSA-AES128-GCM-SHA256"]),
+    "ec-and-rsa": ":".join([
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+        "DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-AES128-GCM-SHA256"]),
+}
+
+# Seed 002's priority lists verbatim, in OpenSSL names (OpenSSL 3 drops the 3DES entries
+# at the default security level).
+SEED_HTTPS_PRIORITY: dict[str, str] = {
     "rsa-only": ":".join([
         "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256", "AES256-SHA",
         "AES128-SHA", "DHE-RSA-AES128-SHA", "DES-CBC3-SHA", "EDH-RSA-DES-CBC3-SHA"]),
@@ -96,9 +115,22 @@ def resolve_tls_ciphers(string: str, *, fips: bool = False,
                 f"FIPS mode is on: CHACHA20 is not allowed ({', '.join(bad)}); add "
                 "':!CHACHA20' to the string", rule="fips_cipher", value=text,
                 field=field_name)
-    warnings = [f"{n} is a weak or unauthenticated cipher"
-                for n in tls12 if any(m in n for m in _WEAK_MARKERS)]
+    warnings = [w for c in ctx.get_ciphers() if not c["name"].startswith("TLS_")
+                for w in [weakness(c)] if w]
     return ResolvedCiphers(string=text, tls12=tls12, tls13=tls13, warnings=warnings)
+
+
+def weakness(cipher: dict[str, Any]) -> str | None:
+    """Why a TLS 1.2 suite (an ``SSLContext.get_ciphers()`` entry) is weak, or None: no
+    forward secrecy (RSA key exchange), no AEAD (CBC), or broken/unauthenticated."""
+    name = str(cipher.get("name", ""))
+    if any(m in name for m in _WEAK_MARKERS):
+        return f"{name} is a weak or unauthenticated cipher"
+    if cipher.get("kea") not in ("kx-ecdhe", "kx-dhe"):
+        return f"{name} is weak: no forward secrecy (RSA key exchange)"
+    if not cipher.get("aead"):
+        return f"{name} is weak: CBC mode, not an AEAD cipher"
+    return None
 
 
 SSH_KINDS = {"ssh_ciphers": "cipher", "ssh_kex": "kex", "ssh_macs": "mac"}

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
+from certyard.policy.ciphers import HTTPS_PRIORITY
 from certyard.policy.store import TLS_DEFAULTS
 from certyard.policy.tls import effective_tls_string
 
@@ -89,6 +90,7 @@ def build_server_ssl_context(
     cert_chains: Sequence[tuple[bytes | str, bytes | str]],
     *,
     fips: bool = False,
+    interface: str = "https",
 ) -> ssl.SSLContext:
     """An HTTPS server context enforcing the minimum version, the HTTPS (else All TLS, else
     HTTPS Ciphers option) cipher string, and — with "rsa-only" — only RSA certificates.
@@ -96,18 +98,27 @@ def build_server_ssl_context(
     ``cert_chains`` is a list of (certificate chain PEM: leaf first, private key PEM). With
     "ec-and-rsa" both an RSA and an ECDSA chain are loaded (OpenSSL keeps one per key type),
     the ECDSA one first as the seed prefers it.
+
+    ``interface="agent"``: the agent listener — the All TLS string (else the EC-and-RSA
+    default list) and whatever certificates are given, with the same minimum version and
+    FIPS rules.
     """
     policy = {**TLS_DEFAULTS, **(settings or {})}
     version = str(policy["min_version"])
     if version not in SSL_VERSIONS:
         raise InvalidInput(f"min_version {version!r} is not one of 1.0, 1.1, 1.2, 1.3")
     option = policy.get("https_cipher_option") or "rsa-only"
+    if interface == "agent":
+        option = "ec-and-rsa"
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated; allowing them is a choice
         warnings.simplefilter("ignore", DeprecationWarning)
         ctx.minimum_version = SSL_VERSIONS[version]
     ctx.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
-    string = effective_tls_string(policy, "https") or "DEFAULT"
+    if interface == "agent":
+        string = effective_tls_string(policy, "all") or HTTPS_PRIORITY["ec-and-rsa"]
+    else:
+        string = effective_tls_string(policy, "https") or "DEFAULT"
     if fips:
         string += ":!CHACHA20"
     if version in ("1.0", "1.1"):

@@ -14,6 +14,7 @@ from certyard.audit import record_event
 from certyard.errors import InvalidInput
 from certyard.policy.ciphers import (
     HTTPS_PRIORITY,
+    SEED_HTTPS_PRIORITY,
     SSH_KINDS,
     TLS13_NOTE,
     resolve_tls_ciphers,
@@ -146,6 +147,12 @@ def set_https_cipher_option(ctx: Any, option: str) -> PolicyChange:
                    details={"label": HTTPS_OPTIONS[opt], "priority": HTTPS_PRIORITY[opt]})
 
 
+SEED_NOTE = ("the HTTPS Ciphers options default to forward-secret AEAD suites only; the "
+             "seed's lists (with RSA key exchange and CBC suites, marked weak) remain an "
+             "explicit choice: `tls ciphers set https "
+             f"'{SEED_HTTPS_PRIORITY['rsa-only']}'`")
+
+
 def effective_tls_string(policy: dict[str, Any], interface: str) -> str | None:
     """The string an interface uses: its own, else All TLS; HTTPS falls back to the HTTPS
     Ciphers option's priority list."""
@@ -164,7 +171,8 @@ def cipher_report(ctx: Any) -> dict[str, Any]:
         stored = load_setting(s, "tls")
     out: dict[str, Any] = {"min_version": policy["min_version"],
                            "https_cipher_option": policy["https_cipher_option"],
-                           "fips": fips, "interfaces": {}, "notes": [TLS13_NOTE],
+                           "fips": fips, "interfaces": {},
+                           "notes": [TLS13_NOTE, SEED_NOTE],
                            "configured": bool(stored)}
     for iface in ("all", "https", "sip"):
         eff = effective_tls_string(policy, iface)
@@ -172,7 +180,9 @@ def cipher_report(ctx: Any) -> dict[str, Any]:
                                  "effective": eff}
         if eff is not None:
             try:
-                entry["resolved"] = resolve_tls_ciphers(eff).tls12
+                resolved = resolve_tls_ciphers(eff)
+                entry["resolved"] = resolved.tls12
+                entry["weak"] = resolved.warnings
             except InvalidInput as exc:
                 entry["error"] = exc.message
         else:

@@ -79,8 +79,31 @@ def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None,
     return app
 
 
-def create_http_app(ctx: Any, *, https_port: int, state: ServerState | None = None) -> FastAPI:
-    """Plain HTTP: the CA's public endpoints, and a redirect to HTTPS for the rest."""
+_FQDN: dict[int, str] = {}
+
+
+def _publisher_fqdn(ctx: Any) -> str:
+    """The publisher's FQDN, looked up once per context (redirects must not cost anonymous
+    clients a database query each)."""
+    name = _FQDN.get(id(ctx))
+    if name is None:
+        from sqlalchemy import select
+
+        from certyard.db.models import Node
+
+        with ctx.read() as s:
+            name = s.scalar(select(Node.fqdn).where(Node.is_publisher.is_(True))) or "localhost"
+        _FQDN[id(ctx)] = name
+    return name
+
+
+def create_http_app(ctx: Any, *, https_port: int, state: ServerState | None = None,
+                    server_name: str | None = None) -> FastAPI:
+    """Plain HTTP: the CA's public endpoints, and a redirect to HTTPS for the rest.
+
+    The redirect goes to ``server_name`` (default: the publisher's FQDN, the name in the
+    HTTPS certificate) on the HTTPS port, never to the request's Host header, which the
+    client chooses (a cacheable redirect to any host otherwise)."""
     from certyard.api.public import router as public_router
 
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
@@ -95,7 +118,7 @@ def create_http_app(ctx: Any, *, https_port: int, state: ServerState | None = No
     @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
                    include_in_schema=False)
     def to_https(request: Request, path: str) -> Response:
-        host = (request.url.hostname or "localhost")
+        host = server_name or _publisher_fqdn(ctx)
         if ":" in host:
             host = f"[{host}]"
         port = "" if https_port == 443 else f":{https_port}"

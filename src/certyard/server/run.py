@@ -55,7 +55,8 @@ def _config(app: Any, host: str, port: int, grace_seconds: float,
 
 async def _main(ctx: Any, host: str, https_port: int, http_port: int,
                 stop: threading.Event, reload_every: float, drain_seconds: float,
-                grace_seconds: float, ocsp_port: int = 0, ocsp_workers: int = 1) -> None:
+                grace_seconds: float, ocsp_port: int = 0, ocsp_workers: int = 1,
+                server_name: str | None = None) -> None:
     state = ServerState(tls_loaded=False)
     reloader = TlsReloader(ctx)
     state.tls_loaded = True
@@ -135,8 +136,8 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
     announcer = asyncio.create_task(announce())
     tasks: list[Any] = [srv._serve() for srv in servers]
     if plain:
-        http_app = AccessLog(create_http_app(ctx, https_port=https_port, state=state),
-                             listener="http")
+        http_app = AccessLog(create_http_app(ctx, https_port=https_port, state=state,
+                                             server_name=server_name), listener="http")
         tasks.append(run_listener(ctx, http_app,
                                   lambda: [reuseport_socket(host, p) for p in plain],
                                   plain_stop,
@@ -156,7 +157,8 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
 
 def serve(ctx: Any, *, host: str, https_port: int, http_port: int,
           reload_every: float = 3.0, jobs: bool = True, drain_seconds: float = 0.0,
-          grace_seconds: float = 30.0, ocsp_port: int = 0, ocsp_workers: int = 1) -> None:
+          grace_seconds: float = 30.0, ocsp_port: int = 0, ocsp_workers: int = 1,
+          server_name: str | None = None) -> None:
     stop = threading.Event()
     scheduler: threading.Thread | None = None
     if jobs:
@@ -167,7 +169,8 @@ def serve(ctx: Any, *, host: str, https_port: int, http_port: int,
         scheduler.start()
     try:
         run_event_loop(_main(ctx, host, https_port, http_port, stop, reload_every,
-                             drain_seconds, grace_seconds, ocsp_port, ocsp_workers))
+                             drain_seconds, grace_seconds, ocsp_port, ocsp_workers,
+                             server_name))
     finally:
         stop.set()
         if scheduler is not None:

@@ -42,6 +42,9 @@ def register(root: typer.Typer) -> None:
         grace_seconds: float = typer.Option(
             30.0, "--grace-seconds", min=0, max=3600,
             help="On SIGTERM, wait this long for in-flight requests and the running job."),
+        server_name: str = typer.Option(
+            None, "--server-name", help="Host name the plain-HTTP listener redirects to "
+            "(default: the publisher's FQDN); never the request's Host header."),
     ) -> None:
         """Run the web UI and REST API over HTTPS (initialising a fresh store first)."""
         from certyard import accounts, cluster
@@ -72,4 +75,4 @@ def register(root: typer.Typer) -> None:
             console.print(f"OCSP responder: http://{shown}:{ocsp_port}/ocsp")
         run(ctx, host=host, https_port=https_port, http_port=http_port, jobs=not no_jobs,
             drain_seconds=drain_seconds, grace_seconds=grace_seconds, ocsp_port=ocsp_port,
-            ocsp_workers=ocsp_workers)
+            ocsp_workers=ocsp_workers, server_name=server_name or init.publisher.fqdn)

@@ -116,6 +116,9 @@ def ciphers_show(json_: bool = typer.Option(False, "--json", help="Print JSON.")
         rows.append((name, e.get("configured") or "-", e.get("effective") or "-",
                      ":".join(resolved) if resolved else (e.get("error") or e.get("note"))))
     table("Cipher Management", ["Interface", "Configured", "Effective", "Resolved"], rows)
+    for name, e in report["interfaces"].items():
+        for w in e.get("weak") or []:
+            warn(f"{name}: {w}")
     for note in report["notes"]:
         console.print(f"note: {note}")
 
