@@ -15,6 +15,7 @@ import functools
 import shutil
 import ssl
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +121,7 @@ def resolve_tls_ciphers(string: str, *, fips: bool = False,
     return ResolvedCiphers(string=text, tls12=tls12, tls13=tls13, warnings=warnings)
 
 
-def weakness(cipher: dict[str, Any]) -> str | None:
+def weakness(cipher: Mapping[str, Any]) -> str | None:
     """Why a TLS 1.2 suite (an ``SSLContext.get_ciphers()`` entry) is weak, or None: no
     forward secrecy (RSA key exchange), no AEAD (CBC), or broken/unauthenticated."""
     name = str(cipher.get("name", ""))
