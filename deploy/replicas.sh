@@ -10,6 +10,11 @@
 #   R1_HTTPS=8443 R1_HTTP=8080, R2_HTTPS=8444 R2_HTTP=8081   the replicas
 #   FRONT_HTTPS=9443 FRONT_HTTP=9080                         HAProxy
 # CERTYARD (default: certyard) is the command to run. See deploy/README.md.
+#
+# Secrets: PostgreSQL authenticates every connection, local socket included, with
+# scram-sha-256 and a generated password kept in DIR/pg.password (0600); certyard reads it
+# through a libpq password file (DIR/pgpass, 0600), so it is in no URL or command line.
+# Each replica's home (its serve.log holds the one-time admin password) is 0700.
 set -euo pipefail
 
 CMD=${1:-}
@@ -35,25 +40,48 @@ wait_ready() {  # $1: plain-HTTP port of a replica (up to 90 s: first run create
   return 1
 }
 
+pg_password() {  # generated once, 0600, readable only by whoever runs this script
+  if [ ! -s "$DIR/pg.password" ]; then
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$DIR/pg.password")
+  fi
+  chmod 600 "$DIR/pg.password"
+  (umask 077; printf '127.0.0.1:%s:*:postgres:%s\n' "$PG_PORT" "$(cat "$DIR/pg.password")" \
+    >"$DIR/pgpass")
+  export PGPASSFILE="$DIR/pgpass"
+}
+
 start_pg() {
   [ -n "$PG_BIN" ] || die "PostgreSQL is not installed (apt-get install postgresql)"
-  mkdir -p "$DIR/pg"
+  (umask 077; mkdir -p "$DIR/pg")
+  chmod 700 "$DIR/pg"
   [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$DIR/pg"
+  pg_password
   if [ ! -f "$DIR/pg/data/PG_VERSION" ]; then
-    as_pg "$PG_BIN/initdb" -D "$DIR/pg/data" -U postgres --auth=trust -E UTF8 >/dev/null
+    # initdb reads the superuser password from a file the postgres user can open: a
+    # private copy inside DIR/pg (0700, postgres), removed at once.
+    local pw="$DIR/pg/.initdb-pw"
+    (umask 077; cp "$DIR/pg.password" "$pw")
+    [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$pw"
+    as_pg "$PG_BIN/initdb" -D "$DIR/pg/data" -U postgres --auth=scram-sha-256 \
+      --pwfile="$pw" -E UTF8 >/dev/null
+    rm -f "$pw"
   fi
   as_pg "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -w -l "$DIR/pg/log" \
     -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$DIR/pg" \
     start >/dev/null
-  if ! as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc \
+  # Client commands run as this user (not postgres): they read DIR/pgpass.
+  if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname='certyard'" | grep -q 1; then
-    as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres certyard
+    "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres certyard
   fi
 }
 
 start_replica() {  # name https http
   local home="$DIR/$1"
-  mkdir -p "$home"
+  (umask 077; mkdir -p "$home")
+  chmod 700 "$home"  # serve.log holds the one-time administrator password
+  (umask 077; : >>"$home/serve.log")
+  chmod 600 "$home/serve.log"
   CERTYARD_HOME="$home" nohup "$CERTYARD" serve --host 127.0.0.1 --https-port "$2" \
     --http-port "$3" --drain-seconds 2 >"$home/serve.log" 2>&1 &
   echo $! >"$home/pid"
@@ -115,6 +143,7 @@ start() {
   fi
   start_pg
   export CERTYARD_MASTER_KEY; CERTYARD_MASTER_KEY=$(cat "$DIR/master.key")
+  # No password in the URL: libpq takes it from PGPASSFILE (set by pg_password).
   export CERTYARD_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/certyard"
   # The first replica initialises a fresh store (cluster, administrator, CA); the second
   # starts once it is ready, so two first-runs never race.

@@ -102,12 +102,13 @@ def test_fetched_crls(samples: Samples, crl_peer: _CrlPeer, data: st.DataObject)
     """The revocation checker's CRL path: any answer, never an exception."""
     import datetime as dt
 
+    from certyard.monitor.egress import EgressPolicy
     from certyard.monitor.ocsp import check_crl
 
     crl_peer.body = data.draw(mutations(samples.crl_der))
     url = f"http://127.0.0.1:{crl_peer.server_address[1]}/ca.crl"
     answer = check_crl(samples.leaf, samples.issuer, url, now=dt.datetime.now(dt.timezone.utc),
-                       timeout=5)
+                       timeout=5, egress=EgressPolicy(allowed=("127.0.0.1/32",)))
     assert answer.status in ("good", "revoked", "error"), answer
 
 
@@ -117,6 +118,7 @@ def test_unmodified_samples_are_accepted(samples: Samples, crl_peer: _CrlPeer) -
 
     from certyard.ca import ocsp_respond
     from certyard.cluster.jws import parse_list
+    from certyard.monitor.egress import EgressPolicy
     from certyard.monitor.ocsp import check_crl
 
     assert len(load_certificates(samples.p7b)) >= 2
@@ -126,7 +128,8 @@ def test_unmodified_samples_are_accepted(samples: Samples, crl_peer: _CrlPeer) -
     crl_peer.body = samples.crl_der
     answer = check_crl(samples.leaf, samples.issuer,
                        f"http://127.0.0.1:{crl_peer.server_address[1]}/ca.crl",
-                       now=dt.datetime.now(dt.timezone.utc))
+                       now=dt.datetime.now(dt.timezone.utc),
+                       egress=EgressPolicy(allowed=("127.0.0.1/32",)))
     assert answer.status == "revoked"
     assert parse_list(samples.trust_list).version >= 1
 

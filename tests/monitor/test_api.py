@@ -180,7 +180,8 @@ def test_upload_survives_a_failing_check(ctx, tmp_path):
     pki = Pki(tmp_path)
     store.upload_trust_certificates(ctx, "tomcat-trust", pki.root_pem.read_bytes())
     monitor.update_revocation_settings(ctx, ocsp_enabled=True, revocation_check_enabled=True,
-                                       timeout_seconds=1)
+                                       timeout_seconds=1,
+                                       allowed_destinations=("127.0.0.1/32",))
     leaf = _leaf(ctx, pki, f"http://127.0.0.1:{free_port()}/")  # nobody listens
     r = c.post("/api/v1/certificates/upload", headers=admin, json={
         "purpose": "tomcat", "node": "pub",
@@ -224,7 +225,8 @@ def _unanswered_leaf(ctx, tmp_path):  # type: ignore[no-untyped-def]
     pki = Pki(tmp_path)
     store.upload_trust_certificates(ctx, "tomcat-trust", pki.root_pem.read_bytes())
     monitor.update_revocation_settings(ctx, ocsp_enabled=True, revocation_check_enabled=True,
-                                       timeout_seconds=1)
+                                       timeout_seconds=1,
+                                       allowed_destinations=("127.0.0.1/32",))
     return _leaf(ctx, pki, f"http://127.0.0.1:{free_port()}/")
 
 

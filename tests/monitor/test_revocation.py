@@ -70,7 +70,8 @@ def setup(ctx, pki):  # type: ignore[no-untyped-def]
     store.upload_trust_certificates(ctx, "tomcat-trust", pki.root_pem.read_bytes())
     update_revocation_settings(ctx, ocsp_enabled=True, ocsp_uri_source="certificate",
                                revocation_check_enabled=True, check_every=1,
-                               check_every_unit="hours", timeout_seconds=2)
+                               check_every_unit="hours", timeout_seconds=2,
+                               allowed_destinations=("127.0.0.1/32",))  # the test peers
     return ctx
 
 

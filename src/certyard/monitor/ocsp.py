@@ -15,6 +15,7 @@ An OCSP response is accepted only if
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +28,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
+from certyard.monitor.egress import Blocked, EgressPolicy, check_destination, generic_detail
+
 __all__ = ["RevocationAnswer", "check_crl", "check_ocsp", "crl_urls", "ocsp_urls",
            "verify_signed_by"]
+
+log = logging.getLogger("certyard.monitor.ocsp")
+_PUBLIC_ONLY = EgressPolicy()
 
 SKEW = dt.timedelta(minutes=5)
 MAX_AGE_WITHOUT_NEXT_UPDATE = dt.timedelta(days=1)
@@ -139,32 +145,55 @@ def _trusted_signer(resp: ocsp.OCSPResponse, issuer: x509.Certificate,
     raise _Reject("the response signature does not verify with any trusted responder key")
 
 
-def _post(url: str, body: bytes, timeout: float, limit: int) -> bytes:
+def _fetch(method: str, url: str, egress: EgressPolicy, timeout: float, limit: int,
+           body: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
+    """One request to the checked address of ``url`` (no redirects). Every failure is a
+    ``Blocked`` with a reason code; what the peer answered goes to the log only."""
+    target = check_destination(url, egress)
     t = httpx.Timeout(timeout, connect=timeout)
-    with httpx.Client(timeout=t, follow_redirects=False) as client, client.stream(
-            "POST", url, content=body,
-            headers={"Content-Type": "application/ocsp-request"}) as r:
-        if r.status_code != 200:
-            raise _Reject(f"HTTP {r.status_code}")
-        data = b""
-        for chunk in r.iter_bytes():
-            data += chunk
-            if len(data) > limit:
-                raise _Reject(f"response larger than {limit} bytes")
-        return data
+    ext = {"sni_hostname": target.server_name} if target.server_name else {}
+    try:
+        with httpx.Client(timeout=t, follow_redirects=False, trust_env=False) as client, \
+                client.stream(method, target.url, content=body, extensions=ext,
+                              headers={**(headers or {}), "Host": target.host_header}) as r:
+            if r.status_code != 200:
+                raise Blocked("refused", f"HTTP {r.status_code}")
+            data = b""
+            for chunk in r.iter_bytes():
+                data += chunk
+                if len(data) > limit:
+                    raise Blocked("too_large", f"response larger than {limit} bytes")
+            return data
+    except httpx.TimeoutException as exc:
+        raise Blocked("timeout", f"no answer within {timeout:g} s") from exc
+    except (httpx.HTTPError, OSError) as exc:
+        raise Blocked("unreachable", f"{type(exc).__name__}: {exc}") from exc
+
+
+def _blocked(source: str, url: str, exc: Blocked) -> RevocationAnswer:
+    log.warning("revocation %s fetch of %s failed (%s): %s", source, url[:300], exc.code,
+                exc.log_detail)
+    return RevocationAnswer(status="error", source=source, url=url,
+                            detail=generic_detail(exc.code))
 
 
 def check_ocsp(cert: x509.Certificate, issuer: x509.Certificate, url: str, *,
                anchors: list[x509.Certificate], now: dt.datetime,
-               timeout: float = 10.0) -> RevocationAnswer:
-    """Ask one responder; every failure is an ``error`` answer with a one-line reason."""
+               timeout: float = 10.0, egress: EgressPolicy = _PUBLIC_ONLY) -> RevocationAnswer:
+    """Ask one responder; every failure is an ``error`` answer with a one-line reason.
+    ``egress`` decides where the request may go (see ``certyard.monitor.egress``)."""
     nonce = os.urandom(16)
     # SHA-1 CertID: what RFC 5019 responders (openssl ocsp included) are required to match.
     req = (ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1())  # noqa: S303
            .add_extension(x509.OCSPNonce(nonce), critical=False).build())
     try:
-        raw = _post(url, req.public_bytes(serialization.Encoding.DER), timeout, MAX_OCSP_BYTES)
-        resp = ocsp.load_der_ocsp_response(raw)
+        raw = _fetch("POST", url, egress, timeout, MAX_OCSP_BYTES,
+                     body=req.public_bytes(serialization.Encoding.DER),
+                     headers={"Content-Type": "application/ocsp-request"})
+        try:
+            resp = ocsp.load_der_ocsp_response(raw)
+        except ValueError as exc:
+            raise Blocked("malformed", f"not an OCSP response: {exc}") from None
         if resp.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
             raise _Reject(f"responder answered {resp.response_status.name}")
         try:
@@ -191,15 +220,10 @@ def check_ocsp(cert: x509.Certificate, issuer: x509.Certificate, url: str, *,
             raise _Reject(f"stale response: thisUpdate {this_u:%Y-%m-%d %H:%M}, no nextUpdate")
     except _Reject as e:
         return RevocationAnswer(status="error", source="ocsp", url=url, detail=str(e))
-    except httpx.TimeoutException:
-        return RevocationAnswer(status="error", source="ocsp", url=url,
-                                detail=f"no answer within {timeout:g} s (timeout)")
-    except (httpx.HTTPError, OSError) as e:
-        return RevocationAnswer(status="error", source="ocsp", url=url,
-                                detail=f"cannot reach responder: {type(e).__name__}: {e}")
+    except Blocked as e:
+        return _blocked("ocsp", url, e)
     except ValueError as e:
-        return RevocationAnswer(status="error", source="ocsp", url=url,
-                                detail=f"malformed OCSP response: {e}")
+        return _blocked("ocsp", url, Blocked("malformed", str(e)))
     status = {ocsp.OCSPCertStatus.GOOD: "good", ocsp.OCSPCertStatus.REVOKED: "revoked",
               ocsp.OCSPCertStatus.UNKNOWN: "unknown"}[single.certificate_status]
     revoked_at = single.revocation_time_utc if status == "revoked" else None
@@ -211,22 +235,18 @@ def check_ocsp(cert: x509.Certificate, issuer: x509.Certificate, url: str, *,
 
 
 def check_crl(cert: x509.Certificate, issuer: x509.Certificate, url: str, *,
-              now: dt.datetime, timeout: float = 10.0) -> RevocationAnswer:
+              now: dt.datetime, timeout: float = 10.0,
+              egress: EgressPolicy = _PUBLIC_ONLY) -> RevocationAnswer:
     """Fetch the CRL, believe it only if the issuer signed it and it is current."""
     try:
-        with httpx.Client(timeout=httpx.Timeout(timeout)) as client, \
-                client.stream("GET", url) as r:
-            if r.status_code != 200:
-                raise _Reject(f"HTTP {r.status_code}")
-            data = b""
-            for chunk in r.iter_bytes():
-                data += chunk
-                if len(data) > MAX_CRL_BYTES:
-                    raise _Reject("CRL too large")
+        data = _fetch("GET", url, egress, timeout, MAX_CRL_BYTES)
         try:
             crl = x509.load_der_x509_crl(data)
         except ValueError:
-            crl = x509.load_pem_x509_crl(data)
+            try:
+                crl = x509.load_pem_x509_crl(data)
+            except ValueError as exc:
+                raise Blocked("malformed", f"not a CRL: {exc}") from None
         if crl.issuer != issuer.subject or not crl.is_signature_valid(
                 issuer.public_key()):  # type: ignore[arg-type]
             raise _Reject("the CRL is not signed by the certificate's issuer")
@@ -234,12 +254,10 @@ def check_crl(cert: x509.Certificate, issuer: x509.Certificate, url: str, *,
             raise _Reject(f"stale CRL: nextUpdate {crl.next_update_utc:%Y-%m-%d %H:%M} is past")
     except _Reject as e:
         return RevocationAnswer(status="error", source="crl", url=url, detail=str(e))
-    except httpx.TimeoutException:
-        return RevocationAnswer(status="error", source="crl", url=url,
-                                detail=f"no answer within {timeout:g} s (timeout)")
-    except (httpx.HTTPError, OSError, ValueError) as e:
-        return RevocationAnswer(status="error", source="crl", url=url,
-                                detail=f"cannot fetch CRL: {type(e).__name__}: {e}")
+    except Blocked as e:
+        return _blocked("crl", url, e)
+    except ValueError as e:
+        return _blocked("crl", url, Blocked("malformed", str(e)))
     entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
     if entry is None:
         return RevocationAnswer(status="good", source="crl", url=url,

@@ -25,6 +25,7 @@ from certyard.db.models import StoreEntry
 from certyard.db.models.monitor import RevocationStatus
 from certyard.errors import NotFound
 from certyard.monitor.alarms import clear_alarm, raise_alarm
+from certyard.monitor.egress import EgressPolicy
 from certyard.monitor.ocsp import (
     RevocationAnswer,
     _issued_by,
@@ -84,6 +85,9 @@ def check_one(cert: x509.Certificate, issuer: x509.Certificate | None, cfg: Revo
     if issuer is None:
         return RevocationAnswer(status="error", source="none",
                                 detail="the issuer is not in any trust store")
+    egress = EgressPolicy(allowed=tuple(cfg.allowed_destinations),
+                          configured_urls=(cfg.ocsp_configured_uri,)
+                          if cfg.ocsp_configured_uri else ())
     urls: list[str] = []
     if cfg.ocsp_enabled:
         urls = ocsp_urls(cert) if cfg.ocsp_uri_source == "certificate" \
@@ -91,13 +95,14 @@ def check_one(cert: x509.Certificate, issuer: x509.Certificate | None, cfg: Revo
     failures: list[str] = []
     for url in urls:
         ans = check_ocsp(cert, issuer, url, anchors=anchors, now=now,
-                         timeout=cfg.timeout_seconds)
+                         timeout=cfg.timeout_seconds, egress=egress)
         if ans.status != "error":
             return ans
         failures.append(f"OCSP {url}: {ans.detail}")
     if cfg.crl_fallback:
         for url in crl_urls(cert):
-            ans = check_crl(cert, issuer, url, now=now, timeout=cfg.timeout_seconds)
+            ans = check_crl(cert, issuer, url, now=now, timeout=cfg.timeout_seconds,
+                            egress=egress)
             if ans.status != "error":
                 if failures:
                     ans = RevocationAnswer(**{**ans.__dict__,

@@ -149,8 +149,13 @@ class RevocationSettings:
     check_every_unit: str = "hours"
     timeout_seconds: int = 10
     crl_fallback: bool = True
+    # Where OCSP/CRL URLs taken from certificates may lead besides public addresses:
+    # host names, ".example.com" (a domain and its subdomains) or CIDR networks.
+    allowed_destinations: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "allowed_destinations",
+                           _destinations(self.allowed_destinations))
         if self.ocsp_uri_source not in ("certificate", "configured"):
             raise InvalidInput("ocsp_uri_source must be certificate or configured",
                                field="ocsp_uri_source")
@@ -173,7 +178,36 @@ class RevocationSettings:
         return dt.timedelta(hours=self.check_every * hours)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["allowed_destinations"] = list(self.allowed_destinations)
+        return d
+
+
+_HOST = re.compile(r"^\.?(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
+                   r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def _destinations(values: Any) -> tuple[str, ...]:
+    import ipaddress
+
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        raise InvalidInput("allowed destinations must be a list", field="allowed_destinations")
+    out: list[str] = []
+    for v in values:
+        text = str(v).strip().lower()
+        if not text:
+            continue
+        try:
+            text = str(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            if not _HOST.match(text):
+                raise InvalidInput(f"{str(v)[:80]!r} is neither a host name, a .domain nor "
+                                   "a CIDR network", field="allowed_destinations") from None
+        if text not in out:
+            out.append(text)
+    if len(out) > 200:
+        raise InvalidInput("at most 200 allowed destinations", field="allowed_destinations")
+    return tuple(out)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -143,6 +143,9 @@ def rev_set(
     crl_fallback: bool = typer.Option(None, "--crl-fallback/--no-crl-fallback",
                                       help="Use the CRL distribution point when OCSP "
                                            "is not available."),
+    allow_destination: list[str] = typer.Option(
+        None, "--allow-destination", help="Host, .domain or CIDR network that OCSP/CRL URLs "
+        "from certificates may reach besides public addresses (repeat; 'none' clears)."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Change revocation settings. Upload the OCSP responder certificate to tomcat-trust
@@ -150,7 +153,9 @@ def rev_set(
     s = monitor.update_revocation_settings(
         cli_context(), ocsp_enabled=ocsp, ocsp_uri_source=uri_source, ocsp_configured_uri=uri,
         revocation_check_enabled=check, check_every=every, check_every_unit=unit,
-        timeout_seconds=timeout, crl_fallback=crl_fallback)
+        timeout_seconds=timeout, crl_fallback=crl_fallback,
+        allowed_destinations=None if not allow_destination else
+        (() if list(allow_destination) == ["none"] else tuple(allow_destination)))
     _saved(s.to_dict(), "Revocation settings saved.", json_)
 
 
