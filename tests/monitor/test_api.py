@@ -142,7 +142,7 @@ def test_revocation_settings_upload_triggers_check(ctx, tmp_path):
     r = c.put("/api/v1/monitor/revocation", headers=admin, json={
         "ocsp_enabled": True, "ocsp_uri_source": "certificate",
         "revocation_check_enabled": True, "check_every": 6, "check_every_unit": "hours",
-        "timeout_seconds": 3})
+        "timeout_seconds": 3, "allowed_destinations": ["127.0.0.1/32"]})
     assert r.status_code == 200 and r.json()["check_every"] == 6, r.text
     r = c.put("/api/v1/monitor/revocation", headers=admin,
               json={"ocsp_uri_source": "configured", "ocsp_configured_uri": "ftp://x"})

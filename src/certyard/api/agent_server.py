@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover
     _Base = H11Protocol  # type: ignore[assignment,misc]
 
 from certyard.api.agent import create_agent_app
+from certyard.server.guard import ListenerLimits, guarded
 
 __all__ = ["PeerCertProtocol", "agent_server_context", "ensure_server_certificate",
            "run_agent_server"]
@@ -103,10 +104,13 @@ def agent_server_context(ctx: Any, *, names: list[str]) -> ssl.SSLContext:
     return sc
 
 
-def build_server(ctx: Any, *, host: str, port: int, names: list[str]) -> uvicorn.Server:
+def build_server(ctx: Any, *, host: str, port: int, names: list[str],
+                 limits: ListenerLimits | None = None) -> uvicorn.Server:
+    """The listener, with a header deadline and connection caps (certyard.server.guard)."""
     cfg = uvicorn.Config(create_agent_app(ctx), host=host, port=port, log_level="warning",
                          lifespan="off", proxy_headers=False, server_header=False,
-                         http=PeerCertProtocol, access_log=False)
+                         http=guarded(PeerCertProtocol, limits), access_log=False,
+                         h11_max_incomplete_event_size=16 * 1024)
     cfg.load()
     cfg.ssl = agent_server_context(ctx, names=names)
     return uvicorn.Server(cfg)

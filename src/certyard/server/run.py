@@ -27,6 +27,7 @@ import uvicorn
 from certyard.ops.logs import AccessLog
 from certyard.ops.notify import notify, watchdog_interval
 from certyard.server.app import create_app, create_http_app
+from certyard.server.guard import ListenerLimits, guarded, http_protocol_class
 from certyard.server.health import ServerState
 from certyard.server.ocsp_workers import (
     reuseport_socket,
@@ -43,12 +44,15 @@ log = logging.getLogger("certyard.server")
 
 
 def _config(app: Any, host: str, port: int, grace_seconds: float,
-            listener: str = "https") -> uvicorn.Config:
+            listener: str = "https", limits: ListenerLimits | None = None) -> uvicorn.Config:
     # uvicorn's access log (it prints query strings) is off; AccessLog logs paths only.
+    # Header deadline and connection caps per listener (certyard.server.guard).
     cfg = uvicorn.Config(AccessLog(app, listener=listener), host=host, port=port,
                          log_level="warning", lifespan="off", log_config=None,
                          access_log=False, proxy_headers=False, server_header=False,
-                         timeout_graceful_shutdown=max(1, round(grace_seconds)))
+                         timeout_graceful_shutdown=max(1, round(grace_seconds)),
+                         http=guarded(http_protocol_class(), limits),
+                         h11_max_incomplete_event_size=16 * 1024)
     cfg.load()
     return cfg
 

@@ -85,6 +85,9 @@ class RevocationIn(BaseModel):
     check_every_unit: Unit | None = None
     timeout_seconds: int | None = Field(None, ge=1, le=120)
     crl_fallback: bool | None = None
+    allowed_destinations: list[Annotated[str, Field(max_length=253)]] | None = Field(
+        None, max_length=200, description="hosts, .domains or CIDR networks that OCSP/CRL "
+        "URLs from certificates may reach besides public addresses")
 
 
 class CheckIn(BaseModel):
