@@ -23,6 +23,7 @@ from certyard.errors import PolicyViolation
 
 __all__ = [
     "HTTPS_PRIORITY",
+    "LEGACY_TLS10_SUITES",
     "SEED_HTTPS_PRIORITY",
     "SSH_KINDS",
     "TLS13_NOTE",
@@ -54,6 +55,13 @@ HTTPS_PRIORITY: dict[str, str] = {
         "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
         "DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-AES128-GCM-SHA256"]),
 }
+
+# TLS 1.0/1.1 have no AEAD suites: when an administrator allows them (an explicit choice
+# of weaker security) the default lists gain the forward-secret CBC suites those clients
+# can use; `tls ciphers show` marks them weak.
+LEGACY_TLS10_SUITES = ":".join([
+    "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA", "ECDHE-ECDSA-AES128-SHA",
+    "ECDHE-RSA-AES128-SHA"])
 
 # Seed 002's priority lists verbatim, in OpenSSL names (OpenSSL 3 drops the 3DES entries
 # at the default security level).

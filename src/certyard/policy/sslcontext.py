@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
-from certyard.policy.ciphers import HTTPS_PRIORITY
+from certyard.policy.ciphers import HTTPS_PRIORITY, LEGACY_TLS10_SUITES
 from certyard.policy.store import TLS_DEFAULTS
 from certyard.policy.tls import effective_tls_string
 
@@ -119,6 +119,9 @@ def build_server_ssl_context(
         string = effective_tls_string(policy, "all") or HTTPS_PRIORITY["ec-and-rsa"]
     else:
         string = effective_tls_string(policy, "https") or "DEFAULT"
+    if version in ("1.0", "1.1") and not (policy.get("https_ciphers")
+                                          or policy.get("all_ciphers")):
+        string += ":" + LEGACY_TLS10_SUITES  # the default lists are TLS 1.2 AEAD only
     if fips:
         string += ":!CHACHA20"
     if version in ("1.0", "1.1"):
