@@ -162,3 +162,19 @@ def _dependants(dep: Any) -> list[Any]:
     for d in dep.dependencies:
         out += _dependants(d)
     return out
+
+
+def test_non_ascii_credentials_headers_are_a_4xx(h: Any) -> None:
+    """Every header that carries a secret is compared defensively: bytes a client sends
+    that are not ASCII are a refusal, not a 500."""
+    weird = "caf\u00e9".encode()
+    r = h.client.get("/api/v1/certificates", headers={"Authorization": b"Bearer " + weird})
+    assert r.status_code == 401 and _is_error_body(r)
+    csrf = sign_in(h.client, "sysadm")
+    assert csrf
+    r = h.client.post("/api/v1/ca/requests", json={"csr": _csr("a.example.com")},
+                      headers={"X-CSRF-Token": weird})
+    assert r.status_code == 403 and _is_error_body(r), (r.status_code, r.text)
+    h.client.cookies.clear()
+    r = h.client.get("/api/v1/certificates", headers={"Cookie": b"certyard_session=" + weird})
+    assert r.status_code == 401 and _is_error_body(r)

@@ -62,7 +62,8 @@ async def _principal(request: Request) -> accounts.Principal:
             form = await request.form()
             value = form.get("csrf_token")
             sent = value if isinstance(value, str) else None
-        if not sent or not hmac.compare_digest(sent, principal.csrf_token):
+        # Bytes: a header value need not be ASCII, and compare_digest refuses non-ASCII str.
+        if not sent or not hmac.compare_digest(sent.encode(), principal.csrf_token.encode()):
             raise PermissionDenied("the form expired or did not come from this site; "
                                    "reload the page and try again")
     return principal

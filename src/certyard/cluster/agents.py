@@ -248,7 +248,8 @@ def sync_state(ctx: Any, *, peer_der: bytes | None,
     """(version, state), or (version, None) when the agent already holds that version."""
     with ctx.read() as s:
         state = desired_state(ctx, s, _peer_node_id(ctx, s, peer_der))
-    if known_version and hmac.compare_digest(known_version, state["version"]):
+    if known_version and hmac.compare_digest(known_version.encode(),
+                                             state["version"].encode()):
         return state["version"], None
     return state["version"], state
 
