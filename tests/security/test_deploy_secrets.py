@@ -37,7 +37,7 @@ def test_example_deployment_keeps_database_and_admin_password_private() -> None:
 
     def run(cmd: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(SCRIPT), cmd, str(d)], env=env, capture_output=True,
-                              text=True, timeout=180)
+                              text=True, timeout=600)
 
     try:
         started = run("start")
