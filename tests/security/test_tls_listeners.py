@@ -52,6 +52,9 @@ def test_agent_listener_follows_the_minimum_tls_version(pub: Any) -> None:
 
 
 def test_agent_listener_follows_fips_and_cipher_policy(pub: Any) -> None:
+    from certyard import backup
+
+    backup.set_security_password(pub, "Long-Security-Pass-2026")  # FIPS mode needs one
     policy.enable_fips(pub)
     srv = _agent_listener(pub)
     try:
