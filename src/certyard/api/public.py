@@ -11,16 +11,16 @@ from __future__ import annotations
 import base64
 import binascii
 import html
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from certyard import ca
-from certyard.api.params import Id, attachment
+from certyard.api.params import DB_INT_MAX, Id, attachment
 from certyard.errors import CertyardError, NotFound
 
 router = APIRouter()
@@ -96,12 +96,11 @@ def ca_crl(ca_id: Id, request: Request) -> Response:
 
 
 @router.get("/ca/{ca_id}/crl/{shard}", include_in_schema=False)
-def ca_crl_shard(ca_id: int, shard: int, request: Request) -> Response:
+def ca_crl_shard(ca_id: Id, shard: Annotated[int, Path(ge=0, le=DB_INT_MAX)],
+                 request: Request) -> Response:
     """One CRL partition of CA ``ca_id`` (DER; the CDP of certificates in that shard)."""
     from certyard.ca.crl_shards import current_shard_crl
 
-    if not (0 <= ca_id < 2**31 and 0 <= shard < 2**31):
-        return JSONResponse({"code": "not_found", "message": "no such CRL"}, status_code=404)
     try:
         der = current_shard_crl(_ctx(request), ca_id=ca_id, shard=shard)
     except CertyardError as exc:
