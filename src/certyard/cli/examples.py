@@ -88,7 +88,8 @@ EXAMPLES: dict[str, list[str]] = {
     "ipsec export": ["certyard ipsec export --output-dir /etc/swanctl/conf.d"],
     "ipsec list": ["certyard ipsec list --group branch"],
     "ipsec show": ["certyard ipsec show tunnel1"],
-    "local generate-cert": ["certyard local generate-cert --cn host1.example.com --dir /etc/ssl/certyard"],
+    "local generate-cert": ["certyard local generate-cert --cn host1.example.com "
+                            "--dir /etc/ssl/certyard"],
     "local generate-csr": ["certyard local generate-csr --cn host1.example.com"],
     "local install": ["certyard local install root.pem --name example-root"],
     "local list": ["certyard local list"],

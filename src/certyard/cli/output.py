@@ -75,7 +75,7 @@ def fmt_datetime(value: dt.datetime | str | None) -> str:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     name = value.tzname() or ""

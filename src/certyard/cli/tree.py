@@ -123,7 +123,7 @@ def _name_the_option(cmd: Any, callback: Callable[..., Any]) -> Callable[..., An
         except CertyardError as exc:
             field = exc.field
             option = _option_for(cmd, field) if field else None
-            if option and option != field:
+            if field and option and option != field:
                 text = exc.message
                 if field in text:  # "notification_start_days must be ..." -> "--start-days ..."
                     text = text.replace(field, option, 1)
@@ -168,8 +168,9 @@ def param_kind(param: Any) -> tuple[str, list[str]]:
         return "text", []
     t = getattr(param, "type", None)
     name = getattr(t, "name", "")
-    if getattr(t, "choices", None):
-        return "choice", [str(c) for c in t.choices]
+    choices = getattr(t, "choices", None)
+    if choices:
+        return "choice", [str(c) for c in choices]
     return {"boolean": "flag", "integer": "int", "integer range": "int", "float": "float",
             "float range": "float", "datetime": "date", "path": "path", "file": "path",
             "filename": "path"}.get(name, "text"), []

@@ -127,7 +127,7 @@ def status(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
 def open_enrollment(
     state: str = typer.Argument(..., help="on or off"),
 ) -> None:
-    """Allow enrollment without a token (the seed's "null string"); off by default."""
+    """Allow enrollment without a token (an empty token); off by default."""
     from certyard.cluster.agents import set_open_enrollment
     from certyard.errors import InvalidInput
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from certyard import store
 from certyard.cli.context import cli_context
 from certyard.cli.output import console, emit_json, warn
+from certyard.cli.ui import write_output
 
 NAME = "csr"
 app = typer.Typer(help="Certificate signing requests: generate and download.",
@@ -63,20 +62,13 @@ def generate(
 
 @app.command("download")
 def download(
-    purpose: str = typer.Argument(...),
+    purpose: str = typer.Argument(..., help="Purpose, e.g. tomcat (see purpose list)."),
     node: str = typer.Option(None, "--node", help="Node (default: publisher)."),
     output: str = typer.Option(None, "-o", "--output", help="Write to this file."),
 ) -> None:
     """Download a pending CSR as PEM."""
     _, data = store.download_csr(cli_context(), purpose, node=node)
-    if output:
-        from pathlib import Path
-
-        from certyard.cli.commands.cert import _write_atomically
-
-        _write_atomically(Path(output), data)
-    else:
-        sys.stdout.buffer.write(data)
+    write_output(data, output, binary=False)
 
 
 @app.command("defaults")
