@@ -109,9 +109,6 @@ def _option_for(cmd: Any, field: str) -> str | None:
     alias = FIELD_ALIASES.get(field)
     if alias and any(alias in p.opts for p in cmd.params):
         return alias
-    for p in cmd.params:
-        if p.param_type_name == "argument" and p.name == field:
-            return (p.metavar or p.name).upper()
     return None
 
 
@@ -284,9 +281,8 @@ def leaf_commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
 def build_command() -> Any:
-    """The finished click command tree (built once; main() runs it)."""
+    """The finished click command tree (built per run, so commands registered late count)."""
     root = typer.main.get_command(app)
     _attach_examples(root, "")
     return root
