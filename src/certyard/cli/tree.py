@@ -281,8 +281,16 @@ def leaf_commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
+_BUILT: dict[tuple[int, int], Any] = {}
+
+
 def build_command() -> Any:
-    """The finished click command tree (built per run, so commands registered late count)."""
-    root = typer.main.get_command(app)
-    _attach_examples(root, "")
-    return root
+    """The finished click command tree; rebuilt only when a command was registered since
+    (a test or plug-in adding one late still finds it)."""
+    key = (len(app.registered_commands), len(app.registered_groups))
+    if key not in _BUILT:
+        _BUILT.clear()
+        root = typer.main.get_command(app)
+        _attach_examples(root, "")
+        _BUILT[key] = root
+    return _BUILT[key]

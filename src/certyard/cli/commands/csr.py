@@ -21,8 +21,10 @@ def generate(
     distribution: str = typer.Option("single", "--distribution", help="single or multi-server."),
     cn: str = typer.Option(None, "--cn", help="Common name (default: the node FQDN)."),
     san: list[str] = typer.Option(None, "--san", help="Extra subject alternative name."),
-    key_length: int = typer.Option(None, "--key-length"),
-    hash_: str = typer.Option(None, "--hash"),
+    key_length: int = typer.Option(None, "--key-length",
+                                   help="Key length in bits (default: the purpose's)."),
+    hash_: str = typer.Option(None, "--hash", help="SHA256, SHA384 or SHA512 (default: the "
+                                                    "purpose's)."),
     org: str = typer.Option(None, "--organization", "--org",
                             help="Organization (O); default: the cluster's CSR defaults."),
     ou: str = typer.Option(None, "--organizational-unit", "--ou",
