@@ -122,10 +122,10 @@ def _name_the_option(cmd: Any, callback: Callable[..., Any]) -> Callable[..., An
             option = _option_for(cmd, field) if field else None
             if field and option and option != field:
                 text = exc.message
-                if field in text:  # "notification_start_days must be ..." -> "--start-days ..."
+                # "notification_start_days must be ..." -> "--start-days must be ...";
+                # a field that is a plain word inside a sentence ("unknown role") stays.
+                if text.startswith(field + " ") or ("_" in field and field in text):
                     text = text.replace(field, option, 1)
-                elif option not in text:
-                    text = f"{option}: {text}"
                 exc.message = text
                 exc.args = (text,)
             exc.option = option  # type: ignore[attr-defined]
