@@ -114,8 +114,15 @@ def fmt_value(value: Any) -> str:
     return str(value)
 
 
+_ACRONYMS = {"ca": "CA", "crl": "CRL", "ocsp": "OCSP", "url": "URL", "uri": "URI",
+             "ip": "IP", "id": "ID", "ids": "IDs", "tls": "TLS", "fqdn": "FQDN", "sans": "SANs",
+             "smtp": "SMTP", "sftp": "SFTP", "csr": "CSR", "dh": "DH", "esp": "ESP",
+             "psk": "PSK", "sha256": "SHA-256", "sha1": "SHA-1", "sha512": "SHA-512"}
+
+
 def _label(key: object) -> str:
-    text = str(key).replace("_", " ")
+    words = [_ACRONYMS.get(w.lower(), w) for w in str(key).split("_") if w]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
 
 
