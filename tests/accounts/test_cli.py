@@ -39,7 +39,8 @@ def test_allowlist_commands(cli):
     assert cli("allowlist", "add", "10.232.20.33").code == 0
     assert cli("allowlist", "add", "192.168.0.0/24").code == 0
     assert cli("allowlist", "add", "not-an-ip").code == 2
-    assert cli("allowlist", "list", "--json").json()["items"] == ["10.232.20.33/32", "192.168.0.0/24"]
+    assert cli("allowlist", "list", "--json").json()["items"] == ["10.232.20.33/32",
+                                                               "192.168.0.0/24"]
     assert cli("allowlist", "delete", "10.232.20.33", "--yes").code == 0
     assert cli("allowlist", "delete", "10.232.20.33", "--yes").code == 4
 

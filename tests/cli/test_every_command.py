@@ -48,10 +48,9 @@ def _required_args(cmd: Any, *, skip: Any = None) -> list[str]:
         if p is skip or not p.required:
             continue
         if p.param_type_name == "argument":
-            out += [_placeholder(p)] * (1 if p.nargs == 1 else 1)
+            out.append(_placeholder(p))
         else:
             out += [max(p.opts, key=len), _placeholder(p)]
-    # options first, then arguments, as a person would type them
     return out
 
 
