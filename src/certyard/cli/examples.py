@@ -68,6 +68,8 @@ EXAMPLES: dict[str, list[str]] = {
     "connections fix": ["certyard connections fix web-db"],
     "connections list": ["certyard connections list"],
     "connections remove": ["certyard connections remove web-db --yes"],
+    "csr defaults": ["certyard csr defaults --org \"Example Inc\" --locality Berlin "
+                     "--country DE"],
     "csr download": ["certyard csr download tomcat --node sub1 -o tomcat.csr"],
     "csr generate": ["certyard csr generate tomcat --distribution multi-server "
                      "--san www.example.com"],
