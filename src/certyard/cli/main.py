@@ -53,7 +53,7 @@ class _Failure:
 
 
 def _usage_message(exc: Any) -> str:
-    text = " ".join(str(exc.format_message()).split())
+    text = " ".join(str(exc.format_message()).split()).replace(": Value error, ", ": ")
     ctx = getattr(exc, "ctx", None)
     path = getattr(ctx, "command_path", None)
     if path:

@@ -104,7 +104,7 @@ _SHARED_HELP = {
 
 def _option_for(cmd: Any, field: str) -> str | None:
     for p in cmd.params:
-        if p.param_type_name == "option" and p.name == field:
+        if p.param_type_name == "option" and p.name.rstrip("_") == field:
             return max(p.opts, key=len)
     alias = FIELD_ALIASES.get(field)
     if alias and any(alias in p.opts for p in cmd.params):

@@ -11,6 +11,7 @@ from certyard import backup
 from certyard.cli.context import cli_context
 from certyard.cli.output import console, emit_json, fmt_datetime
 from certyard.cli.ui import UsageProblem, confirm, interactive, progress
+from certyard.errors import InvalidFile
 
 
 def _password(password_file: Path | None, *, confirm: bool) -> str:
@@ -67,6 +68,8 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Replace everything in the store with an archive's content (needs the security
         password in force when the backup was taken)."""
+        if not archive.is_file():
+            raise InvalidFile(f"file {archive} not found", field="archive")
         pw = _password(password_file, confirm=False)
         info = backup.read_backup_info(archive, password=pw)
         confirm(f"Replace the whole store with the backup of {fmt_datetime(info.created_at)} "
