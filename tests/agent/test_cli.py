@@ -20,7 +20,7 @@ def test_agent_cli_round_trip(agent_server, cli, tmp_path: Path) -> None:  # typ
     assert r.json()["status"] == "applied" and "web server" in r.json()["reloaded"]
     assert (home / "files/certs/tomcat.pem").exists()
     status = cli("agent", "status", "--json").json()
-    sub2 = next(n for n in status["nodes"] if n["node"] == "sub2")
+    sub2 = next(n for n in status["items"] if n["node"] == "sub2")
     assert sub2["enrolled"] and sub2["current"] and status["open_enrollment"] is False
     assert "sub2" in cli("agent", "status").stdout
     bad = cli("agent", "enroll", "--server", agent_server.url, "--token", tok,
