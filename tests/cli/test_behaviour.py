@@ -4,6 +4,7 @@ operating-system user in the audit trail, and a one-line error for anything unex
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -186,3 +187,29 @@ def test_long_work_is_silent_when_piped(cli) -> None:  # type: ignore[no-untyped
     assert json.loads(r.stdout)["root"]["subject"]
     r = cli("monitor", "scan")
     assert r.code == 0 and r.stderr == "" and "certificate(s) in the window" in r.stdout
+
+
+def test_an_empty_postgresql_database_is_not_initialised_and_stays_empty(
+        pg_admin_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, inspect, text
+
+    name = f"empty_{os.getpid()}_{tmp_path.name}"[:60].replace("-", "_").lower()
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+    env = {"CERTYARD_HOME": str(tmp_path / "home"), "CERTYARD_DATABASE_URL": url,
+           "CERTYARD_MASTER_KEY": base64.b64encode(b"k" * 32).decode()}
+    try:
+        r = run_cli(env, "node", "list")
+        assert r.code == 7 and "certyard init" in r.stderr, r.stderr
+        eng = create_engine(url)
+        try:
+            assert inspect(eng).get_table_names() == []
+        finally:
+            eng.dispose()
+        assert not (tmp_path / "home").exists()
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
