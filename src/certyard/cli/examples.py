@@ -79,6 +79,17 @@ EXAMPLES: dict[str, list[str]] = {
     "fips disable": ["certyard fips disable"],
     "fips enable": ["certyard fips enable --regenerate"],
     "fips status": ["certyard fips status --json"],
+    "ca show": ["certyard ca show --json"],
+    "db status": ["certyard db status"],
+    "db upgrade": ["certyard db upgrade --backup-dir /var/backups/certyard"],
+    "doctor": ["certyard doctor --expiry-warning-days 14"],
+    "install-service": ["certyard install-service --user certyard --dry-run"],
+    "security-password set": ["certyard security-password set --password-file new.pw "
+                              "--current-file old.pw"],
+    "security-password status": ["certyard security-password status"],
+    "tls ciphers preset": ["certyard tls ciphers preset sip strongest-ecdsa-preferred"],
+    "tls srtp-ciphers set": ["certyard tls srtp-ciphers set strongest"],
+    "tls srtp-ciphers show": ["certyard tls srtp-ciphers show"],
     "init": ["certyard init --name pub --fqdn pub.example.com --ip 10.0.0.1"],
     "ipsec add": ["certyard ipsec add branch tunnel1 --auth-method certificate "
                   "--destination 10.1.0.0/16 --source 10.0.0.0/16"],

@@ -21,7 +21,9 @@ def register(root: typer.Typer) -> None:
         agent_stale_minutes: int = typer.Option(
             5, "--agent-stale-minutes", min=1,
             help="An agent silent this long is an error (agents sync every minute)."),
-        expiry_warning_days: int = typer.Option(30, "--expiry-warning-days", min=1),
+        expiry_warning_days: int = typer.Option(
+            30, "--expiry-warning-days", min=1,
+            help="Warn about certificates that expire within this many days."),
         no_urls: bool = typer.Option(False, "--no-urls",
                                      help="Skip fetching URLs embedded in certificates."),
         json_: bool = typer.Option(False, "--json", help="Print JSON."),
