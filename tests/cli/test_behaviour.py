@@ -26,7 +26,7 @@ def empty_home(tmp_path: Path) -> dict[str, str]:
 READ_ONLY = [("cert", "list"), ("cert", "show", "1"), ("node", "list"), ("user", "list"),
              ("purpose", "list"), ("ca", "requests"), ("ca", "issued"), ("ca", "config"),
              ("monitor", "show"), ("audit", "list"), ("alarms", "list"), ("token", "list"),
-             ("monitor", "metrics"), ("audit", "verify")]
+             ("monitor", "metrics"), ("audit", "verify"), ("db", "status"), ("doctor",)]
 
 
 @pytest.mark.parametrize("args", READ_ONLY, ids=" ".join)

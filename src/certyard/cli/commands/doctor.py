@@ -37,7 +37,11 @@ def register(root: typer.Typer) -> None:
         opts = DoctorOptions(listeners=tuple(listener), expiry_warning_days=expiry_warning_days,
                              agent_stale_after=dt.timedelta(minutes=agent_stale_minutes),
                              check_urls=not no_urls)
-        report = run_doctor(Settings.from_env(), opts)
+        from certyard.context import check_initialised
+
+        settings = Settings.from_env()
+        check_initialised(settings)  # a diagnosis never creates the database file
+        report = run_doctor(settings, opts)
         if json_:
             emit_json(report.to_dict())
         else:
