@@ -79,6 +79,13 @@ EXAMPLES: dict[str, list[str]] = {
     "fips disable": ["certyard fips disable"],
     "fips enable": ["certyard fips enable --regenerate"],
     "fips status": ["certyard fips status --json"],
+    "auth-rules set": ["certyard auth-rules set --min-length 12 --failed-attempts 5 "
+                       "--lockout-minutes 15"],
+    "auth-rules show": ["certyard auth-rules show"],
+    "role add": ["certyard role add Auditor --privilege audit:read --description \"Reads the "
+                 "audit trail\""],
+    "role list": ["certyard role list"],
+    "role remove": ["certyard role remove Auditor --yes"],
     "ca show": ["certyard ca show --json"],
     "db status": ["certyard db status"],
     "db upgrade": ["certyard db upgrade --backup-dir /var/backups/certyard"],
