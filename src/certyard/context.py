@@ -13,9 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from certyard.clock import Clock, SystemClock
 from certyard.config import Settings
 from certyard.db import create_db_engine, migrate
+from certyard.errors import NotInitialised
 from certyard.vault import MasterKey, load_or_create_master_key
 
-__all__ = ["Actor", "AppContext", "open_context"]
+__all__ = ["Actor", "AppContext", "check_initialised", "open_context"]
+
+_HOW_TO_START = "run `certyard init` (or `certyard serve`) first"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,16 +54,55 @@ class AppContext:
         return replace(self, actor=actor)
 
 
+def _sqlite_path(url: str) -> str | None:
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return None if not path or path == ":memory:" else path
+
+
+def check_initialised(settings: Settings) -> None:
+    """Raise NotInitialised when the store or the master key does not exist yet, without
+    creating anything: read-only commands never leave state behind."""
+    from pathlib import Path
+
+    path = _sqlite_path(settings.database_url)
+    if path is not None and not Path(path).is_file():
+        raise NotInitialised(f"certyard is not initialised here (no database at {path}); "
+                             f"{_HOW_TO_START}")
+    if not settings.master_key_b64 and not settings.master_key_file.exists():
+        raise NotInitialised(f"certyard is not initialised here (no master key at "
+                             f"{settings.master_key_file}); {_HOW_TO_START}")
+
+
+def _check_schema(engine: Engine) -> None:
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table("alembic_version"):
+        raise NotInitialised(f"the database has no certyard tables; {_HOW_TO_START}")
+
+
 def open_context(
     settings: Settings | None = None, *, clock: Clock | None = None, actor: Actor | None = None,
-    engine: Engine | None = None,
+    engine: Engine | None = None, create: bool = True,
 ) -> AppContext:
+    """The context for one process. ``create=False`` (read-only delivery paths) raises
+    NotInitialised instead of creating a database, tables or a master key."""
     settings = settings or Settings.from_env()
-    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not create:
+        check_initialised(settings)
+    else:
+        settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = engine or create_db_engine(settings.database_url)
+    if not create:
+        try:
+            _check_schema(engine)
+        except NotInitialised:
+            engine.dispose()
+            raise
     migrate(engine)
     key = load_or_create_master_key(
-        env_value=settings.master_key_b64, key_file=settings.master_key_file
+        env_value=settings.master_key_b64, key_file=settings.master_key_file, create=create
     )
     return AppContext(
         settings=settings,

@@ -25,7 +25,7 @@ def test_user_commands(cli, pw):
     assert r.json()["role"] == "Help Desk Administrator" and r.json()["must_change_password"]
     assert cli("user", "add", "CCMSysUser").code == 2
     assert "reserved" in cli("user", "add", "TabSyncSysUser").stderr
-    assert [u["name"] for u in cli("user", "list", "--json").json()] == ["alice"]
+    assert [u["name"] for u in cli("user", "list", "--json").json()["items"]] == ["alice"]
     assert cli("user", "role", "alice", "Read-only").code == 0
     assert cli("user", "role", "alice", "Wizard").code == 2
     assert cli("user", "unlock", "alice").code == 0
@@ -39,19 +39,20 @@ def test_allowlist_commands(cli):
     assert cli("allowlist", "add", "10.232.20.33").code == 0
     assert cli("allowlist", "add", "192.168.0.0/24").code == 0
     assert cli("allowlist", "add", "not-an-ip").code == 2
-    assert cli("allowlist", "list", "--json").json() == ["10.232.20.33/32", "192.168.0.0/24"]
-    assert cli("allowlist", "delete", "10.232.20.33").code == 0
-    assert cli("allowlist", "delete", "10.232.20.33").code == 4
+    assert cli("allowlist", "list", "--json").json()["items"] == ["10.232.20.33/32",
+                                                               "192.168.0.0/24"]
+    assert cli("allowlist", "delete", "10.232.20.33", "--yes").code == 0
+    assert cli("allowlist", "delete", "10.232.20.33", "--yes").code == 4
 
 
 def test_session_and_token_commands(cli, pw):
     cli("user", "add", "bob", "--role", "Read-only")
     r = cli("token", "create", "bob", "--name", "ci", "--json")
     assert r.code == 0 and r.json()["token"].startswith("cyt_")
-    listed = cli("token", "list", "--json").json()
+    listed = cli("token", "list", "--json").json()["items"]
     assert listed[0]["name"] == "ci" and "token" not in listed[0]
-    assert cli("token", "revoke", str(listed[0]["id"])).code == 0
-    assert cli("token", "revoke", "999").code == 4
-    assert cli("session", "list", "--json").json() == []
-    assert "Terminated 0 sessions of bob" in cli("session", "terminate", "bob").stdout
-    assert cli("session", "terminate", "nobody").code == 4
+    assert cli("token", "revoke", str(listed[0]["id"]), "--yes").code == 0
+    assert cli("token", "revoke", "999", "--yes").code == 4
+    assert cli("session", "list", "--json").json()["items"] == []
+    assert "Terminated 0 sessions of bob" in cli("session", "terminate", "bob", "--yes").stdout
+    assert cli("session", "terminate", "nobody", "--yes").code == 4

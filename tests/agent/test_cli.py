@@ -21,7 +21,7 @@ def test_agent_cli_round_trip(agent_server, cli, tmp_path: Path) -> None:  # typ
     assert r.json()["status"] == "applied" and "web server" in r.json()["reloaded"]
     assert (home / "files/certs/tomcat.pem").exists()
     status = cli("agent", "status", "--json").json()
-    sub2 = next(n for n in status["nodes"] if n["node"] == "sub2")
+    sub2 = next(n for n in status["items"] if n["node"] == "sub2")
     assert sub2["enrolled"] and sub2["current"] and status["open_enrollment"] is False
     assert "sub2" in cli("agent", "status").stdout
     bad = cli("agent", "enroll", "--insecure-tofu", "--server", agent_server.url, "--token", tok,
@@ -43,9 +43,9 @@ def test_agent_cli_round_trip(agent_server, cli, tmp_path: Path) -> None:  # typ
     f = cli("trustlist", "fetch", "--server", agent_server.url, "--pin", str(pin),
             "--ca-file", str(home / "identity/ca.pem"), "-o", str(tmp_path / "tl.jws"), "--json")
     assert f.code == 0, f.stderr
-    assert f.json()[0]["accepted"] == "first-use"
+    assert f.json()["items"][0]["accepted"] == "first-use"
     again = cli("trustlist", "fetch", "--server", agent_server.url, "--pin", str(pin), "--json")
-    assert again.code == 0 and again.json()[-1]["accepted"] == "unchanged"
+    assert again.code == 0 and again.json()["items"][-1]["accepted"] == "unchanged"
     # Server down: run --once fails cleanly, files stay.
     agent_server.stop()
     before = (home / "files/certs/tomcat.pem").read_bytes()

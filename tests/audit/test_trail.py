@@ -102,7 +102,7 @@ def test_cli_list_export_verify(cli, ctx) -> None:  # type: ignore[no-untyped-de
     _fill(ctx)
     r = cli("audit", "list", "--action", "account.", "--json")
     assert r.code == 0, r.stderr
-    assert {d["action"] for d in r.json()} == {"account.login"}
+    assert {d["action"] for d in r.json()["items"]} == {"account.login"}
     r = cli("audit", "export", "--format", "json", "--outcome", "failure")
     assert r.code == 0 and json.loads(r.stdout)[0]["target"] == "obj-3"
     r = cli("audit", "verify", "--json")

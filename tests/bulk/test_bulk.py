@@ -217,7 +217,7 @@ def test_cli(cli, ctx, sftp, tmp_path: Path) -> None:  # type: ignore[no-untyped
     name = r.json()["remote_path"].rsplit("/", 1)[1]
     r = cli("bulk", "export", "tomcat")  # the progress bar path
     assert r.code in (0, 5), r.stderr  # 5: same second, the name is taken (never overwritten)
-    assert name in cli("bulk", "exports", "--json").json()
+    assert name in cli("bulk", "exports", "--json").json()["items"]
     r = cli("bulk", "import-preview", name, "--json")
     assert r.code == 0 and len(r.json()["certificates"]) == 2
     r = cli("bulk", "import", name, "--trust-store", "tomcat-trust", "--yes", "--json")

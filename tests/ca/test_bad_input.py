@@ -153,8 +153,8 @@ def test_cli_bad_input(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert len(r.stderr.strip().splitlines()) == 1
     r = cli("ca", "show-request", "42")
     assert r.code == 4 and "request 42 not found" in r.stderr
-    r = cli("ca", "revoke", "0123abcd")
+    r = cli("ca", "revoke", "0123abcd", "--yes")
     assert r.code == 4
     r = cli("ca", "export", "--format", "der", "--chain")
     assert r.code == 2
-    assert cli("ca", "requests", "--json").json() == {"items": []}
+    assert cli("ca", "requests", "--json").json() == {"items": [], "total": 0}

@@ -43,7 +43,8 @@ def test_import_submit_stdin_deny(cli, tmp_path: Path) -> None:  # type: ignore[
     assert b": OK" in openssl("verify", "-CAfile", str(ext.root), str(leaf))
     issued = cli("ca", "issued", "--json").json()["items"]
     assert [i["serial"] for i in issued] == [r.json()["serial"]]
-    r = cli("ca", "revoke", issued[0]["serial"], "--reason", "certificateHold", "--json")
+    r = cli("ca", "revoke", issued[0]["serial"], "--reason", "certificateHold", "--json",
+            "--yes")
     assert r.json()["status"] == "hold"
     assert cli("ca", "issued", "--status", "hold", "--json").json()["items"]
     assert cli("ca", "release-hold", issued[0]["serial"], "--json").json()["status"] == "good"
@@ -55,4 +56,4 @@ def test_import_submit_stdin_deny(cli, tmp_path: Path) -> None:  # type: ignore[
     assert r.json()["allowed_domains"] == ["example.com"] and r.json()["crl_days"] == 3
     r = cli("ca", "config", "--crl-days", "0")
     assert r.code == 2 and "CRL validity" in r.stderr
-    assert "crl_days: 3" in cli("ca", "config").stdout
+    assert "CRL validity (days):      3" in cli("ca", "config").stdout

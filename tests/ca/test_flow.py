@@ -76,7 +76,8 @@ def test_seed_flow(cli, ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped
         first = ocsp_status()
         assert f"{leaf}: good" in first and "OCSP Nonce" in first
 
-        r = cli("ca", "revoke", shown["serial"], "--reason", "keyCompromise", "--json")
+        r = cli("ca", "revoke", shown["serial"], "--reason", "keyCompromise", "--json",
+                "--yes")
         assert r.code == 0, r.stderr
         after = ocsp_status()
         assert f"{leaf}: revoked" in after and "Reason: keyCompromise" in after

@@ -58,7 +58,7 @@ def test_connections_cli(cli) -> None:  # type: ignore[no-untyped-def]
     f = cli("connections", "fix", "ged188", "--json")
     assert f.code == 0 and f.json()["ok"] is True and len(f.json()["imported"]) == 2
     assert cli("connections", "check", "ged188").code == 0
-    listed = cli("connections", "list", "--json").json()
+    listed = cli("connections", "list", "--json").json()["items"]
     assert listed[0]["client"] == "ipsec@dialer" and listed[0]["server"] == "tomcat@cti"
     assert "ged188" in cli("connections", "list").stdout
     bad = cli("connections", "add", "x", "--client", "ipsec", "--server", "tomcat@cti")
@@ -67,5 +67,5 @@ def test_connections_cli(cli) -> None:  # type: ignore[no-untyped-def]
     assert unknown.code == 2 and "unknown purpose" in unknown.stderr
     assert cli("connections", "add", "x", "--client", "ipsec@ghost",
                "--server", "tomcat@cti").code == 4
-    assert cli("connections", "remove", "ged188").code == 0
-    assert cli("connections", "list", "--json").json() == []
+    assert cli("connections", "remove", "ged188", "--yes").code == 0
+    assert cli("connections", "list", "--json").json()["items"] == []

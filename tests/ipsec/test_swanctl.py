@@ -109,7 +109,7 @@ def test_cli_add_list_export(cli, tmp_path: Path) -> None:  # type: ignore[no-un
             "--destination", "192.0.2.20", "--source", "192.0.2.21")
     assert r.code == 2 and "pre-shared key may contain only" in r.stderr
     r = cli("ipsec", "list", "--json")
-    assert [p["name"] for p in r.json()] == ["pol-1"]
+    assert [p["name"] for p in r.json()["items"]] == ["pol-1"]
     assert "Cli-key" not in r.stdout and "Cli-key" not in cli("ipsec", "show", "pol-1").stdout
     assert cli("ipsec", "disable", "pol-1").code == 0
     assert cli("ipsec", "show", "pol-1", "--json").json()["enabled"] is False
@@ -121,5 +121,5 @@ def test_cli_add_list_export(cli, tmp_path: Path) -> None:  # type: ignore[no-un
     r = cli("ipsec", "algorithms", "--json")
     assert {"name": "DES", "weak": True} in r.json()["encryption_algorithm"]
     r = cli("ipsec", "delete", "pol-1", "missing", "--yes")
-    assert r.code == 4 and cli("ipsec", "list", "--json").json()
+    assert r.code == 4 and cli("ipsec", "list", "--json").json()["items"]
     assert cli("ipsec", "delete", "pol-1", "--yes").code == 0

@@ -56,13 +56,13 @@ def test_install_list_remove(cli, tmp_path: Path) -> None:
     assert (client / "trust-certs/cti.example.com.pem").exists()
     again = _run(cli, client, "install", str(pem))
     assert again.code == 5 and "remove it first" in again.stderr
-    listed = _run(cli, client, "list", "--json").json()
+    listed = _run(cli, client, "list", "--json").json()["items"]
     assert [c["name"] for c in listed] == ["cti.example.com"]
     assert listed[0]["location"] == "trust-certs"
     assert "cti.example.com" in _run(cli, client, "list").stdout
-    assert _run(cli, client, "remove", "cti.example.com").code == 0
-    assert _run(cli, client, "list", "--json").json() == []
-    assert _run(cli, client, "remove", "cti.example.com").code == 4
+    assert _run(cli, client, "remove", "cti.example.com", "--yes").code == 0
+    assert _run(cli, client, "list", "--json").json()["items"] == []
+    assert _run(cli, client, "remove", "cti.example.com", "--yes").code == 4
 
 
 def test_bad_input_leaves_directory_unchanged(cli, tmp_path: Path) -> None:
@@ -71,8 +71,8 @@ def test_bad_input_leaves_directory_unchanged(cli, tmp_path: Path) -> None:
     junk.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
     r = _run(cli, d, "install", str(junk))
     assert r.code == 3 and len(r.stderr.strip().splitlines()) == 1
-    assert _run(cli, d, "install", str(tmp_path / "missing.pem")).code == 2
-    assert _run(cli, d, "remove", "../../etc/passwd").code == 2
+    assert _run(cli, d, "install", str(tmp_path / "missing.pem")).code == 3
+    assert _run(cli, d, "remove", "../../etc/passwd", "--yes").code == 2
     assert not (d / "trust-certs").exists() or not any((d / "trust-certs").iterdir())
     (d / "keys").mkdir(parents=True)
     (d / "keys/host.key").write_bytes(b"garbage")

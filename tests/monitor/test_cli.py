@@ -30,7 +30,7 @@ def test_revocation_cli(cli):
     assert r.json()["check_every_unit"] == "days"
     r = cli("monitor", "revocation", "check", "--json")
     assert r.code == 0 and r.json()["checked"] == 0
-    assert cli("monitor", "revocation", "status", "--json").json() == []
+    assert cli("monitor", "revocation", "status", "--json").json()["items"] == []
 
 
 def test_smtp_and_alarms_cli(cli):
@@ -52,7 +52,7 @@ def test_smtp_and_alarms_cli(cli):
             "--alarm", "CertificateRevoked", "--json")
     assert r.code == 0 and r.json()["alarms"] == {"CertificateRevoked": "Default"}
     assert cli("alarms", "action", "set", "--recipients", "nope").code == 2
-    assert cli("alarms", "list", "--json").json() == []
+    assert cli("alarms", "list", "--json").json()["items"] == []
     assert cli("alarms", "show", "99").code == 4
     assert cli("alarms", "clear", "99").code == 4
     r = cli("monitor", "metrics")
@@ -63,4 +63,4 @@ def test_smtp_and_alarms_cli(cli):
     assert r.code == 0 and r.json()["pending"] == 0
     assert cli("monitor", "run-job", "nope").code == 4
     assert cli("monitor", "outbox", "--json").code == 0
-    assert cli("monitor", "jobs", "--json").json() == []
+    assert cli("monitor", "jobs", "--json").json()["items"] == []

@@ -55,7 +55,7 @@ def test_cli_probes(cli) -> None:  # type: ignore[no-untyped-def]
     assert r.code == 0 and r.json()["target"] == f"127.0.0.1:{port}"
     assert cli("probes", "add", f"127.0.0.1:{port}", "--name", "closed").code == 5
     assert cli("probes", "run", "--json").json() == {"probed": 1, "failed": 1}
-    listed = cli("probes", "list", "--json").json()
+    listed = cli("probes", "list", "--json").json()["items"]
     assert listed[0]["last"]["flags"] == ["unreachable"]
-    assert cli("probes", "remove", "closed").code == 0
-    assert cli("probes", "list", "--json").json() == []
+    assert cli("probes", "remove", "closed", "--yes").code == 0
+    assert cli("probes", "list", "--json").json() == {"items": [], "total": 0}

@@ -127,4 +127,4 @@ def test_cli_cert_verify(cli, pki, tmp_path: Path) -> None:  # type: ignore[no-u
     assert cli(*args).code == 2  # a server certificate needs --hostname
     none = cli("cert", "verify", str(tmp_path / "leaf.pem"), "--trusted",
                str(tmp_path / "nothing.pem"), "--hostname", "x")
-    assert none.code == 2 and "not found" in none.stderr
+    assert none.code == 3 and "not found" in none.stderr  # README: unusable file is 3

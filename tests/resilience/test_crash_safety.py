@@ -159,7 +159,7 @@ def test_kill_during_crl_generation(ca_ctx, env: dict[str, str], tmp_path: Path)
 
     left = _revoke_many(ca_ctx, 150)
     before = crl_numbers(env)
-    code, took, err = _run(env, "ca", "revoke", left[0], "--reason", "keyCompromise")
+    code, took, err = _run(env, "ca", "revoke", left[0], "--reason", "keyCompromise", "--yes")
     assert code == 0, err
     after = crl_numbers(env)
     assert any(after[k] > before[k] for k in before), (before, after)
@@ -175,7 +175,7 @@ def test_kill_during_crl_generation(ca_ctx, env: dict[str, str], tmp_path: Path)
             _kill_at(env, delay, "ca", "crl", "-o", str(tmp_path / f"crl{i}.der"))
             changed = None
         else:
-            _kill_at(env, delay, "ca", "revoke", serial)
+            _kill_at(env, delay, "ca", "revoke", serial, "--yes")
             with ca_ctx.read() as s:
                 changed = s.scalar(select(CaIssued.status).where(
                     CaIssued.serial == serial)) == "revoked"
@@ -187,7 +187,7 @@ def test_kill_during_crl_generation(ca_ctx, env: dict[str, str], tmp_path: Path)
             assert now == prev, "a new CRL number without the revocation"
         _assert_consistent(env, f"kill -9 at {delay:.2f}s (kill {i})")
     prev = crl_numbers(env)
-    code, _, err = _run(env, "ca", "revoke", left[-1])
+    code, _, err = _run(env, "ca", "revoke", left[-1], "--yes")
     assert code == 0, err
     assert any(v > prev[k] for k, v in crl_numbers(env).items())
     _assert_consistent(env, "a final revocation")

@@ -188,7 +188,7 @@ def test_fifty_megabyte_file_refused(cli, tmp_path) -> None:  # type: ignore[no-
 def test_missing_file_and_unknown_ids(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert cli("init", "--fqdn", "pub.example.com").code == 0
     r = cli("cert", "upload-trust", "tomcat-trust", str(tmp_path / "nope.pem"))
-    assert r.code == 2 and "not found" in r.stderr
+    assert r.code == 3 and "not found" in r.stderr  # README: an unusable file is 3
     r = cli("cert", "show", "99999")
     assert r.code == 4 and r.stderr.strip() == "error: certificate 99999 not found"
     r = cli("node", "remove", "pub.example.com", "--yes")

@@ -35,7 +35,7 @@ def run_cli(env: dict[str, str], *args: str, stdin: bytes = b"") -> CliResult:
                 io.TextIOWrapper(errb, write_through=True))
     sys.stdin, sys.stdout, sys.stderr = wrappers
     os.environ.update(env)
-    cli_ctx.cli_context.cache_clear()
+    cli_ctx.reset_context()
     try:
         code = main(list(args))
     finally:
@@ -46,12 +46,7 @@ def run_cli(env: dict[str, str], *args: str, stdin: bytes = b"") -> CliResult:
             w.detach()
         os.environ.clear()
         os.environ.update(saved_env)
-        try:
-            c = cli_ctx.cli_context()
-            c.engine.dispose()
-        except Exception:
-            pass
-        cli_ctx.cli_context.cache_clear()
+        cli_ctx.reset_context()
     raw = out.getvalue()
     return CliResult(code=code, stdout=raw.decode(errors="replace"),
                      stderr=errb.getvalue().decode(errors="replace"), stdout_bytes=raw)

@@ -28,9 +28,22 @@ from certyard.errors import (
     PolicyViolation,
 )
 
-__all__ = ["DEFAULT_ADMIN", "RESERVED_NAMES", "UserView", "authenticate", "change_password",
-           "create_user", "delete_user", "ensure_initial_admin", "list_users",
-           "reset_password", "set_role", "show_user", "unlock_user"]
+__all__ = [
+    "DEFAULT_ADMIN",
+    "RESERVED_NAMES",
+    "UserView",
+    "authenticate",
+    "change_password",
+    "check_role",
+    "create_user",
+    "delete_user",
+    "ensure_initial_admin",
+    "list_users",
+    "reset_password",
+    "set_role",
+    "show_user",
+    "unlock_user",
+]
 
 DEFAULT_ADMIN = "admin"
 # Seed 002 chapter 5: application user names that must not be used.
@@ -80,7 +93,16 @@ def _get(s: Any, name: str) -> User:
 
 def _check_role(s: Any, role: str) -> None:
     if role not in BUILTIN_ROLES and s.get(Role, role) is None:
-        raise InvalidInput(f"unknown role {role!r}", field="role")
+        names = [*BUILTIN_ROLES, *s.scalars(select(Role.name).order_by(Role.name))]
+        raise InvalidInput(f"unknown role {role!r}; valid roles: {', '.join(names)}",
+                           field="role")
+
+
+def check_role(ctx: Any, role: str) -> None:
+    """Raise InvalidInput (listing the valid roles) unless ``role`` exists; lets a front
+    end reject a wrong role before it asks for anything else."""
+    with ctx.read() as s:
+        _check_role(s, role)
 
 
 def _store_password(s: Any, u: User, password: str, rules: dict[str, Any], now: Any) -> None:

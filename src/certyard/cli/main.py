@@ -1,79 +1,159 @@
-"""Entry point. Sub-command modules live in certyard.cli.commands; each exposes either
-``app`` (a Typer group, mounted under ``NAME``) or ``register(root)`` for top-level
-commands, so rooms add commands without editing this file."""
+"""Entry point: the one boundary where everything a command raises becomes one line on
+stderr and the README's exit code. Nothing a user types prints a traceback, unless they
+ask for one with ``--debug`` (or CERTYARD_DEBUG=1).
+
+Sub-command modules live in certyard.cli.commands; each exposes either ``app`` (a Typer
+group, mounted under ``NAME``) or ``register(root)`` for top-level commands, so rooms add
+commands without editing this file. This module imports nothing heavy at import time, so
+``certyard --version`` answers without loading the application."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import os
+import re
 import sys
-
-import click
-import typer
+from typing import Any
 
 from certyard import __version__
-from certyard.cli import commands
-from certyard.errors import CertyardError
 
-app = typer.Typer(
-    name="certyard",
-    help="certyard: certificates and TLS security for a cluster of servers.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+__all__ = ["main", "run"]
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"certyard {__version__}")
-        raise typer.Exit()
+def __getattr__(name: str) -> Any:
+    # `from certyard.cli.main import app` still works; the tree loads on first use.
+    if name == "app":
+        from certyard.cli.tree import app
+
+        return app
+    raise AttributeError(name)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
-    log_format: str = typer.Option(None, "--log-format", help="text, json or journal."),
-    log_level: str = typer.Option(None, "--log-level", help="debug, info, warning, error."),
-) -> None:
-    """certyard: certificates and TLS security for a cluster of servers."""
-    from certyard.ops.logs import configure_logging  # one setup for every command
-
-    configure_logging(log_format, log_level, reset=True)
+def _split_options(args: list[str]) -> tuple[list[str], bool, bool]:
+    """Remove the global --debug; note --json (errors then come as JSON)."""
+    end = args.index("--") if "--" in args else len(args)
+    head, tail = args[:end], args[end:]
+    debug = "--debug" in head
+    head = [a for a in head if a != "--debug"]
+    return head + tail, debug, "--json" in head
 
 
-def _load() -> None:
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        mod = importlib.import_module(f"{commands.__name__}.{info.name}")
-        if hasattr(mod, "register"):
-            mod.register(app)
-        if hasattr(mod, "app"):
-            app.add_typer(mod.app, name=mod.NAME, help=mod.app.info.help)
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-_load()
+def _has_base(exc: BaseException, *names: str) -> bool:
+    return any(k.__name__ in names for k in type(exc).__mro__)
+
+
+class _Failure:
+    def __init__(self, code: int, kind: str, reason: str, message: str,
+                 option: str | None = None) -> None:
+        self.code, self.kind, self.reason, self.message = code, kind, reason, message
+        self.option = option
+
+
+def _usage_message(exc: Any) -> str:
+    text = " ".join(str(exc.format_message()).split()).replace(": Value error, ", ": ")
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", None)
+    if path:
+        return f"{text} (see `{path} --help`)"
+    return text
+
+
+def _classify(exc: BaseException) -> _Failure | None:
+    """Map what a command raised to a failure; None means "not expected here"."""
+    from certyard.cli.ui import Aborted, UsageProblem
+    from certyard.errors import CertyardError
+
+    if isinstance(exc, CertyardError):
+        reason = getattr(exc, "reason", None) or getattr(exc, "rule", None) or exc.code
+        return _Failure(exc.exit_code, exc.code, str(reason), exc.message,
+                        getattr(exc, "option", None))
+    if isinstance(exc, UsageProblem):
+        return _Failure(2, "invalid_input", "usage", str(exc))
+    if isinstance(exc, Aborted):
+        return _Failure(1, "aborted", "aborted", str(exc))
+    # typer >= 0.2x raises typer._click exceptions, older ones click's: match either by
+    # the class names they share rather than by one library's classes.
+    if _has_base(exc, "Abort"):
+        return _Failure(1, "aborted", "aborted", "aborted; nothing was changed")
+    if _has_base(exc, "UsageError", "BadParameter", "NoSuchOption", "MissingParameter"):
+        return _Failure(2, "invalid_input", _snake(type(exc).__name__), _usage_message(exc))
+    if _has_base(exc, "FileError"):
+        return _Failure(3, "invalid_file", "file_error", " ".join(
+            str(exc.format_message()).split()))  # type: ignore[attr-defined]
+    if _has_base(exc, "ClickException") and hasattr(exc, "format_message"):
+        return _Failure(int(getattr(exc, "exit_code", 1)), "error", _snake(type(exc).__name__),
+                        " ".join(str(exc.format_message()).split()))
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+        name = exc.filename if exc.filename is not None else "file"
+        return _Failure(3, "invalid_file", _snake(type(exc).__name__),
+                        f"cannot use {name}: {exc.strerror or exc}")
+    return None
+
+
+def _report(failure: _Failure, json_mode: bool) -> None:
+    if json_mode:
+        import json
+
+        body: dict[str, Any] = {"code": failure.kind, "reason": failure.reason,
+                                "message": failure.message}
+        if failure.option:
+            body["option"] = failure.option
+        sys.stderr.write(json.dumps({"error": body}) + "\n")
+    else:
+        sys.stderr.write(f"error: {failure.message}\n")
+    sys.stderr.flush()
+
+
+def _exit_code(exc: BaseException) -> int | None:
+    if _has_base(exc, "Exit") and hasattr(exc, "exit_code"):
+        return int(exc.exit_code or 0)
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; typed errors become one line on stderr and their exit code."""
+    """Run the CLI and return its exit code (see README, exit codes)."""
+    args, debug, json_mode = _split_options(list(sys.argv[1:] if argv is None else argv))
+    debug = debug or os.environ.get("CERTYARD_DEBUG", "") not in ("", "0")
+    if args[:1] == ["--version"]:
+        sys.stdout.write(f"certyard {__version__}\n")
+        return 0
     try:
-        rv = app(args=argv, standalone_mode=False, prog_name="certyard")
-    except CertyardError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        return 1
+        from certyard.cli.tree import build_command
+        from certyard.cli.ui import set_quiet
+
+        set_quiet(json_mode)
+        rv = build_command().main(args=args, standalone_mode=False, prog_name="certyard")
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        sys.stderr.write("interrupted; the operation may not have finished\n")
         return 130
+    except BrokenPipeError:
+        return 141
+    except BaseException as exc:  # the one catch-all at the boundary
+        code = _exit_code(exc)
+        if code is not None:
+            return code
+        failure = _classify(exc)
+        if failure is None:
+            if debug:
+                import traceback
+
+                traceback.print_exception(exc)
+            failure = _Failure(1, "internal", "unexpected",
+                               f"unexpected {type(exc).__name__}: "
+                               f"{' '.join(str(exc).split()) or 'no detail'}"
+                               + ("" if debug else "; run with --debug for details"))
+        elif debug and failure.code == 1 and failure.kind == "error":
+            import traceback
+
+            traceback.print_exception(exc)
+        _report(failure, json_mode)
+        return failure.code
     # Without standalone mode, click returns typer.Exit(n)'s code instead of exiting.
     return rv if isinstance(rv, int) else 0
 

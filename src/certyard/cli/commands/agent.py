@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, table, warn
+from certyard.cli.output import console, emit_json, emit_list, fmt_datetime, fmt_value, table, warn
 
 NAME = "agent"
 app = typer.Typer(help="Node agent: enroll, run the sync loop; agent server and status.",
@@ -74,7 +74,8 @@ def enroll(
     if json_:
         emit_json(info)
     else:
-        console.print(f"Enrolled as {info['node']}; certificate valid until {info['not_after']}; "
+        console.print(f"Enrolled as {info['node']}; certificate valid until "
+                      f"{fmt_value(info['not_after'])}; "
                       f"pinned CA SHA-256 {info['ca_sha256']}")
 
 
@@ -121,20 +122,20 @@ def status(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
 
     rows, open_mode = list_agent_status(cli_context())
     if json_:
-        emit_json({"open_enrollment": open_mode, "nodes": [r.to_dict() for r in rows]})
+        emit_list(rows, open_enrollment=open_mode)
         return
     if open_mode:
         warn("open enrollment is ON: any host can enroll as any node without a token")
     table("Agents", ["Node", "Enrolled", "Current", "Last report", "Error"],
           [(r.node, "yes" if r.enrolled else "no", "yes" if r.current else "no",
-            (r.reported_at or "-")[:19], r.error or "-") for r in rows], empty="no nodes")
+            fmt_datetime(r.reported_at), r.error or "-") for r in rows], empty="no nodes")
 
 
 @app.command("open-enrollment")
 def open_enrollment(
     state: str = typer.Argument(..., help="on or off"),
 ) -> None:
-    """Allow enrollment without a token (the seed's "null string"); off by default."""
+    """Allow enrollment without a token (an empty token); off by default."""
     from certyard.cluster.agents import set_open_enrollment
     from certyard.errors import InvalidInput
 

@@ -6,7 +6,7 @@ import typer
 
 from certyard import monitor
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, table
+from certyard.cli.output import console, emit_json, emit_list, fmt_datetime, show_fields, table
 
 NAME = "alarms"
 app = typer.Typer(help="The alarm log (expiry, revocation, e-mail, syslog, agents) and "
@@ -28,12 +28,12 @@ def list_(
     rows = monitor.list_alarms(cli_context(), active_only=active, name=name,
                                object_contains=object_, limit=limit)
     if json_:
-        emit_json([a.to_dict() for a in rows])
+        emit_list(rows)
         return
     table("Alarms", ["ID", "Alarm", "Severity", "Object", "First seen", "Last seen", "Count",
                      "State", "Message"],
-          [(a.id, a.name, a.severity, a.object, f"{a.first_seen:%Y-%m-%d %H:%M}",
-            f"{a.last_seen:%Y-%m-%d %H:%M}", a.count, "cleared" if a.cleared else "ACTIVE",
+          [(a.id, a.name, a.severity, a.object, fmt_datetime(a.first_seen),
+            fmt_datetime(a.last_seen), a.count, "cleared" if a.cleared else "ACTIVE",
             a.message) for a in rows], empty="no alarms")
 
 
@@ -45,8 +45,7 @@ def show(alarm_id: int = typer.Argument(..., help="Alarm ID."),
     if json_:
         emit_json(a.to_dict())
         return
-    for k, v in a.to_dict().items():
-        console.print(f"{k}: {v}")
+    show_fields(a)
 
 
 @app.command("clear")

@@ -1,4 +1,4 @@
-"""certyard allowlist ... (seed: utils whitelist admin_ui list|add|delete)"""
+"""certyard allowlist ...: which addresses may reach the admin UI."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import typer
 
 from certyard import accounts
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json
+from certyard.cli.output import console, emit_list
+from certyard.cli.ui import confirm
 
 NAME = "allowlist"
 app = typer.Typer(help="Admin UI allowlist: addresses and CIDR ranges; empty allows all.",
@@ -15,9 +16,10 @@ app = typer.Typer(help="Admin UI allowlist: addresses and CIDR ranges; empty all
 
 @app.command("list")
 def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the addresses and ranges that may reach the admin UI."""
     nets = accounts.list_allowed(cli_context())
     if json_:
-        emit_json(nets)
+        emit_list(nets)
     elif not nets:
         console.print("The admin UI allowlist is empty: every address may connect.")
     else:
@@ -28,10 +30,14 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
 
 @app.command("add")
 def add(address: str = typer.Argument(..., help="IP address or CIDR range.")) -> None:
+    """Allow an address or range to reach the admin UI."""
     console.print(f"Added {accounts.add_allowed(cli_context(), address)} to the allowlist.")
 
 
 @app.command("delete")
-def delete(address: str = typer.Argument(..., help="IP address or CIDR range.")) -> None:
+def delete(address: str = typer.Argument(..., help="IP address or CIDR range."),
+           yes: bool = typer.Option(False, "--yes", "-y")) -> None:
+    """Remove an address or range from the allowlist."""
+    confirm(f"Remove {address} from the admin UI allowlist?", yes=yes)
     console.print(f"Deleted {accounts.delete_allowed(cli_context(), address)} from the "
                   "allowlist.")

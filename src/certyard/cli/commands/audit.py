@@ -9,7 +9,7 @@ import typer
 
 from certyard.audit.query import AuditFilter, export_events, list_events, verify_chain
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, parse_date, table
+from certyard.cli.output import console, emit_json, emit_list, fmt_datetime, parse_date, table
 from certyard.errors import CertyardError
 
 NAME = "audit"
@@ -20,10 +20,11 @@ app = typer.Typer(help="The audit trail: list, export (CSV/JSON) and verify the 
 def _filter(actor: str | None, action: str | None, target: str | None, outcome: str | None,
             since: str | None, until: str | None, limit: int) -> AuditFilter:
     return AuditFilter(actor=actor, action=action, target=target, outcome=outcome,
-                       since=parse_date(since), until=parse_date(until), limit=limit)
+                       since=parse_date(since, option="--since"),
+                       until=parse_date(until, option="--until"), limit=limit)
 
 
-ACTOR = typer.Option(None, "--actor", help="Only this actor, e.g. cli:root.")
+ACTOR = typer.Option(None, "--actor", help="Only this actor, e.g. admin or os:alice@host.")
 ACTION = typer.Option(None, "--action", help="Action prefix, e.g. certificate.")
 TARGET = typer.Option(None, "--target", help="Target contains this text.")
 OUTCOME = typer.Option(None, "--outcome", help="success or failure.")
@@ -37,13 +38,13 @@ def list_(actor: str = ACTOR, action: str = ACTION, target: str = TARGET,
           limit: int = typer.Option(100, "--limit", help="At most this many, newest first."),
           json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List audit records, newest first."""
-    rows = list_events(cli_context(), _filter(actor, action, target, outcome, since, until,
-                                              limit))
+    query = _filter(actor, action, target, outcome, since, until, limit)
+    rows = list_events(cli_context(), query)
     if json_:
-        emit_json([r.to_dict() for r in rows])
+        emit_list(rows)
         return
     table("Audit trail", ["ID", "When", "Who", "From", "Action", "Object", "Outcome"],
-          [(r.id, r.at.isoformat(), r.actor, r.source, r.action, r.target, r.outcome)
+          [(r.id, fmt_datetime(r.at), r.actor, r.source, r.action, r.target, r.outcome)
            for r in rows], empty="no audit records match")
 
 
@@ -55,8 +56,8 @@ def export(fmt: str = typer.Option("csv", "--format", help="csv or json."),
            limit: int = typer.Option(10_000, "--limit", help="At most this many records.")
            ) -> None:
     """Export audit records (oldest first) as CSV or JSON."""
-    text = export_events(cli_context(), _filter(actor, action, target, outcome, since, until,
-                                                limit), fmt=fmt)
+    query = _filter(actor, action, target, outcome, since, until, limit)
+    text = export_events(cli_context(), query, fmt=fmt)
     if output == "-":
         sys.stdout.write(text)
         return

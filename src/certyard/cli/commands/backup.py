@@ -6,19 +6,25 @@ import os
 from pathlib import Path
 
 import typer
-from rich.progress import Progress
 
 from certyard import backup
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json
+from certyard.cli.output import console, emit_json, fmt_datetime
+from certyard.cli.ui import UsageProblem, confirm, interactive, progress
+from certyard.errors import InvalidFile
 
 
 def _password(password_file: Path | None, *, confirm: bool) -> str:
     if password_file is not None:
-        return password_file.read_text().rstrip("\n")
+        from certyard.cli.context import read_input
+
+        return read_input(str(password_file), 4096).decode().rstrip("\r\n")
     env = os.environ.get("CERTYARD_BACKUP_PASSWORD")
     if env:
         return env
+    if not interactive():
+        raise UsageProblem("no terminal to ask for the security password on; use "
+                           "--password-file FILE or set CERTYARD_BACKUP_PASSWORD")
     return typer.prompt("Security password", hide_input=True, confirmation_prompt=confirm)
 
 
@@ -32,14 +38,14 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Write the database and keys into one archive encrypted with the security
         password (also read from CERTYARD_BACKUP_PASSWORD)."""
+        ctx = cli_context()
         pw = _password(password_file, confirm=True)
-        with Progress(transient=True, console=console) as bar:
-            task = bar.add_task("backing up", total=None)
-
+        with progress("Backing up") as bar:
             def step(name: str, i: int, n: int) -> None:
-                bar.update(task, total=n, completed=i, description=f"table {name}")
+                if bar is not None:
+                    bar(i, n, f"table {name}")
 
-            info = backup.create_backup(cli_context(), output, password=pw, progress=step)
+            info = backup.create_backup(ctx, output, password=pw, progress=step)
         if json_:
             emit_json(info.to_dict())
         else:
@@ -62,22 +68,22 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Replace everything in the store with an archive's content (needs the security
         password in force when the backup was taken)."""
+        if not archive.is_file():
+            raise InvalidFile(f"file {archive} not found", field="archive")
         pw = _password(password_file, confirm=False)
-        ctx = cli_context()
         info = backup.read_backup_info(archive, password=pw)
-        if not yes:
-            typer.confirm(f"Replace the whole store with the backup of {info.created_at} "
-                          f"({sum(info.tables.values()):,} rows)?", abort=True)
-        with Progress(transient=True, console=console) as bar:
-            task = bar.add_task("restoring", total=None)
+        confirm(f"Replace the whole store with the backup of {fmt_datetime(info.created_at)} "
+                f"({sum(info.tables.values()):,} rows)?", yes=yes)
+        ctx = cli_context(create=True)
+        with progress("Restoring") as bar:
+            def restore_step(name: str, i: int, n: int) -> None:
+                if bar is not None:
+                    bar(i, n, f"table {name}")
 
-            def step(name: str, i: int, n: int) -> None:
-                bar.update(task, total=n, completed=i, description=f"table {name}")
-
-            info = backup.restore_backup(ctx, archive, password=pw, progress=step,
+            info = backup.restore_backup(ctx, archive, password=pw, progress=restore_step,
                                          skip_token_check=skip_token_check)
         if json_:
             emit_json(info.to_dict())
         else:
-            console.print(f"Restored the backup of {info.created_at} "
+            console.print(f"Restored the backup of {fmt_datetime(info.created_at)} "
                           f"({sum(info.tables.values()):,} rows).")

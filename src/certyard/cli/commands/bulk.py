@@ -1,16 +1,16 @@
-"""certyard bulk ... — bulk certificate export/import over SFTP (seed Table 5)."""
+"""certyard bulk ... — bulk certificate export/import over SFTP."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from certyard import bulk
 from certyard.cli.context import cli_context, read_input
-from certyard.cli.output import console, emit_json, table
+from certyard.cli.output import console, emit_json, emit_list, show_fields, table
+from certyard.cli.ui import confirm, interactive, progress
 
 NAME = "bulk"
 app = typer.Typer(help="Bulk certificate management: SFTP settings, export (Tomcat, TFTP, "
@@ -19,19 +19,9 @@ app = typer.Typer(help="Bulk certificate management: SFTP settings, export (Tomc
 JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
-@contextmanager
-def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int, str], None] | None]:
-    if quiet:
-        yield None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[file]}"), console=console, transient=True) as p:
-        task = p.add_task(label, total=None, file="")
-
-        def update(done: int, total: int, current: str) -> None:
-            p.update(task, completed=done, total=total, file=current)
-
-        yield update
+def _progress(label: str, quiet: bool) -> AbstractContextManager[
+        Callable[[int, int, str], None] | None]:
+    return progress(label)
 
 
 @app.command("configure")
@@ -80,8 +70,7 @@ def show(json_: bool = JSON) -> None:
     if json_:
         emit_json(view.to_dict())
         return
-    for k, v in view.to_dict().items():
-        console.print(f"{k}: {v if v not in ('', None) else '-'}")
+    show_fields(view, labels={"user_id": "User", "host_key_fingerprint": "Pinned host key"})
 
 
 @app.command("export")
@@ -102,7 +91,7 @@ def exports(json_: bool = JSON) -> None:
     """List the exports in the SFTP directory (this and other clusters')."""
     names = bulk.list_exports(cli_context())
     if json_:
-        emit_json(names)
+        emit_list(names)
         return
     table("Exports on the SFTP server", ["Name"], [(n,) for n in names],
           empty="no exports in the directory")
@@ -132,14 +121,14 @@ def import_preview(name: str = typer.Argument(..., help="Export name (see `bulk 
 def import_(name: str = typer.Argument(..., help="Export name (see `bulk exports`)."),
             trust_store: list[str] = typer.Option(..., "--trust-store",
                                                   help="Target trust store (repeat)."),
-            yes: bool = typer.Option(False, "--yes", help="Do not ask after the preview."),
+            yes: bool = typer.Option(False, "--yes", help="Do not show the preview or ask."),
             json_: bool = JSON) -> None:
     """Import the export's certificates into the chosen trust stores, after a preview."""
     ctx = cli_context()
     if not yes:
-        _preview_table(bulk.preview_import(ctx, name))
-        if not typer.confirm(f"Import into {', '.join(trust_store)}?"):
-            raise typer.Exit(1)
+        if interactive():
+            _preview_table(bulk.preview_import(ctx, name))
+        confirm(f"Import into {', '.join(trust_store)}?", yes=yes)
     with _progress("Downloading", json_) as cb:
         res = bulk.import_trust_certificates(ctx, name, trust_store, progress=cb)
     if json_:

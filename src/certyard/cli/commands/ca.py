@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import typer
 
 from certyard import ca
 from certyard.cli.context import cli_context, read_input
-from certyard.cli.output import console, emit_json, fmt_date, table
+from certyard.cli.output import (
+    console,
+    emit_json,
+    emit_list,
+    fmt_date,
+    fmt_value,
+    show_fields,
+    table,
+)
+from certyard.cli.ui import confirm, working, write_output
 
 NAME = "ca"
 app = typer.Typer(help="Built-in certificate authority: requests, issuance, revocation, "
                   "CRL, OCSP.", no_args_is_help=True)
 
 
-def _write(data: bytes, output: str | None) -> None:
-    if output:
-        from certyard.cli.commands.cert import _write_atomically
-
-        _write_atomically(Path(output), data)
-        console.print(f"Wrote {output} ({len(data)} bytes).", style="dim")
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+def _write(data: bytes, output: str | None, *, binary: bool = False, what: str = "") -> None:
+    write_output(data, output, binary=binary, what=what or "the output")
 
 
 def _print_info(info: ca.CaInfo, json_: bool) -> None:
@@ -43,8 +42,9 @@ def init(
     org: str = typer.Option(None, "--org", help="Organisation (default certyard)."),
     key_type: str = typer.Option("EC", "--key-type", help="RSA or EC."),
     key_size: int = typer.Option(None, "--key-size", help="RSA 3072/4096, EC 256/384."),
-    root_days: int = typer.Option(7300, "--root-days"),
-    intermediate_days: int = typer.Option(3650, "--intermediate-days"),
+    root_days: int = typer.Option(7300, "--root-days", help="Validity of the root, in days."),
+    intermediate_days: int = typer.Option(3650, "--intermediate-days",
+                                          help="Validity of the issuing CA, in days."),
     no_intermediate: bool = typer.Option(False, "--no-intermediate",
                                          help="Sign from the root directly."),
     purpose: list[str] = typer.Option(None, "--purpose",
@@ -64,10 +64,12 @@ def init(
     """Create a root CA and an issuing intermediate."""
     ref = _token_ref(pkcs11, token, key_label or "certyard-ca", None, pin_file, pin_env,
                      seal_pin)
-    info = ca.init_ca(cli_context(), common_name=cn, organization=org, key_type=key_type,
-                      key_size=key_size, root_days=root_days,
-                      intermediate_days=intermediate_days, intermediate=not no_intermediate,
-                      purposes=list(purpose or []), pkcs11=ref)
+    with working("Creating the CA keys and certificates"):
+        info = ca.init_ca(cli_context(), common_name=cn, organization=org, key_type=key_type,
+                          key_size=key_size, root_days=root_days,
+                          intermediate_days=intermediate_days,
+                          intermediate=not no_intermediate, purposes=list(purpose or []),
+                          pkcs11=ref)
     _print_info(info, json_)
 
 
@@ -91,7 +93,8 @@ def import_(
     cert: str = typer.Argument(..., help="CA certificate (PEM/DER)."),
     key: str = typer.Argument(None, help="CA private key (PEM/DER); not with --pkcs11."),
     chain: str = typer.Option(None, "--chain", help="Certificates up to the root."),
-    purpose: list[str] = typer.Option(None, "--purpose"),
+    purpose: list[str] = typer.Option(None, "--purpose",
+                                      help="Purposes it signs for (default: all)."),
     pkcs11: str = typer.Option(None, "--pkcs11", metavar="MODULE",
                                help="The key is in a PKCS#11 token (module path)."),
     token: str = typer.Option(None, "--token", metavar="LABEL", help="Token label."),
@@ -133,13 +136,13 @@ def show(json_: bool = typer.Option(False, "--json")) -> None:
 
 def _print_request(r: ca.RequestView) -> None:
     for label, value in (("Request", r.id), ("State", r.state), ("Subject", r.subject),
-                         ("SANs", ", ".join(r.sans) or "-"), ("Key", r.key),
+                         ("SANs", r.sans), ("Key", r.key),
                          ("Profile", r.profile), ("Requester", r.requester),
                          ("Submitted", r.submitted_at), ("Node", r.node or "-"),
                          ("Purpose", r.purpose or "-"), ("Decided", r.decided_at or "-"),
                          ("Decided by", r.decided_by or "-"), ("Reason", r.reason or "-"),
                          ("Serial", r.serial or "-")):
-        console.print(f"{label + ':':12} {value}")
+        console.print(f"{label + ':':12} {fmt_value(value)}", markup=False)
 
 
 @app.command("submit")
@@ -167,7 +170,7 @@ def requests(
     """List requests (newest first)."""
     items = ca.list_requests(cli_context(), state=state)
     if json_:
-        emit_json({"items": [i.to_dict() for i in items]})
+        emit_list(items)
         return
     table(None, ["ID", "State", "Subject", "SANs", "Key", "Requester", "Submitted", "Serial"],
           [(i.id, i.state, i.subject, ", ".join(i.sans), i.key, i.requester,
@@ -175,7 +178,7 @@ def requests(
 
 
 @app.command("show-request")
-def show_request(request_id: int = typer.Argument(...),
+def show_request(request_id: int = typer.Argument(..., help="Request ID (see ca requests)."),
                  json_: bool = typer.Option(False, "--json")) -> None:
     """Show one request."""
     r = ca.show_request(cli_context(), request_id)
@@ -187,9 +190,11 @@ def show_request(request_id: int = typer.Argument(...),
 
 @app.command("issue")
 def issue(
-    request_id: int = typer.Argument(...),
-    profile: str = typer.Option(None, "--profile"),
-    days: int = typer.Option(None, "--days"),
+    request_id: int = typer.Argument(..., help="Request ID (see ca requests)."),
+    profile: str = typer.Option(None, "--profile", help="server-client (default), server, "
+                                "client, ocsp, sub-ca."),
+    days: int = typer.Option(None, "--days", help="Validity in days (default: the "
+                             "profile's)."),
     output: str = typer.Option(None, "-o", "--output", help="Write the PEM here."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -206,7 +211,7 @@ def issue(
 
 
 @app.command("deny")
-def deny(request_id: int = typer.Argument(...),
+def deny(request_id: int = typer.Argument(..., help="Request ID (see ca requests)."),
          reason: str = typer.Option(None, "--reason", help="Why (required)."),
          json_: bool = typer.Option(False, "--json")) -> None:
     """Deny a pending request."""
@@ -219,11 +224,13 @@ def deny(request_id: int = typer.Argument(...),
 
 @app.command("sign-pending")
 def sign_pending(
-    purpose: str = typer.Argument(...),
+    purpose: str = typer.Argument(..., help="Purpose, e.g. ipsec (see purpose list)."),
     node: str = typer.Option(None, "--node", help="Node (default: publisher)."),
-    profile: str = typer.Option(None, "--profile"),
+    profile: str = typer.Option(None, "--profile", help="server-client (default), server, "
+                                "client, ocsp, sub-ca."),
     approve: bool = typer.Option(False, "--approve", help="Issue and install at once."),
-    days: int = typer.Option(None, "--days"),
+    days: int = typer.Option(None, "--days", help="Validity in days (default: the "
+                             "profile's)."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Send a node's pending CSR for PURPOSE to the built-in CA."""
@@ -240,12 +247,14 @@ def sign_pending(
 
 @app.command("export")
 def export(
-    format: str = typer.Option("pem", "--format", help="pem, der or p7b."),
+    format: str = typer.Option("pem", "--format", help="pem, der or p7b (binary: needs -o "
+                               "or a redirect)."),
     chain: bool = typer.Option(False, "--chain", help="The whole path to the root."),
     output: str = typer.Option(None, "-o", "--output"),
 ) -> None:
     """Write the CA certificate (or chain)."""
-    _write(ca.export_ca(cli_context(), format=format, chain=chain), output)
+    _write(ca.export_ca(cli_context(), format=format, chain=chain), output,
+           binary=format.lower() in ("der", "p7b"), what=f"the CA certificate in {format}")
 
 
 @app.command("revoke")
@@ -253,9 +262,13 @@ def revoke(
     serial: str = typer.Argument(..., help="Serial number (hex)."),
     reason: str = typer.Option("unspecified", "--reason",
                                help="RFC 5280 reason: " + ", ".join(ca.REASONS)),
+    yes: bool = typer.Option(False, "--yes", "-y"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Revoke a certificate issued by this CA."""
+    """Revoke a certificate issued by this CA (certificateHold can be released later)."""
+    what = ("Put certificate {} on hold" if reason == "certificateHold"
+            else "Revoke certificate {}; this cannot be undone").format(serial)
+    confirm(f"{what}. Continue?", yes=yes)
     r = ca.revoke_certificate(cli_context(), serial, reason=reason)
     if json_:
         emit_json(r.to_dict())
@@ -264,7 +277,7 @@ def revoke(
 
 
 @app.command("release-hold")
-def release_hold(serial: str = typer.Argument(...),
+def release_hold(serial: str = typer.Argument(..., help="Serial number (hex)."),
                  json_: bool = typer.Option(False, "--json")) -> None:
     """Take a certificate off hold (certificateHold)."""
     r = ca.release_hold(cli_context(), serial)
@@ -276,7 +289,8 @@ def release_hold(serial: str = typer.Argument(...),
 
 @app.command("crl")
 def crl(
-    format: str = typer.Option("der", "--format", help="der or pem."),
+    format: str = typer.Option("der", "--format", help="der or pem (der is binary: needs -o "
+                               "or a redirect)."),
     output: str = typer.Option(None, "-o", "--output"),
 ) -> None:
     """Write the current CRL."""
@@ -291,7 +305,7 @@ def crl(
         from certyard.errors import InvalidInput
 
         raise InvalidInput("format must be der or pem", field="format")
-    _write(der, output)
+    _write(der, output, binary=format == "der", what="the CRL in DER")
 
 
 @app.command("issued")
@@ -302,7 +316,7 @@ def issued(
     """List certificates the CA issued."""
     items = ca.list_issued(cli_context(), status=status)
     if json_:
-        emit_json({"items": [i.to_dict() for i in items]})
+        emit_list(items)
         return
     table(None, ["Serial", "Subject", "Profile", "Expires", "Status", "Reason"],
           [(i.serial, i.subject, i.profile, fmt_date(i.not_after), i.status, i.reason)
@@ -312,15 +326,19 @@ def issued(
 @app.command("config")
 def config(
     base_url: str = typer.Option(None, "--base-url", help="AIA/CDP base (plain http)."),
-    auto_approve_nodes: bool = typer.Option(None, "--auto-approve-nodes/--no-auto-approve-nodes"),
+    auto_approve_nodes: bool = typer.Option(
+        None, "--auto-approve-nodes/--no-auto-approve-nodes",
+        help="Issue at once when a node asks only for its own FQDN."),
     allowed_domain: list[str] = typer.Option(None, "--allowed-domain",
                                              help="Allowed DNS domain (repeat)."),
-    allow_wildcards: bool = typer.Option(None, "--allow-wildcards/--no-allow-wildcards"),
+    allow_wildcards: bool = typer.Option(None, "--allow-wildcards/--no-allow-wildcards",
+                                         help="Allow *.example.com names."),
     allowed_network: list[str] = typer.Option(
         None, "--allowed-network", help="Allowed IP network for IP names, CIDR (repeat); "
         "'none' clears the list."),
-    crl_days: int = typer.Option(None, "--crl-days"),
-    ocsp_hours: int = typer.Option(None, "--ocsp-hours"),
+    crl_days: int = typer.Option(None, "--crl-days", help="CRL validity in days."),
+    ocsp_hours: int = typer.Option(None, "--ocsp-hours",
+                                   help="OCSP response validity in hours."),
     crl_shards: int = typer.Option(None, "--crl-shards",
                                    help="CRL partitions for new certificates (0: off)."),
     ocsp_delegated: bool = typer.Option(None, "--ocsp-delegated/--no-ocsp-delegated",
@@ -345,5 +363,10 @@ def config(
     if json_:
         emit_json(settings.to_dict())
         return
-    for k, v in settings.to_dict().items():
-        console.print(f"{k}: {v}")
+    show_fields(settings, labels=_CONFIG_LABELS)
+
+
+_CONFIG_LABELS = {"base_url": "CRL/OCSP/AIA base URL", "auto_approve_nodes": "Auto-approve nodes",
+                  "allowed_domains": "Allowed domains", "allow_wildcards": "Allow wildcards",
+                  "crl_days": "CRL validity (days)", "ocsp_hours": "OCSP validity (hours)",
+                  "ocsp_delegated": "Delegated OCSP responder"}

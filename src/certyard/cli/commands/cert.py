@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import sys
+import datetime as dt
 from pathlib import Path
 
 import typer
 
 from certyard import store
 from certyard.cli.context import cli_context, read_input
-from certyard.cli.output import console, emit_json, fmt_date, parse_date, table, warn
+from certyard.cli.output import console, emit_json, emit_list, fmt_date, show_fields, table, warn
+from certyard.cli.ui import confirm, write_output
 
 NAME = "cert"
 app = typer.Typer(help="Certificate Management: list, show, download, delete, generate, "
@@ -19,8 +20,6 @@ app = typer.Typer(help="Certificate Management: list, show, download, delete, ge
 def _days_left(view: store.EntryView) -> str:
     if view.not_after is None:
         return "-"
-    import datetime as dt
-
     days = (view.not_after - dt.datetime.now(dt.timezone.utc)).days
     return f"{fmt_date(view.not_after)} ({'expired' if days < 0 else f'{days}d'})"
 
@@ -31,21 +30,27 @@ def list_(
     purpose: str = typer.Option(None, "--purpose", help="Purpose, or PURPOSE-trust."),
     type_: str = typer.Option(None, "--type", help="identity, trust or csr."),
     find: str = typer.Option(None, "--find", help="Text in the common name."),
-    expiring_before: str = typer.Option(None, "--expiring-before", help="YYYY-MM-DD."),
+    expiring_before: dt.datetime = typer.Option(
+        None, "--expiring-before", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        help="Only certificates that expire before this date (UTC)."),
     sort: str = typer.Option("common_name", "--sort",
                              help="common_name, expiration, purpose, type, created, id."),
     desc: bool = typer.Option(False, "--desc", help="Sort descending."),
-    page: int = typer.Option(1, "--page", min=1),
-    page_size: int = typer.Option(50, "--page-size", min=1, max=1000),
+    page: int = typer.Option(1, "--page", min=1, help="Page to show (from 1)."),
+    page_size: int = typer.Option(50, "--page-size", min=1, max=1000,
+                                  help="Certificates per page (1-1000)."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The Certificate List with the Find controls."""
     result = store.find_entries(
         cli_context(), node=node, purpose=purpose, type=type_, text=find,
-        expiring_before=parse_date(expiring_before), sort=sort, descending=desc,
+        expiring_before=(expiring_before.replace(tzinfo=dt.timezone.utc)
+                         if expiring_before else None), sort=sort, descending=desc,
         page=page, page_size=page_size)
     if json_:
-        emit_json(result.to_dict())
+        d = result.to_dict()
+        emit_list(d.pop("items"), **{k: v for k, v in d.items() if k != "total"},
+                  total=result.total)
         return
     types = {"identity": "Identity", "trust": "Trust", "csr": "CSR Only"}
     table(f"Certificates (page {result.page} of {result.pages}, {result.total} in all)",
@@ -54,12 +59,13 @@ def list_(
           [(v.id, v.store, v.common_name, types[v.type], f"{v.key_type}-{v.key_size}",
             v.distribution, v.node or "all", v.issued_by, _days_left(v), v.description)
            for v in result.items],
-          empty="no certificates match; try fewer filters, or `certyard init`")
+          empty="no certificates match these filters" if any(
+              (node, purpose, type_, find, expiring_before)) else "no certificates yet")
 
 
 @app.command("show")
 def show(
-    entry_id: int = typer.Argument(..., metavar="ID"),
+    entry_id: int = typer.Argument(..., metavar="ID", help="Certificate ID (see cert list)."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Certificate Details, with the SHA-512 checksum and fingerprints."""
@@ -88,47 +94,30 @@ def show(
              ("SHA-256", det["sha256"])]
     if "sha1" in det:
         rows.append(("SHA-1", det["sha1"]))
-    table(None, ["Field", "Value"], rows)
+    show_fields(dict(rows))
 
 
 @app.command("download")
 def download(
-    entry_id: int = typer.Argument(..., metavar="ID"),
-    format_: str = typer.Option("pem", "--format", help="pem or der."),
+    entry_id: int = typer.Argument(..., metavar="ID", help="Certificate ID (see cert list)."),
+    format_: str = typer.Option("pem", "--format", help="pem or der (binary: needs -o or a "
+                                "redirect)."),
     output: Path = typer.Option(None, "-o", "--output", help="Write to this file."),
 ) -> None:
     """Download a certificate or CSR (never a private key)."""
     _name, data = store.download_entry(cli_context(), entry_id, format=format_)
-    if output is None:
-        sys.stdout.buffer.write(data)
-    else:
-        _write_atomically(output, data)
-        console.print(f"Wrote {output} ({len(data)} bytes).", style="dim")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_output(data, output, binary=format_.lower() == "der",
+                 what=f"certificate {entry_id} in DER")
 
 
 @app.command("delete")
 def delete(
-    entry_id: int = typer.Argument(..., metavar="ID"),
+    entry_id: int = typer.Argument(..., metavar="ID", help="Certificate ID (see cert list)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
-    """Delete a certificate; its CSR is deleted with it (seed caution)."""
-    if not yes:
-        typer.confirm(f"Deleting certificate {entry_id} can affect system operations, and "
-                      "its CSR is deleted too. Continue?", abort=True)
+    """Delete a certificate; its CSR is deleted with it."""
+    confirm(f"Deleting certificate {entry_id} can affect the services that use it, and "
+            "its CSR is deleted too. Continue?", yes=yes)
     result = store.delete_entry(cli_context(), entry_id)
     console.print(f"Deleted {len(result['deleted'])} entr"
                   f"{'y' if len(result['deleted']) == 1 else 'ies'} "
@@ -137,9 +126,10 @@ def delete(
 
 @app.command("generate-self-signed")
 def generate_self_signed(
-    purpose: str = typer.Argument(...),
+    purpose: str = typer.Argument(..., help="Purpose, e.g. tomcat (see purpose list)."),
     node: str = typer.Option(None, "--node", help="Node (default: publisher)."),
-    key_length: int = typer.Option(None, "--key-length"),
+    key_length: int = typer.Option(None, "--key-length",
+                                   help="Key length in bits (default: the purpose's)."),
     hash_: str = typer.Option(None, "--hash", help="SHA256, SHA384 or SHA512."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -172,9 +162,10 @@ def _check_revocation(ctx: object, entry_ids: list[int] | None) -> None:
 
 @app.command("upload-trust")
 def upload_trust(
-    trust_store: str = typer.Argument(..., metavar="PURPOSE-trust"),
+    trust_store: str = typer.Argument(..., metavar="PURPOSE-trust",
+                                     help="Trust store, e.g. tomcat-trust."),
     file: str = typer.Argument(..., metavar="FILE", help="PEM, DER or PKCS#7; '-' for stdin."),
-    description: str = typer.Option("", "--description"),
+    description: str = typer.Option("", "--description", help="Free text shown in lists."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Upload CA certificates to a trust store; they are distributed to every node."""
@@ -195,10 +186,10 @@ def upload_trust(
 
 @app.command("upload")
 def upload(
-    purpose: str = typer.Argument(...),
+    purpose: str = typer.Argument(..., help="Purpose, e.g. tomcat (see purpose list)."),
     file: str = typer.Argument(..., metavar="FILE", help="PEM, DER or PKCS#7 chain; '-' stdin."),
     node: str = typer.Option(None, "--node", help="Node (default: publisher)."),
-    description: str = typer.Option("", "--description"),
+    description: str = typer.Option("", "--description", help="Free text shown in lists."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Upload a CA-signed application certificate for a purpose."""

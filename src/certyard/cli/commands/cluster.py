@@ -6,7 +6,8 @@ import typer
 
 from certyard import cluster
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, table, warn
+from certyard.cli.output import console, emit_json, emit_list, table, warn
+from certyard.cli.ui import confirm
 
 NAME = "node"
 app = typer.Typer(help="Nodes of the cluster: add, list, remove.", no_args_is_help=True)
@@ -22,7 +23,7 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Create the cluster (idempotent): publisher node, default purposes, and a
         self-signed identity certificate per purpose in its trust store."""
-        result = cluster.init_cluster(cli_context(), name=name, fqdn=fqdn, ip=ip)
+        result = cluster.init_cluster(cli_context(create=True), name=name, fqdn=fqdn, ip=ip)
         if json_:
             emit_json(result.to_dict())
             return
@@ -56,7 +57,7 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
     """List the nodes of the cluster."""
     nodes = cluster.list_nodes(cli_context())
     if json_:
-        emit_json([n.to_dict() for n in nodes])
+        emit_list(nodes)
         return
     table("Nodes", ["Name", "FQDN", "IP", "Role", "Identity certificates"],
           [(n.name, n.fqdn, n.ip or "-", "publisher" if n.is_publisher else "subscriber",
@@ -69,7 +70,6 @@ def remove(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Remove a subscriber node and its certificates (never the publisher)."""
-    if not yes:
-        typer.confirm(f"Remove node {name} and its certificates?", abort=True)
+    confirm(f"Remove node {name} and all its certificates?", yes=yes)
     node = cluster.remove_node(cli_context(), name)
     console.print(f"Removed node {node.name} ({node.fqdn}).")

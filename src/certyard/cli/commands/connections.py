@@ -1,11 +1,12 @@
-"""certyard connections ...: secured connections between services on nodes (seed 004)."""
+"""certyard connections ...: secured connections between services on nodes ."""
 
 from __future__ import annotations
 
 import typer
 
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, table, warn
+from certyard.cli.output import console, emit_json, emit_list, table, warn
+from certyard.cli.ui import confirm
 
 NAME = "connections"
 app = typer.Typer(help="Secured connections: client service on a node -> server service on "
@@ -28,7 +29,7 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
 
     views = list_connections(cli_context())
     if json_:
-        emit_json([v.to_dict() for v in views])
+        emit_list(views)
         return
     table("Secured connections", ["Name", "Client", "Server", "Mode", "Trust"],
           [(v.name, v.client, v.server, v.mode, "OK" if v.ok else "missing") for v in views],
@@ -104,8 +105,10 @@ def fix(
 
 
 @app.command("remove")
-def remove(name: str = typer.Argument(..., help="Connection name.")) -> None:
+def remove(name: str = typer.Argument(..., help="Connection name."),
+           yes: bool = typer.Option(False, "--yes", "-y")) -> None:
     """Remove a declared connection (trust stores are left as they are)."""
+    confirm(f"Remove connection {name}?", yes=yes)
     from certyard.cluster.connections import remove_connection
 
     remove_connection(cli_context(), name)

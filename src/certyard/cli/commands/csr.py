@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from certyard import store
 from certyard.cli.context import cli_context
 from certyard.cli.output import console, emit_json, warn
+from certyard.cli.ui import write_output
 
 NAME = "csr"
 app = typer.Typer(help="Certificate signing requests: generate and download.",
@@ -22,8 +21,10 @@ def generate(
     distribution: str = typer.Option("single", "--distribution", help="single or multi-server."),
     cn: str = typer.Option(None, "--cn", help="Common name (default: the node FQDN)."),
     san: list[str] = typer.Option(None, "--san", help="Extra subject alternative name."),
-    key_length: int = typer.Option(None, "--key-length"),
-    hash_: str = typer.Option(None, "--hash"),
+    key_length: int = typer.Option(None, "--key-length",
+                                   help="Key length in bits (default: the purpose's)."),
+    hash_: str = typer.Option(None, "--hash", help="SHA256, SHA384 or SHA512 (default: the "
+                                                    "purpose's)."),
     org: str = typer.Option(None, "--organization", "--org",
                             help="Organization (O); default: the cluster's CSR defaults."),
     ou: str = typer.Option(None, "--organizational-unit", "--ou",
@@ -63,20 +64,13 @@ def generate(
 
 @app.command("download")
 def download(
-    purpose: str = typer.Argument(...),
+    purpose: str = typer.Argument(..., help="Purpose, e.g. tomcat (see purpose list)."),
     node: str = typer.Option(None, "--node", help="Node (default: publisher)."),
     output: str = typer.Option(None, "-o", "--output", help="Write to this file."),
 ) -> None:
     """Download a pending CSR as PEM."""
     _, data = store.download_csr(cli_context(), purpose, node=node)
-    if output:
-        from pathlib import Path
-
-        from certyard.cli.commands.cert import _write_atomically
-
-        _write_atomically(Path(output), data)
-    else:
-        sys.stdout.buffer.write(data)
+    write_output(data, output, binary=False)
 
 
 @app.command("defaults")

@@ -25,9 +25,12 @@ def status(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
     """Show the applied migrations against the ones this version expects.
     Exit status 1 when the database is not at this version's schema."""
     from certyard.config import Settings
+    from certyard.context import check_initialised
     from certyard.ops.upgrade import database_status
 
-    st = database_status(Settings.from_env())
+    settings = Settings.from_env()
+    check_initialised(settings)  # a read-only look never creates the database file
+    st = database_status(settings)
     if json_:
         emit_json({**st.to_dict(), "advice": _ADVICE[st.state]})
     else:

@@ -21,7 +21,9 @@ def register(root: typer.Typer) -> None:
         agent_stale_minutes: int = typer.Option(
             5, "--agent-stale-minutes", min=1,
             help="An agent silent this long is an error (agents sync every minute)."),
-        expiry_warning_days: int = typer.Option(30, "--expiry-warning-days", min=1),
+        expiry_warning_days: int = typer.Option(
+            30, "--expiry-warning-days", min=1,
+            help="Warn about certificates that expire within this many days."),
         no_urls: bool = typer.Option(False, "--no-urls",
                                      help="Skip fetching URLs embedded in certificates."),
         json_: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -35,7 +37,11 @@ def register(root: typer.Typer) -> None:
         opts = DoctorOptions(listeners=tuple(listener), expiry_warning_days=expiry_warning_days,
                              agent_stale_after=dt.timedelta(minutes=agent_stale_minutes),
                              check_urls=not no_urls)
-        report = run_doctor(Settings.from_env(), opts)
+        from certyard.context import check_initialised
+
+        settings = Settings.from_env()
+        check_initialised(settings)  # a diagnosis never creates the database file
+        report = run_doctor(settings, opts)
         if json_:
             emit_json(report.to_dict())
         else:

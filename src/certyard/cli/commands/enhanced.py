@@ -41,7 +41,7 @@ def status(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
 
 @app.command("enable")
 def enable(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Enable the mode: the seed's credential policy (which cannot then be loosened), TCP
+    """Enable the mode: a stricter password policy (which cannot then be loosened), TCP
     remote syslog. Needs FIPS mode, a remote syslog server and a 14+ character security
     password; every missing one is named.
 

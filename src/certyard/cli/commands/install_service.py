@@ -26,9 +26,12 @@ def register(root: typer.Typer) -> None:
                                               help="Extra directory the agent writes "
                                               "(its output), repeatable."),
         host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),  # noqa: S104
-        https_port: int = typer.Option(8443, "--https-port"),
-        http_port: int = typer.Option(8080, "--http-port"),
-        agent_port: int = typer.Option(8444, "--agent-port"),
+        https_port: int = typer.Option(8443, "--https-port",
+                                       help="HTTPS port of the web UI and REST API."),
+        http_port: int = typer.Option(8080, "--http-port",
+                                      help="Plain-HTTP port for CRL, OCSP and CA downloads."),
+        agent_port: int = typer.Option(8444, "--agent-port",
+                                       help="Port of the mutual-TLS agent listener."),
         unit_dir: Path = typer.Option(Path("/etc/systemd/system"), "--unit-dir",
                                       help="Where the unit files go."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the units, write nothing."),

@@ -1,4 +1,4 @@
-"""certyard ipsec ... — IPsec policies (seed IPSEC Configuration) and swanctl.conf export."""
+"""certyard ipsec ... — IPsec policies  and swanctl.conf export."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import typer
 
 from certyard import ipsec
 from certyard.cli.context import cli_context, read_input
-from certyard.cli.output import console, emit_json, table
+from certyard.cli.output import console, emit_json, emit_list, show_fields, table
+from certyard.cli.ui import confirm
 from certyard.errors import InvalidInput
 
 NAME = "ipsec"
@@ -63,7 +64,7 @@ DST = typer.Option(None, "--destination", help="Destination IP address or FQDN."
 DPORT = typer.Option(None, "--destination-port", help="Port number or any.")
 SRC = typer.Option(None, "--source", help="Source IP address or FQDN.")
 SPORT = typer.Option(None, "--source-port", help="Port number or any.")
-MODE = typer.Option(None, "--mode", help="transport (seed) or tunnel.")
+MODE = typer.Option(None, "--mode", help="transport (default) or tunnel.")
 RPORT = typer.Option(None, "--remote-port", help="Remote (IKE) port; default 500.")
 PROTO = typer.Option(None, "--protocol", help="TCP, UDP or Any.")
 ENC = typer.Option(None, "--encryption", help="IKE encryption, see `ipsec algorithms`.")
@@ -83,9 +84,8 @@ def _show(view: ipsec.IpsecPolicyView, json_: bool, verb: str) -> None:
         return
     d = view.to_dict()
     console.print(f"{verb} IPsec policy {d['group_name']}/{d['name']}.")
-    for k, v in d.items():
-        if k not in ("group_name", "name"):
-            console.print(f"  {k}: {'any' if v is None else v}")
+    show_fields({k: ("any" if v is None else v) for k, v in d.items()
+                 if k not in ("group_name", "name")})
 
 
 @app.command("add")
@@ -97,7 +97,7 @@ def add(group: str = typer.Argument(..., help="Policy group name."),
         protocol: str = PROTO, encryption: str = ENC, hash_: str = HASH, esp: str = ESP,
         phase1_lifetime: int = P1L, phase1_dh: int = P1DH, phase2_lifetime: int = P2L,
         phase2_dh: int = P2DH, enabled: bool = ENABLE, json_: bool = JSON) -> None:
-    """Add an IPsec policy (every field of the seed's IPSEC Policy Configuration)."""
+    """Add an IPsec policy with every field of an IPsec policy."""
     f = _fields(auth_method=auth_method, peer_type=peer_type, destination=destination,
                 destination_port=destination_port, source=source, source_port=source_port,
                 mode=mode, remote_port=remote_port, protocol=protocol, encryption=encryption,
@@ -136,7 +136,7 @@ def list_(group: str = typer.Option(None, "--group", help="Only this policy grou
     """The IPSEC Policy List."""
     views = ipsec.list_policies(cli_context(), group=group)
     if json_:
-        emit_json([v.to_dict() for v in views])
+        emit_list(views)
         return
     table("IPsec policies", ["Group", "Name", "Auth", "Source", "Destination", "Protocol",
                              "IKE", "ESP", "Enabled", "Weak"],
@@ -169,10 +169,9 @@ def disable(name: str = typer.Argument(..., help="Policy name.")) -> None:
 
 @app.command("delete")
 def delete(names: list[str] = typer.Argument(..., help="Policy names (Delete Selected)."),
-           yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:
+           yes: bool = typer.Option(False, "--yes", "-y")) -> None:
     """Delete the selected policies: all of them, or none if one is unknown."""
-    if not yes and not typer.confirm(f"Delete IPsec policies {', '.join(names)}?"):
-        raise typer.Exit(1)
+    confirm(f"Delete IPsec policies {', '.join(names)}?", yes=yes)
     deleted = ipsec.delete_policies(cli_context(), names)
     console.print(f"Deleted {len(deleted)} IPsec policies: {', '.join(deleted)}.")
 

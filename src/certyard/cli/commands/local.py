@@ -1,4 +1,4 @@
-"""certyard local ...: the host utility of seed 004 (CiscoCertUtil) on a host directory."""
+"""certyard local ...: a host utility for certificates in a host directory."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 
 from certyard.cli.context import read_input
-from certyard.cli.output import console, emit_json, table
+from certyard.cli.output import console, emit_json, emit_list, table
+from certyard.cli.ui import confirm
 
 NAME = "local"
 app = typer.Typer(help="Local host utility: self-signed host certificate, CSR, trusted "
@@ -80,8 +81,10 @@ def install(
 def remove(
     name: str = typer.Argument(..., help="Certificate name as shown by `certyard local list`."),
     directory: Path = typer.Option(None, "--dir", help=_DIR_HELP),
+    yes: bool = typer.Option(False, "--yes", "-y"),
 ) -> None:
     """Remove a certificate from trust-certs/."""
+    confirm(f"Remove {name} from the trusted certificates?", yes=yes)
     res = _hostdir(directory).remove(name)
     console.print(f"Removed {res.path}")
 
@@ -94,7 +97,7 @@ def list_(
     """List host.pem and the trusted certificates in trust-certs/."""
     certs = _hostdir(directory).list()
     if json_:
-        emit_json([c.to_dict() for c in certs])
+        emit_list(certs)
         return
     table("Host certificates", ["Name", "Location", "Subject", "Expires", "SHA-256"],
           [(c.name, c.location, c.subject, c.not_after[:10], c.fingerprint_sha256[:16])

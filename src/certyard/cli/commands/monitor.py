@@ -8,7 +8,16 @@ import typer
 
 from certyard import jobs, monitor
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, table, warn
+from certyard.cli.output import (
+    console,
+    emit_json,
+    emit_list,
+    fmt_datetime,
+    show_fields,
+    table,
+    warn,
+)
+from certyard.cli.ui import working
 
 NAME = "monitor"
 app = typer.Typer(help="Certificate Monitor (expiry notices), revocation checks, outbox, "
@@ -17,9 +26,25 @@ rev = typer.Typer(help="Certificate revocation (OCSP, CRL fallback).", no_args_i
 app.add_typer(rev, name="revocation")
 
 
+_LABELS = {
+    "notification_start_days": "Notification start (days before expiry)",
+    "notification_frequency": "Notification frequency",
+    "notification_frequency_unit": "Frequency unit",
+    "email_enabled": "E-mail notification",
+    "email_ids": "E-mail recipients",
+    "ocsp_enabled": "OCSP",
+    "ocsp_uri_source": "OCSP URI from",
+    "ocsp_configured_uri": "Configured OCSP URI",
+    "revocation_check_enabled": "Revocation check",
+    "check_every": "Check every",
+    "check_every_unit": "Check unit",
+    "timeout_seconds": "Timeout (seconds)",
+    "crl_fallback": "CRL fallback",
+}
+
+
 def _print(d: dict[str, object]) -> None:
-    for k, v in d.items():
-        console.print(f"{k}: {v}")
+    show_fields(d, labels=_LABELS)
 
 
 @app.command("show")
@@ -60,7 +85,8 @@ def _saved(data: dict, message: str, json_: bool) -> None:  # type: ignore[type-
 @app.command("scan")
 def scan(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Run the expiry scan now (notices are still sent once per period)."""
-    r = monitor.scan_expiry(cli_context())
+    with working("Scanning certificates for expiry"):
+        r = monitor.scan_expiry(cli_context())
     emit_json(r.to_dict()) if json_ else console.print(
         f"{r.in_window} certificate(s) in the window, {r.expired} expired, {r.notices} new "
         f"notice(s), {r.emails_queued} e-mail(s) queued.")
@@ -82,12 +108,12 @@ def outbox(
     """List e-mail outbox messages (newest first)."""
     rows = monitor.list_outbox(cli_context(), status=status)
     if json_:
-        emit_json([m.to_dict() for m in rows])
+        emit_list(rows)
         return
     table("Outbox", ["ID", "Kind", "To", "Subject", "Status", "Attempts", "Next attempt",
                      "Last error"],
           [(m.id, m.kind, ", ".join(m.recipients), m.subject, m.status, m.attempts,
-            f"{m.next_attempt_at:%Y-%m-%d %H:%M}", m.last_error) for m in rows],
+            fmt_datetime(m.next_attempt_at), m.last_error) for m in rows],
           empty="the outbox is empty")
 
 
@@ -102,7 +128,7 @@ def jobs_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
     """Background jobs: lease holder, next run, last run and error."""
     rows = jobs.lease_state(cli_context())
     if json_:
-        emit_json(rows)
+        emit_list(rows)
         return
     table("Jobs", ["Job", "Holder", "Next run", "Last finished", "Last error"],
           [(r["name"], r["holder"] or "-", r["next_run_at"], r["last_finished_at"] or "-",
@@ -166,8 +192,9 @@ def rev_check(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Run revocation checks now (what is due, or everything with --force)."""
-    r = monitor.run_revocation_checks(cli_context(), force=force or bool(entry),
-                                      entry_ids=list(entry) if entry else None)
+    with working("Checking revocation"):
+        r = monitor.run_revocation_checks(cli_context(), force=force or bool(entry),
+                                          entry_ids=list(entry) if entry else None)
     emit_json(r.to_dict()) if json_ else console.print(
         r.skipped or f"checked {r.checked}: good {r.good}, revoked {r.revoked}, "
                      f"unknown {r.unknown}, error {r.error}")
@@ -178,10 +205,9 @@ def rev_status(json_: bool = typer.Option(False, "--json", help="Print JSON.")) 
     """Revocation status of each checked certificate, with the time of the check."""
     rows = monitor.list_revocation_statuses(cli_context())
     if json_:
-        emit_json([r.to_dict() for r in rows])
+        emit_list(rows)
         return
     table("Revocation status", ["Entry", "Status", "Source", "Checked", "Revoked at", "Detail"],
           [(r.entry_id or r.cert_key, r.status.upper(), r.source,
-            f"{r.checked_at:%Y-%m-%d %H:%M}",
-            f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "-", r.detail)
+            fmt_datetime(r.checked_at), fmt_datetime(r.revoked_at), r.detail)
            for r in rows], empty="no certificate checked yet")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from certyard.cli.context import cli_context, read_input
-from certyard.cli.output import console, emit_json, table
+from certyard.cli.output import console, emit_json, emit_list, fmt_value, table
+from certyard.cli.ui import confirm, working
 
 
 def register(root: typer.Typer) -> None:
@@ -20,7 +21,8 @@ def probe(
                                     help="Trust store to validate against (P-trust)."),
     untrusted: str = typer.Option(None, "--untrusted",
                                   help="PEM file of extra intermediates (like AIA fetching)."),
-    timeout: float = typer.Option(5.0, "--timeout", min=0.1, max=60),
+    timeout: float = typer.Option(5.0, "--timeout", min=0.1, max=60,
+                                  help="Seconds to wait for each connection (0.1-60)."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Connect, validate the presented chain, enumerate TLS versions, flag defects.
@@ -28,8 +30,9 @@ def probe(
     from certyard.probe import probe_endpoint
 
     extra = read_input(untrusted, 1024 * 1024) if untrusted else None
-    report = probe_endpoint(cli_context(), target, sni=sni, starttls=starttls,
-                            trust_store=trust_store, untrusted=extra, timeout=timeout)
+    with working(f"Probing {target}"):
+        report = probe_endpoint(cli_context(), target, sni=sni, starttls=starttls,
+                                trust_store=trust_store, untrusted=extra, timeout=timeout)
     if json_:
         emit_json(report.to_dict())
     else:
@@ -85,19 +88,21 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
 
     views = list_targets(cli_context())
     if json_:
-        emit_json([v.to_dict() for v in views])
+        emit_list(views)
         return
     table("Probe inventory", ["Name", "Target", "Node", "SNI", "STARTTLS", "Trust store",
                               "Last check", "Findings"],
           [(v.name, v.target, v.node or "-", v.sni or "-", v.starttls or "-", v.trust_store,
-            v.last["checked_at"] if v.last else "never",
+            fmt_value(v.last["checked_at"]) if v.last else "never",
             (", ".join(v.last["flags"]) or "none") if v.last else "-") for v in views],
           empty="no probe targets; add one with `certyard probes add HOST:PORT`")
 
 
 @app.command("remove")
-def remove(name: str = typer.Argument(..., help="Inventory name.")) -> None:
+def remove(name: str = typer.Argument(..., help="Inventory name."),
+           yes: bool = typer.Option(False, "--yes", "-y")) -> None:
     """Remove a target (and its results) from the inventory."""
+    confirm(f"Remove probe target {name} and its results?", yes=yes)
     from certyard.probe import remove_target
 
     remove_target(cli_context(), name)
@@ -105,12 +110,14 @@ def remove(name: str = typer.Argument(..., help="Inventory name.")) -> None:
 
 
 @app.command("run")
-def run(concurrency: int = typer.Option(32, "--concurrency", min=1, max=256),
+def run(concurrency: int = typer.Option(32, "--concurrency", min=1, max=256,
+                                       help="Targets probed at the same time (1-256)."),
         json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Probe every enabled target now (the scheduled job does this hourly)."""
     from certyard.probe import run_probes
 
-    result = run_probes(cli_context(), concurrency=concurrency)
+    with working("Probing the inventory"):
+        result = run_probes(cli_context(), concurrency=concurrency)
     if json_:
         emit_json(result)
     else:

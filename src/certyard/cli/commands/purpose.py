@@ -6,7 +6,8 @@ import typer
 
 from certyard import store
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, table
+from certyard.cli.output import console, emit_json, emit_list, table
+from certyard.errors import InvalidInput
 
 NAME = "purpose"
 app = typer.Typer(help="Certificate purposes (tomcat, ipsec, ...): list and add.",
@@ -18,7 +19,7 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
     """List purposes with their key types, lengths, hashes and services."""
     specs = store.list_purposes(cli_context())
     if json_:
-        emit_json([s.to_dict() for s in specs])
+        emit_list(specs)
         return
     table("Purposes", ["Purpose", "Key", "Lengths (default)", "Hashes (default)",
                        "Multi-server", "Trust store", "Services"],
@@ -33,16 +34,26 @@ def add(
     key_type: str = typer.Option("RSA", "--key-type", help="RSA or EC."),
     key_lengths: str = typer.Option("2048,3072,4096", "--key-lengths",
                                     help="Comma-separated allowed key lengths."),
-    default_key_length: int = typer.Option(None, "--default-key-length"),
+    default_key_length: int = typer.Option(None, "--default-key-length",
+                                           help="Key length used when none is chosen "
+                                                "(default: the first of --key-lengths)."),
     hashes: str = typer.Option("SHA256", "--hashes", help="Comma-separated hashes."),
-    default_hash: str = typer.Option(None, "--default-hash"),
-    multi_server: bool = typer.Option(False, "--multi-server/--single-server"),
+    default_hash: str = typer.Option(None, "--default-hash",
+                                     help="Hash used when none is chosen (default: the "
+                                          "first of --hashes)."),
+    multi_server: bool = typer.Option(False, "--multi-server/--single-server",
+                                      help="Whether one certificate may serve several "
+                                           "nodes (SAN distribution)."),
     services: str = typer.Option("", "--services", help="Comma-separated affected services."),
-    description: str = typer.Option("", "--description"),
+    description: str = typer.Option("", "--description", help="Free text shown in lists."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Add a purpose by configuration; every node gets a self-signed certificate for it."""
-    lengths = [int(x) for x in key_lengths.split(",") if x.strip()]
+    try:
+        lengths = [int(x) for x in key_lengths.split(",") if x.strip()]
+    except ValueError:
+        raise InvalidInput(f"--key-lengths must be whole numbers separated by commas, "
+                           f"not {key_lengths!r}", field="key_lengths") from None
     hash_list = [h.strip().upper() for h in hashes.split(",") if h.strip()]
     spec = store.PurposeSpec.from_dict({
         "name": name, "key_type": key_type.upper(), "key_lengths": lengths,

@@ -7,6 +7,7 @@ import typer
 from certyard import accounts
 from certyard.cli.context import cli_context
 from certyard.cli.output import console, emit_json, table
+from certyard.cli.ui import confirm
 
 NAME = "role"
 app = typer.Typer(help="Administrator roles: the built-in ones and custom roles made of "
@@ -59,7 +60,6 @@ def remove(
 
     Example: certyard role remove "Cert Viewer" --yes
     """
-    if not yes:
-        typer.confirm(f"Delete the role {name}?", abort=True)
+    confirm(f"Delete the role {name}?", yes=yes)
     accounts.delete_role(cli_context(), name)
     console.print(f"Role {name} deleted.")

@@ -26,7 +26,8 @@ def register(root: typer.Typer) -> None:
     @root.command("serve")
     def serve(
         host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),  # noqa: S104
-        https_port: int = typer.Option(8443, "--https-port", min=1, max=65535),
+        https_port: int = typer.Option(8443, "--https-port", min=1, max=65535,
+                                       help="HTTPS port of the web UI and REST API."),
         http_port: int = typer.Option(8080, "--http-port", min=0, max=65535,
                                       help="Plain-HTTP port for CRL/OCSP/CA downloads; 0: off."),
         ocsp_port: int = typer.Option(
@@ -53,7 +54,7 @@ def register(root: typer.Typer) -> None:
 
         configure_logging(default_level="info")
         try:
-            ctx = cli_context()
+            ctx = cli_context(create=True)
         except CertyardError as exc:  # one log record, with a priority under journald
             logging.getLogger("certyard.server").error(
                 "not starting: %s", exc.message,

@@ -1,4 +1,4 @@
-"""certyard session ... (seed: Session Management)"""
+"""certyard session ...: active web sessions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import typer
 
 from certyard import accounts
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, table
+from certyard.cli.output import console, emit_list, fmt_datetime, table
+from certyard.cli.ui import confirm
 
 NAME = "session"
 app = typer.Typer(help="Active web sessions: list, terminate all of a user's.",
@@ -14,19 +15,22 @@ app = typer.Typer(help="Active web sessions: list, terminate all of a user's.",
 
 
 @app.command("list")
-def list_(user: str = typer.Option(None, "--user"),
+def list_(user: str = typer.Option(None, "--user", help="Only this user's sessions."),
           json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List active web sessions."""
     rows = accounts.list_sessions(cli_context(), user=user)
     if json_:
-        emit_json([r.to_dict() for r in rows])
+        emit_list(rows)
         return
     table("Active sessions", ["ID", "User", "From", "Started", "Last seen"],
-          [(r.id, r.user, r.source, r.created_at.isoformat(), r.last_seen_at.isoformat())
+          [(r.id, r.user, r.source, fmt_datetime(r.created_at), fmt_datetime(r.last_seen_at))
            for r in rows], empty="no active sessions")
 
 
 @app.command("terminate")
-def terminate(user: str = typer.Argument(..., metavar="USER")) -> None:
+def terminate(user: str = typer.Argument(..., metavar="USER", help="User name."),
+              yes: bool = typer.Option(False, "--yes", "-y")) -> None:
     """End every active session of USER; effective on their next request."""
+    confirm(f"Sign {user} out of every session?", yes=yes)
     n = accounts.terminate_user_sessions(cli_context(), user)
     console.print(f"Terminated {n} session{'s' if n != 1 else ''} of {user}.")

@@ -8,7 +8,7 @@ import typer
 
 from certyard import monitor
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json
+from certyard.cli.output import console, emit_json, show_fields
 
 NAME = "smtp"
 app = typer.Typer(help="The mail server for notices and alerts: show, set, test.",
@@ -16,8 +16,8 @@ app = typer.Typer(help="The mail server for notices and alerts: show, set, test.
 
 
 def _print(d: dict[str, object]) -> None:
-    for k, v in d.items():
-        console.print(f"{k}: {v}")
+    show_fields(d, labels={"timeout_seconds": "Timeout (seconds)",
+                           "password_set": "Password stored"})
 
 
 @app.command("show")

@@ -6,7 +6,7 @@ import typer
 
 from certyard.audit.syslog import configure_syslog, deliver_backlog, set_protocol, syslog_status
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json
+from certyard.cli.output import console, emit_json, show_fields
 from certyard.errors import ExternalServiceError
 
 NAME = "syslog"
@@ -37,14 +37,14 @@ def configure(
 
 @app.command("set-protocol")
 def set_protocol_(protocol: str = typer.Argument(..., help="tcp or udp.")) -> None:
-    """Choose TCP or UDP (seed: utils remotesyslog set protocol)."""
+    """Choose TCP or UDP."""
     cfg = set_protocol(cli_context(), protocol)
     console.print(f"Remote syslog protocol set to {cfg.protocol}.")
 
 
 @app.command("show-protocol")
 def show_protocol() -> None:
-    """Print the configured protocol (seed: utils remotesyslog show protocol)."""
+    """Print the configured protocol."""
     console.print(syslog_status(cli_context())["protocol"])
 
 
@@ -55,9 +55,10 @@ def show(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> Non
     if json_:
         emit_json(st)
         return
-    for k in ("enabled", "host", "effective_port", "protocol", "tls", "pending",
-              "last_sent_at", "last_error", "last_error_at"):
-        console.print(f"{k}: {st[k] if st[k] is not None else '-'}")
+    show_fields({k: st[k] for k in ("enabled", "host", "effective_port", "protocol", "tls",
+                                    "pending", "last_sent_at", "last_error", "last_error_at")},
+                labels={"effective_port": "Port", "tls": "TLS", "pending": "Waiting to send",
+                        "last_sent_at": "Last sent", "last_error_at": "Last error at"})
 
 
 @app.command("flush")

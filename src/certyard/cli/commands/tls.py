@@ -33,7 +33,7 @@ def ciphers_preset(
                                            "preferred."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Set an interface's ciphers to one of the seed's TLS Ciphers presets.
+    """Set an interface's ciphers to one of the TLS cipher presets.
 
     Example: certyard tls ciphers preset sip strongest-ecdsa-preferred
     """

@@ -6,7 +6,8 @@ import typer
 
 from certyard import accounts
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, table
+from certyard.cli.output import console, emit_json, emit_list, fmt_datetime, table
+from certyard.cli.ui import confirm
 
 NAME = "token"
 app = typer.Typer(help="API tokens for scripts (stored hashed; shown once).",
@@ -14,8 +15,10 @@ app = typer.Typer(help="API tokens for scripts (stored hashed; shown once).",
 
 
 @app.command("create")
-def create(user: str = typer.Argument(...), name: str = typer.Option(..., "--name"),
+def create(user: str = typer.Argument(..., help="User the token acts as."),
+           name: str = typer.Option(..., "--name", help="A name to recognise it by."),
            json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Create an API token for a user; the secret is shown once."""
     view, secret = accounts.create_token(cli_context(), user, name=name)
     if json_:
         emit_json({**view.to_dict(), "token": secret})
@@ -25,19 +28,23 @@ def create(user: str = typer.Argument(...), name: str = typer.Option(..., "--nam
 
 
 @app.command("list")
-def list_(user: str = typer.Option(None, "--user"),
+def list_(user: str = typer.Option(None, "--user", help="Only this user's tokens."),
           json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List API tokens (never their secrets)."""
     rows = accounts.list_tokens(cli_context(), user=user)
     if json_:
-        emit_json([r.to_dict() for r in rows])
+        emit_list(rows)
         return
     table("API tokens", ["ID", "User", "Name", "Prefix", "Created", "Last used"],
-          [(r.id, r.user, r.name, r.prefix, r.created_at.isoformat(),
-            r.last_used_at.isoformat() if r.last_used_at else "never") for r in rows],
+          [(r.id, r.user, r.name, r.prefix, fmt_datetime(r.created_at),
+            fmt_datetime(r.last_used_at) if r.last_used_at else "never") for r in rows],
           empty="no API tokens")
 
 
 @app.command("revoke")
-def revoke(token_id: int = typer.Argument(..., metavar="ID")) -> None:
+def revoke(token_id: int = typer.Argument(..., metavar="ID", help="Token ID (see token list)."),
+           yes: bool = typer.Option(False, "--yes", "-y")) -> None:
+    """Revoke an API token; scripts using it stop working at once."""
+    confirm(f"Revoke API token {token_id}?", yes=yes)
     accounts.revoke_token(cli_context(), token_id)
     console.print(f"Revoked token {token_id}.")

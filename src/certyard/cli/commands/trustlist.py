@@ -7,11 +7,11 @@ from pathlib import Path
 import typer
 
 from certyard.cli.context import cli_context, read_input
-from certyard.cli.output import console, emit_json
+from certyard.cli.output import console, emit_json, emit_list
 
 NAME = "trustlist"
-app = typer.Typer(help="Signed trust list (seed CTL/ITL): publish, show, rollover, fetch, "
-                       "verify.", no_args_is_help=True)
+app = typer.Typer(help="Signed trust list (the certificates every node trusts): publish, "
+                       "show, rollover, fetch, verify.", no_args_is_help=True)
 
 _PIN_HELP = "Pinned state file (trust on first use when missing)."
 
@@ -107,7 +107,7 @@ def fetch(
     if output is not None and lists:
         output.write_bytes(lists[-1].encode())
     if json_:
-        emit_json(results)
+        emit_list(results)
     else:
         for res in results:
             console.print(f"Version {res['version']}: accepted ({res['accepted']})")
