@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs (Debian packages and pip), then runs it.
-# The suite starts its own servers (PostgreSQL, SMTP, SFTP, syslog, TLS peers) on loopback
-# and stops them. Extra arguments go to pytest.
+# Installs everything the test suite needs (Debian packages, then the exact pip lock in
+# requirements/test.lock), then runs it. The suite starts its own servers (PostgreSQL, SMTP,
+# SFTP, syslog, TLS peers) on loopback and stops them. Extra arguments go to pytest, e.g.
+# the quick lane: ./scripts/test.sh -m "not slow".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,7 @@ if [ ${#DEBS[@]} -gt 0 ]; then
   apt-get install -y -q "${DEBS[@]}"
 fi
 
-"$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+PYTHON="$PY" ./scripts/install.sh --test
 # Lint and types first: ruff and mypy are part of the suite (CONVENTIONS 11).
 "$PY" -m ruff check src tests benchmarks
 "$PY" -m mypy

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from certyard.clock import FixedClock
@@ -19,9 +20,27 @@ from certyard.config import Settings
 from certyard.context import AppContext, open_context
 from certyard.db import create_db_engine, migrate
 from tests.support.cli import CliResult, run_cli
+from tests.support.peers import in_ci, require_peer
 from tests.support.postgres import PostgresServer, find_pg_bin
 
 BACKENDS = ["sqlite", "postgresql"]
+
+# Hypothesis: derandomized with a fixed budget in CI (same examples every run, so a red run
+# is the code's fault, not the seed's); random locally; long and random in scripts/fuzz.sh.
+settings.register_profile("ci", derandomize=True, deadline=None, database=None,
+                          print_blob=True, max_examples=100)
+settings.register_profile("dev", deadline=None)
+settings.register_profile("fuzz", deadline=None, derandomize=False,
+                          max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")))
+settings.load_profile(os.environ.get("CERTYARD_HYPOTHESIS_PROFILE")
+                      or ("ci" if in_ci() else "dev"))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@requires_peer(...)``: skip without the peer, fail under CI (tests/support/peers)."""
+    for mark in item.iter_markers("requires_peer"):
+        require_peer(mark.kwargs["available"], mark.kwargs["peer"],
+                     install=mark.kwargs["install"])
 _counter = itertools.count()
 MASTER_KEY = base64.b64encode(b"k" * 32).decode()
 
@@ -32,10 +51,7 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("CERTYARD_TEST_PG_URL"):
         yield os.environ["CERTYARD_TEST_PG_URL"]
         return
-    if find_pg_bin() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is required in CI (apt-get install postgresql)")
-        pytest.skip("PostgreSQL server binaries are not installed")
+    require_peer(find_pg_bin() is not None, "PostgreSQL", install="apt-get install postgresql")
     server = PostgresServer()
     try:
         yield server.start()

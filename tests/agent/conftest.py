@@ -11,16 +11,18 @@ from typing import Any
 import pytest
 
 from certyard import ca, cluster
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.ports import listening_socket
 
 
 class AgentServer:
-    def __init__(self, ctx: Any, port: int) -> None:
+    """Binds port 0 (``port=0``, the default) and reports the port it got in ``.port``;
+    pass a port only to restart on the same one."""
+
+    def __init__(self, ctx: Any, port: int = 0) -> None:
+        self.sock: socket.socket | None = None
+        if not port:
+            self.sock = listening_socket()
+            port = int(self.sock.getsockname()[1])
         self.ctx, self.port = ctx, port
         self.url = f"https://127.0.0.1:{port}"
         self.server: Any = None
@@ -31,7 +33,13 @@ class AgentServer:
 
         self.server = build_server(self.ctx, host="127.0.0.1", port=self.port,
                                    names=["localhost", "127.0.0.1"])
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        if self.sock is None:  # a restart: the same port again
+            self.sock = socket.socket()
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("127.0.0.1", self.port))
+            self.sock.listen(128)
+        self.thread = threading.Thread(target=self.server.run, daemon=True,
+                                       kwargs={"sockets": [self.sock]})
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:
@@ -44,6 +52,9 @@ class AgentServer:
             assert self.thread is not None
             self.thread.join(timeout=20)
             self.server = None
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
 
 
 @pytest.fixture
@@ -57,7 +68,7 @@ def cluster3(ctx):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def agent_server(cluster3) -> Iterator[AgentServer]:  # type: ignore[no-untyped-def]
-    srv = AgentServer(cluster3, free_port())
+    srv = AgentServer(cluster3)
     srv.start()
     yield srv
     srv.stop()

@@ -12,8 +12,9 @@ import pytest
 from certyard import bulk
 from certyard.cluster import init_cluster
 from tests.bulk.openssh import OpenSshServer, available
+from tests.support.peers import requires_peer
 
-pytestmark = pytest.mark.skipif(not available(), reason="needs root and Debian openssh-server")
+pytestmark = requires_peer(available(), "sshd (as root)", install="apt-get install openssh-server")
 
 
 def test_export_and_import_via_openssh(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ listener, for openssl and httpx to talk to."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,13 +13,10 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from tests.support.ports import free_port, listening_socket
+
 __all__ = ["free_port", "public_server"]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -31,10 +27,14 @@ def public_server(ctx: Any, *, port: int | None = None) -> Iterator[str]:
     app = FastAPI()
     app.state.ctx = ctx
     app.include_router(router)
-    port = port or free_port()
+    # Port 0 unless the caller needs a fixed one (to restart on it): the kernel's port.
+    sock = listening_socket() if not port else None
+    if sock is not None:
+        port = int(sock.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, daemon=True,
+                              kwargs={"sockets": [sock]} if sock is not None else {})
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -46,3 +46,5 @@ def public_server(ctx: Any, *, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        if sock is not None:
+            sock.close()

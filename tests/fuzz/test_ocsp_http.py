@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from certyard.server import create_http_app
 from tests.fuzz.conftest import Samples
 from tests.fuzz.mutate import mutations
+from tests.support.budget import examples
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 CONTENT_TYPES = st.sampled_from([
     "application/ocsp-request", "application/json", "text/plain", "multipart/form-data",
     "application/x-www-form-urlencoded", "", "application/ocsp-request; charset=\x7f"])

@@ -24,8 +24,9 @@ from certyard.errors import CertyardError
 from certyard.x509 import load_certificates, load_csr
 from tests.fuzz.conftest import PASSWORD, Samples
 from tests.fuzz.mutate import mutations, only_typed_errors
+from tests.support.budget import examples
 
-FUZZ = settings(max_examples=200, deadline=None,
+FUZZ = settings(max_examples=examples(200), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -96,7 +97,7 @@ def crl_peer() -> Iterator[_CrlPeer]:
     srv.server_close()
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_fetched_crls(samples: Samples, crl_peer: _CrlPeer, data: st.DataObject) -> None:
     """The revocation checker's CRL path: any answer, never an exception."""
@@ -134,7 +135,7 @@ def test_unmodified_samples_are_accepted(samples: Samples, crl_peer: _CrlPeer) -
     assert parse_list(samples.trust_list).version >= 1
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_backup_archives(samples: Samples, tmp_path_factory: pytest.TempPathFactory,
                          data: st.DataObject) -> None:
@@ -165,7 +166,7 @@ def _seal(doc: object, path: Path) -> None:
     path.write_bytes(header + AESGCM(key).encrypt(nonce, body, header))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.one_of(_JSON, st.dictionaries(_DOC_KEYS, _JSON, max_size=5).map(
     lambda d: {**d, "format": 1})))
 def test_backup_content(tmp_path_factory: pytest.TempPathFactory, doc: object) -> None:

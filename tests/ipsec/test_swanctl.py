@@ -13,8 +13,10 @@ from certyard.cluster import init_cluster
 from certyard.errors import Conflict
 from certyard.ipsec import IpsecPolicySpec
 from tests.ipsec.strongswan import PROTO_ESP, PROTO_IKE, have_swanctl, proposal_ok, swanctl_load_all
+from tests.support.peers import requires_peer
 
-pytestmark = pytest.mark.skipif(not have_swanctl(), reason="strongswan-swanctl not installed")
+pytestmark = requires_peer(have_swanctl(), "swanctl",
+                           install="apt-get install strongswan-swanctl")
 
 
 def _write(files: dict[str, str], base: Path) -> None:

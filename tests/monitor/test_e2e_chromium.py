@@ -15,12 +15,14 @@ from certyard.api.metrics import set_metrics_allowlist
 from certyard.config import Settings
 from certyard.context import open_context
 from certyard.monitor.alarms import raise_alarm
+from tests.support.peers import requires_peer
 from tests.web.server import Served, start_serve, stop_serve
 from tests.web.test_e2e_chromium import ARGS, CHROMIUM, SHOTS
 
 PASSWORD = "Watchful-Pass-42"
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")]
+              requires_peer(Path(CHROMIUM).exists(), "chromium",
+                            install="apt-get install chromium")]
 
 
 @pytest.fixture(params=["sqlite"])

@@ -20,6 +20,7 @@ from tests.probe.tlspki import (
     python_server,
     rsa_key,
 )
+from tests.support.peers import requires_peer
 
 HOST = "good.example"
 
@@ -112,7 +113,7 @@ def _sslscan_versions(target: str) -> list[str]:
     return sorted(found)
 
 
-@pytest.mark.skipif(shutil.which("sslscan") is None, reason="sslscan not installed")
+@requires_peer(shutil.which("sslscan") is not None, "sslscan", install="apt-get install sslscan")
 def test_version_below_minimum_matches_sslscan(pki, tmp_path: Path) -> None:
     cert = leaf(pki)
     chain = pem(cert, pki["inter"])
@@ -165,7 +166,7 @@ def _sslscan_certificate_flags(target: str, now: dt.datetime) -> set[str]:
     return flags
 
 
-@pytest.mark.skipif(shutil.which("sslscan") is None, reason="sslscan not installed")
+@requires_peer(shutil.which("sslscan") is not None, "sslscan", install="apt-get install sslscan")
 @pytest.mark.parametrize("case", ["good", "expired", "weak", "sha1"])
 def test_certificate_findings_match_sslscan(pki, tmp_path: Path, case: str) -> None:  # type: ignore[no-untyped-def]
     now = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)

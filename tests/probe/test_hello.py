@@ -12,6 +12,7 @@ from certyard.probe.check import check_endpoint
 from certyard.probe.hello import accepts_version, server_hello_version
 from certyard.probe.tlsclient import parse_target
 from tests.probe.tlspki import NOW, issue, openssl_server, pem
+from tests.support.peers import requires_peer
 
 HOST = "hello.example"
 
@@ -52,7 +53,7 @@ def test_single_version_server(cert, tmp_path: Path) -> None:  # type: ignore[no
         assert report.versions == ["1.2"] and report.version == "1.2"
 
 
-@pytest.mark.skipif(shutil.which("sslscan") is None, reason="sslscan not installed")
+@requires_peer(shutil.which("sslscan") is not None, "sslscan", install="apt-get install sslscan")
 def test_version_hole_matches_sslscan(cert, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """TLS 1.0 and 1.3 but not 1.1/1.2: every version below the negotiated one is asked."""
     from tests.probe.test_check import _sslscan_versions

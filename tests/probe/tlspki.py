@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.support.ports import free_port
+
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
@@ -91,11 +93,6 @@ def issue(cn: str, *, issuer: Issued | None = None, ca: bool = False, key: Any =
 def pem(*items: Issued) -> bytes:
     return b"".join(i.pem for i in items)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 _VER = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,

@@ -197,12 +197,12 @@ def test_kill_during_agent_sync(ctx, env: dict[str, str], tmp_path: Path) -> Non
     from certyard.agent.client import enroll
     from certyard.cluster.agents import create_enroll_token
     from certyard.store import generate_self_signed
-    from tests.agent.conftest import AgentServer, free_port
+    from tests.agent.conftest import AgentServer
 
     cluster.init_cluster(ctx, name="pub", fqdn="pub.example.com")
     cluster.add_node(ctx, "sub1", fqdn="sub1.example.com")
     ca.init_ca(ctx, common_name="Crash Agent CA")
-    srv = AgentServer(ctx, free_port())
+    srv = AgentServer(ctx)
     srv.start()
     try:
         home = tmp_path / "agent-sub1"

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,16 +37,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
+from tests.support.ports import free_port
+
 __all__ = ["LoadResult", "MixedLoad", "Replica", "free_port", "make_csrs", "start_replica",
            "stop_replica", "wait_ready"]
 
 PASSWORD = "Load-Test-Pass-42"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

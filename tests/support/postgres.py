@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 __all__ = ["PostgresServer", "find_pg_bin"]
 
 
@@ -23,18 +25,12 @@ def find_pg_bin() -> Path | None:
     return Path(hits[-1]).parent if hits else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PostgresServer:
     def __init__(self) -> None:
         self.bin = find_pg_bin()
         if self.bin is None:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
-        self.port = _free_port()
+        self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="certyard-pg-"))
         self.data = self.dir / "data"
         self.as_root = os.geteuid() == 0

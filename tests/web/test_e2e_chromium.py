@@ -14,6 +14,7 @@ import pytest
 from certyard import accounts
 from certyard.config import Settings
 from certyard.context import open_context
+from tests.support.peers import requires_peer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -22,7 +23,8 @@ SHOTS = Path(__file__).parents[2] / "test-output" / "screenshots"
 NEW_PW = "Fresh-Start-Pass-7"
 
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")]
+              requires_peer(Path(CHROMIUM).exists(), "chromium",
+                            install="apt-get install chromium")]
 
 
 @pytest.fixture(params=["sqlite"])

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Drift check (not part of CI; run it weekly or before a release): installs the NEWEST
+# versions that the ranges in pyproject.toml allow into a fresh venv, ignoring the lock, and
+# runs the suite there. Green: `./scripts/lock.sh --upgrade` can move the lock forward.
+# Red: a new release broke something users would get from `pip install certyard` — fix
+# the code or tighten the range in pyproject.toml before they see it.
+# Extra arguments go to pytest (e.g. -m "not slow").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+VENV=${CHECK_LATEST_VENV:-$(mktemp -d /tmp/certyard-latest.XXXXXX)}
+"$PY" -m venv --clear "$VENV"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade \
+  --upgrade-strategy eager -e ".[test]"
+echo "newest allowed versions, differing from requirements/test.lock:"
+"$VENV/bin/python" -m pip freeze --exclude-editable | while IFS== read -r name _ version; do
+  locked=$(grep -i "^${name}==" requirements/test.lock | sed 's/ .*//; s/.*==//' || true)
+  [ -n "$locked" ] && [ "$locked" != "$version" ] && echo "  $name $locked -> $version"
+done || true
+cd "$(dirname "$0")/.."
+"$VENV/bin/python" -m ruff check src tests benchmarks
+"$VENV/bin/python" -m mypy
+exec "$VENV/bin/python" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:cacheprovider "$@"
