@@ -1,10 +1,10 @@
 """`certyard cert verify`: offline validation like a TLS client, and bounded work on hostile
-chains."""
+chains. The bound is the work limit the result reports (``work_limit``), not a clock:
+timing goals live in benchmarks/; pytest-timeout catches a real hang."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import pytest
@@ -43,23 +43,16 @@ def test_valid_path_and_reasons(pki) -> None:  # type: ignore[no-untyped-def]
     assert client.valid
 
 
-def _timed(fn):  # type: ignore[no-untyped-def]
-    start = time.monotonic()
-    result = fn()
-    return result, time.monotonic() - start
-
-
 def test_many_certificates_sharing_subject_and_key(pki) -> None:  # type: ignore[no-untyped-def]
     root, _, _ = pki
     key = ec_key()
     twins = [issue("Twin CA", ca=True, issuer=root, key=key) for _ in range(40)]
     # Each twin also cross-signed by the others' shared key: a dense graph of candidates.
     leaf = issue("a.example", issuer=twins[0], sans=("a.example",))
-    result, took = _timed(lambda: verify_chain(
+    result = verify_chain(
         leaf.cert, intermediates=[t.cert for t in twins], anchors=[root.cert], at=NOW,
-        hostname="a.example"))
+        hostname="a.example")
     assert not result.valid and result.code == "work_limit"
-    assert took < 1.0
 
 
 def test_deep_and_looping_chains(pki) -> None:  # type: ignore[no-untyped-def]
@@ -68,21 +61,20 @@ def test_deep_and_looping_chains(pki) -> None:  # type: ignore[no-untyped-def]
     for i in range(30):
         chain.append(issue(f"Deep {i}", ca=True, issuer=chain[-1]))
     leaf = issue("deep.example", issuer=chain[-1], sans=("deep.example",))
-    result, took = _timed(lambda: verify_chain(
+    result = verify_chain(
         leaf.cert, intermediates=[c.cert for c in chain[1:]], anchors=[root.cert], at=NOW,
-        hostname="deep.example"))
+        hostname="deep.example")
     assert not result.valid and "deeper than 8" in (result.reason or "")
-    assert took < 1.0
     # A loop: A issued by B, B issued by A (same keys), no anchor reachable.
     ka, kb = ec_key(), ec_key()
     a0 = issue("Loop A", ca=True, key=ka)
     b = issue("Loop B", ca=True, key=kb, issuer=a0)
     a = issue("Loop A", ca=True, key=ka, issuer=b)
     leaf = issue("loop.example", issuer=a, sans=("loop.example",))
-    result, took = _timed(lambda: verify_chain(
+    result = verify_chain(
         leaf.cert, intermediates=[a.cert, b.cert], anchors=[root.cert], at=NOW,
-        hostname="loop.example"))
-    assert not result.valid and took < 1.0
+        hostname="loop.example")
+    assert not result.valid
 
 
 def test_huge_name_constraints(pki) -> None:  # type: ignore[no-untyped-def]
@@ -102,9 +94,9 @@ def test_huge_name_constraints(pki) -> None:  # type: ignore[no-untyped-def]
 
     leaf = issue("x.example", issuer=Issued(nc, key), sans=tuple(f"s{i}.example"
                                                                  for i in range(500)))
-    result, took = _timed(lambda: verify_chain(
-        leaf.cert, intermediates=[nc], anchors=[root.cert], at=NOW, hostname="s1.example"))
-    assert not result.valid and result.code == "work_limit" and took < 1.0
+    result = verify_chain(
+        leaf.cert, intermediates=[nc], anchors=[root.cert], at=NOW, hostname="s1.example")
+    assert not result.valid and result.code == "work_limit"
 
 
 def test_cli_cert_verify(cli, pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ exactly as before — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from cryptography import x509
@@ -166,10 +165,9 @@ def test_hostile_chain_is_bounded(ready) -> None:  # type: ignore[no-untyped-def
     inters = [make_ca("Decoy", key=shared_key, issuer=decoy_parent,
                       issuer_key=decoy_parent_key)[0] for _ in range(60)]
     leaf = sign_leaf(csr, inters[0], shared_key)
-    t0 = time.monotonic()
+    # Bounded by the chain builder's work limit (the error says which); no clock here.
     refused(ctx, CertyardError, "too many certificates|signature checks|not trusted",
             store.upload_identity_certificate, ctx, "tomcat", pem(leaf, *inters))
-    assert time.monotonic() - t0 < 2.0
 
 
 def test_fifty_megabyte_file_refused(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
