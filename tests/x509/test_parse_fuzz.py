@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from certyard.errors import InvalidFile
 from certyard.x509 import load_certificates, load_csr
+from tests.support.budget import examples
 from tests.support.pki import make_ca
 
 ROOT, _ = make_ca("Fuzz Root")
@@ -27,13 +28,13 @@ def _accepts_or_refuses(data: bytes) -> None:
             raise AssertionError(f"{fn.__name__} raised {type(exc).__name__}: {exc}") from exc
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=2048))
 def test_random_bytes(data: bytes) -> None:
     _accepts_or_refuses(data)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(0, len(DER) - 1), st.integers(0, 255), st.integers(1, len(DER)))
 def test_mutated_der(pos: int, byte: int, cut: int) -> None:
     mutated = bytearray(DER)
@@ -42,7 +43,7 @@ def test_mutated_der(pos: int, byte: int, cut: int) -> None:
     _accepts_or_refuses(DER[:cut])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=40), st.binary(max_size=600))
 def test_pem_wrappers(label: str, body: bytes) -> None:
     b64 = base64.encodebytes(body).decode()

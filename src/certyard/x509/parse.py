@@ -89,7 +89,8 @@ def _p7_from_der(der: bytes) -> list[x509.Certificate]:
             # openssl writes SET OF certificates unsorted (BER); that is normal, not an error.
             warnings.simplefilter("ignore", UserWarning)
             certs = pkcs7.load_der_pkcs7_certificates(der)
-    except ValueError as exc:
+    except _PARSE_ERRORS as exc:  # ValueError, and UnsupportedAlgorithm for content types
+        # other than signedData (data, envelopedData...): a bad file either way.
         if "no certificate data" in str(exc):
             raise InvalidCertificateFile("the PKCS#7 file contains no certificates") from None
         raise InvalidCertificateFile(f"PKCS#7 cannot be parsed: {_reason(exc)}") from None
