@@ -12,7 +12,43 @@ from pathlib import Path
 from certyard.config import Settings
 from certyard.context import AppContext, open_context
 
-__all__ = ["fresh_context", "rate", "report"]
+__all__ = ["fresh_context", "rate", "report", "require_installed_stack"]
+
+LOCK = Path(__file__).resolve().parents[1] / "requirements" / "runtime.lock"
+
+
+def require_installed_stack() -> None:
+    """Refuse to measure a stack that ``./scripts/install.sh`` (the README's install) does
+    not give: uvloop and httptools must be importable — they are what ``certyard serve``
+    runs — and every package pinned in requirements/runtime.lock must be installed at its
+    locked version. Exits loudly otherwise, before any figure is printed."""
+    import importlib.metadata
+    import importlib.util
+    import re
+    import sys
+
+    problems = [f"{mod} is not installed" for mod in ("uvloop", "httptools")
+                if importlib.util.find_spec(mod) is None]
+    if not problems:
+        from certyard.server.run import HTTP, LOOP
+
+        if (LOOP, HTTP) != ("uvloop", "httptools"):
+            problems.append(f"certyard serve runs loop={LOOP} http={HTTP}, "
+                            "not the stack the benchmarks measure")
+    for name, want in re.findall(r"^([A-Za-z0-9_.-]+)==([^ \\;]+)", LOCK.read_text(), re.M):
+        try:
+            have = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            problems.append(f"{name} is not installed (locked {want})")
+            continue
+        if have != want:
+            problems.append(f"{name} {have} is installed, the lock says {want}")
+    if problems:
+        sys.exit("benchmarks: refusing to measure a stack a fresh install does not give:\n  "
+                 + "\n  ".join(problems) + "\ninstall from the lock: ./scripts/install.sh")
+
+
+require_installed_stack()
 
 
 def fresh_context(database_url: str | None = None) -> AppContext:

@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from cryptography.x509.oid import NameOID
 
+from benchmarks._common import require_installed_stack
 from certyard import ca, cluster
 from certyard.config import Settings
 from certyard.context import open_context
@@ -231,4 +232,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    require_installed_stack()
     main()

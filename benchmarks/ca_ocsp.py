@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
+from benchmarks._common import require_installed_stack
 from benchmarks._load import LoadResult, have_wrk, run_wrk
 from benchmarks.ca_issuance import make_csrs
 from certyard import ca
@@ -51,6 +52,7 @@ from certyard.ca.build import build_ca_certificate
 from certyard.cluster import init_cluster
 from certyard.config import Settings
 from certyard.context import open_context
+from certyard.server.run import HTTP, LOOP
 from certyard.x509 import random_serial
 
 
@@ -195,8 +197,8 @@ def main() -> int:
         port = _free_port()
         cmd = [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.ca_ocsp:http_app",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--log-level", "error", "--no-access-log", "--http", "httptools",
-               "--loop", "uvloop", "--lifespan", "off", "--no-server-header"]
+               "--log-level", "error", "--no-access-log", "--http", HTTP,
+               "--loop", LOOP, "--lifespan", "off", "--no-server-header"]
         proc = subprocess.Popen(_pin(cmd, cpu), env=env, stderr=subprocess.DEVNULL,
                                 cwd=str(Path(__file__).resolve().parent.parent),
                                 start_new_session=True)
@@ -267,4 +269,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    require_installed_stack()
     sys.exit(main())

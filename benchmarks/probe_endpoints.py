@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._common import require_installed_stack
 from certyard.probe import check_endpoints
 from tests.probe.tlspki import issue, pem
 
@@ -156,4 +157,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    require_installed_stack()
     sys.exit(main())

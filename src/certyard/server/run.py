@@ -42,6 +42,11 @@ __all__ = ["serve"]
 
 log = logging.getLogger("certyard.server")
 
+# The one server stack, declared in pyproject.toml and measured by benchmarks/: uvloop's
+# event loop and the httptools HTTP parser (never uvicorn's silent fallback to asyncio/h11).
+LOOP = "uvloop"
+HTTP = "httptools"
+
 
 def _config(app: Any, host: str, port: int, grace_seconds: float,
             listener: str = "https", limits: ListenerLimits | None = None) -> uvicorn.Config:
