@@ -14,7 +14,9 @@ from certyard.cluster import init_cluster
 from tests.bulk.openssh import OpenSshServer, available
 from tests.support.peers import requires_peer
 
-pytestmark = requires_peer(available(), "sshd (as root)", install="apt-get install openssh-server")
+pytestmark = [pytest.mark.slow,
+              requires_peer(available(), "sshd (as root)",
+                            install="apt-get install openssh-server")]
 
 
 def test_export_and_import_via_openssh(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,8 @@ from tests.fuzz.conftest import Samples
 from tests.fuzz.mutate import mutations
 from tests.support.budget import examples
 
+pytestmark = pytest.mark.slow  # quick lane: pytest -m "not slow"
+
 FUZZ = settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 CONTENT_TYPES = st.sampled_from([
     "application/ocsp-request", "application/json", "text/plain", "multipart/form-data",

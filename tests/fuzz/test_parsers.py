@@ -26,6 +26,8 @@ from tests.fuzz.conftest import PASSWORD, Samples
 from tests.fuzz.mutate import mutations, only_typed_errors
 from tests.support.budget import examples
 
+pytestmark = pytest.mark.slow  # quick lane: pytest -m "not slow"
+
 FUZZ = settings(max_examples=examples(200), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

@@ -15,8 +15,8 @@ from certyard.ipsec import IpsecPolicySpec
 from tests.ipsec.strongswan import PROTO_ESP, PROTO_IKE, have_swanctl, proposal_ok, swanctl_load_all
 from tests.support.peers import requires_peer
 
-pytestmark = requires_peer(have_swanctl(), "swanctl",
-                           install="apt-get install strongswan-swanctl")
+pytestmark = [pytest.mark.slow, requires_peer(have_swanctl(), "swanctl",
+                           install="apt-get install strongswan-swanctl")]
 
 
 def _write(files: dict[str, str], base: Path) -> None:

@@ -17,6 +17,8 @@ from tests.support.peers import requires_peer
 from tests.support.ports import free_port
 from tests.support.postgres import find_pg_bin
 
+pytestmark = pytest.mark.slow  # quick lane: pytest -m "not slow"
+
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "replicas.sh"
 
 

@@ -23,6 +23,8 @@ from certyard import jobs
 from certyard.config import Settings
 from certyard.context import open_context
 
+pytestmark = pytest.mark.slow  # quick lane: pytest -m "not slow"
+
 def slow(ctx):
     print("running", flush=True)
     time.sleep(120)

@@ -28,6 +28,8 @@ from tests.conftest import make_database_url
 from tests.scale.replicas import Cluster, MixedLoad, make_csrs, start_cluster
 from tests.support.cli import run_cli
 
+pytestmark = pytest.mark.slow  # quick lane: pytest -m "not slow"
+
 LOAD_SECONDS = 16.0
 KILL_AT = 8.0
 RATES = {"issue": 2.0, "list": 2.0, "ocsp": 6.0, "signin": 0.25}

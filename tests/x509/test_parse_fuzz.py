@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,8 @@ from certyard.errors import InvalidFile
 from certyard.x509 import load_certificates, load_csr
 from tests.support.budget import examples
 from tests.support.pki import make_ca
+
+pytestmark = pytest.mark.slow  # quick lane: pytest -m "not slow"
 
 ROOT, _ = make_ca("Fuzz Root")
 DER = ROOT.public_bytes(Encoding.DER)

@@ -1,0 +1,123 @@
+"""Each package's public surface (``__all__``) is pinned: what other rooms may import is a
+decision, so adding or removing a name shows up here in review (CONVENTIONS 8, httpx's habit).
+Update PUBLIC with the change when the change is meant."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import certyard
+
+PUBLIC: dict[str, list[str]] = {
+    'certyard': ['__version__'],
+    'certyard.accounts': ['ACTIONS', 'AREAS', 'BUILTIN_ROLES', 'DEFAULT_ADMIN', 'DEFAULT_RULES',
+                          'Principal', 'RESERVED_NAMES', 'RateLimiter', 'RoleView', 'SessionView',
+                          'TokenView', 'UserView', 'account_housekeeping', 'add_allowed',
+                          'authenticate', 'change_password', 'check_new_password', 'create_role',
+                          'create_token', 'create_user', 'delete_allowed', 'delete_role',
+                          'delete_user', 'end_session', 'ensure_initial_admin', 'get_auth_rules',
+                          'hash_password', 'is_allowed', 'list_allowed', 'list_roles',
+                          'list_sessions', 'list_tokens', 'list_users', 'reset_password',
+                          'resolve_session', 'resolve_token', 'revoke_token', 'set_auth_rules',
+                          'set_role', 'show_user', 'start_session', 'terminate_user_sessions',
+                          'unlock_user', 'verify_password'],
+    'certyard.agent': ['ApplyResult', 'apply_state', 'atomic_write', 'shred_file'],
+    'certyard.api': [],
+    'certyard.api.v1': ['router'],
+    'certyard.audit': ['record_event'],
+    'certyard.backup': ['BackupInfo', 'create_backup', 'read_backup_info', 'restore_backup'],
+    'certyard.bulk': ['ExportResult', 'ImportPreview', 'SCOPES', 'SftpError', 'SftpSettingsView',
+                      'build_export', 'configure_sftp', 'export_certificates',
+                      'import_trust_certificates', 'list_exports', 'preview_import',
+                      'scan_host_key', 'show_sftp'],
+    'certyard.ca': ['CaInfo', 'CaSettings', 'Download', 'IssuedView', 'PROFILES', 'Profile',
+                    'REASONS', 'RequestView', 'RevocationView', 'ca_settings', 'configure_ca',
+                    'current_crl', 'deny_request', 'distribution', 'export_ca', 'generate_crl',
+                    'import_ca', 'init_ca', 'issue_certificate_for_csr',
+                    'issue_certificates_for_csrs', 'issue_request', 'list_issued', 'list_requests',
+                    'ocsp_cached', 'ocsp_respond', 'presign_responses', 'refresh_crls',
+                    'release_hold', 'revoke_certificate', 'show_issued', 'show_request',
+                    'sign_pending', 'submit_request'],
+    'certyard.cli': [],
+    'certyard.cli.commands': [],
+    'certyard.cluster': ['AgentStatusView', 'ConnectionView', 'DirectionCheck', 'EnrollResult',
+                         'EnrollToken', 'InitResult', 'NodeView', 'TrustListInfo',
+                         'TrustListRejected', 'VerifiedList', 'accept_list', 'add_connection',
+                         'add_node', 'check_connection', 'create_enroll_token', 'desired_state',
+                         'enroll_agent', 'fix_connection', 'init_cluster', 'list_agent_status',
+                         'list_connections', 'list_nodes', 'parse_list', 'publish_trust_list',
+                         'remove_connection', 'remove_node', 'report_status', 'rollover_signer',
+                         'set_open_enrollment', 'sync_state', 'trust_lists_after'],
+    'certyard.db': ['Base', 'create_db_engine', 'migrate', 'needs_migration', 'utcnow'],
+    'certyard.db.models': ['Node', 'PrivateKey', 'Purpose', 'Setting', 'StoreEntry'],
+    'certyard.ipsec': ['IpsecPolicySpec', 'IpsecPolicyView', 'SwanctlExport', 'add_policy',
+                       'choices', 'delete_policies', 'export_swanctl', 'get_policy',
+                       'list_policies', 'set_enabled', 'update_policy'],
+    'certyard.jobs': ['Job', 'lease_state', 'register_job', 'registered_jobs', 'run_due_jobs',
+                      'run_job_once', 'run_scheduler'],
+    'certyard.local': ['HostCertificate', 'HostDir', 'LocalResult'],
+    'certyard.monitor': ['ALARM_NAMES', 'AlarmView', 'AlertActions', 'CheckReport',
+                         'METRICS_CONTENT_TYPE', 'MonitorSettings', 'RaiseResult',
+                         'RevocationSettings', 'SEVERITIES', 'ScanReport', 'SmtpSettings',
+                         'clear_alarm', 'clear_alarm_by_id', 'deliver_outbox', 'get_alarm',
+                         'get_alert_actions', 'get_monitor_settings', 'get_revocation_settings',
+                         'get_smtp_settings', 'list_alarms', 'list_outbox',
+                         'list_revocation_statuses', 'raise_alarm', 'render_metrics',
+                         'revocation_status_of', 'run_revocation_checks', 'scan_expiry',
+                         'send_test_mail', 'update_alert_actions', 'update_monitor_settings',
+                         'update_revocation_settings', 'update_smtp_settings'],
+    'certyard.policy': ['CIPHER_INTERFACES', 'HTTPS_OPTIONS', 'HTTPS_PRIORITY', 'PolicyChange',
+                        'SSL_VERSIONS', 'TLS_DEFAULTS', 'TLS_VERSIONS', 'build_server_ssl_context',
+                        'cipher_report', 'disable_enhanced', 'disable_fips',
+                        'effective_tls_string', 'enable_enhanced', 'enable_fips',
+                        'enhanced_status', 'fips_status', 'get_tls_policy', 'load_tls',
+                        'noncompliant_entries', 'openssl_fips_status', 'resolve_tls_ciphers',
+                        'set_cipher_string', 'set_https_cipher_option', 'set_min_version',
+                        'tls_policy_stamp', 'validate_ssh_string'],
+    'certyard.probe': ['FLAGS', 'ProbeReport', 'TargetView', 'VerifyResult', 'add_target',
+                       'check_endpoint', 'check_endpoints', 'latest_results', 'list_targets',
+                       'probe_endpoint', 'remove_target', 'run_probes', 'trust_anchors',
+                       'verify_chain', 'verify_files'],
+    'certyard.server': ['create_app', 'create_http_app'],
+    'certyard.store': ['DEFAULT_PURPOSES', 'ENTRY_TYPES', 'EntryView', 'GeneratedResult', 'Page',
+                       'PurposeSpec', 'UploadResult', 'add_purpose', 'check_key_choice',
+                       'delete_entry', 'download_csr', 'download_entry', 'entry_view',
+                       'find_entries', 'fips_enabled', 'generate_csr', 'generate_self_signed',
+                       'get_purpose', 'install_self_signed', 'list_purposes', 'open_private_key',
+                       'purpose_from_trust_store', 'put_entry', 'release_keys', 'resolve_node',
+                       'seal_private_key', 'show_entry', 'upload_identity_certificate',
+                       'upload_trust_certificates'],
+    'certyard.vault': ['MasterKey', 'load_or_create_master_key'],
+    'certyard.web': ['STATIC_DIR', 'router'],
+    'certyard.x509': ['CertificateFacts', 'build_csr', 'build_path', 'build_self_signed',
+                      'certificate_details', 'certificate_facts', 'check_common_name',
+                      'check_dns_name', 'check_size', 'csr_details', 'csr_facts', 'fingerprint',
+                      'generate_private_key', 'hash_algorithm', 'key_description',
+                      'load_certificates', 'load_csr', 'load_private_key', 'parse_san',
+                      'private_key_der', 'public_sha256', 'random_serial', 'san_strings']
+}
+
+
+def _packages() -> list[str]:
+    names = ["certyard"]
+    for info in pkgutil.walk_packages(certyard.__path__, "certyard."):
+        if info.ispkg and ".migrations" not in info.name:
+            names.append(info.name)
+    return sorted(names)
+
+
+def test_every_package_is_pinned() -> None:
+    assert _packages() == sorted(PUBLIC), "a package was added or removed: pin its __all__"
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_all_is_pinned_and_importable(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = getattr(module, "__all__", None)
+    assert exported is not None, f"{name} has no __all__"
+    assert sorted(exported) == PUBLIC[name]
+    missing = [n for n in exported if not hasattr(module, n)]
+    assert not missing, f"{name}.__all__ names what it does not define: {missing}"
