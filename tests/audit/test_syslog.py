@@ -11,7 +11,8 @@ from certyard.audit import record_event
 from certyard.audit.syslog import configure_syslog, deliver_backlog, set_protocol, syslog_status
 from certyard.errors import InvalidInput
 from certyard.monitor.alarms import list_alarms
-from tests.audit.receiver import SyslogReceiver, free_port
+from tests.audit.receiver import SyslogReceiver
+from tests.support.ports import free_port
 
 RFC5424 = re.compile(
     rb'^<(\d{1,3})>1 (\S+Z) (\S+) certyard - (\S+) \[certyard@32473 id="(\d+)" '

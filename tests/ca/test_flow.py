@@ -9,8 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.ca.server import free_port, public_server
+from tests.ca.server import public_server
 from tests.support.openssl_ca import openssl
+from tests.support.ports import free_port
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[bytes]:

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
-from tests.monitor.smtp_server import free_port
+from tests.support.ports import free_port
 
 NOW = dt.datetime.now(dt.timezone.utc)
 

@@ -12,8 +12,9 @@ from certyard import monitor, store
 from certyard.monitor.alarms import raise_alarm
 from tests.api.helpers import make_harness
 from tests.monitor.ocsp_pki import OpenSSLResponder, index_line, make_cert
-from tests.monitor.smtp_server import LoopbackSmtp, free_port
+from tests.monitor.smtp_server import LoopbackSmtp
 from tests.monitor.test_revocation import Pki
+from tests.support.ports import free_port
 
 ADMIN = "System Administrator"
 VIEWER = "Read-only"

@@ -20,7 +20,8 @@ from certyard.monitor import (
     update_smtp_settings,
 )
 from certyard.monitor.settings import smtp_password
-from tests.monitor.smtp_server import LoopbackSmtp, free_port
+from tests.monitor.smtp_server import LoopbackSmtp
+from tests.support.ports import free_port
 
 LINE = re.compile(r'^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$')
 

@@ -19,7 +19,7 @@ from certyard.monitor import list_alarms
 from certyard.monitor.expiry import scan_expiry
 from certyard.monitor.revocation import revocation_status_of, run_revocation_checks
 from certyard.monitor.settings import update_monitor_settings, update_revocation_settings
-from tests.monitor.smtp_server import free_port
+from tests.support.ports import free_port
 
 
 @pytest.fixture

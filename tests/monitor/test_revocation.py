@@ -25,7 +25,7 @@ from certyard.monitor.revocation import (
 )
 from certyard.monitor.settings import update_revocation_settings
 from tests.monitor.ocsp_pki import NOW, OpenSSLResponder, index_line, make_cert, write_pem
-from tests.monitor.smtp_server import free_port
+from tests.support.ports import free_port
 
 OCSP_SIGNING = [ExtendedKeyUsageOID.OCSP_SIGNING]
 

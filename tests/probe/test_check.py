@@ -132,7 +132,7 @@ def test_version_below_minimum_matches_sslscan(pki, tmp_path: Path) -> None:
 
 def test_unreachable_and_concurrent(pki, tmp_path: Path) -> None:
     good = leaf(pki)
-    from tests.probe.tlspki import free_port
+    from tests.support.ports import free_port
 
     closed = f"127.0.0.1:{free_port()}"
     with python_server(tmp_path, pem(good, pki["inter"]), good.key_pem) as target:

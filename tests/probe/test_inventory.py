@@ -14,7 +14,8 @@ from certyard.errors import Duplicate, InvalidInput, NotFound
 from certyard.jobs import run_job_once
 from certyard.monitor import list_alarms
 from certyard.probe import add_target, list_targets, remove_target, run_probes
-from tests.probe.tlspki import NOW, free_port, issue, pem, python_server
+from tests.probe.tlspki import NOW, issue, pem, python_server
+from tests.support.ports import free_port
 
 HOST = "inv.example"
 

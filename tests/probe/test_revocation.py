@@ -18,7 +18,8 @@ from certyard import store
 from certyard.cluster import init_cluster
 from certyard.monitor import update_revocation_settings
 from certyard.probe import probe_endpoint
-from tests.probe.tlspki import NOW, Issued, free_port, issue, pem, python_server
+from tests.probe.tlspki import NOW, Issued, issue, pem, python_server
+from tests.support.ports import free_port
 
 HOST = "rev.example"
 

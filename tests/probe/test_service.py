@@ -12,7 +12,8 @@ from certyard import policy, store
 from certyard.cluster import init_cluster
 from certyard.errors import InvalidInput
 from certyard.probe import probe_endpoint
-from tests.probe.tlspki import NOW, free_port, issue, openssl_server, pem, python_server
+from tests.probe.tlspki import NOW, issue, openssl_server, pem, python_server
+from tests.support.ports import free_port
 
 HOST = "svc.example"
 

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests.support.ports import free_port
+from tests.support.ports import PortInUse, in_use_message, start_with_free_port
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -174,22 +174,29 @@ def openssl_server(tmp: Path, chain: bytes, key: bytes, *args: str) -> Iterator[
     if rest:
         (tmp / "os-chain.pem").write_bytes(rest + b"\n")
         extra = ["-cert_chain", str(tmp / "os-chain.pem")]
-    port = free_port()
-    proc = subprocess.Popen(
-        [exe, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(tmp / "os.pem"),
-         "-key", str(tmp / "os.key"), *extra, "-naccept", "1000", "-quiet", *args],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 10
+
+    def start(port: int) -> tuple[subprocess.Popen[bytes], int]:
+        proc = subprocess.Popen(
+            [exe, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(tmp / "os.pem"),
+             "-key", str(tmp / "os.key"), *extra, "-naccept", "1000", "-quiet", *args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return proc, port
             except OSError:
                 if proc.poll() is not None:
-                    raise RuntimeError(proc.stderr.read().decode() if proc.stderr
-                                       else "") from None
+                    err = proc.stderr.read().decode() if proc.stderr else ""
+                    if in_use_message(err):
+                        raise PortInUse(err) from None
+                    raise RuntimeError(err) from None
                 time.sleep(0.05)
+        proc.kill()
+        raise RuntimeError("openssl s_server did not start listening")
+
+    proc, port = start_with_free_port(start)
+    try:
         yield f"127.0.0.1:{port}"
     finally:
         proc.terminate()

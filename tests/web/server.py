@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.ports import free_port
+from tests.support.ports import PortInUse, free_port, in_use_message
 
 
 @dataclass
@@ -29,6 +29,16 @@ class Served:
 
 
 def start_serve(env: dict[str, str], log: Path) -> Served:
+    """Start ``certyard serve`` on reserved ports; again on new ones if a port was taken."""
+    for _ in range(4):
+        try:
+            return _start_serve(env, log)
+        except PortInUse:
+            continue
+    return _start_serve(env, log)
+
+
+def _start_serve(env: dict[str, str], log: Path) -> Served:
     https_port, http_port = free_port(), free_port()
     full = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     fh = open(log, "wb")
@@ -40,6 +50,8 @@ def start_serve(env: dict[str, str], log: Path) -> Served:
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace")
         if proc.poll() is not None:
+            if in_use_message(text):
+                raise PortInUse(text)
             raise RuntimeError(f"certyard serve exited: {text}")
         if "One-time password" in text or "serving" in text:
             try:
