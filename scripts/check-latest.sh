@@ -19,7 +19,6 @@ echo "newest allowed versions, differing from requirements/test.lock:"
   locked=$(grep -i "^${name}==" requirements/test.lock | sed 's/ .*//; s/.*==//' || true)
   [ -n "$locked" ] && [ "$locked" != "$version" ] && echo "  $name $locked -> $version"
 done || true
-cd "$(dirname "$0")/.."
 "$VENV/bin/python" -m ruff check src tests benchmarks
 "$VENV/bin/python" -m mypy
 exec "$VENV/bin/python" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:cacheprovider "$@"

@@ -11,6 +11,6 @@ PY=${PYTHON:-python3}
 export CERTYARD_HYPOTHESIS_PROFILE=fuzz
 export FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-2000}
 unset CI
-if [ $# -eq 0 ]; then set -- tests/fuzz; fi
-exec "$PY" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:randomly --timeout 0 \
+if [ $# -eq 0 ]; then set -- tests/fuzz tests/x509/test_parse_fuzz.py; fi
+exec "$PY" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" --timeout 0 \
   --hypothesis-show-statistics "$@"
