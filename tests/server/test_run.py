@@ -11,5 +11,5 @@ from certyard.server import run
 
 def test_listeners_use_httptools_and_uvloop() -> None:
     cfg = run._config(FastAPI(), "127.0.0.1", 0, 1.0)
-    assert cfg.loop == "uvloop"
-    assert cfg.http_protocol_class is HttpToolsProtocol
+    assert issubclass(cfg.http_protocol_class, HttpToolsProtocol)  # the guarded httptools
+    assert (run.LOOP, run.HTTP) == ("uvloop", "httptools")
