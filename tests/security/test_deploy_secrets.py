@@ -10,9 +10,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
-
 from tests.scale.replicas import free_port
+from tests.support.peers import requires_peer
 from tests.support.postgres import find_pg_bin
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "replicas.sh"
@@ -22,8 +21,8 @@ def _mode(p: Path) -> str:
     return oct(p.stat().st_mode)[-3:]
 
 
-@pytest.mark.skipif(shutil.which("haproxy") is None or find_pg_bin() is None,
-                    reason="needs the haproxy and postgresql Debian packages")
+@requires_peer(shutil.which("haproxy") is not None and find_pg_bin() is not None,
+               "haproxy and PostgreSQL", install="apt-get install haproxy postgresql")
 def test_example_deployment_keeps_database_and_admin_password_private() -> None:
     ports = {k: str(free_port()) for k in ("PG_PORT", "R1_HTTPS", "R1_HTTP", "R2_HTTPS",
                                            "R2_HTTP", "FRONT_HTTPS", "FRONT_HTTP")}
