@@ -24,6 +24,13 @@ from certyard.ca.crl import (
 from certyard.ca.distribution import Download, ca_settings, configure_ca, distribution
 from certyard.ca.issue import IssuedView
 from certyard.ca.keys import CaKeyView, check_token_keys, describe_ca_keys
+from certyard.ca.listeners import (
+    ListenerSettings,
+    embedded_urls,
+    listener_settings,
+    update_listeners,
+    url_warnings,
+)
 from certyard.ca.ocsp import ocsp_cached, ocsp_respond, presign_responses
 from certyard.ca.profiles import PROFILES, Profile
 from certyard.ca.requests import (
@@ -44,6 +51,11 @@ from certyard.ca.signing import TokenRef
 generate_crl = current_crl  # the public name: the current CRL, regenerated when due
 
 __all__ = [
+    "ListenerSettings",
+    "embedded_urls",
+    "listener_settings",
+    "update_listeners",
+    "url_warnings",
     "PROFILES",
     "REASONS",
     "CaInfo",

@@ -27,9 +27,19 @@ from certyard.monitor.alarms import (
     list_alarms,
     raise_alarm,
 )
+from certyard.monitor.certstate import RevocationState, revocation_states
+from certyard.monitor.dashboard import Dashboard, dashboard_summary
 from certyard.monitor.expiry import ScanReport, scan_expiry
 from certyard.monitor.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from certyard.monitor.metrics import render_metrics
+from certyard.monitor.own_cert import (
+    SERVED_PURPOSES,
+    ServedCertificate,
+    check_served_certificates,
+    served_certificate_change,
+    served_certificates,
+    served_change_for_request,
+)
 from certyard.monitor.notify import deliver_outbox, list_outbox, send_test_mail
 from certyard.monitor.revocation import (
     CheckReport,
@@ -54,6 +64,16 @@ from certyard.monitor.settings import (
 )
 
 __all__ = [
+    "SERVED_PURPOSES",
+    "Dashboard",
+    "RevocationState",
+    "ServedCertificate",
+    "check_served_certificates",
+    "dashboard_summary",
+    "revocation_states",
+    "served_certificate_change",
+    "served_certificates",
+    "served_change_for_request",
     "ALARM_NAMES", "METRICS_CONTENT_TYPE", "SEVERITIES", "AlarmView", "AlertActions",
     "CheckReport", "MonitorSettings", "RaiseResult", "RevocationSettings", "ScanReport",
     "SmtpSettings", "clear_alarm", "clear_alarm_by_id", "deliver_outbox",

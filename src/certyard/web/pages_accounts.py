@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from certyard import accounts
 from certyard.api.auth import Auth, client_ip, require
 from certyard.errors import CertyardError, InvalidInput
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
@@ -52,7 +52,7 @@ def _do(request: Request, auth: Auth, tab: str, fn: Callable[[], object], ok: st
         fn()
     except CertyardError as exc:
         return _page(request, auth, tab, errors_of(exc), form, status=exc.http_status)
-    return RedirectResponse(f"/accounts?tab={tab}&notice={quote_plus(ok)}", status_code=303)
+    return flash_redirect(request, f"/accounts?tab={tab}", ok)
 
 
 @router.get("/accounts")

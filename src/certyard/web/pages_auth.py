@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from certyard import accounts
 from certyard.api.auth import COOKIE, Auth, anonymous_ctx, app_ctx, client_ip, require
 from certyard.errors import AuthenticationFailed, CertyardError, Conflict
-from certyard.web.render import NAV, render
+from certyard.web.flash import flash_redirect
+from certyard.web.render import render
 
 router = APIRouter()
 Me = Annotated[Auth, Depends(require(None, allow_password_change=True))]
@@ -27,12 +28,6 @@ def errors_of(exc: CertyardError) -> dict[str, str]:
     return {exc.field or "_": exc.message}
 
 
-@router.get("/")
-def home(auth: Signed) -> Response:
-    for _label, path, priv in NAV:
-        if priv in auth.principal.privileges:
-            return RedirectResponse(path, status_code=303)
-    return RedirectResponse("/account", status_code=303)
 
 
 LOGIN_CSRF = "certyard_login_csrf"
@@ -112,7 +107,7 @@ def change_password(request: Request, auth: Me,
     except CertyardError as exc:
         return render(request, "password.html", status=422, title="Change password",
                       rules=accounts.get_auth_rules(auth.ctx), errors=errors_of(exc))
-    return RedirectResponse("/?notice=Your+password+was+changed.", status_code=303)
+    return flash_redirect(request, "/", "Your password was changed.")
 
 
 @router.get("/account")
@@ -135,6 +130,6 @@ def create_token(request: Request, auth: Signed,
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, auth: Signed) -> Response:
+def revoke_token(request: Request, token_id: int, auth: Signed) -> Response:
     accounts.revoke_token(auth.ctx, token_id, user=auth.user)
-    return RedirectResponse("/account?notice=Token+revoked.", status_code=303)
+    return flash_redirect(request, "/account", "Token revoked.")

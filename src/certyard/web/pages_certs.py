@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from certyard import cluster, store
 from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
@@ -22,8 +23,8 @@ Delete = Annotated[Auth, Depends(require("certificates:delete"))]
 TYPES = {"identity": "Identity", "trust": "Trust", "csr": "CSR Only"}
 
 
-def _done(path: str, message: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?notice={quote_plus(message)}", status_code=303)
+def _done(request: Request, path: str, message: str) -> RedirectResponse:
+    return flash_redirect(request, path, message)
 
 
 def _int(text: str | None, default: int, field: str) -> int:
@@ -155,7 +156,7 @@ def self_signed(request: Request, auth: Create, purpose: Annotated[str, Form(max
                                        hash_name=hash or None)
     except CertyardError as exc:
         return _generate_page(request, auth, "self", purpose, node, {}, errors_of(exc), 422)
-    return _done(f"/certificates/{r.entries[0].id}", f"Generated a new self-signed {purpose} "
+    return _done(request, f"/certificates/{r.entries[0].id}", f"Generated a new self-signed {purpose} "
                  "certificate. Restart the services that use it.")
 
 
@@ -176,7 +177,7 @@ def csr(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=
                                hash_name=hash or None)
     except CertyardError as exc:
         return _generate_page(request, auth, "csr", purpose, node, form, errors_of(exc), 422)
-    return _done(f"/certificates/{r.entries[0].id}", f"Generated a {purpose} CSR. Download it "
+    return _done(request, f"/certificates/{r.entries[0].id}", f"Generated a {purpose} CSR. Download it "
                  "for your CA or send it to the built-in CA.")
 
 
@@ -250,7 +251,7 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
         tasks.add_task(after_upload, auth.ctx, trust=True)
     else:
         tasks.add_task(after_upload, auth.ctx, entry_ids=[e.id for e in r.added])
-    return _done("/certificates", msg + ".")
+    return _done(request, "/certificates", msg + ".")
 
 
 @router.get("/certificates/{entry_id}")
@@ -280,9 +281,9 @@ def delete_page(request: Request, entry_id: int, auth: Delete) -> Response:
 
 
 @router.post("/certificates/{entry_id}/delete")
-def delete(entry_id: int, auth: Delete) -> Response:
+def delete(request: Request, entry_id: int, auth: Delete) -> Response:
     r = store.delete_entry(auth.ctx, entry_id)
-    return _done("/certificates", f"Deleted {r['common_name']} ({len(r['deleted'])} "
+    return _done(request, "/certificates", f"Deleted {r['common_name']} ({len(r['deleted'])} "
                  "entries).")
 
 
@@ -303,10 +304,10 @@ def add_node(request: Request, auth: Annotated[Auth, Depends(require("nodes:crea
         return render(request, "nodes.html", status=exc.http_status, title="Nodes",
                       nodes=cluster.list_nodes(auth.ctx), errors=errors_of(exc),
                       form={"name": name, "fqdn": fqdn, "ip": ip})
-    return _done("/nodes", f"Added node {name} with self-signed certificates.")
+    return _done(request, "/nodes", f"Added node {name} with self-signed certificates.")
 
 
 @router.post("/nodes/{name}/remove")
-def remove_node(name: str, auth: Annotated[Auth, Depends(require("nodes:delete"))]) -> Response:
+def remove_node(request: Request, name: str, auth: Annotated[Auth, Depends(require("nodes:delete"))]) -> Response:
     cluster.remove_node(auth.ctx, name)
-    return _done("/nodes", f"Removed node {name}.")
+    return _done(request, "/nodes", f"Removed node {name}.")

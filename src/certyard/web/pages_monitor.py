@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from certyard import monitor
 from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError, InvalidInput
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
@@ -31,8 +31,8 @@ TABS = [("Certificate Monitor", "/monitoring"), ("SMTP", "/monitoring/smtp"),
         ("Revocation", "/monitoring/revocation"), ("Alarms", "/monitoring/alarms")]
 
 
-def _redirect(path: str, notice: str) -> Response:
-    return RedirectResponse(f"{path}?notice={quote_plus(notice)}", status_code=303)
+def _redirect(request: Request, path: str, notice: str) -> Response:
+    return flash_redirect(request, path, notice)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -64,7 +64,7 @@ def _submit(request: Request, auth: Auth, action: Callable[[], Any], *,
         action()
     except CertyardError as exc:
         return page(request, auth, errors=errors_of(exc), status=exc.http_status, form=form)
-    return _redirect(done, notice)
+    return _redirect(request, done, notice)
 
 
 # Certificate Monitor -------------------------------------------------------------------
@@ -123,7 +123,7 @@ async def metrics_allowlist_save(request: Request, auth: Edit) -> Response:
         set_metrics_allowlist(auth.ctx, nets)
     except CertyardError as exc:
         return _settings_page(request, auth, errors=errors_of(exc), status=exc.http_status)
-    return _redirect("/monitoring", "Metrics allowlist saved.")
+    return _redirect(request, "/monitoring", "Metrics allowlist saved.")
 
 
 @router.post("/monitoring/scan")
@@ -182,13 +182,13 @@ async def smtp_test(request: Request, auth: Exec) -> Response:
         field = exc.field if exc.field == "to" else "test"
         return _smtp_page(request, auth, errors={field: exc.message},
                           status=exc.http_status)
-    return _redirect("/monitoring/smtp", f"Test mail sent to {', '.join(sent['to'])}.")
+    return _redirect(request, "/monitoring/smtp", f"Test mail sent to {', '.join(sent['to'])}.")
 
 
 @router.post("/monitoring/outbox/deliver")
 def outbox_deliver(request: Request, auth: Exec) -> Response:
     r = monitor.deliver_outbox(auth.ctx)
-    return _redirect("/monitoring/smtp", f"Outbox: sent {r.sent}, failed {r.failed}, "
+    return _redirect(request, "/monitoring/smtp", f"Outbox: sent {r.sent}, failed {r.failed}, "
                                          f"pending {r.pending}.")
 
 
@@ -280,7 +280,7 @@ def alarm_clear(request: Request, alarm_id: int, auth: Edit) -> Response:
         a = monitor.clear_alarm_by_id(auth.ctx, alarm_id)
     except CertyardError as exc:
         return _alarms_page(request, auth, errors=errors_of(exc), status=exc.http_status)
-    return _redirect("/monitoring/alarms", f"Alarm {a.name} on {a.object} cleared.")
+    return _redirect(request, "/monitoring/alarms", f"Alarm {a.name} on {a.object} cleared.")
 
 
 @router.post("/monitoring/alert-actions")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from certyard import policy, probe
 from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
@@ -54,7 +54,7 @@ def _do(request: Request, auth: Auth, tab: str, fn: Callable[[], Any], ok: str) 
         result.get("restart") if isinstance(result, dict) else None)
     if restart:
         ok += " Restart notice: " + "; ".join(restart) + "."
-    return RedirectResponse(f"/policy?tab={tab}&notice={quote_plus(ok)}", status_code=303)
+    return flash_redirect(request, f"/policy?tab={tab}", ok)
 
 
 @router.get("/policy")

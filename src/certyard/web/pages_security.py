@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 
 from certyard import bulk, ipsec
 from certyard.api.auth import Auth, require
 from certyard.audit import query as audit_query
 from certyard.audit import syslog
 from certyard.errors import CertyardError, InvalidInput
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
@@ -38,8 +38,8 @@ SettingsEdit = Annotated[Auth, Depends(require("settings:edit"))]
 F = Form(max_length=300)
 
 
-def _redirect(path: str, notice: str) -> Response:
-    return RedirectResponse(f"{path}?notice={quote_plus(notice)}", status_code=303)
+def _redirect(request: Request, path: str, notice: str) -> Response:
+    return flash_redirect(request, path, notice)
 
 
 def _parse_time(text: str, field: str) -> dt.datetime | None:
@@ -111,7 +111,7 @@ def audit_syslog(request: Request, auth: AuditEdit, host: Annotated[str, F] = ""
                                 tls=tls, enabled=enabled)
     except CertyardError as exc:
         return _audit_page(request, auth, errors=errors_of(exc), status=exc.http_status)
-    return _redirect("/audit", "Remote syslog saved.")
+    return _redirect(request, "/audit", "Remote syslog saved.")
 
 
 def _ipsec_page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
@@ -156,7 +156,7 @@ async def ipsec_add(request: Request, auth: PolicyCreate) -> Response:
         form.pop("preshared_key", None)  # never echoed back
         return _ipsec_page(request, auth, errors=errors_of(exc), status=exc.http_status,
                            form=form)
-    return _redirect("/ipsec", f"IPsec policy {data['name']} saved.")
+    return _redirect(request, "/ipsec", f"IPsec policy {data['name']} saved.")
 
 
 @router.post("/ipsec/{name}/enabled")
@@ -178,7 +178,7 @@ def _ipsec_do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str) -> R
         fn()
     except CertyardError as exc:
         return _ipsec_page(request, auth, errors=errors_of(exc), status=exc.http_status)
-    return _redirect("/ipsec", ok)
+    return _redirect(request, "/ipsec", ok)
 
 
 def _bulk_page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
@@ -203,7 +203,7 @@ def _bulk_do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str | None
         return _bulk_page(request, auth, errors=errors_of(exc), status=exc.http_status)
     if ok is None:
         return _bulk_page(request, auth, result=result)
-    return _redirect("/bulk", ok)
+    return _redirect(request, "/bulk", ok)
 
 
 @router.post("/bulk/sftp")
