@@ -51,11 +51,6 @@ from certyard.ca.signing import TokenRef
 generate_crl = current_crl  # the public name: the current CRL, regenerated when due
 
 __all__ = [
-    "ListenerSettings",
-    "embedded_urls",
-    "listener_settings",
-    "update_listeners",
-    "url_warnings",
     "PROFILES",
     "REASONS",
     "CaInfo",
@@ -63,6 +58,7 @@ __all__ = [
     "CaSettings",
     "Download",
     "IssuedView",
+    "ListenerSettings",
     "Profile",
     "RequestView",
     "RevocationView",
@@ -74,6 +70,7 @@ __all__ = [
     "deny_request",
     "describe_ca_keys",
     "distribution",
+    "embedded_urls",
     "export_ca",
     "generate_crl",
     "import_ca",
@@ -83,6 +80,7 @@ __all__ = [
     "issue_request",
     "list_issued",
     "list_requests",
+    "listener_settings",
     "ocsp_cached",
     "ocsp_respond",
     "presign_responses",
@@ -93,4 +91,6 @@ __all__ = [
     "show_request",
     "sign_pending",
     "submit_request",
+    "update_listeners",
+    "url_warnings",
 ]

@@ -21,8 +21,14 @@ from certyard.db.models import Node, StoreEntry
 from certyard.monitor.alarms import clear_alarm, raise_alarm
 from certyard.monitor.certstate import revocation_states
 
-__all__ = ["SERVED_PURPOSES", "ServedCertificate", "check_served_certificates", "served_change_for_request",
-           "served_certificate_change", "served_certificates"]
+__all__ = [
+    "SERVED_PURPOSES",
+    "ServedCertificate",
+    "check_served_certificates",
+    "served_certificate_change",
+    "served_certificates",
+    "served_change_for_request",
+]
 
 SERVED_PURPOSES = ("tomcat", "tomcat-ECDSA")
 REVOKED_ALARM = "ServedCertificateRevoked"

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from certyard import cluster, store
+from certyard import cluster, monitor, store
 from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
 from certyard.web.flash import flash_redirect
@@ -57,29 +57,18 @@ def certificates(request: Request, auth: Read) -> Response:
     def qs(**over: Any) -> str:
         return urlencode({**q, **{k: str(v) for k, v in over.items()}})
 
-    request.state.revoked = _revoked_serials(auth)
+    states = _revocation(auth, [e.id for e in page.items])
+    request.state.revoked = frozenset(e.serial for e in page.items if e.serial and e.id in states
+                                      and states[e.id].status in ("revoked", "hold"))
     return render(request, "certificates.html", title="Certificates", page=page, q=q, qs=qs,
                   purposes=purposes, nodes=[n.name for n in cluster.list_nodes(auth.ctx)],
-                  revocation=_revocation(auth))
+                  revocation=states)
 
 
-def _revocation(auth: Auth) -> dict[int, Any]:
-    """Revocation status per store entry (monitor room), shown in the list and details."""
-    from certyard import monitor
-
-    return {v.entry_id: v for v in monitor.list_revocation_statuses(auth.ctx)
-            if v.entry_id is not None}
-
-
-def _revoked_serials(auth: Auth) -> frozenset[str]:
-    """Serials the built-in CA has revoked or put on hold, for the state badges."""
-    from certyard import ca
-
-    try:
-        return frozenset(i.serial for i in ca.list_issued(auth.ctx, status="revoked")) | \
-            frozenset(i.serial for i in ca.list_issued(auth.ctx, status="hold"))
-    except CertyardError:
-        return frozenset()
+def _revocation(auth: Auth, entry_ids: list[int]) -> dict[int, Any]:
+    """Revocation state per store entry: one function (monitor.revocation_states) for the
+    list, the details page, the dashboard, the API and the CLI."""
+    return monitor.revocation_states(auth.ctx, entry_ids)
 
 
 def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -139,10 +128,14 @@ def _generate_page(request: Request, auth: Auth, kind: str, purpose: str, node: 
     chosen = next((n for n in nodes if n.name == node), nodes[0] if nodes else None)
     title = "Generate Certificate Signing Request" if kind == "csr" else \
         "Generate New Self-signed Certificate"
+    own = ""
+    if kind == "self" and spec is not None:  # a CSR alone changes nothing that is served
+        own = monitor.served_certificate_change(auth.ctx, purpose=spec.name,
+                                                node=chosen.name if chosen else None)
     return render(request, "generate.html", status=status, title=title, kind=kind,
-                  purposes=purposes, spec=spec, nodes=[n.name for n in nodes],
-                  node=chosen.name if chosen else "", node_fqdn=chosen.fqdn if chosen else "",
-                  form=form, errors=errors)
+                  purposes=purposes, spec=spec, nodes=nodes,
+                  node=chosen.name if chosen else "", form=form, errors=errors,
+                  served_change=own)
 
 
 @router.post("/certificates/generate-self-signed")
@@ -155,9 +148,14 @@ def self_signed(request: Request, auth: Create, purpose: Annotated[str, Form(max
                                        key_length=_int(key_length, 0, "key_length") or None,
                                        hash_name=hash or None)
     except CertyardError as exc:
-        return _generate_page(request, auth, "self", purpose, node, {}, errors_of(exc), 422)
-    return _done(request, f"/certificates/{r.entries[0].id}", f"Generated a new self-signed {purpose} "
-                 "certificate. Restart the services that use it.")
+        return _generate_page(request, auth, "self", purpose, node,
+                              {"key_length": key_length, "hash": hash}, errors_of(exc), 422)
+    msg = f"Generated a new self-signed {purpose} certificate. Restart the services that use it."
+    if purpose in monitor.SERVED_PURPOSES and any(
+            c.entry_id == r.entries[0].id for c in monitor.served_certificates(auth.ctx)):
+        msg += " This server's HTTPS listener now serves it: your browser will warn until " \
+               "you trust it."
+    return _done(request, f"/certificates/{r.entries[0].id}", msg)
 
 
 @router.post("/certificates/generate-csr")
@@ -168,7 +166,8 @@ def csr(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=
         sans: Annotated[str, Form(max_length=10000)] = "",
         key_length: Annotated[str, Form(max_length=8)] = "",
         hash: Annotated[str, Form(max_length=16)] = "") -> Response:
-    form = {"distribution": distribution, "common_name": common_name, "sans": sans}
+    form = {"distribution": distribution, "common_name": common_name, "sans": sans,
+            "key_length": key_length, "hash": hash}
     try:
         r = store.generate_csr(auth.ctx, purpose, node=node or None, distribution=distribution,
                                common_name=common_name or None,
@@ -177,8 +176,9 @@ def csr(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=
                                hash_name=hash or None)
     except CertyardError as exc:
         return _generate_page(request, auth, "csr", purpose, node, form, errors_of(exc), 422)
-    return _done(request, f"/certificates/{r.entries[0].id}", f"Generated a {purpose} CSR. Download it "
-                 "for your CA or send it to the built-in CA.")
+    return _done(request, f"/certificates/{r.entries[0].id}", f"Generated a {purpose} CSR "
+                 f"for {r.entries[0].node or 'every node'}. Download it for your CA or send "
+                 "it to the built-in CA.")
 
 
 def _csrs(auth: Auth) -> list[Any]:
@@ -257,14 +257,12 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
 @router.get("/certificates/{entry_id}")
 def details(request: Request, entry_id: int, auth: Read) -> Response:
     d, view = _view(auth, entry_id)
-    request.state.revoked = _revoked_serials(auth)
     rows = _detail_rows(d)
-    rev = _revocation(auth).get(entry_id)
-    if rev is not None:
-        rows.append(("Revocation status", f"{rev.status} ({rev.source}, checked "
-                                          f"{rev.checked_at:%Y-%m-%d %H:%M} UTC)"
-                                          + (f": {rev.detail}" if rev.detail else "")))
-    return render(request, "certificate.html", title=d["common_name"], d=d, v=view, rows=rows)
+    rev = _revocation(auth, [entry_id]).get(entry_id)
+    if rev is not None and rev.status in ("revoked", "hold") and d["details"].get("serial"):
+        request.state.revoked = frozenset({d["details"]["serial"]})
+    return render(request, "certificate.html", title=d["common_name"], d=d, v=view, rows=rows,
+                  rev=rev)
 
 
 @router.get("/certificates/{entry_id}/download")
@@ -283,8 +281,8 @@ def delete_page(request: Request, entry_id: int, auth: Delete) -> Response:
 @router.post("/certificates/{entry_id}/delete")
 def delete(request: Request, entry_id: int, auth: Delete) -> Response:
     r = store.delete_entry(auth.ctx, entry_id)
-    return _done(request, "/certificates", f"Deleted {r['common_name']} ({len(r['deleted'])} "
-                 "entries).")
+    return _done(request, "/certificates",
+                 f"Deleted {r['common_name']} ({len(r['deleted'])} entries).")
 
 
 @router.get("/nodes")
@@ -308,6 +306,7 @@ def add_node(request: Request, auth: Annotated[Auth, Depends(require("nodes:crea
 
 
 @router.post("/nodes/{name}/remove")
-def remove_node(request: Request, name: str, auth: Annotated[Auth, Depends(require("nodes:delete"))]) -> Response:
+def remove_node(request: Request, name: str,
+                auth: Annotated[Auth, Depends(require("nodes:delete"))]) -> Response:
     cluster.remove_node(auth.ctx, name)
     return _done(request, "/nodes", f"Removed node {name}.")
