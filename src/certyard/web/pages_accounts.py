@@ -43,6 +43,8 @@ def _page(request: Request, auth: Auth, tab: str, errors: dict[str, str] | None 
                   roles=accounts.list_roles(auth.ctx), areas=accounts.AREAS,
                   actions=accounts.ACTIONS, rules=accounts.get_auth_rules(auth.ctx),
                   rule_fields=RULE_FIELDS, sessions=accounts.list_sessions(auth.ctx),
+                  default_role=accounts.DEFAULT_NEW_USER_ROLE,
+                  password_rules=accounts.describe_rules(accounts.get_auth_rules(auth.ctx)),
                   allowlist=accounts.list_allowed(auth.ctx), your_ip=client_ip(request))
 
 
@@ -66,7 +68,15 @@ def add_user(request: Request, auth: Create, name: Annotated[str, Form(max_lengt
              password: Annotated[str, Form(max_length=200)]) -> Response:
     return _do(request, auth, "users",
                lambda: accounts.create_user(auth.ctx, name, role=role, password=password),
-               f"Added {name}; they change the password at first sign-in.", {"name": name})
+               f"Added {name}; they change the password at first sign-in.",
+               {"name": name, "role": role})
+
+
+@router.post("/accounts/users/{name}/delete")
+def delete_user(request: Request, name: str,
+                auth: Annotated[Auth, Depends(require("accounts:delete"))]) -> Response:
+    return _do(request, auth, "users", lambda: accounts.delete_user(auth.ctx, name),
+               f"Deleted {name}; their sessions and API tokens ended.")
 
 
 @router.post("/accounts/users/{name}/role")
@@ -96,7 +106,7 @@ async def add_role(request: Request, auth: Create) -> Response:
     privileges = [str(p) for p in form.getlist("privileges")][:100]
     return _do(request, auth, "roles",
                lambda: accounts.create_role(auth.ctx, name, privileges=privileges),
-               f"Created role {name}.")
+               f"Created role {name}.", {"role_name": name, "privileges": privileges})
 
 
 @router.post("/accounts/rules")
@@ -119,7 +129,8 @@ async def rules(request: Request, auth: Edit) -> Response:
         changes["check_trivial"] = bool(form.get("check_trivial"))
         accounts.set_auth_rules(auth.ctx, **changes)
 
-    return _do(request, auth, "rules", save, "Authentication rules saved.")
+    typed = {k: str(form.get(k, ""))[:20] for k, _label in RULE_FIELDS}
+    return _do(request, auth, "rules", save, "Authentication rules saved.", typed)
 
 
 @router.post("/accounts/sessions/terminate")

@@ -89,7 +89,11 @@ def logout(request: Request, auth: Me) -> Response:
 @router.get("/account/password")
 def password_page(request: Request, auth: Me) -> Response:
     return render(request, "password.html", title="Change password",
-                  rules=accounts.get_auth_rules(auth.ctx), errors={})
+                  password_rules=_password_rules(auth), errors={})
+
+
+def _password_rules(auth: Auth) -> list[str]:
+    return accounts.describe_rules(accounts.get_auth_rules(auth.ctx))
 
 
 @router.post("/account/password")
@@ -106,7 +110,7 @@ def change_password(request: Request, auth: Me,
                                  new=new_password)
     except CertyardError as exc:
         return render(request, "password.html", status=422, title="Change password",
-                      rules=accounts.get_auth_rules(auth.ctx), errors=errors_of(exc))
+                      password_rules=_password_rules(auth), errors=errors_of(exc))
     return flash_redirect(request, "/", "Your password was changed.")
 
 
