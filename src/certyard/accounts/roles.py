@@ -16,7 +16,8 @@ from certyard.audit import record_event
 from certyard.db.models.accounts import Role, User
 from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound
 
-__all__ = ["ACTIONS", "AREAS", "BUILTIN_ROLES", "DEFAULT_NEW_USER_ROLE", "RoleView", "create_role", "delete_role",
+__all__ = ["ACTIONS", "AREAS", "BUILTIN_ROLES", "DEFAULT_NEW_USER_ROLE", "RoleView",
+           "create_role", "delete_role",
            "has_privilege", "list_roles", "role_privileges"]
 
 AREAS = ("certificates", "ca", "nodes", "monitoring", "policy", "accounts", "audit",
