@@ -32,6 +32,7 @@ from certyard.ca.listeners import (
     url_warnings,
 )
 from certyard.ca.ocsp import ocsp_cached, ocsp_respond, presign_responses
+from certyard.ca.overview import CaCertificateView, CaOverview, ca_overview, issued_with_chain
 from certyard.ca.profiles import PROFILES, Profile
 from certyard.ca.requests import (
     RequestView,
@@ -53,8 +54,10 @@ generate_crl = current_crl  # the public name: the current CRL, regenerated when
 __all__ = [
     "PROFILES",
     "REASONS",
+    "CaCertificateView",
     "CaInfo",
     "CaKeyView",
+    "CaOverview",
     "CaSettings",
     "Download",
     "IssuedView",
@@ -63,6 +66,7 @@ __all__ = [
     "RequestView",
     "RevocationView",
     "TokenRef",
+    "ca_overview",
     "ca_settings",
     "check_token_keys",
     "configure_ca",
@@ -78,6 +82,7 @@ __all__ = [
     "issue_certificate_for_csr",
     "issue_certificates_for_csrs",
     "issue_request",
+    "issued_with_chain",
     "list_issued",
     "list_requests",
     "listener_settings",

@@ -35,7 +35,7 @@ def dashboard_summary(ctx: Any, *, privileges: frozenset[str], limit: int = 8) -
         soonest = [e for kind in ("identity", "trust") for e in store.find_entries(
             ctx, type=kind, sort="expiration", page_size=limit).items
             if e.not_after is not None]
-        values["expiring"] = sorted(soonest, key=lambda e: e.not_after)[:limit]
+        values["expiring"] = sorted(soonest, key=lambda e: e.not_after or 0)[:limit]  # type: ignore[arg-type,return-value]
         values["served"] = served_certificates(ctx)
     if "ca:read" in privileges:
         from certyard import ca
