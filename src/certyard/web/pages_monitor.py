@@ -128,8 +128,10 @@ async def metrics_allowlist_save(request: Request, auth: Edit) -> Response:
 
 @router.post("/monitoring/scan")
 def run_scan(request: Request, auth: Exec) -> Response:
-    report = monitor.scan_expiry(auth.ctx)
-    return _settings_page(request, auth, report=report)
+    r = monitor.scan_expiry(auth.ctx)  # then back to the tab it was started from
+    return _redirect(request, "/monitoring",
+                     f"Expiry scan: {r.in_window} certificate(s) in the window, {r.expired} "
+                     f"expired, {r.notices} new notice(s), {r.emails_queued} e-mail(s) queued.")
 
 
 # SMTP ----------------------------------------------------------------------------------
@@ -264,9 +266,14 @@ def _alarms_page(request: Request, auth: Auth, *, errors: dict[str, str] | None 
     if q.get("severity"):
         rows = [a for a in rows if a.severity == q["severity"]]
     actions = monitor.get_alert_actions(auth.ctx)
+    if form is None:  # the form starts as the Default action is stored, like the table
+        default = actions.actions.get("Default")
+        form = {"action": "Default",
+                "recipients": ", ".join(default["recipients"]) if default else "",
+                "enabled": "true" if default and default["enabled"] else ""}
     return _page(request, "monitor_alarms.html", "Alarms", errors=errors, status=status,
                  alarms=rows, q=dict(q), names=sorted(monitor.ALARM_NAMES),
-                 severities=monitor.SEVERITIES, actions=actions, form=form or {})
+                 severities=monitor.SEVERITIES, actions=actions, form=form)
 
 
 @router.get("/monitoring/alarms")

@@ -1,7 +1,7 @@
 """Policy pages: TLS (minimum version, Cipher Management, HTTPS Ciphers), FIPS mode,
 Enhanced Security Mode, the probe inventory and offline chain validation.
 
-Mounted by ``certyard.web`` ahead of the placeholder ``/policy`` page. Each form calls one
+Mounted by ``certyard.web``. Each form calls one
 service function; typed errors come back inline on the same page.
 """
 
@@ -31,7 +31,7 @@ LABELS = {"all": "All TLS", "https": "HTTPS TLS", "sip": "SIP TLS", "ssh-ciphers
 
 def _page(request: Request, auth: Auth, tab: str, *, errors: dict[str, str] | None = None,
           status: int = 200, **extra: Any) -> Response:
-    data: dict[str, Any] = {"tab": tab, "errors": errors or {}, "labels": LABELS,
+    data: dict[str, Any] = {"tab": tab, "errors": errors or {}, "labels": LABELS, "form": {},
                             "options": policy.HTTPS_OPTIONS, "versions": policy.TLS_VERSIONS}
     if tab == "tls":
         data["report"] = policy.cipher_report(auth.ctx)
@@ -45,11 +45,13 @@ def _page(request: Request, auth: Auth, tab: str, *, errors: dict[str, str] | No
     return render(request, "policy.html", status=status, title="Policy", **data)
 
 
-def _do(request: Request, auth: Auth, tab: str, fn: Callable[[], Any], ok: str) -> Response:
+def _do(request: Request, auth: Auth, tab: str, fn: Callable[[], Any], ok: str,
+        form: dict[str, str] | None = None) -> Response:
     try:
         result = fn()
-    except CertyardError as exc:
-        return _page(request, auth, tab, errors=errors_of(exc), status=exc.http_status)
+    except CertyardError as exc:  # the page again, with what was typed
+        return _page(request, auth, tab, errors=errors_of(exc), status=exc.http_status,
+                     form=form or {})
     restart = getattr(result, "restart", None) or (
         result.get("restart") if isinstance(result, dict) else None)
     if restart:
@@ -74,7 +76,8 @@ def set_ciphers(request: Request, auth: Edit, interface: Annotated[str, Form(max
                 string: Annotated[str, Form(max_length=2000)] = "") -> Response:
     return _do(request, auth, "tls",
                lambda: policy.set_cipher_string(auth.ctx, interface, string),
-               f"{LABELS.get(interface, interface)} cipher string saved.")
+               f"{LABELS.get(interface, interface)} cipher string saved.",
+               {"interface": interface, "string": string})
 
 
 @router.post("/policy/tls/https-ciphers")
@@ -105,7 +108,8 @@ def add_probe(request: Request, auth: Edit, target: Annotated[str, Form(max_leng
               trust_store: Annotated[str, Form(max_length=80)] = "tomcat-trust") -> Response:
     return _do(request, auth, "probes",
                lambda: probe.add_target(auth.ctx, target, sni=sni or None,
-                                        trust_store=trust_store), f"Added {target}.")
+                                        trust_store=trust_store), f"Added {target}.",
+               {"target": target, "sni": sni, "trust_store": trust_store})
 
 
 @router.post("/policy/probes/run")
