@@ -198,3 +198,71 @@ def test_head_answers_like_get_on_public_routes(ctx):
         assert g.status_code == hd.status_code == 200, path
         assert hd.headers["content-type"] == g.headers["content-type"]
     assert "<style>" in c.get("/ca/").text
+
+
+def test_smaller_pages(h):
+    from certyard import ipsec
+
+    csrf = sign_in(h.client, "sysadm")
+    # Enhanced Security in words, not raw keys.
+    r = h.client.get("/policy?tab=enhanced")
+    assert "Minimum password length" in r.text and "min_length" not in r.text
+    # A refused cipher string stays in its box.
+    r = h.client.post("/policy/tls/ciphers", data={"csrf_token": csrf, "interface": "https",
+                                                   "string": "NOT-A-CIPHER:@@"})
+    assert r.status_code >= 400 and 'value="NOT-A-CIPHER:@@"' in r.text
+    # Connections: the client purpose is a choice; audit shows the detail column.
+    assert '<select name="client_purpose">' in h.client.get("/nodes/connections").text
+    assert "<th>Detail</th>" in h.client.get("/audit").text
+    # Alarms: the alert-action form starts as the stored Default (disabled) is.
+    r = h.client.get("/monitoring/alarms")
+    assert re.search(r'name="enabled" value="true"\s*>', r.text)
+    # The expiry scan returns to its tab with the result.
+    r = h.client.post("/monitoring/scan", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.headers["location"] == "/monitoring"
+    assert "in the window" in h.client.get("/monitoring").text
+    # IPsec: add with a weak choice, refused input keeps non-secret fields, edit, disable.
+    base = {"csrf_token": csrf, "group_name": "g1", "name": "p1",
+            "auth_method": "pre-shared-key", "preshared_key": "Secret-Key-123",
+            "peer_type": "same", "destination_address": "10.0.0.2",
+            "destination_port": "any", "source_address": "10.0.0.1", "source_port": "any",
+            "mode": "transport", "remote_port": "500", "protocol": "Any",
+            "encryption_algorithm": "3DES", "hash_algorithm": "SHA256",
+            "esp_algorithm": "AES-256-GCM", "phase1_lifetime": "28800", "phase1_dh": "14",
+            "phase2_lifetime": "3600", "phase2_dh": "14", "enabled": "true"}
+    r = h.client.post("/ipsec", data={**base, "destination_address": "not an address"})
+    assert r.status_code == 422 and 'value="not an address"' in r.text
+    assert "Secret-Key-123" not in r.text
+    r = h.client.post("/ipsec", data=base)
+    assert r.status_code == 200, r.text[:300]
+    row = re.search(r"<tr>.*?p1.*?</tr>", r.text, re.S).group(0)  # type: ignore[union-attr]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert "3DES" in cells[9] and "badge" in cells[9]  # the Weak choices column
+    assert "badge" not in cells[8]
+    r = h.client.get("/ipsec/p1/edit")
+    assert 'value="10.0.0.2"' in r.text and "Secret-Key-123" not in r.text
+    r = h.client.post("/ipsec/p1/edit", data={**base, "preshared_key": "",
+                                              "encryption_algorithm": "AES-256-CBC"})
+    assert r.status_code == 200 and "updated" in r.text
+    assert ipsec.get_policy(h.ctx, "p1").spec.encryption_algorithm == "AES-256-CBC"
+    assert ipsec.get_policy(h.ctx, "p1").has_preshared_key
+    r = h.client.post("/ipsec/export", data={"csrf_token": csrf})
+    assert r.headers["content-type"] == "application/gzip"
+    # Bulk: a refused SFTP setting keeps every typed field.
+    r = h.client.post("/bulk/sftp", data={"csrf_token": csrf, "host": "sftp.example.com",
+                                          "port": "2222", "user_id": "alice",
+                                          "directory": "/exports",
+                                          "host_key_fingerprint": "SHA256:nonsense"})
+    assert r.status_code >= 400
+    for typed in ('value="sftp.example.com"', 'value="2222"', 'value="alice"',
+                  'value="/exports"', 'value="SHA256:nonsense"'):
+        assert typed in r.text, typed
+    assert 'id="fetch-host-key"' in r.text
+    # Upload by pasting PEM.
+    from certyard import ca as ca_room
+
+    _s, _d, bodies = ca_room.distribution(h.ctx)
+    r = h.client.post("/certificates/upload", data={
+        "csrf_token": csrf, "purpose": "tomcat-trust",
+        "pem": bodies["ca/root.pem"].decode()})
+    assert r.status_code == 200 and "Uploaded" in r.text

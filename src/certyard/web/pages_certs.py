@@ -14,7 +14,7 @@ from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
-from certyard.web.render import render
+from certyard.web.render import format_date, render
 
 router = APIRouter()
 Read = Annotated[Auth, Depends(require("certificates:read"))]
@@ -77,7 +77,8 @@ def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
             ("Node", d["node"] or "all nodes"), ("Distribution", d["distribution"]),
             ("Subject", det["subject"]), ("Issuer", det.get("issuer", "—")),
             ("Serial number", det.get("serial", "—")),
-            ("Valid from", det.get("not_before", "—")), ("Valid to", det.get("not_after", "—")),
+            ("Valid from", format_date(det.get("not_before"))),
+            ("Valid to", format_date(det.get("not_after"))),
             ("Key", f"{det['key_type']} {det['key_size']}"),
             ("Signature algorithm", det["signature_algorithm"]),
             ("Subject alternative names", ", ".join(det["sans"]) or "—")]
@@ -216,14 +217,17 @@ def upload_page(request: Request, auth: Create) -> Response:
 
 @router.post("/certificates/upload")
 async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=70)],
-                 file: UploadFile, tasks: BackgroundTasks,
+                 tasks: BackgroundTasks, file: UploadFile | None = None,
                  node: Annotated[str, Form(max_length=253)] = "",
-                 description: Annotated[str, Form(max_length=300)] = "") -> Response:
+                 description: Annotated[str, Form(max_length=300)] = "",
+                 pem: Annotated[str, Form(max_length=1_000_000)] = "") -> Response:
     limit = auth.ctx.settings.max_upload_bytes
     try:
-        data = await file.read(limit + 1)
+        data = await file.read(limit + 1) if file is not None else b""
+        if not data and pem.strip():
+            data = pem.strip().encode()
         if not data:
-            raise InvalidFile("choose a certificate file to upload", field="file")
+            raise InvalidFile("choose a certificate file or paste PEM text", field="file")
         if len(data) > limit:
             raise InvalidFile(f"the file is larger than the limit of {limit:,} bytes",
                               field="file")
@@ -237,7 +241,8 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
         if exc.field is None and isinstance(exc, InvalidFile):
             exc.field = "file"
         return render(request, "upload.html", status=exc.http_status, title="Upload",
-                      form={"purpose": purpose, "description": description},
+                      form={"purpose": purpose, "description": description, "node": node,
+                            "pem": pem if "PRIVATE KEY" not in pem else ""},
                       errors=errors_of(exc), purposes=store.list_purposes(auth.ctx),
                       nodes=[n.name for n in cluster.list_nodes(auth.ctx)])
     msg = f"Uploaded {len(r.added)} certificate(s)"

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from certyard import cluster
+from certyard import cluster, store
 from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError
 from certyard.web.flash import flash_redirect
@@ -48,7 +48,7 @@ def _connections_page(request: Request, auth: Auth, *, status: int = 200, error:
     return render(request, "cluster_connections.html", status=status,
                   title="Secured connections", views=cluster.list_connections(auth.ctx),
                   nodes=[n.name for n in cluster.list_nodes(auth.ctx)], error=error,
-                  form=form or {})
+                  form=form or {}, purposes=[p.name for p in store.list_purposes(auth.ctx)])
 
 
 @router.get("/nodes/connections")

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from certyard.web.flash import COOKIE as FLASH_COOKIE
 from certyard.web.flash import pop_flash
 
-__all__ = ["NAV", "days_left", "render", "render_error"]
+__all__ = ["NAV", "days_left", "format_date", "render", "render_error"]
 
 NAV: list[tuple[str, str, str | None]] = [  # (label, path, privilege to see it)
     ("Dashboard", "/", None),
@@ -34,11 +34,17 @@ _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    lstrip_blocks=True)
 
 
-def _date(value: Any) -> str:
+def format_date(value: Any) -> str:
+    """The one date format of the UI: ``YYYY-MM-DD HH:MM UTC``."""
     if value is None:
         return "—"
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, dt.datetime):
+        return str(value)
     if value.tzinfo is None:  # the database hands back naive UTC on SQLite
         value = value.replace(tzinfo=dt.timezone.utc)
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -71,7 +77,7 @@ def _badges(item: Any, now: dt.datetime, revoked: frozenset[str]) -> list[tuple[
     return out
 
 
-_env.filters["date"] = _date
+_env.filters["date"] = format_date
 
 
 def render(request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
