@@ -42,13 +42,13 @@ def test_csr_follows_the_node_in_the_form_and_values_survive_errors(h):
     assert [c.node for c in csrs] == ["sub1"]
     # A refused CSR keeps the typed common name, SANs and hash.
     r = h.client.post("/certificates/generate-csr", data={
-        "csrf_token": csrf, "purpose": "tomcat", "node": "sub1", "distribution": "bogus",
-        "common_name": "typed.example.com", "sans": "a.example.com", "hash": "SHA1",
-        "key_length": "3072"})
+        "csrf_token": csrf, "purpose": "tomcat-ECDSA", "node": "sub1",
+        "distribution": "bogus", "common_name": "typed.example.com", "sans": "a.example.com",
+        "hash": "SHA512", "key_length": "521"})
     assert r.status_code == 422
     assert 'value="typed.example.com"' in r.text and "a.example.com</textarea>" in r.text
-    assert "<option selected>SHA1</option>" in r.text
-    assert "<option selected>3072</option>" in r.text
+    assert "<option selected>SHA512</option>" in r.text
+    assert "<option selected>521</option>" in r.text
 
 
 def test_add_user_defaults_to_least_privilege_and_keeps_input(h):
