@@ -137,8 +137,11 @@ def test_ca_workflow_revocation_state_and_served_certificate(h):
     assert chain.text.count("BEGIN CERTIFICATE") >= 2
     overview = h.client.get("/ca?tab=overview")
     assert "CRL number" in overview.text and "http://pki.example.net:8123/ocsp" in overview.text
-    downloads = h.client.get("/ca?tab=downloads")
+    downloads = h.client.get("/ca/")  # on HTTPS: the downloads tab, styled
     assert downloads.status_code == 200 and "SHA-512" in downloads.text
+    assert 'href="/static/app.css"' in downloads.text
+    root = h.client.get("/ca/download/root.pem")
+    assert root.status_code == 200 and b"BEGIN CERTIFICATE" in root.content
 
 
 def test_hold_is_reversible_and_says_so(h):

@@ -52,6 +52,15 @@ def ca_page(request: Request, auth: Read, tab: str = "pending") -> Response:
                   **values)
 
 
+@router.get("/ca/")
+def ca_public_page(auth: Read) -> Response:
+    """``/ca/`` is the public downloads page on the plain-HTTP listener; on HTTPS it is the
+    same content in the admin layout (it used to fall back to the pending requests)."""
+    from fastapi.responses import RedirectResponse
+
+    return RedirectResponse("/ca?tab=downloads", status_code=303)
+
+
 @router.get("/ca/download/{name}")
 def ca_download(name: str, auth: Read) -> Response:
     """The public CA files over HTTPS too (the plain-HTTP listener serves the same)."""
