@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from certyard import ca, monitor
 from certyard.api.auth import Auth, require
@@ -56,8 +56,6 @@ def ca_page(request: Request, auth: Read, tab: str = "pending") -> Response:
 def ca_public_page(auth: Read) -> Response:
     """``/ca/`` is the public downloads page on the plain-HTTP listener; on HTTPS it is the
     same content in the admin layout (it used to fall back to the pending requests)."""
-    from fastapi.responses import RedirectResponse
-
     return RedirectResponse("/ca?tab=downloads", status_code=303)
 
 
