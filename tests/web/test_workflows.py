@@ -217,6 +217,10 @@ def test_smaller_pages(h):
     # Connections: the client purpose is a choice; audit shows the detail column.
     assert '<select name="client_purpose">' in h.client.get("/nodes/connections").text
     assert "<th>Detail</th>" in h.client.get("/audit").text
+    r = h.client.post("/audit/syslog", data={"csrf_token": csrf, "host": "syslog.example.com",
+                                             "port": "abc", "protocol": "tcp"})
+    assert r.status_code == 422 and 'value="syslog.example.com"' in r.text
+    assert 'value="abc"' in r.text and "<option selected>tcp</option>" in r.text
     # Alarms: the alert-action form starts as the stored Default (disabled) is.
     r = h.client.get("/monitoring/alarms")
     assert re.search(r'name="enabled" value="true"\s*>', r.text)

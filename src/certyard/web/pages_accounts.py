@@ -138,14 +138,14 @@ def terminate(request: Request, auth: Execute,
               user: Annotated[str, Form(max_length=64)]) -> Response:
     return _do(request, auth, "sessions",
                lambda: accounts.terminate_user_sessions(auth.ctx, user),
-               f"Terminated every session of {user}.")
+               f"Terminated every session of {user}.", {"user": user})
 
 
 @router.post("/accounts/allowlist")
 def allow(request: Request, auth: Edit,
           address: Annotated[str, Form(max_length=64)]) -> Response:
     return _do(request, auth, "allowlist", lambda: accounts.add_allowed(auth.ctx, address),
-               f"Added {address}.")
+               f"Added {address}.", {"address": address})
 
 
 @router.post("/accounts/allowlist/delete")

@@ -68,6 +68,7 @@ def _audit_page(request: Request, auth: Auth, *, errors: dict[str, str] | None =
         data["errors"].update(errors_of(exc))
         status = exc.http_status
     data["syslog"] = syslog.syslog_status(auth.ctx)
+    data["syslog_form"] = None
     data.update(extra)
     return render(request, "security_audit.html", status=status, title="Audit", **data)
 
@@ -106,7 +107,10 @@ def audit_syslog(request: Request, auth: AuditEdit, host: Annotated[str, F] = ""
         syslog.configure_syslog(auth.ctx, host=host, port=int(port or 0), protocol=protocol,
                                 tls=tls, enabled=enabled)
     except CertyardError as exc:
-        return _audit_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+        typed = {"host": host, "port": port, "protocol": protocol, "tls": tls,
+                 "enabled": enabled, "effective_port": ""}
+        return _audit_page(request, auth, errors=errors_of(exc), status=exc.http_status,
+                           syslog_form=typed)
     return _redirect(request, "/audit", "Remote syslog saved.")
 
 
