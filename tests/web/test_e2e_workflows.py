@@ -189,7 +189,8 @@ PAGES = ["/", "/certificates", "/certificates/generate-csr?purpose=tomcat",
          "/policy?tab=tls", "/policy?tab=fips", "/policy?tab=enhanced", "/policy?tab=probes",
          "/policy?tab=verify", "/ipsec", "/bulk", "/accounts?tab=users",
          "/accounts?tab=roles", "/accounts?tab=rules", "/accounts?tab=sessions",
-         "/accounts?tab=allowlist", "/audit", "/settings", "/account", "/account/password"]
+         "/accounts?tab=allowlist", "/audit", "/settings", "/doctor", "/account",
+         "/account/password"]
 
 
 def test_every_page_at_1366_and_800_px(served, page):

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, password change, the user's own API tokens, start and placeholder pages."""
+"""Sign-in, sign-out, password change, the user's own API tokens, and the dashboard lives in pages_home."""
 
 from __future__ import annotations
 

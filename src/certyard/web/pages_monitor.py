@@ -2,7 +2,7 @@
 settings with "Send test mail", Certificate Revocation (OCSP) with "Run checks now" and
 the status per certificate, and the alarm log with clear and alert actions.
 
-Mounted by ``certyard.web`` ahead of the placeholder ``/monitoring`` page. Each form calls
+Mounted by ``certyard.web``. Each form calls
 one ``certyard.monitor`` service function; typed errors come back inline next to the field
 on the same page, with what was typed kept.
 """
