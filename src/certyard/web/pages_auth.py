@@ -1,4 +1,5 @@
-"""Sign-in, sign-out, password change, the user's own API tokens, and the dashboard lives in pages_home."""
+"""Sign-in, sign-out, password change and the user's own API tokens (the home page, the
+dashboard, is in pages_home)."""
 
 from __future__ import annotations
 
