@@ -86,7 +86,8 @@ def test_monitoring_page_and_metrics(served):  # type: ignore[no-untyped-def]
             page.screenshot(path=str(SHOTS / "monitor-01-certificate-monitor.png"),
                             full_page=True)
             page.click("text=Run expiry scan now")
-            assert "in the window" in page.locator("#scan-report").inner_text()
+            assert "in the window" in page.locator(".notice").inner_text()
+            assert page.url.endswith("/monitoring")  # the tab it was started from
             page.goto(f"{base}/monitoring/revocation")
             page.screenshot(path=str(SHOTS / "monitor-02-revocation.png"), full_page=True)
             page.goto(f"{base}/monitoring/alarms")

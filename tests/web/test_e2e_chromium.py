@@ -76,7 +76,8 @@ def test_admin_journey(served, browser):
     page.fill("input[name=new_password]", NEW_PW)
     page.fill("input[name=confirm_password]", NEW_PW)
     page.click("main button[type=submit]")
-    page.wait_for_url("**/certificates**")
+    page.wait_for_url(base + "/")  # the dashboard
+    page.goto(f"{base}/certificates")
     _shot(page, "03-certificates")
 
     # Generate a CSR for tomcat; its key-length choices follow the purpose.
@@ -92,10 +93,13 @@ def test_admin_journey(served, browser):
     page.goto(f"{base}/certificates/download-csr")
     _shot(page, "05-download-csr")
     page.click("text=Send to built-in CA")
-    page.wait_for_url("**/ca?tab=pending**")
-    _shot(page, "06-ca-pending")
-    page.click("button:has-text('Issue')")
-    page.wait_for_url("**/ca?tab=pending**")
+    page.wait_for_url("**/ca/requests/*")
+    _shot(page, "06-ca-request")
+    page.once("dialog", lambda d: d.accept())  # the confirmation naming the effect
+    if page.locator("input[name=accept_served_change]").count():
+        page.check("input[name=accept_served_change]")
+    page.click("button:has-text('Issue certificate')")
+    page.wait_for_url("**/ca/certificates/*")
     page.goto(f"{base}/ca?tab=issued")
     assert page.locator("table.data tbody tr").count() >= 1
     _shot(page, "07-ca-issued")
@@ -133,7 +137,7 @@ def test_admin_journey(served, browser):
     page.goto(f"{base}/accounts?tab=users")
     page.locator("tr", has_text="victim").locator("button:has-text('Unlock')").click()
     _sign_in(other, base, "victim", "Sturdy-Pass-55x")
-    other.wait_for_url("**/certificates**")
+    other.wait_for_url(base + "/")
     page.goto(f"{base}/accounts?tab=sessions")
     assert page.locator("table.data", has_text="victim").is_visible()
     page.fill("input[name=user]", "victim")

@@ -16,7 +16,8 @@ from certyard.audit import record_event
 from certyard.db.models.accounts import Role, User
 from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound
 
-__all__ = ["ACTIONS", "AREAS", "BUILTIN_ROLES", "RoleView", "create_role", "delete_role",
+__all__ = ["ACTIONS", "AREAS", "BUILTIN_ROLES", "DEFAULT_NEW_USER_ROLE", "RoleView",
+           "create_role", "delete_role",
            "has_privilege", "list_roles", "role_privileges"]
 
 AREAS = ("certificates", "ca", "nodes", "monitoring", "policy", "accounts", "audit",
@@ -41,6 +42,9 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "Read-only": _p("certificates", "ca", "nodes", "monitoring", "policy", "settings",
                     actions=("read",)),
 }
+
+# What a new account gets unless someone chooses more: the least privileged built-in role.
+DEFAULT_NEW_USER_ROLE = "Read-only"
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _.-]{1,63}$")
 

@@ -239,9 +239,12 @@ def _changed_chars(old: str, new: str) -> int:
 def check_new_password(password: str, *, user_name: str, rules: dict[str, Any],
                        previous_plain: str | None = None,
                        history_hashes: list[str] = ()) -> None:  # type: ignore[assignment]
-    """Raise PolicyViolation (field ``password``) naming the first rule the password breaks."""
+    """Raise one PolicyViolation (field ``password``) naming every rule the password breaks,
+    so a person fixes them all at once; ``rule`` is the first, ``value`` lists them all."""
+    broken: list[tuple[str, str]] = []
+
     def fail(rule: str, msg: str) -> None:
-        raise PolicyViolation(msg, rule=rule, field="password")
+        broken.append((rule, msg))
 
     if len(password) < rules["min_length"]:
         fail("min_length", f"the password must be at least {rules['min_length']} characters")
@@ -263,15 +266,17 @@ def check_new_password(password: str, *, user_name: str, rules: dict[str, Any],
         alias = user_name.lower()
         if alias and (alias in low or alias[::-1] in low):
             fail("trivial", "the password must not contain the user name or its reverse")
-        for i in range(len(password) - 3):
-            if len(set(password[i:i + 4])) == 1:
-                fail("trivial", "a character must not be used more than three times in a row")
+        if any(len(set(password[i:i + 4])) == 1 for i in range(len(password) - 3)):
+            fail("trivial", "a character must not be used more than three times in a row")
         if _all_consecutive(password):
             fail("trivial", "the characters must not all be consecutive (like abcdef or 654321)")
     if previous_plain is not None and _changed_chars(previous_plain, password) < \
             rules["min_char_changes"]:
         fail("min_char_changes", f"change at least {rules['min_char_changes']} characters "
              "from the current password")
-    for old in history_hashes:
-        if verify_password(old, password):
-            fail("remembered_credentials", "the password was used recently; choose a new one")
+    if any(verify_password(old, password) for old in history_hashes):
+        fail("remembered_credentials", "the password was used recently; choose a new one")
+    if broken:
+        raise PolicyViolation("; ".join(m for _r, m in broken), rule=broken[0][0],
+                              value=[r for r, _m in broken], field="password")
+

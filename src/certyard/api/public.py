@@ -211,7 +211,8 @@ def distribution_page(request: Request) -> Response:
     howto = "".join(f"<h3>{name}</h3><p>{text}</p>" for name, text in _INSTRUCTIONS)
     page = (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        "<title>certyard certificate authority</title></head><body>"
+        "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
+        f"<title>certyard certificate authority</title><style>{_STYLE}</style></head><body>"
         "<h1>Certificate authority</h1>"
         f"<p>Issuing CA: <strong>{html.escape(subject)}</strong></p>"
         "<h2>Retrieve the CA certificate or certificate revocation list</h2>"
@@ -222,3 +223,20 @@ def distribution_page(request: Request) -> Response:
         "trusting a file.</p>"
         f"<h2>Install the root certificate</h2>{howto}</body></html>")
     return HTMLResponse(page)
+
+
+# The plain-HTTP listener serves no static files; this page carries its own small style.
+_STYLE = ("body{margin:0 auto;max-width:960px;padding:1.5rem;font-family:system-ui,sans-serif;"
+          "color:#1d2433;background:#f5f7fa;line-height:1.45}h1{font-size:1.5rem}"
+          "h2{font-size:1.15rem;margin-top:1.5rem}a{color:#1f5fbf}"
+          "table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #dfe3ea}"
+          "td,th{padding:.45rem .6rem;border-bottom:1px solid #dfe3ea;text-align:left;"
+          "vertical-align:top}code{font-family:ui-monospace,monospace;font-size:.82rem}"
+          ".sha512{word-break:break-all}")
+
+# HEAD answers like GET on every public route (a relying party or monitor may probe with
+# HEAD; without this it fell through to the HTTPS redirect).
+for _route in router.routes:
+    _methods = getattr(_route, "methods", None)
+    if isinstance(_methods, set) and "GET" in _methods:
+        _methods.add("HEAD")

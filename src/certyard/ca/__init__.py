@@ -24,7 +24,15 @@ from certyard.ca.crl import (
 from certyard.ca.distribution import Download, ca_settings, configure_ca, distribution
 from certyard.ca.issue import IssuedView
 from certyard.ca.keys import CaKeyView, check_token_keys, describe_ca_keys
+from certyard.ca.listeners import (
+    ListenerSettings,
+    embedded_urls,
+    listener_settings,
+    update_listeners,
+    url_warnings,
+)
 from certyard.ca.ocsp import ocsp_cached, ocsp_respond, presign_responses
+from certyard.ca.overview import CaCertificateView, CaOverview, ca_overview, issued_with_chain
 from certyard.ca.profiles import PROFILES, Profile
 from certyard.ca.requests import (
     RequestView,
@@ -46,15 +54,19 @@ generate_crl = current_crl  # the public name: the current CRL, regenerated when
 __all__ = [
     "PROFILES",
     "REASONS",
+    "CaCertificateView",
     "CaInfo",
     "CaKeyView",
+    "CaOverview",
     "CaSettings",
     "Download",
     "IssuedView",
+    "ListenerSettings",
     "Profile",
     "RequestView",
     "RevocationView",
     "TokenRef",
+    "ca_overview",
     "ca_settings",
     "check_token_keys",
     "configure_ca",
@@ -62,6 +74,7 @@ __all__ = [
     "deny_request",
     "describe_ca_keys",
     "distribution",
+    "embedded_urls",
     "export_ca",
     "generate_crl",
     "import_ca",
@@ -69,8 +82,10 @@ __all__ = [
     "issue_certificate_for_csr",
     "issue_certificates_for_csrs",
     "issue_request",
+    "issued_with_chain",
     "list_issued",
     "list_requests",
+    "listener_settings",
     "ocsp_cached",
     "ocsp_respond",
     "presign_responses",
@@ -81,4 +96,6 @@ __all__ = [
     "show_request",
     "sign_pending",
     "submit_request",
+    "update_listeners",
+    "url_warnings",
 ]

@@ -27,10 +27,20 @@ from certyard.monitor.alarms import (
     list_alarms,
     raise_alarm,
 )
+from certyard.monitor.certstate import RevocationState, revocation_states
+from certyard.monitor.dashboard import Dashboard, dashboard_summary
 from certyard.monitor.expiry import ScanReport, scan_expiry
 from certyard.monitor.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from certyard.monitor.metrics import render_metrics
 from certyard.monitor.notify import deliver_outbox, list_outbox, send_test_mail
+from certyard.monitor.own_cert import (
+    SERVED_PURPOSES,
+    ServedCertificate,
+    check_served_certificates,
+    served_certificate_change,
+    served_certificates,
+    served_change_for_request,
+)
 from certyard.monitor.revocation import (
     CheckReport,
     list_revocation_statuses,
@@ -54,13 +64,47 @@ from certyard.monitor.settings import (
 )
 
 __all__ = [
-    "ALARM_NAMES", "METRICS_CONTENT_TYPE", "SEVERITIES", "AlarmView", "AlertActions",
-    "CheckReport", "MonitorSettings", "RaiseResult", "RevocationSettings", "ScanReport",
-    "SmtpSettings", "clear_alarm", "clear_alarm_by_id", "deliver_outbox",
-    "get_alarm", "get_alert_actions", "get_monitor_settings", "get_revocation_settings",
-    "get_smtp_settings", "list_alarms", "list_outbox", "list_revocation_statuses",
-    "raise_alarm", "render_metrics", "revocation_status_of", "run_revocation_checks",
-    "scan_expiry", "send_test_mail", "settings_warnings", "update_alert_actions",
+    "ALARM_NAMES",
+    "METRICS_CONTENT_TYPE",
+    "SERVED_PURPOSES",
+    "SEVERITIES",
+    "AlarmView",
+    "AlertActions",
+    "CheckReport",
+    "Dashboard",
+    "MonitorSettings",
+    "RaiseResult",
+    "RevocationSettings",
+    "RevocationState",
+    "ScanReport",
+    "ServedCertificate",
+    "SmtpSettings",
+    "check_served_certificates",
+    "clear_alarm",
+    "clear_alarm_by_id",
+    "dashboard_summary",
+    "deliver_outbox",
+    "get_alarm",
+    "get_alert_actions",
+    "get_monitor_settings",
+    "get_revocation_settings",
+    "get_smtp_settings",
+    "list_alarms",
+    "list_outbox",
+    "list_revocation_statuses",
+    "raise_alarm",
+    "render_metrics",
+    "revocation_states",
+    "revocation_status_of",
+    "run_revocation_checks",
+    "scan_expiry",
+    "send_test_mail",
+    "served_certificate_change",
+    "served_certificates",
+    "served_change_for_request",
+    "settings_warnings",
+    "update_alert_actions",
     "update_monitor_settings",
-    "update_revocation_settings", "update_smtp_settings",
+    "update_revocation_settings",
+    "update_smtp_settings",
 ]

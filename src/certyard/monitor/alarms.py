@@ -35,6 +35,8 @@ ALARM_NAMES = {
     "RevocationCheckFailed": "Error",
     "EmailDeliveryFailed": "Error",
     "TCPRemoteSyslogDeliveryFailed": "Error",
+    "ServedCertificateRevoked": "Critical",
+    "ServedCertificateExpired": "Critical",
 }
 THROTTLE = dt.timedelta(hours=1)
 

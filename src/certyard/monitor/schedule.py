@@ -31,7 +31,15 @@ def _outbox(ctx: Any) -> object:
     return deliver_outbox(ctx)
 
 
-JOB_NAMES = ("monitor.expiry_scan", "monitor.revocation_checks", "monitor.outbox")
+def _served(ctx: Any) -> object:
+    from certyard.monitor.own_cert import check_served_certificates
+
+    return check_served_certificates(ctx)
+
+
+JOB_NAMES = ("monitor.expiry_scan", "monitor.revocation_checks", "monitor.outbox",
+             "monitor.served_certificate")
 register_job("monitor.expiry_scan", 600, _expiry)
 register_job("monitor.revocation_checks", 60, _revocation)
 register_job("monitor.outbox", 30, _outbox)
+register_job("monitor.served_certificate", 60, _served)

@@ -35,6 +35,7 @@ class ServerState:
     def __init__(self, *, tls_loaded: bool = True) -> None:
         self.tls_loaded = tls_loaded
         self.draining = False
+        self.listeners: dict[str, Any] = {}  # what `certyard serve` bound (Settings page)
         self._heads: tuple[float, bool] | None = None
         self._lock = threading.Lock()
 

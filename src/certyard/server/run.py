@@ -69,6 +69,7 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
     state = ServerState(tls_loaded=False)
     reloader = TlsReloader(ctx)
     state.tls_loaded = True
+    state.listeners = {"host": host, "https_port": https_port, "http_port": http_port}
     https_cfg = _config(create_app(ctx, state=state), host, https_port, grace_seconds)
     https_cfg.ssl = reloader.live
     servers = [uvicorn.Server(https_cfg)]

@@ -1,8 +1,7 @@
 """The server-rendered admin UI (Jinja2, own CSS, no front-end build).
 
 Every ``pages_*`` module with a ``router`` is included, so a room adds its pages by adding
-a module; the placeholders for areas nobody has built yet come last, so a real page for the
-same path wins.
+a module. There are no placeholder pages: every navigation entry leads to a real page.
 """
 
 from __future__ import annotations
@@ -18,8 +17,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 _FIRST = ("pages_auth", "pages_certs", "pages_ca", "pages_accounts")
 _names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("pages_"))
-for _name in [*_FIRST, *(n for n in _names if n not in _FIRST and n != "pages_placeholders"),
-              "pages_placeholders"]:
+for _name in [*_FIRST, *(n for n in _names if n not in _FIRST)]:
     _mod = importlib.import_module(f"{__name__}.{_name}")
     if hasattr(_mod, "router"):
         router.include_router(_mod.router)

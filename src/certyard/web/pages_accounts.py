@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from certyard import accounts
 from certyard.api.auth import Auth, client_ip, require
 from certyard.errors import CertyardError, InvalidInput
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
@@ -43,6 +43,8 @@ def _page(request: Request, auth: Auth, tab: str, errors: dict[str, str] | None 
                   roles=accounts.list_roles(auth.ctx), areas=accounts.AREAS,
                   actions=accounts.ACTIONS, rules=accounts.get_auth_rules(auth.ctx),
                   rule_fields=RULE_FIELDS, sessions=accounts.list_sessions(auth.ctx),
+                  default_role=accounts.DEFAULT_NEW_USER_ROLE,
+                  password_rules=accounts.describe_rules(accounts.get_auth_rules(auth.ctx)),
                   allowlist=accounts.list_allowed(auth.ctx), your_ip=client_ip(request))
 
 
@@ -52,7 +54,7 @@ def _do(request: Request, auth: Auth, tab: str, fn: Callable[[], object], ok: st
         fn()
     except CertyardError as exc:
         return _page(request, auth, tab, errors_of(exc), form, status=exc.http_status)
-    return RedirectResponse(f"/accounts?tab={tab}&notice={quote_plus(ok)}", status_code=303)
+    return flash_redirect(request, f"/accounts?tab={tab}", ok)
 
 
 @router.get("/accounts")
@@ -66,7 +68,15 @@ def add_user(request: Request, auth: Create, name: Annotated[str, Form(max_lengt
              password: Annotated[str, Form(max_length=200)]) -> Response:
     return _do(request, auth, "users",
                lambda: accounts.create_user(auth.ctx, name, role=role, password=password),
-               f"Added {name}; they change the password at first sign-in.", {"name": name})
+               f"Added {name}; they change the password at first sign-in.",
+               {"name": name, "role": role})
+
+
+@router.post("/accounts/users/{name}/delete")
+def delete_user(request: Request, name: str,
+                auth: Annotated[Auth, Depends(require("accounts:delete"))]) -> Response:
+    return _do(request, auth, "users", lambda: accounts.delete_user(auth.ctx, name),
+               f"Deleted {name}; their sessions and API tokens ended.")
 
 
 @router.post("/accounts/users/{name}/role")
@@ -96,7 +106,7 @@ async def add_role(request: Request, auth: Create) -> Response:
     privileges = [str(p) for p in form.getlist("privileges")][:100]
     return _do(request, auth, "roles",
                lambda: accounts.create_role(auth.ctx, name, privileges=privileges),
-               f"Created role {name}.")
+               f"Created role {name}.", {"role_name": name, "privileges": privileges})
 
 
 @router.post("/accounts/rules")
@@ -119,7 +129,8 @@ async def rules(request: Request, auth: Edit) -> Response:
         changes["check_trivial"] = bool(form.get("check_trivial"))
         accounts.set_auth_rules(auth.ctx, **changes)
 
-    return _do(request, auth, "rules", save, "Authentication rules saved.")
+    typed = {k: str(form.get(k, ""))[:20] for k, _label in RULE_FIELDS}
+    return _do(request, auth, "rules", save, "Authentication rules saved.", typed)
 
 
 @router.post("/accounts/sessions/terminate")
@@ -127,14 +138,14 @@ def terminate(request: Request, auth: Execute,
               user: Annotated[str, Form(max_length=64)]) -> Response:
     return _do(request, auth, "sessions",
                lambda: accounts.terminate_user_sessions(auth.ctx, user),
-               f"Terminated every session of {user}.")
+               f"Terminated every session of {user}.", {"user": user})
 
 
 @router.post("/accounts/allowlist")
 def allow(request: Request, auth: Edit,
           address: Annotated[str, Form(max_length=64)]) -> Response:
     return _do(request, auth, "allowlist", lambda: accounts.add_allowed(auth.ctx, address),
-               f"Added {address}.")
+               f"Added {address}.", {"address": address})
 
 
 @router.post("/accounts/allowlist/delete")

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out, password change, the user's own API tokens, start and placeholder pages."""
+"""Sign-in, sign-out, password change and the user's own API tokens (the home page, the
+dashboard, is in pages_home)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from certyard import accounts
 from certyard.api.auth import COOKIE, Auth, anonymous_ctx, app_ctx, client_ip, require
 from certyard.api.params import Id
 from certyard.errors import AuthenticationFailed, CertyardError, Conflict
-from certyard.web.render import NAV, render
+from certyard.web.flash import flash_redirect
+from certyard.web.render import render
 
 router = APIRouter()
 Me = Annotated[Auth, Depends(require(None, allow_password_change=True))]
@@ -28,12 +30,6 @@ def errors_of(exc: CertyardError) -> dict[str, str]:
     return {exc.field or "_": exc.message}
 
 
-@router.get("/")
-def home(auth: Signed) -> Response:
-    for _label, path, priv in NAV:
-        if priv in auth.principal.privileges:
-            return RedirectResponse(path, status_code=303)
-    return RedirectResponse("/account", status_code=303)
 
 
 LOGIN_CSRF = "certyard_login_csrf"
@@ -95,7 +91,11 @@ def logout(request: Request, auth: Me) -> Response:
 @router.get("/account/password")
 def password_page(request: Request, auth: Me) -> Response:
     return render(request, "password.html", title="Change password",
-                  rules=accounts.get_auth_rules(auth.ctx), errors={})
+                  password_rules=_password_rules(auth), errors={})
+
+
+def _password_rules(auth: Auth) -> list[str]:
+    return accounts.describe_rules(accounts.get_auth_rules(auth.ctx))
 
 
 @router.post("/account/password")
@@ -112,8 +112,8 @@ def change_password(request: Request, auth: Me,
                                  new=new_password)
     except CertyardError as exc:
         return render(request, "password.html", status=422, title="Change password",
-                      rules=accounts.get_auth_rules(auth.ctx), errors=errors_of(exc))
-    return RedirectResponse("/?notice=Your+password+was+changed.", status_code=303)
+                      password_rules=_password_rules(auth), errors=errors_of(exc))
+    return flash_redirect(request, "/", "Your password was changed.")
 
 
 @router.get("/account")
@@ -136,6 +136,6 @@ def create_token(request: Request, auth: Signed,
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: Id, auth: Signed) -> Response:
+def revoke_token(request: Request, token_id: Id, auth: Signed) -> Response:
     accounts.revoke_token(auth.ctx, token_id, user=auth.user)
-    return RedirectResponse("/account?notice=Token+revoked.", status_code=303)
+    return flash_redirect(request, "/account", "Token revoked.")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from certyard import cluster, store
+from certyard import cluster, monitor, store
 from certyard.api.auth import Auth, require
 from certyard.api.params import Id, attachment
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
-from certyard.web.render import render
+from certyard.web.render import format_date, render
 
 router = APIRouter()
 Read = Annotated[Auth, Depends(require("certificates:read"))]
@@ -23,8 +24,8 @@ Delete = Annotated[Auth, Depends(require("certificates:delete"))]
 TYPES = {"identity": "Identity", "trust": "Trust", "csr": "CSR Only"}
 
 
-def _done(path: str, message: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?notice={quote_plus(message)}", status_code=303)
+def _done(request: Request, path: str, message: str) -> RedirectResponse:
+    return flash_redirect(request, path, message)
 
 
 def _int(text: str | None, default: int, field: str) -> int:
@@ -60,29 +61,18 @@ def certificates(request: Request, auth: Read) -> Response:
     def qs(**over: Any) -> str:
         return urlencode({**q, **{k: str(v) for k, v in over.items()}})
 
-    request.state.revoked = _revoked_serials(auth)
+    states = _revocation(auth, [e.id for e in page.items])
+    request.state.revoked = frozenset(e.serial for e in page.items if e.serial and e.id in states
+                                      and states[e.id].status in ("revoked", "hold"))
     return render(request, "certificates.html", title="Certificates", page=page, q=q, qs=qs,
                   purposes=purposes, nodes=[n.name for n in cluster.list_nodes(auth.ctx)],
-                  revocation=_revocation(auth))
+                  revocation=states)
 
 
-def _revocation(auth: Auth) -> dict[int, Any]:
-    """Revocation status per store entry (monitor room), shown in the list and details."""
-    from certyard import monitor
-
-    return {v.entry_id: v for v in monitor.list_revocation_statuses(auth.ctx)
-            if v.entry_id is not None}
-
-
-def _revoked_serials(auth: Auth) -> frozenset[str]:
-    """Serials the built-in CA has revoked or put on hold, for the state badges."""
-    from certyard import ca
-
-    try:
-        return frozenset(i.serial for i in ca.list_issued(auth.ctx, status="revoked")) | \
-            frozenset(i.serial for i in ca.list_issued(auth.ctx, status="hold"))
-    except CertyardError:
-        return frozenset()
+def _revocation(auth: Auth, entry_ids: list[int]) -> dict[int, Any]:
+    """Revocation state per store entry: one function (monitor.revocation_states) for the
+    list, the details page, the dashboard, the API and the CLI."""
+    return monitor.revocation_states(auth.ctx, entry_ids)
 
 
 def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -91,7 +81,8 @@ def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
             ("Node", d["node"] or "all nodes"), ("Distribution", d["distribution"]),
             ("Subject", det["subject"]), ("Issuer", det.get("issuer", "—")),
             ("Serial number", det.get("serial", "—")),
-            ("Valid from", det.get("not_before", "—")), ("Valid to", det.get("not_after", "—")),
+            ("Valid from", format_date(det.get("not_before"))),
+            ("Valid to", format_date(det.get("not_after"))),
             ("Key", f"{det['key_type']} {det['key_size']}"),
             ("Signature algorithm", det["signature_algorithm"]),
             ("Subject alternative names", ", ".join(det["sans"]) or "—")]
@@ -142,10 +133,14 @@ def _generate_page(request: Request, auth: Auth, kind: str, purpose: str, node: 
     chosen = next((n for n in nodes if n.name == node), nodes[0] if nodes else None)
     title = "Generate Certificate Signing Request" if kind == "csr" else \
         "Generate New Self-signed Certificate"
+    own = ""
+    if kind == "self" and spec is not None:  # a CSR alone changes nothing that is served
+        own = monitor.served_certificate_change(auth.ctx, purpose=spec.name,
+                                                node=chosen.name if chosen else None)
     return render(request, "generate.html", status=status, title=title, kind=kind,
-                  purposes=purposes, spec=spec, nodes=[n.name for n in nodes],
-                  node=chosen.name if chosen else "", node_fqdn=chosen.fqdn if chosen else "",
-                  form=form, errors=errors)
+                  purposes=purposes, spec=spec, nodes=nodes,
+                  node=chosen.name if chosen else "", form=form, errors=errors,
+                  served_change=own)
 
 
 @router.post("/certificates/generate-self-signed")
@@ -158,9 +153,14 @@ def self_signed(request: Request, auth: Create, purpose: Annotated[str, Form(max
                                        key_length=_int(key_length, 0, "key_length") or None,
                                        hash_name=hash or None)
     except CertyardError as exc:
-        return _generate_page(request, auth, "self", purpose, node, {}, errors_of(exc), 422)
-    return _done(f"/certificates/{r.entries[0].id}", f"Generated a new self-signed {purpose} "
-                 "certificate. Restart the services that use it.")
+        return _generate_page(request, auth, "self", purpose, node,
+                              {"key_length": key_length, "hash": hash}, errors_of(exc), 422)
+    msg = f"Generated a new self-signed {purpose} certificate. Restart the services that use it."
+    if purpose in monitor.SERVED_PURPOSES and any(
+            c.entry_id == r.entries[0].id for c in monitor.served_certificates(auth.ctx)):
+        msg += " This server's HTTPS listener now serves it: your browser will warn until " \
+               "you trust it."
+    return _done(request, f"/certificates/{r.entries[0].id}", msg)
 
 
 @router.post("/certificates/generate-csr")
@@ -171,7 +171,8 @@ def csr(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=
         sans: Annotated[str, Form(max_length=10000)] = "",
         key_length: Annotated[str, Form(max_length=8)] = "",
         hash: Annotated[str, Form(max_length=16)] = "") -> Response:
-    form = {"distribution": distribution, "common_name": common_name, "sans": sans}
+    form = {"distribution": distribution, "common_name": common_name, "sans": sans,
+            "key_length": key_length, "hash": hash}
     try:
         r = store.generate_csr(auth.ctx, purpose, node=node or None, distribution=distribution,
                                common_name=common_name or None,
@@ -180,8 +181,9 @@ def csr(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=
                                hash_name=hash or None)
     except CertyardError as exc:
         return _generate_page(request, auth, "csr", purpose, node, form, errors_of(exc), 422)
-    return _done(f"/certificates/{r.entries[0].id}", f"Generated a {purpose} CSR. Download it "
-                 "for your CA or send it to the built-in CA.")
+    return _done(request, f"/certificates/{r.entries[0].id}", f"Generated a {purpose} CSR "
+                 f"for {r.entries[0].node or 'every node'}. Download it for your CA or send "
+                 "it to the built-in CA.")
 
 
 def _csrs(auth: Auth) -> list[Any]:
@@ -219,14 +221,17 @@ def upload_page(request: Request, auth: Create) -> Response:
 
 @router.post("/certificates/upload")
 async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=70)],
-                 file: UploadFile, tasks: BackgroundTasks,
+                 tasks: BackgroundTasks, file: UploadFile | None = None,
                  node: Annotated[str, Form(max_length=253)] = "",
-                 description: Annotated[str, Form(max_length=300)] = "") -> Response:
+                 description: Annotated[str, Form(max_length=300)] = "",
+                 pem: Annotated[str, Form(max_length=1_000_000)] = "") -> Response:
     limit = auth.ctx.settings.max_upload_bytes
     try:
-        data = await file.read(limit + 1)
+        data = await file.read(limit + 1) if file is not None else b""
+        if not data and pem.strip():
+            data = pem.strip().encode()
         if not data:
-            raise InvalidFile("choose a certificate file to upload", field="file")
+            raise InvalidFile("choose a certificate file or paste PEM text", field="file")
         if len(data) > limit:
             raise InvalidFile(f"the file is larger than the limit of {limit:,} bytes",
                               field="file")
@@ -240,7 +245,8 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
         if exc.field is None and isinstance(exc, InvalidFile):
             exc.field = "file"
         return render(request, "upload.html", status=exc.http_status, title="Upload",
-                      form={"purpose": purpose, "description": description},
+                      form={"purpose": purpose, "description": description, "node": node,
+                            "pem": pem if "PRIVATE KEY" not in pem else ""},
                       errors=errors_of(exc), purposes=store.list_purposes(auth.ctx),
                       nodes=[n.name for n in cluster.list_nodes(auth.ctx)])
     msg = f"Uploaded {len(r.added)} certificate(s)"
@@ -254,20 +260,18 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
         tasks.add_task(after_upload, auth.ctx, trust=True)
     else:
         tasks.add_task(after_upload, auth.ctx, entry_ids=[e.id for e in r.added])
-    return _done("/certificates", msg + ".")
+    return _done(request, "/certificates", msg + ".")
 
 
 @router.get("/certificates/{entry_id}")
 def details(request: Request, entry_id: Id, auth: Read) -> Response:
     d, view = _view(auth, entry_id)
-    request.state.revoked = _revoked_serials(auth)
     rows = _detail_rows(d)
-    rev = _revocation(auth).get(entry_id)
-    if rev is not None:
-        rows.append(("Revocation status", f"{rev.status} ({rev.source}, checked "
-                                          f"{rev.checked_at:%Y-%m-%d %H:%M} UTC)"
-                                          + (f": {rev.detail}" if rev.detail else "")))
-    return render(request, "certificate.html", title=d["common_name"], d=d, v=view, rows=rows)
+    rev = _revocation(auth, [entry_id]).get(entry_id)
+    if rev is not None and rev.status in ("revoked", "hold") and d["details"].get("serial"):
+        request.state.revoked = frozenset({d["details"]["serial"]})
+    return render(request, "certificate.html", title=d["common_name"], d=d, v=view, rows=rows,
+                  rev=rev)
 
 
 @router.get("/certificates/{entry_id}/download")
@@ -284,10 +288,10 @@ def delete_page(request: Request, entry_id: Id, auth: Delete) -> Response:
 
 
 @router.post("/certificates/{entry_id}/delete")
-def delete(entry_id: Id, auth: Delete) -> Response:
+def delete(request: Request, entry_id: Id, auth: Delete) -> Response:
     r = store.delete_entry(auth.ctx, entry_id)
-    return _done("/certificates", f"Deleted {r['common_name']} ({len(r['deleted'])} "
-                 "entries).")
+    return _done(request, "/certificates",
+                 f"Deleted {r['common_name']} ({len(r['deleted'])} entries).")
 
 
 @router.get("/nodes")
@@ -307,10 +311,11 @@ def add_node(request: Request, auth: Annotated[Auth, Depends(require("nodes:crea
         return render(request, "nodes.html", status=exc.http_status, title="Nodes",
                       nodes=cluster.list_nodes(auth.ctx), errors=errors_of(exc),
                       form={"name": name, "fqdn": fqdn, "ip": ip})
-    return _done("/nodes", f"Added node {name} with self-signed certificates.")
+    return _done(request, "/nodes", f"Added node {name} with self-signed certificates.")
 
 
 @router.post("/nodes/{name}/remove")
-def remove_node(name: str, auth: Annotated[Auth, Depends(require("nodes:delete"))]) -> Response:
+def remove_node(request: Request, name: str,
+                auth: Annotated[Auth, Depends(require("nodes:delete"))]) -> Response:
     cluster.remove_node(auth.ctx, name)
-    return _done("/nodes", f"Removed node {name}.")
+    return _done(request, "/nodes", f"Removed node {name}.")

@@ -5,14 +5,14 @@ Thin: each route calls one ``certyard.cluster`` service function."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from certyard import cluster
+from certyard import cluster, store
 from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError
+from certyard.web.flash import flash_redirect
 from certyard.web.render import render
 
 router = APIRouter()
@@ -48,7 +48,7 @@ def _connections_page(request: Request, auth: Auth, *, status: int = 200, error:
     return render(request, "cluster_connections.html", status=status,
                   title="Secured connections", views=cluster.list_connections(auth.ctx),
                   nodes=[n.name for n in cluster.list_nodes(auth.ctx)], error=error,
-                  form=form or {})
+                  form=form or {}, purposes=[p.name for p in store.list_purposes(auth.ctx)])
 
 
 @router.get("/nodes/connections")
@@ -71,8 +71,7 @@ def add_connection(request: Request, auth: Execute,
     except CertyardError as exc:
         return _connections_page(request, auth, status=exc.http_status, error=exc.message,
                                  form=form)
-    return RedirectResponse(f"/nodes/connections?notice={quote_plus('Added ' + name)}",
-                            status_code=303)
+    return flash_redirect(request, "/nodes/connections", f"Added {name}.")
 
 
 @router.post("/nodes/connections/{name}/fix")
@@ -82,11 +81,10 @@ def fix_connection(request: Request, name: str, auth: Execute) -> Response:
     except CertyardError as exc:
         return _connections_page(request, auth, status=exc.http_status, error=exc.message)
     msg = "; ".join(f"Imported {x}" for x in imported) or "Nothing to import."
-    return RedirectResponse(f"/nodes/connections?notice={quote_plus(msg)}", status_code=303)
+    return flash_redirect(request, "/nodes/connections", msg)
 
 
 @router.post("/nodes/connections/{name}/remove")
-def remove_connection(name: str, auth: Execute) -> Response:
+def remove_connection(request: Request, name: str, auth: Execute) -> Response:
     cluster.remove_connection(auth.ctx, name)
-    return RedirectResponse(f"/nodes/connections?notice={quote_plus('Removed ' + name)}",
-                            status_code=303)
+    return flash_redirect(request, "/nodes/connections", f"Removed {name}.")

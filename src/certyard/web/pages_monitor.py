@@ -2,7 +2,7 @@
 settings with "Send test mail", Certificate Revocation (OCSP) with "Run checks now" and
 the status per certificate, and the alarm log with clear and alert actions.
 
-Mounted by ``certyard.web`` ahead of the placeholder ``/monitoring`` page. Each form calls
+Mounted by ``certyard.web``. Each form calls
 one ``certyard.monitor`` service function; typed errors come back inline next to the field
 on the same page, with what was typed kept.
 """
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from certyard import monitor
 from certyard.api.auth import Auth, require
 from certyard.api.params import Id
 from certyard.errors import CertyardError, InvalidInput
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
@@ -32,8 +32,8 @@ TABS = [("Certificate Monitor", "/monitoring"), ("SMTP", "/monitoring/smtp"),
         ("Revocation", "/monitoring/revocation"), ("Alarms", "/monitoring/alarms")]
 
 
-def _redirect(path: str, notice: str) -> Response:
-    return RedirectResponse(f"{path}?notice={quote_plus(notice)}", status_code=303)
+def _redirect(request: Request, path: str, notice: str) -> Response:
+    return flash_redirect(request, path, notice)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -65,7 +65,7 @@ def _submit(request: Request, auth: Auth, action: Callable[[], Any], *,
         action()
     except CertyardError as exc:
         return page(request, auth, errors=errors_of(exc), status=exc.http_status, form=form)
-    return _redirect(done, notice)
+    return _redirect(request, done, notice)
 
 
 # Certificate Monitor -------------------------------------------------------------------
@@ -124,13 +124,15 @@ async def metrics_allowlist_save(request: Request, auth: Edit) -> Response:
         set_metrics_allowlist(auth.ctx, nets)
     except CertyardError as exc:
         return _settings_page(request, auth, errors=errors_of(exc), status=exc.http_status)
-    return _redirect("/monitoring", "Metrics allowlist saved.")
+    return _redirect(request, "/monitoring", "Metrics allowlist saved.")
 
 
 @router.post("/monitoring/scan")
 def run_scan(request: Request, auth: Exec) -> Response:
-    report = monitor.scan_expiry(auth.ctx)
-    return _settings_page(request, auth, report=report)
+    r = monitor.scan_expiry(auth.ctx)  # then back to the tab it was started from
+    return _redirect(request, "/monitoring",
+                     f"Expiry scan: {r.in_window} certificate(s) in the window, {r.expired} "
+                     f"expired, {r.notices} new notice(s), {r.emails_queued} e-mail(s) queued.")
 
 
 # SMTP ----------------------------------------------------------------------------------
@@ -183,13 +185,13 @@ async def smtp_test(request: Request, auth: Exec) -> Response:
         field = exc.field if exc.field == "to" else "test"
         return _smtp_page(request, auth, errors={field: exc.message},
                           status=exc.http_status)
-    return _redirect("/monitoring/smtp", f"Test mail sent to {', '.join(sent['to'])}.")
+    return _redirect(request, "/monitoring/smtp", f"Test mail sent to {', '.join(sent['to'])}.")
 
 
 @router.post("/monitoring/outbox/deliver")
 def outbox_deliver(request: Request, auth: Exec) -> Response:
     r = monitor.deliver_outbox(auth.ctx)
-    return _redirect("/monitoring/smtp", f"Outbox: sent {r.sent}, failed {r.failed}, "
+    return _redirect(request, "/monitoring/smtp", f"Outbox: sent {r.sent}, failed {r.failed}, "
                                          f"pending {r.pending}.")
 
 
@@ -265,9 +267,14 @@ def _alarms_page(request: Request, auth: Auth, *, errors: dict[str, str] | None 
     if q.get("severity"):
         rows = [a for a in rows if a.severity == q["severity"]]
     actions = monitor.get_alert_actions(auth.ctx)
+    if form is None:  # the form starts as the Default action is stored, like the table
+        default = actions.actions.get("Default")
+        form = {"action": "Default",
+                "recipients": ", ".join(default["recipients"]) if default else "",
+                "enabled": "true" if default and default["enabled"] else ""}
     return _page(request, "monitor_alarms.html", "Alarms", errors=errors, status=status,
                  alarms=rows, q=dict(q), names=sorted(monitor.ALARM_NAMES),
-                 severities=monitor.SEVERITIES, actions=actions, form=form or {})
+                 severities=monitor.SEVERITIES, actions=actions, form=form)
 
 
 @router.get("/monitoring/alarms")
@@ -281,7 +288,7 @@ def alarm_clear(request: Request, alarm_id: Id, auth: Edit) -> Response:
         a = monitor.clear_alarm_by_id(auth.ctx, alarm_id)
     except CertyardError as exc:
         return _alarms_page(request, auth, errors=errors_of(exc), status=exc.http_status)
-    return _redirect("/monitoring/alarms", f"Alarm {a.name} on {a.object} cleared.")
+    return _redirect(request, "/monitoring/alarms", f"Alarm {a.name} on {a.object} cleared.")
 
 
 @router.post("/monitoring/alert-actions")

@@ -1,7 +1,7 @@
 """Policy pages: TLS (minimum version, Cipher Management, HTTPS Ciphers), FIPS mode,
 Enhanced Security Mode, the probe inventory and offline chain validation.
 
-Mounted by ``certyard.web`` ahead of the placeholder ``/policy`` page. Each form calls one
+Mounted by ``certyard.web``. Each form calls one
 service function; typed errors come back inline on the same page.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from certyard import policy, probe
 from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
@@ -31,7 +31,7 @@ LABELS = {"all": "All TLS", "https": "HTTPS TLS", "sip": "SIP TLS", "ssh-ciphers
 
 def _page(request: Request, auth: Auth, tab: str, *, errors: dict[str, str] | None = None,
           status: int = 200, **extra: Any) -> Response:
-    data: dict[str, Any] = {"tab": tab, "errors": errors or {}, "labels": LABELS,
+    data: dict[str, Any] = {"tab": tab, "errors": errors or {}, "labels": LABELS, "form": {},
                             "options": policy.HTTPS_OPTIONS, "versions": policy.TLS_VERSIONS}
     if tab == "tls":
         data["report"] = policy.cipher_report(auth.ctx)
@@ -45,16 +45,18 @@ def _page(request: Request, auth: Auth, tab: str, *, errors: dict[str, str] | No
     return render(request, "policy.html", status=status, title="Policy", **data)
 
 
-def _do(request: Request, auth: Auth, tab: str, fn: Callable[[], Any], ok: str) -> Response:
+def _do(request: Request, auth: Auth, tab: str, fn: Callable[[], Any], ok: str,
+        form: dict[str, str] | None = None) -> Response:
     try:
         result = fn()
-    except CertyardError as exc:
-        return _page(request, auth, tab, errors=errors_of(exc), status=exc.http_status)
+    except CertyardError as exc:  # the page again, with what was typed
+        return _page(request, auth, tab, errors=errors_of(exc), status=exc.http_status,
+                     form=form or {})
     restart = getattr(result, "restart", None) or (
         result.get("restart") if isinstance(result, dict) else None)
     if restart:
         ok += " Restart notice: " + "; ".join(restart) + "."
-    return RedirectResponse(f"/policy?tab={tab}&notice={quote_plus(ok)}", status_code=303)
+    return flash_redirect(request, f"/policy?tab={tab}", ok)
 
 
 @router.get("/policy")
@@ -74,7 +76,8 @@ def set_ciphers(request: Request, auth: Edit, interface: Annotated[str, Form(max
                 string: Annotated[str, Form(max_length=2000)] = "") -> Response:
     return _do(request, auth, "tls",
                lambda: policy.set_cipher_string(auth.ctx, interface, string),
-               f"{LABELS.get(interface, interface)} cipher string saved.")
+               f"{LABELS.get(interface, interface)} cipher string saved.",
+               {"interface": interface, "string": string})
 
 
 @router.post("/policy/tls/https-ciphers")
@@ -105,7 +108,8 @@ def add_probe(request: Request, auth: Edit, target: Annotated[str, Form(max_leng
               trust_store: Annotated[str, Form(max_length=80)] = "tomcat-trust") -> Response:
     return _do(request, auth, "probes",
                lambda: probe.add_target(auth.ctx, target, sni=sni or None,
-                                        trust_store=trust_store), f"Added {target}.")
+                                        trust_store=trust_store), f"Added {target}.",
+               {"target": target, "sni": sni, "trust_store": trust_store})
 
 
 @router.post("/policy/probes/run")

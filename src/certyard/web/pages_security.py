@@ -1,9 +1,9 @@
 """Security pages: the audit trail (filters, CSV/JSON export, chain check) with remote
-syslog settings, IPsec policies (list, add, enable/disable, Delete Selected) and Bulk
-Certificate Management (SFTP settings, export, import preview and import).
+syslog settings, and Bulk Certificate Management (SFTP settings with "fetch host key",
+export, the list of exports, import preview and import). IPsec is in pages_ipsec.
 
-Mounted by ``certyard.web`` ahead of the placeholder ``/audit`` page. Each form calls one
-service function; typed errors come back inline on the same page.
+Each form calls one service function; typed errors come back inline on the same page with
+what was typed (secrets excepted).
 """
 
 from __future__ import annotations
@@ -11,26 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 
-from certyard import bulk, ipsec
+from certyard import bulk
 from certyard.api.auth import Auth, require
 from certyard.audit import query as audit_query
 from certyard.audit import syslog
 from certyard.errors import CertyardError, InvalidInput
+from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
 router = APIRouter()
 AuditRead = Annotated[Auth, Depends(require("audit:read"))]
 AuditEdit = Annotated[Auth, Depends(require("audit:edit"))]
-PolicyRead = Annotated[Auth, Depends(require("policy:read"))]
-PolicyCreate = Annotated[Auth, Depends(require("policy:create"))]
-PolicyEdit = Annotated[Auth, Depends(require("policy:edit"))]
-PolicyDelete = Annotated[Auth, Depends(require("policy:delete"))]
 CertRead = Annotated[Auth, Depends(require("certificates:read"))]
 CertCreate = Annotated[Auth, Depends(require("certificates:create"))]
 CertExec = Annotated[Auth, Depends(require("certificates:execute"))]
@@ -38,8 +34,8 @@ SettingsEdit = Annotated[Auth, Depends(require("settings:edit"))]
 F = Form(max_length=300)
 
 
-def _redirect(path: str, notice: str) -> Response:
-    return RedirectResponse(f"{path}?notice={quote_plus(notice)}", status_code=303)
+def _redirect(request: Request, path: str, notice: str) -> Response:
+    return flash_redirect(request, path, notice)
 
 
 def _parse_time(text: str, field: str) -> dt.datetime | None:
@@ -72,6 +68,7 @@ def _audit_page(request: Request, auth: Auth, *, errors: dict[str, str] | None =
         data["errors"].update(errors_of(exc))
         status = exc.http_status
     data["syslog"] = syslog.syslog_status(auth.ctx)
+    data["syslog_form"] = None
     data.update(extra)
     return render(request, "security_audit.html", status=status, title="Audit", **data)
 
@@ -110,75 +107,11 @@ def audit_syslog(request: Request, auth: AuditEdit, host: Annotated[str, F] = ""
         syslog.configure_syslog(auth.ctx, host=host, port=int(port or 0), protocol=protocol,
                                 tls=tls, enabled=enabled)
     except CertyardError as exc:
-        return _audit_page(request, auth, errors=errors_of(exc), status=exc.http_status)
-    return _redirect("/audit", "Remote syslog saved.")
-
-
-def _ipsec_page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
-                status: int = 200, form: dict[str, str] | None = None) -> Response:
-    return render(request, "security_ipsec.html", status=status, title="IPsec",
-                  policies=ipsec.list_policies(auth.ctx), choices=ipsec.choices(),
-                  errors=errors or {}, form=form or {})
-
-
-@router.get("/ipsec")
-def ipsec_page(request: Request, auth: PolicyRead) -> Response:
-    return _ipsec_page(request, auth)
-
-
-def _int(v: str, field: str) -> int | None:
-    if not v or v.lower() == "any":
-        return None
-    if not v.isdigit():
-        raise InvalidInput(f"{field.replace('_', ' ')} must be a number", field=field)
-    return int(v)
-
-
-@router.post("/ipsec")
-async def ipsec_add(request: Request, auth: PolicyCreate) -> Response:
-    form = {k: str(v)[:300] for k, v in (await request.form()).items() if k != "csrf_token"}
-    try:
-        data: dict[str, Any] = {
-            k: form.get(k, "") for k in ("group_name", "name", "auth_method", "peer_type",
-                                         "destination_address", "source_address", "mode",
-                                         "protocol", "encryption_algorithm",
-                                         "hash_algorithm", "esp_algorithm")}
-        data["preshared_key"] = form.get("preshared_key") or None
-        for k in ("destination_port", "source_port", "remote_port", "phase1_lifetime",
-                  "phase1_dh", "phase2_lifetime", "phase2_dh"):
-            v = _int(form.get(k, ""), k)
-            if v is not None or k in ("destination_port", "source_port"):
-                data[k] = v
-        data["enabled"] = form.get("enabled") == "true"
-        ipsec.add_policy(auth.ctx, ipsec.IpsecPolicySpec.from_dict(
-            {k: v for k, v in data.items() if v != ""}))
-    except CertyardError as exc:
-        form.pop("preshared_key", None)  # never echoed back
-        return _ipsec_page(request, auth, errors=errors_of(exc), status=exc.http_status,
-                           form=form)
-    return _redirect("/ipsec", f"IPsec policy {data['name']} saved.")
-
-
-@router.post("/ipsec/{name}/enabled")
-def ipsec_toggle(request: Request, name: str, auth: PolicyEdit,
-                 enabled: Annotated[bool, Form()] = False) -> Response:
-    return _ipsec_do(request, auth, lambda: ipsec.set_enabled(auth.ctx, name, enabled),
-                     f"IPsec policy {name} {'enabled' if enabled else 'disabled'}.")
-
-
-@router.post("/ipsec/delete")
-def ipsec_delete(request: Request, auth: PolicyDelete,
-                 names: Annotated[list[str], Form()]) -> Response:
-    return _ipsec_do(request, auth, lambda: ipsec.delete_policies(auth.ctx, names),
-                     f"Deleted {len(names)} IPsec policies.")
-
-
-def _ipsec_do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str) -> Response:
-    try:
-        fn()
-    except CertyardError as exc:
-        return _ipsec_page(request, auth, errors=errors_of(exc), status=exc.http_status)
-    return _redirect("/ipsec", ok)
+        typed = {"host": host, "port": port, "protocol": protocol, "tls": tls,
+                 "enabled": enabled, "effective_port": ""}
+        return _audit_page(request, auth, errors=errors_of(exc), status=exc.http_status,
+                           syslog_form=typed)
+    return _redirect(request, "/audit", "Remote syslog saved.")
 
 
 def _bulk_page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
@@ -187,8 +120,14 @@ def _bulk_page(request: Request, auth: Auth, *, errors: dict[str, str] | None = 
         sftp: dict[str, Any] | None = bulk.show_sftp(auth.ctx).to_dict()
     except CertyardError:
         sftp = None
-    return render(request, "security_bulk.html", status=status, title="Bulk Certificate Management",
-                  sftp=sftp, errors=errors or {}, **extra)
+    shown = {"host": "", "port": "22", "user_id": "", "directory": "",
+             "host_key_fingerprint": "", "known_hosts": ""}
+    if sftp:
+        shown.update({k: str(sftp.get(k) or "") for k in shown if k != "known_hosts"})
+    shown.update(extra.pop("form", None) or {})  # what was typed wins over what is stored
+    return render(request, "security_bulk.html", status=status,
+                  title="Bulk Certificate Management", sftp=sftp, errors=errors or {},
+                  form=shown, **extra)
 
 
 @router.get("/bulk")
@@ -196,14 +135,16 @@ def bulk_page(request: Request, auth: CertRead) -> Response:
     return _bulk_page(request, auth)
 
 
-def _bulk_do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str | None) -> Response:
+def _bulk_do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str | None,
+             form: dict[str, str] | None = None) -> Response:
     try:
         result = fn()
     except CertyardError as exc:
-        return _bulk_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+        return _bulk_page(request, auth, errors=errors_of(exc), status=exc.http_status,
+                          form=form)
     if ok is None:
         return _bulk_page(request, auth, result=result)
-    return _redirect("/bulk", ok)
+    return _redirect(request, "/bulk", ok)
 
 
 @router.post("/bulk/sftp")
@@ -221,7 +162,36 @@ def bulk_sftp(request: Request, auth: SettingsEdit, host: Annotated[str, F],
                                    directory=directory, password=password or None,
                                    host_key_fingerprint=host_key_fingerprint or None,
                                    known_hosts=known_hosts or None)
-    return _bulk_do(request, auth, save, "SFTP server saved.")
+    typed = {"host": host, "port": port, "user_id": user_id, "directory": directory,
+             "host_key_fingerprint": host_key_fingerprint, "known_hosts": known_hosts}
+    return _bulk_do(request, auth, save, "SFTP server saved.", typed)
+
+
+@router.post("/bulk/sftp/host-key")
+def bulk_host_key(request: Request, auth: SettingsEdit, host: Annotated[str, F],
+                  port: Annotated[str, Form(max_length=5)] = "22",
+                  user_id: Annotated[str, Form(max_length=128)] = "",
+                  directory: Annotated[str, Form(max_length=1024)] = "") -> Response:
+    """Fetch the fingerprint the server presents and put it in the form (nothing is saved:
+    the administrator compares it with the one the server's owner reports, then saves)."""
+    typed = {"host": host, "port": port, "user_id": user_id, "directory": directory}
+    try:
+        if not port.isdigit():
+            raise InvalidInput("port must be a number", field="port")
+        fingerprint = bulk.scan_host_key(host, int(port))
+    except CertyardError as exc:
+        if exc.field is None:
+            exc.field = "host_key_fingerprint"
+        return _bulk_page(request, auth, errors=errors_of(exc), status=exc.http_status,
+                          form=typed)
+    return _bulk_page(request, auth, form={**typed, "host_key_fingerprint": fingerprint},
+                      fetched=fingerprint)
+
+
+@router.post("/bulk/exports")
+def bulk_list_exports(request: Request, auth: CertRead) -> Response:
+    """The exports on the SFTP server (a network call, so a button, not on every view)."""
+    return _bulk_do(request, auth, lambda: {"exports": bulk.list_exports(auth.ctx)}, None)
 
 
 @router.post("/bulk/export")

@@ -10,9 +10,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-__all__ = ["NAV", "render", "render_error"]
+from certyard.web.flash import COOKIE as FLASH_COOKIE
+from certyard.web.flash import pop_flash
 
-NAV = [  # (label, path, privilege needed to see it)
+__all__ = ["NAV", "days_left", "format_date", "render", "render_error"]
+
+NAV: list[tuple[str, str, str | None]] = [  # (label, path, privilege to see it)
+    ("Dashboard", "/", None),
     ("Certificates", "/certificates", "certificates:read"),
     ("Certificate Authority", "/ca", "ca:read"),
     ("Nodes", "/nodes", "nodes:read"),
@@ -30,12 +34,32 @@ _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    lstrip_blocks=True)
 
 
-def _date(value: Any) -> str:
+def format_date(value: Any) -> str:
+    """The one date format of the UI: ``YYYY-MM-DD HH:MM UTC``."""
     if value is None:
         return "—"
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%d %H:%M")
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, dt.datetime):
+        return str(value)
+    if value.tzinfo is None:  # the database hands back naive UTC on SQLite
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def days_left(not_after: Any, now: dt.datetime) -> str:
+    """Whole days until ``not_after`` ("expired" when past), for the days-left columns."""
+    if not_after is None:
+        return "—"
+    if isinstance(not_after, str):
+        not_after = dt.datetime.fromisoformat(not_after)
+    if not_after.tzinfo is None:
+        not_after = not_after.replace(tzinfo=dt.timezone.utc)
+    days = (not_after - now).days
+    return "expired" if not_after < now else str(days)
 
 
 def _badges(item: Any, now: dt.datetime, revoked: frozenset[str]) -> list[tuple[str, str]]:
@@ -53,7 +77,7 @@ def _badges(item: Any, now: dt.datetime, revoked: frozenset[str]) -> list[tuple[
     return out
 
 
-_env.filters["date"] = _date
+_env.filters["date"] = format_date
 
 
 def render(request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
@@ -61,12 +85,17 @@ def render(request: Request, template: str, *, status: int = 200, **values: Any)
     now = request.app.state.ctx.clock.now()
     revoked: frozenset[str] = getattr(request.state, "revoked", frozenset())
     nav = [(label, path) for label, path, priv in NAV
-           if principal is not None and priv in principal.privileges]
+           if principal is not None and (priv is None or priv in principal.privileges)]
+    notice = pop_flash(request)
     html = _env.get_template(template).render(
         request=request, principal=principal, nav=nav, path=request.url.path,
         csrf=principal.csrf_token if principal else "", badges=lambda i: _badges(i, now, revoked),
-        notice=request.query_params.get("notice", "")[:200], now=now, **values)
-    return HTMLResponse(html, status_code=status)
+        notice=notice, now=now, days_left=lambda v: days_left(v, now), **values)
+    resp = HTMLResponse(html, status_code=status)
+    if FLASH_COOKIE in request.cookies:
+        resp.delete_cookie(FLASH_COOKIE, path="/", secure=True, httponly=True,
+                           samesite="strict")
+    return resp
 
 
 def render_error(request: Request, *, status: int, message: str) -> HTMLResponse:

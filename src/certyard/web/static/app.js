@@ -1,14 +1,38 @@
 // Progressive enhancement only: every page works without it.
-// Choosing a purpose reloads the dialog so key lengths and hashes follow the purpose.
 document.addEventListener("DOMContentLoaded", () => {
-  for (const id of ["purpose-select"]) {
-    const el = document.getElementById(id);
-    if (el && el.form) el.addEventListener("change", () => el.form.submit());
+  // Choosing a purpose reloads the dialog so key lengths and hashes follow the purpose;
+  // the node picked in the dialog goes along, so the choice is never lost.
+  const purpose = document.getElementById("purpose-select");
+  if (purpose && purpose.form) {
+    purpose.addEventListener("change", () => {
+      const node = document.getElementById("node-select");
+      const hidden = purpose.form.querySelector("input[name=node]");
+      if (node && hidden) hidden.value = node.value;
+      purpose.form.submit();
+    });
   }
-  // Ask before any form marked data-confirm is sent.
+  // Ask before any form marked data-confirm is sent (the text names the effect).
   for (const form of document.querySelectorAll("form[data-confirm]")) {
     form.addEventListener("submit", (e) => {
       if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  }
+  // Copy buttons: copy the text of the element named by data-copy.
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    button.addEventListener("click", async () => {
+      const source = document.getElementById(button.dataset.copy);
+      if (!source) return;
+      try {
+        await navigator.clipboard.writeText(source.textContent);
+        button.textContent = "Copied";
+      } catch (err) {
+        const range = document.createRange();
+        range.selectNodeContents(source);
+        const sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        button.textContent = "Selected: press Ctrl+C";
+      }
     });
   }
 });

@@ -1,0 +1,153 @@
+"""Where this server listens, as the administrator names it, and whether the URLs the CA
+writes into certificates (CRL distribution point, AIA OCSP and CA issuers) reach it.
+
+Stored in the ``setting`` table under ``listeners``: ``names`` (DNS names or addresses by
+which relying parties reach the plain-HTTP listener), ``http_port`` and ``https_port``.
+``certyard serve`` reports the ports it actually bound (``running``), which win over the
+stored ones when the check runs inside the server.
+
+``url_warnings`` says, in words, every way the embedded URLs miss: a scheme that is not
+http, a host that is not one of the listener names (nor the publisher's FQDN or address),
+a port that is not the HTTP listener's. Like Vault's warning when its URLs are unset, it
+does not block: the CRL may well be published elsewhere on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from certyard.audit import record_event
+from certyard.ca.build import Urls
+from certyard.ca.config import load_settings
+from certyard.db.models import Node, Setting
+from certyard.errors import CertyardError, InvalidInput
+from certyard.x509 import check_dns_name
+
+__all__ = ["ListenerSettings", "embedded_urls", "listener_settings", "update_listeners",
+           "url_warnings"]
+
+SETTING_NAME = "listeners"
+
+
+def _port(value: Any, field_name: str) -> int:
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{field_name.replace('_', ' ')} must be a port number (1-65535)",
+                           field=field_name) from None
+    if not 1 <= port <= 65535:
+        raise InvalidInput(f"{field_name.replace('_', ' ')} must be a port number (1-65535)",
+                           field=field_name)
+    return port
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListenerSettings:
+    names: list[str] = field(default_factory=list)
+    http_port: int = 8080
+    https_port: int = 8443
+
+    def __post_init__(self) -> None:
+        _port(self.http_port, "http_port")
+        _port(self.https_port, "https_port")
+        if self.http_port == self.https_port:
+            raise InvalidInput("the HTTP and HTTPS listeners need different ports",
+                               field="http_port")
+        for n in self.names:
+            try:
+                check_dns_name(n)
+            except CertyardError:
+                if not _is_ip(n):
+                    raise InvalidInput(f"{n!r} is not a DNS name or IP address",
+                                       field="names") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _load(s: Any) -> ListenerSettings:
+    row = s.get(Setting, SETTING_NAME)
+    value = dict(row.value) if row else {}
+    known = {k: v for k, v in value.items() if k in ListenerSettings.__dataclass_fields__}
+    return ListenerSettings(**known)
+
+
+def listener_settings(ctx: Any) -> ListenerSettings:
+    with ctx.read() as s:
+        return _load(s)
+
+
+def update_listeners(ctx: Any, *, names: list[str] | None = None,
+                     http_port: Any = None, https_port: Any = None) -> ListenerSettings:
+    with ctx.transaction() as s:
+        cur = _load(s).to_dict()
+        if names is not None:
+            cur["names"] = sorted({n.strip().lower().rstrip(".") for n in names if n.strip()})
+        if http_port not in (None, ""):
+            cur["http_port"] = _port(http_port, "http_port")
+        if https_port not in (None, ""):
+            cur["https_port"] = _port(https_port, "https_port")
+        result = ListenerSettings(**cur)
+        row = s.get(Setting, SETTING_NAME)
+        now = ctx.clock.now()
+        if row is None:
+            s.add(Setting(name=SETTING_NAME, value=result.to_dict(), updated_at=now))
+        else:
+            row.value, row.updated_at = result.to_dict(), now
+        record_event(s, ctx, action="settings.listeners", target="listeners",
+                     details=result.to_dict())
+        return result
+
+
+def embedded_urls(ctx: Any, issuer_id: int | str = "N") -> dict[str, str]:
+    """The URLs a certificate issued now would carry (``N``: the issuing CA's number)."""
+    with ctx.read() as s:
+        base = load_settings(s).url
+    u = Urls(base, issuer_id)  # type: ignore[arg-type]
+    return {"CRL distribution point": u.crl, "OCSP (AIA)": u.ocsp,
+            "CA issuers (AIA)": u.ca_issuers}
+
+
+def url_warnings(ctx: Any, *, running: dict[str, Any] | None = None) -> list[str]:
+    """Every way the CA base URL misses this server's plain-HTTP listener, in words."""
+    with ctx.read() as s:
+        base = load_settings(s).url
+        listeners = _load(s)
+        pub = s.scalars(select(Node).where(Node.is_publisher.is_(True))).first()
+    parts = urlsplit(base)
+    out: list[str] = []
+    if parts.scheme != "http":
+        out.append(f"the CA base URL {base} is not plain http://; relying parties fetch CRLs "
+                   "and OCSP without TLS")
+        return out
+    names = set(listeners.names)
+    if pub is not None:
+        names |= {pub.fqdn.lower()} | ({pub.ip} if pub.ip else set())
+    host = (parts.hostname or "").lower()
+    port = parts.port or 80
+    http_port = int((running or {}).get("http_port") or listeners.http_port)
+    if host not in names:
+        out.append(f"certificates will point to host {host}, which is not a name of this "
+                   f"server's listeners ({', '.join(sorted(names)) or 'none set'}); CRL and "
+                   "OCSP fetches may not reach it")
+    if (running or {}).get("http_port") == 0:
+        out.append("this server runs without a plain-HTTP listener, so nothing here answers "
+                   "the CRL and OCSP URLs")
+    elif port != http_port:
+        out.append(f"certificates will point to port {port}, but the plain-HTTP listener is on "
+                   f"port {http_port}")
+    return out

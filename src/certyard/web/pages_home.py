@@ -1,0 +1,96 @@
+"""The dashboard (home page), Settings (CA URLs and listeners) and a page per node."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from certyard import ca, cluster, monitor, store
+from certyard.api.auth import Auth, require
+from certyard.errors import CertyardError, NotFound, PermissionDenied
+from certyard.web.flash import flash_redirect
+from certyard.web.pages_auth import errors_of
+from certyard.web.render import render
+
+router = APIRouter()
+Signed = Annotated[Auth, Depends(require(None))]
+SettingsRead = Annotated[Auth, Depends(require("settings:read"))]
+SettingsEdit = Annotated[Auth, Depends(require("settings:edit"))]
+NodesRead = Annotated[Auth, Depends(require("nodes:read"))]
+
+
+@router.get("/")
+def dashboard(request: Request, auth: Signed) -> Response:
+    summary = monitor.dashboard_summary(auth.ctx, privileges=auth.principal.privileges)
+    return render(request, "dashboard.html", title="Dashboard", d=summary)
+
+
+def _running(request: Request) -> dict[str, object]:
+    server = getattr(request.app.state, "server", None)
+    return dict(getattr(server, "listeners", {}) or {})
+
+
+def _settings_page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
+                   form: dict[str, str] | None = None, status: int = 200) -> Response:
+    running = _running(request)
+    try:
+        ca_conf = ca.ca_settings(auth.ctx)
+        base_url = ca_conf.base_url
+    except CertyardError:
+        base_url = ""
+    listeners = ca.listener_settings(auth.ctx)
+    shown = {"base_url": base_url, "names": "\n".join(listeners.names),
+             "http_port": str(listeners.http_port), "https_port": str(listeners.https_port)}
+    shown.update(form or {})
+    return render(request, "settings.html", status=status, title="Settings", form=shown,
+                  errors=errors or {}, running=running,
+                  warnings=ca.url_warnings(auth.ctx, running=running or None),
+                  urls=ca.embedded_urls(auth.ctx))
+
+
+@router.get("/settings")
+def settings_page(request: Request, auth: SettingsRead) -> Response:
+    return _settings_page(request, auth)
+
+
+@router.post("/settings")
+def save_settings(request: Request, auth: SettingsEdit,
+                  base_url: Annotated[str, Form(max_length=500)] = "",
+                  names: Annotated[str, Form(max_length=5000)] = "",
+                  http_port: Annotated[str, Form(max_length=8)] = "",
+                  https_port: Annotated[str, Form(max_length=8)] = "") -> Response:
+    form = {"base_url": base_url, "names": names, "http_port": http_port,
+            "https_port": https_port}
+    try:
+        current = ca.ca_settings(auth.ctx).base_url
+        if base_url.strip() and base_url.strip() != current:
+            if "ca:edit" not in auth.principal.privileges:
+                raise PermissionDenied("changing the CA base URL needs the ca:edit privilege")
+            ca.configure_ca(auth.ctx, base_url=base_url.strip())
+        ca.update_listeners(auth.ctx, names=names.split(), http_port=http_port,
+                            https_port=https_port)
+    except CertyardError as exc:
+        return _settings_page(request, auth, errors=errors_of(exc), form=form,
+                              status=exc.http_status)
+    warnings = ca.url_warnings(auth.ctx, running=_running(request) or None)
+    msg = "Settings saved. Certificates issued from now on carry the new URLs."
+    if warnings:
+        msg += " Warning: " + "; ".join(warnings) + "."
+    return flash_redirect(request, "/settings", msg)
+
+
+@router.get("/nodes/{name}")
+def node_page(request: Request, name: str, auth: NodesRead) -> Response:
+    node = next((n for n in cluster.list_nodes(auth.ctx) if n.name == name), None)
+    if node is None:
+        raise NotFound("node", name[:64])
+    entries = []
+    if "certificates:read" in auth.principal.privileges:
+        entries = store.find_entries(auth.ctx, node=name, sort="expiration",
+                                     page_size=250).items
+    rows, _open = cluster.list_agent_status(auth.ctx)
+    agent = next((r for r in rows if r.node == name), None)
+    return render(request, "node.html", title=f"Node {name}", node=node, entries=entries,
+                  agent=agent)

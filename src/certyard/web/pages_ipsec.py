@@ -1,0 +1,155 @@
+"""IPsec policies: list (weak choices in their own column), add, edit, enable/disable,
+Delete Selected, and export as strongSwan swanctl files. A pre-shared key is never shown or
+echoed back; on edit an empty key field keeps the stored one."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from certyard import ipsec
+from certyard.api.auth import Auth, require
+from certyard.errors import CertyardError, InvalidInput
+from certyard.web.flash import flash_redirect
+from certyard.web.pages_auth import errors_of
+from certyard.web.render import render
+
+router = APIRouter()
+PolicyRead = Annotated[Auth, Depends(require("policy:read"))]
+PolicyCreate = Annotated[Auth, Depends(require("policy:create"))]
+PolicyEdit = Annotated[Auth, Depends(require("policy:edit"))]
+PolicyDelete = Annotated[Auth, Depends(require("policy:delete"))]
+PolicyExec = Annotated[Auth, Depends(require("policy:execute"))]
+_TEXT = ("group_name", "name", "auth_method", "peer_type", "destination_address",
+         "source_address", "mode", "protocol", "encryption_algorithm", "hash_algorithm",
+         "esp_algorithm")
+_NUMBERS = ("destination_port", "source_port", "remote_port", "phase1_lifetime", "phase1_dh",
+            "phase2_lifetime", "phase2_dh")
+
+
+def _page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
+          status: int = 200, form: dict[str, str] | None = None,
+          editing: str = "") -> Response:
+    return render(request, "security_ipsec.html", status=status, title="IPsec Policies",
+                  policies=ipsec.list_policies(auth.ctx), choices=ipsec.choices(),
+                  errors=errors or {}, form=form or {}, editing=editing)
+
+
+@router.get("/ipsec")
+def ipsec_page(request: Request, auth: PolicyRead) -> Response:
+    return _page(request, auth)
+
+
+def _int(v: str, field: str) -> int | None:
+    if not v or v.lower() == "any":
+        return None
+    if not v.isdigit():
+        raise InvalidInput(f"{field.replace('_', ' ')} must be a number", field=field)
+    return int(v)
+
+
+def _spec_values(form: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {k: form.get(k, "") for k in _TEXT}
+    data["preshared_key"] = form.get("preshared_key") or None
+    for k in _NUMBERS:
+        v = _int(form.get(k, ""), k)
+        if v is not None or k in ("destination_port", "source_port"):
+            data[k] = v
+    data["enabled"] = form.get("enabled") == "true"
+    return data
+
+
+async def _typed(request: Request) -> dict[str, str]:
+    return {k: str(v)[:300] for k, v in (await request.form()).items() if k != "csrf_token"}
+
+
+def _refused(request: Request, auth: Auth, exc: CertyardError, form: dict[str, str],
+             editing: str = "") -> Response:
+    form.pop("preshared_key", None)  # a secret is never echoed back
+    form.setdefault("enabled", "")
+    return _page(request, auth, errors=errors_of(exc), status=exc.http_status, form=form,
+                 editing=editing)
+
+
+@router.post("/ipsec")
+async def ipsec_add(request: Request, auth: PolicyCreate) -> Response:
+    form = await _typed(request)
+    try:
+        data = _spec_values(form)
+        ipsec.add_policy(auth.ctx, ipsec.IpsecPolicySpec.from_dict(
+            {k: v for k, v in data.items() if v != ""}))
+    except CertyardError as exc:
+        return _refused(request, auth, exc, form)
+    return flash_redirect(request, "/ipsec", f"IPsec policy {data['name']} saved.")
+
+
+@router.get("/ipsec/{name}/edit")
+def ipsec_edit_page(request: Request, name: str, auth: PolicyEdit) -> Response:
+    view = ipsec.get_policy(auth.ctx, name)
+    spec = view.spec
+    form = {k: "" if getattr(spec, k, None) is None else str(getattr(spec, k))
+            for k in (*_TEXT, *_NUMBERS)}
+    form["enabled"] = "true" if spec.enabled else ""
+    return _page(request, auth, form=form, editing=name)
+
+
+@router.post("/ipsec/{name}/edit")
+async def ipsec_edit(request: Request, name: str, auth: PolicyEdit) -> Response:
+    form = await _typed(request)
+    form["name"] = name
+    try:
+        data = _spec_values(form)
+        if data["preshared_key"] is None:
+            data.pop("preshared_key")  # empty: keep the stored key
+        data.pop("name")
+        ipsec.update_policy(auth.ctx, name, **{k: v for k, v in data.items() if v != ""})
+    except CertyardError as exc:
+        return _refused(request, auth, exc, form, editing=name)
+    return flash_redirect(request, "/ipsec", f"IPsec policy {name} updated.")
+
+
+@router.post("/ipsec/{name}/enabled")
+def ipsec_toggle(request: Request, name: str, auth: PolicyEdit,
+                 enabled: Annotated[bool, Form()] = False) -> Response:
+    return _do(request, auth, lambda: ipsec.set_enabled(auth.ctx, name, enabled),
+               f"IPsec policy {name} {'enabled' if enabled else 'disabled'}.")
+
+
+@router.post("/ipsec/delete")
+def ipsec_delete(request: Request, auth: PolicyDelete,
+                 names: Annotated[list[str], Form()]) -> Response:
+    return _do(request, auth, lambda: ipsec.delete_policies(auth.ctx, names),
+               f"Deleted {len(names)} IPsec policies.")
+
+
+@router.post("/ipsec/export")
+def ipsec_export(request: Request, auth: PolicyExec,
+                 node: Annotated[str, Form(max_length=253)] = "") -> Response:
+    """The enabled policies as swanctl files (a .tar.gz for /etc/swanctl). POST, not GET:
+    the archive holds the pre-shared keys, so it is never a link a page can prefetch."""
+    try:
+        res = ipsec.export_swanctl(auth.ctx, node=node or None)
+    except CertyardError as exc:
+        return _page(request, auth, errors=errors_of(exc), status=exc.http_status)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for path, text in sorted(res.files.items()):
+            data = text.encode()
+            info = tarfile.TarInfo(path)
+            info.size, info.mode = len(data), 0o600
+            tar.addfile(info, io.BytesIO(data))
+    return Response(buf.getvalue(), media_type="application/gzip",
+                    headers={"Content-Disposition": 'attachment; filename="swanctl.tar.gz"'})
+
+
+def _do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str) -> Response:
+    try:
+        fn()
+    except CertyardError as exc:
+        return _page(request, auth, errors=errors_of(exc), status=exc.http_status)
+    return flash_redirect(request, "/ipsec", ok)
