@@ -258,7 +258,8 @@ def test_serve_with_two_ocsp_workers_sharing_the_port(env: dict[str, str], cli: 
             return seen
 
         _wait_for(lambda: statuses() == {ocsp.OCSPCertStatus.GOOD}, "good answers")
-        assert cli("ca", "revoke", issued.serial, "--reason", "keyCompromise").code == 0
+        assert cli("ca", "revoke", issued.serial, "--reason", "keyCompromise",
+                   "--yes").code == 0
         _wait_for(lambda: statuses() == {ocsp.OCSPCertStatus.REVOKED}, "revoked answers")
     finally:
         proc.send_signal(signal.SIGTERM)

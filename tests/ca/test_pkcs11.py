@@ -15,6 +15,7 @@ from certyard import ca
 from tests.ca.helpers import make_csr
 from tests.ca.server import free_port, public_server
 from tests.ca.softhsm import SoftHsm, softhsm, unique_label  # noqa: F401 (fixture)
+from tests.support.modes import fips_ready
 
 pytestmark = pytest.mark.usefixtures("softhsm")
 
@@ -98,7 +99,7 @@ def test_ca_in_token_end_to_end(cli, ctx, softhsm: SoftHsm, tmp_path: Path,  # t
 
         first = ocsp_status()
         assert f"{leaf}: good" in first and "OCSP Nonce" in first
-        r = cli("ca", "revoke", serial, "--reason", "keyCompromise")
+        r = cli("ca", "revoke", serial, "--reason", "keyCompromise", "--yes")
         assert r.code == 0, r.stderr
         after = ocsp_status()
         assert f"{leaf}: revoked" in after and "Reason: keyCompromise" in after
@@ -238,6 +239,7 @@ def test_fips_can_require_token_keys(ctx, softhsm: SoftHsm) -> None:  # type: ig
     from tests.ca.helpers import setup_ca
 
     setup_ca(ctx)  # a file-key CA, made before the rule
+    fips_ready(ctx)
     policy.enable_fips(ctx)
     ca.configure_ca(ctx, fips_require_token=True)
     with pytest.raises(PolicyViolation, match="PKCS#11 token") as info:

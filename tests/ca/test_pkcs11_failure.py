@@ -53,7 +53,7 @@ def test_token_gone_then_back(ctx, cli, softhsm: SoftHsm, tmp_path: Path) -> Non
         assert softhsm.pin not in info.value.message
         with pytest.raises(TokenUnavailable):
             ca.revoke_certificate(ctx, first[0].serial)
-        r = cli("ca", "revoke", first[0].serial)
+        r = cli("ca", "revoke", first[0].serial, "--yes")
         assert r.code == 8 and "token" in r.stderr and "Traceback" not in r.stderr, r.stderr
         _wait(lambda: _alarm(ctx, active=True), "the token alarm")
         (alarm,) = [a for a in list_alarms(ctx, name=ALARM) if "Issuing" in a.object]

@@ -46,7 +46,7 @@ def test_own_ca_good_then_revoked(ctx, responder):
     init_cluster(ctx, name="node1", fqdn="node1.example.com")
     ca.init_ca(ctx, common_name="certyard Test CA", intermediate=False)
     csr = store.generate_csr(ctx, "tomcat", node="node1").pem.encode()
-    issued = ca.issue_certificate_for_csr(ctx, csr, profile="server")
+    issued = ca.issue_certificate_for_csr(ctx, csr, profile="server-client")
     store.upload_identity_certificate(ctx, "tomcat", issued.pem.encode(), node="node1")
     eid = next(e for e in store.find_entries(ctx, type="identity", purpose="tomcat").items
                if e.node == "node1").id
