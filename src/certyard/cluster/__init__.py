@@ -24,6 +24,7 @@ from certyard.cluster.connections import (
     remove_connection,
 )
 from certyard.cluster.desired import desired_state
+from certyard.cluster.enrolled import EnrolledAgentView, list_enrolled_agents, revoke_agents
 from certyard.cluster.jws import TrustListRejected, VerifiedList, accept_list, parse_list
 from certyard.cluster.nodes import (
     InitResult,
@@ -42,6 +43,7 @@ from certyard.cluster.trustlist import (
 
 __all__ = [
     "AgentStatusView", "ConnectionView", "DirectionCheck", "EnrollResult", "EnrollToken",
+    "EnrolledAgentView", "list_enrolled_agents", "revoke_agents",
     "InitResult", "NodeView", "TrustListInfo", "TrustListRejected", "VerifiedList",
     "accept_list", "add_connection", "add_node", "check_connection", "create_enroll_token",
     "desired_state", "enroll_agent", "fix_connection", "init_cluster", "list_agent_status",
