@@ -19,11 +19,6 @@ from certyard.x509 import build_csr, generate_private_key
 from tests.security.conftest import sign_in
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request):  # type: ignore[no-untyped-def]
-    return request.param
-
-
 def _agent_csr() -> bytes:
     key = generate_private_key("EC", 256)
     return build_csr(key, common_name="certyard-agent", sans=[],

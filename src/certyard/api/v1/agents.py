@@ -37,7 +37,7 @@ class OpenIn(BaseModel):
 
 @router.get("/agents")
 def list_agents(auth: Read, node: Annotated[str | None, Query(max_length=253)] = None,
-                all: bool = False) -> dict[str, Any]:  # noqa: A002 - the query's name
+                all: bool = False) -> dict[str, Any]:
     rows = cluster.list_enrolled_agents(auth.ctx, node=node, include_inactive=all)
     return {"agents": [r.to_dict() for r in rows]}
 
