@@ -38,13 +38,13 @@ def count_sign_in_attempt(ctx: Any, source: str) -> None:
         window = dt.timedelta(seconds=rules["sign_in_source_window_seconds"])
         insert = (postgresql.insert if s.get_bind().dialect.name == "postgresql"
                   else sqlite.insert)
-        table = SignInThrottle.__table__
-        expired = table.c.window_start <= now - window
-        stmt = insert(table).values(source=source, window_start=now, attempts=1)
+        t = SignInThrottle
+        expired = t.window_start <= now - window
+        stmt = insert(t).values(source=source, window_start=now, attempts=1)
         stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.source],
-            set_={"window_start": case((expired, now), else_=table.c.window_start),
-                  "attempts": case((expired, 1), else_=table.c.attempts + 1)})
+            index_elements=[t.source],
+            set_={"window_start": case((expired, now), else_=t.window_start),
+                  "attempts": case((expired, 1), else_=t.attempts + 1)})
         s.execute(stmt)
         attempts = s.scalar(select(SignInThrottle.attempts)
                             .where(SignInThrottle.source == source)) or 0
