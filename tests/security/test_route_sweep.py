@@ -35,8 +35,10 @@ PUBLIC_HTTPS = {
 # The plain-HTTP listener: what must be reachable without TLS or login (DESIGN.md).
 PUBLIC_HTTP_PREFIXES = ("/ca", "/healthz", "/readyz", "/ocsp", "/crl", "/{path:path}")
 # The agent listener: enrollment is authenticated by its one-time token, /ca is the public
-# chain; everything else needs an enrolled agent's client certificate.
-AGENT_TOKEN_OR_PUBLIC = {("POST", "/agent/v1/enroll"), ("GET", "/agent/v1/ca")}
+# chain, /trustlist the signed trust lists any endpoint may fetch (`certyard trustlist
+# fetch`); everything else needs an enrolled agent's client certificate.
+AGENT_TOKEN_OR_PUBLIC = {("POST", "/agent/v1/enroll"), ("GET", "/agent/v1/ca"),
+                         ("GET", "/agent/v1/trustlist")}
 PLACEHOLDER = "999999"
 
 
@@ -163,7 +165,8 @@ def test_agent_listener_needs_an_enrolled_client_certificate(ctx) -> None:  # ty
     for method, path, _route in found:
         if (method, path) in AGENT_TOKEN_OR_PUBLIC:
             continue
-        r = c.request(method, _url(path), json={}, follow_redirects=False)
+        body = {"csr": "x", "version": "", "ok": True, "error": "", "fingerprints": {}}
+        r = c.request(method, _url(path), json=body, follow_redirects=False)
         assert r.status_code in (401, 403), (method, path, r.status_code, r.text[:200])
         assert "PRIVATE KEY" not in r.text
     r = c.post("/agent/v1/enroll", json={"csr": "x"})

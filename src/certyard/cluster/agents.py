@@ -248,11 +248,11 @@ def renew_agent(ctx: Any, *, peer_der: bytes, csr_pem: bytes) -> EnrollResult:
     """Renewal with the current agent certificate (the seed: use the LSC, not the MIC)."""
     from certyard.ca import revoke_certificate
 
-    load_csr(csr_pem)
-    with ctx.read() as s:
+    with ctx.read() as s:  # who is asking comes before what they sent
         node = node_for_peer(ctx, s, peer_der)
         old = s.execute(select(AgentCredential.serial, AgentCredential.enrolled_by).where(
             AgentCredential.fingerprint_sha256 == hashlib.sha256(peer_der).hexdigest())).first()
+    load_csr(csr_pem)
     result = _issue(ctx, node, csr_pem, action="agent.renew",
                     enrolled_by=(old[1] if old else None) or "unknown")
     if old:  # the old certificate must not stay valid for the rest of its life
