@@ -35,6 +35,7 @@ def test_help_desk_cannot_act_on_the_system_administrator(harness) -> None:  # t
                lambda: accounts.revoke_token(ctx, sysadm_token),
                lambda: accounts.create_token(ctx, "sysadm", name="mine-now"),
                lambda: accounts.set_role(ctx, "sysadm", "Read-only"),
+               lambda: accounts.create_role(ctx, "Keys", privileges=["keys:read"]),
                lambda: accounts.delete_user(ctx, "certadm")):
         with pytest.raises(PermissionDenied):
             op()

@@ -116,6 +116,11 @@ def create_role(ctx: Any, name: str, *, privileges: list[str],
     if not privileges:
         raise InvalidInput("choose at least one privilege", field="privileges")
     with ctx.transaction() as s:
+        # No escalation: a role can only be built from privileges its maker holds.
+        lacking = sorted(set(privileges) - role_privileges(s, getattr(ctx.actor, "role", "")))
+        if lacking:
+            raise PermissionDenied(f"you cannot create a role with privileges you do not have "
+                                   f"({', '.join(lacking[:3])}{'…' if len(lacking) > 3 else ''})")
         if name in BUILTIN_ROLES or s.get(Role, name) is not None:
             raise Duplicate(f"a role named {name} already exists", field="name")
         s.add(Role(name=name, privileges=sorted(set(privileges)), description=description[:300],

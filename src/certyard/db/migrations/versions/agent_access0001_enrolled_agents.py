@@ -26,6 +26,9 @@ def upgrade() -> None:
         b.add_column(sa.Column("last_seen_at", TS, nullable=True))
         b.add_column(sa.Column("revoked_at", TS, nullable=True))
         b.add_column(sa.Column("revoked_by", sa.String(64), nullable=True))
+    # Tokens not yet used were minted when any role with nodes:execute could mint them, by
+    # someone this release can no longer tell: void them (make new ones with key access).
+    op.execute("DELETE FROM agent_enroll_token WHERE used_at IS NULL")
 
 
 def downgrade() -> None:
