@@ -18,12 +18,12 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 
 from certyard import store
+from certyard.accounts.roles import require_key_access
 from certyard.audit import record_event
 from certyard.db.models import StoreEntry
 from certyard.db.models.ipsec import IpsecPolicy
 from certyard.errors import Conflict, InvalidInput, WeakAlgorithm
 from certyard.ipsec.algorithms import DH_GROUPS, ENCRYPTION, ESP, HASHES
-from certyard.accounts.roles import require_key_access
 from certyard.ipsec.policies import _spec_of, open_preshared_key
 from certyard.ipsec.spec import IpsecPolicySpec
 
