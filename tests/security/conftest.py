@@ -13,13 +13,6 @@ from tests.api.helpers import PASSWORD, ROLE_USERS, Harness, login_token, make_h
 __all__ = ["PASSWORD", "ROLE_USERS", "Harness", "login_token", "sign_in"]
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """Authorization does not depend on the storage backend: SQLite by default here. A
-    module whose property is about storage (e.g. counts shared by replicas) overrides this
-    with ``tests.conftest.BACKENDS``."""
-    return str(request.param)
-
 
 @pytest.fixture
 def harness(ctx) -> Harness:  # type: ignore[no-untyped-def]

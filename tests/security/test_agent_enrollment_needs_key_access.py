@@ -19,6 +19,11 @@ from certyard.x509 import build_csr, generate_private_key
 from tests.security.conftest import sign_in
 
 
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # authorization and key access do not depend on the storage backend
+
+
 def _agent_csr() -> bytes:
     key = generate_private_key("EC", 256)
     return build_csr(key, common_name="certyard-agent", sans=[],

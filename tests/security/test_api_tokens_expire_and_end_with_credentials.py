@@ -12,6 +12,11 @@ from certyard import accounts
 from certyard.errors import InvalidInput
 
 
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # authorization and key access do not depend on the storage backend
+
+
 def _ok(h, role: str) -> int:  # type: ignore[no-untyped-def]
     return h.client.get("/api/v1/me", headers=h.as_role(role)).status_code
 

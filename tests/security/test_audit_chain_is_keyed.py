@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from certyard.audit import record_event
@@ -17,6 +18,11 @@ from certyard.config import Settings
 from certyard.context import open_context
 from certyard.db.models.audit import AuditEvent
 from certyard.db.models.cluster import Setting
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # tests/audit runs the chain and export on both backends
 
 
 def _fill(ctx, n: int = 5) -> None:  # type: ignore[no-untyped-def]

@@ -6,8 +6,15 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from certyard.audit import record_event
 from certyard.audit.query import export_events
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # tests/audit runs the chain and export on both backends
 
 
 def test_every_formula_lead_is_neutralised(ctx) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,11 @@ from certyard.context import Actor
 from certyard.errors import PermissionDenied
 
 
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # authorization and key access do not depend on the storage backend
+
+
 def _helpdesk(ctx):  # type: ignore[no-untyped-def]
     return ctx.acting_as(Actor(name="helpdesk", source="test", role="Help Desk Administrator"))
 

@@ -3,9 +3,15 @@ one."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.security.conftest import PASSWORD, sign_in
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # authorization and key access do not depend on the storage backend
 
 
 def test_own_password_change_ends_other_sessions_only(harness) -> None:  # type: ignore[no-untyped-def]

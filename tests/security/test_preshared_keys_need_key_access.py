@@ -13,6 +13,11 @@ from certyard.errors import PermissionDenied
 from certyard.ipsec import IpsecPolicySpec
 
 
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # authorization and key access do not depend on the storage backend
+
+
 def test_swanctl_export_with_a_preshared_key_needs_key_access(ctx) -> None:  # type: ignore[no-untyped-def]
     init_cluster(ctx, name="pub", fqdn="pub.example.com", ip="192.0.2.1")
     ipsec.add_policy(ctx, IpsecPolicySpec(

@@ -27,6 +27,11 @@ from certyard.accounts import BUILTIN_ROLES
 from certyard.api.auth import require
 from tests.security.conftest import ROLE_USERS, sign_in
 
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # authorization and key access do not depend on the storage backend
+
 # Reachable without signing in, on purpose (each with its reason).
 PUBLIC_HTTPS = {
     ("GET", "/login"), ("POST", "/login"),        # signing in
