@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from certyard import accounts
 from certyard.api.auth import Auth, client_ip, require
+from certyard.api.params import Id
 from certyard.errors import CertyardError, InvalidInput
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
@@ -147,7 +148,7 @@ def terminate(request: Request, auth: Execute,
 
 
 @router.post("/accounts/tokens/{token_id}/revoke")
-def revoke_token(request: Request, token_id: int,
+def revoke_token(request: Request, token_id: Id,
                  auth: Annotated[Auth, Depends(require("accounts:delete"))]) -> Response:
     return _do(request, auth, "tokens", lambda: accounts.revoke_token(auth.ctx, token_id),
                f"Revoked API token {token_id}.")
