@@ -53,7 +53,7 @@ def revoke_agent(request: Request, auth: Execute,
         cluster.revoke_agents(auth.ctx, serial=serial)
     except CertyardError as exc:
         return _agents_page(request, auth, status=exc.http_status, error=exc.message)
-    return RedirectResponse("/nodes/agents", status_code=303)
+    return flash_redirect(request, "/nodes/agents", f"Revoked agent {serial}.")
 
 
 def _connections_page(request: Request, auth: Auth, *, status: int = 200, error: str = "",
