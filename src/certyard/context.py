@@ -104,7 +104,7 @@ def open_context(
     key = load_or_create_master_key(
         env_value=settings.master_key_b64, key_file=settings.master_key_file, create=create
     )
-    return AppContext(
+    ctx = AppContext(
         settings=settings,
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
@@ -112,3 +112,7 @@ def open_context(
         clock=clock or SystemClock(),
         actor=actor or Actor(),
     )
+    from certyard.audit import ensure_keyed_chain
+
+    ensure_keyed_chain(ctx)  # once, on upgrade from the unkeyed audit chain
+    return ctx

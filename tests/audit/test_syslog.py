@@ -62,6 +62,7 @@ def test_udp_delivery_rfc5424(ctx) -> None:  # type: ignore[no-untyped-def]
 
 def test_tcp_outage_backlog_in_order_and_throttled_alarm(ctx, clock) -> None:  # type: ignore[no-untyped-def]
     port = free_port()  # nothing listens there yet: the server is down
+    _events(ctx, "e0")  # history before enabling stays local
     configure_syslog(ctx, host="127.0.0.1", port=port, protocol="tcp", enabled=True)
     _events(ctx, "e1", "e2")
     res = deliver_backlog(ctx, timeout=1)
@@ -172,6 +173,6 @@ def test_tls_delivery_verifies_the_server(ctx, tmp_path) -> None:  # type: ignor
         configure_syslog(ctx, ca_file=str(ca_file))
         res = deliver_backlog(ctx, timeout=3)
         assert res.error is None and res.pending == 0
-        assert "t1" in _targets(rx.wait_for(3))
+        assert "t1" in _targets(rx.wait_for(4))  # with the marker that opens the trail
     finally:
         rx.close()

@@ -27,13 +27,14 @@ def _fill(ctx, n: int = 5) -> None:  # type: ignore[no-untyped-def]
 def test_intact_chain_verifies(ctx) -> None:  # type: ignore[no-untyped-def]
     _fill(ctx)
     report = verify_chain(ctx)
-    assert report.ok and report.checked == 5 and report.problems == []
+    # 5 records and the marker that opens a keyed trail
+    assert report.ok and report.checked == 6 and report.problems == []
 
 
 def test_edited_record_is_detected(ctx) -> None:  # type: ignore[no-untyped-def]
     _fill(ctx)
     with ctx.transaction() as s:
-        third = sorted(s.query(AuditEvent.id).all())[2][0]
+        third = sorted(s.query(AuditEvent.id).all())[3][0]
         s.execute(update(AuditEvent).where(AuditEvent.id == third).values(outcome="failure"))
     report = verify_chain(ctx)
     assert not report.ok
@@ -44,9 +45,9 @@ def test_removed_record_is_detected(ctx) -> None:  # type: ignore[no-untyped-def
     _fill(ctx)
     with ctx.transaction() as s:
         ids = sorted(r[0] for r in s.query(AuditEvent.id).all())
-        s.execute(delete(AuditEvent).where(AuditEvent.id == ids[1]))
+        s.execute(delete(AuditEvent).where(AuditEvent.id == ids[2]))
     report = verify_chain(ctx)
-    assert [(p["id"], p["problem"]) for p in report.problems] == [(ids[2], "removed")]
+    assert [(p["id"], p["problem"]) for p in report.problems] == [(ids[3], "removed")]
 
 
 def test_records_removed_from_the_end_are_detected(ctx) -> None:  # type: ignore[no-untyped-def]
@@ -60,7 +61,7 @@ def test_records_removed_from_the_end_are_detected(ctx) -> None:  # type: ignore
 
 def test_filters(ctx) -> None:  # type: ignore[no-untyped-def]
     _fill(ctx)
-    assert len(list_events(ctx)) == 5
+    assert len(list_events(ctx)) == 6  # with the marker that opens the trail
     ups = list_events(ctx, AuditFilter(action="certificate."))
     assert {r.action for r in ups} == {"certificate.upload"} and len(ups) == 2
     assert [r.target for r in list_events(ctx, AuditFilter(outcome="failure"))] == ["obj-3"]
@@ -77,6 +78,8 @@ def test_filters(ctx) -> None:  # type: ignore[no-untyped-def]
 def test_export_csv_and_json(ctx) -> None:  # type: ignore[no-untyped-def]
     _fill(ctx)
     rows = list(csv.DictReader(io.StringIO(export_events(ctx, fmt="csv"))))
+    assert rows[0]["action"] == "audit.chain.keyed"  # the marker that opens a keyed trail
+    rows = rows[1:]
     assert [r["target"] for r in rows] == [f"obj-{i}" for i in range(5)]
     assert json.loads(rows[0]["details"])["note"] == "ünïcode, \"quoted\""
     data = json.loads(export_events(ctx, AuditFilter(outcome="failure"), fmt="json"))
@@ -95,7 +98,7 @@ def test_only_audit_readers_may_read(ctx) -> None:  # type: ignore[no-untyped-de
         with pytest.raises(PermissionDenied, match="Audit Administrator"):
             fn()
     auditor = ctx.acting_as(Actor(name="eve", source="10.0.0.8", role="Audit Administrator"))
-    assert len(list_events(auditor)) == 1
+    assert len(list_events(auditor)) == 2  # and the marker
 
 
 def test_cli_list_export_verify(cli, ctx) -> None:  # type: ignore[no-untyped-def]

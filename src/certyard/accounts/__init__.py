@@ -11,6 +11,7 @@ from certyard.accounts.roles import (
     AREAS,
     BUILTIN_ROLES,
     DEFAULT_NEW_USER_ROLE,
+    KEY_ACCESS,
     RoleView,
     create_role,
     delete_role,
@@ -34,6 +35,7 @@ from certyard.accounts.sessions import (
     start_session,
     terminate_user_sessions,
 )
+from certyard.accounts.throttle import SignInThrottled, count_sign_in_attempt
 from certyard.accounts.tokens import (
     TokenView,
     create_token,
@@ -65,11 +67,13 @@ __all__ = [
     "DEFAULT_ADMIN",
     "DEFAULT_NEW_USER_ROLE",
     "DEFAULT_RULES",
+    "KEY_ACCESS",
     "RESERVED_NAMES",
     "Principal",
     "RateLimiter",
     "RoleView",
     "SessionView",
+    "SignInThrottled",
     "TokenView",
     "UserView",
     "account_housekeeping",
@@ -78,6 +82,7 @@ __all__ = [
     "change_password",
     "check_new_password",
     "check_role",
+    "count_sign_in_attempt",
     "create_role",
     "create_token",
     "create_user",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from certyard.accounts.rules import read_rules
 from certyard.accounts.sessions import _alive
+from certyard.accounts.throttle import purge_sign_in_throttle
 from certyard.audit import record_event
 from certyard.db.models.accounts import User, UserSession
 
@@ -35,7 +36,8 @@ def account_housekeeping(ctx: Any) -> dict[str, int]:
             if not _alive(row, rules, now):
                 s.delete(row)
                 purged += 1
-    return {"disabled": disabled, "sessions_purged": purged}
+        throttles = purge_sign_in_throttle(ctx, s, now)
+    return {"disabled": disabled, "sessions_purged": purged, "throttles_purged": throttles}
 
 
 def _register() -> None:

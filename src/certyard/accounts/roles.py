@@ -2,6 +2,10 @@
 
 A privilege is ``<area>:<action>`` with actions read, edit, create, delete, execute. Every
 route of the API and the UI names the one privilege it needs; ``has_privilege`` decides.
+
+``keys:read`` (KEY_ACCESS) stands apart: it is the right to obtain private keys in clear,
+by any route (an agent enrolled for a node receives that node's keys, a backup holds every
+key). Only the System Administrator holds it by default; a custom role may be given it.
 """
 
 from __future__ import annotations
@@ -14,16 +18,17 @@ from sqlalchemy import select
 
 from certyard.audit import record_event
 from certyard.db.models.accounts import Role, User
-from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound
+from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound, PermissionDenied
 
-__all__ = ["ACTIONS", "AREAS", "BUILTIN_ROLES", "DEFAULT_NEW_USER_ROLE", "RoleView",
-           "create_role", "delete_role",
-           "has_privilege", "list_roles", "role_privileges"]
+__all__ = ["ACTIONS", "AREAS", "BUILTIN_ROLES", "DEFAULT_NEW_USER_ROLE", "KEY_ACCESS",
+           "RoleView", "create_role", "delete_role", "has_privilege", "list_roles",
+           "require_key_access", "require_privilege", "role_privileges"]
 
 AREAS = ("certificates", "ca", "nodes", "monitoring", "policy", "accounts", "audit",
          "settings")
 ACTIONS = ("read", "edit", "create", "delete", "execute")
-ALL = frozenset(f"{a}:{x}" for a in AREAS for x in ACTIONS)
+KEY_ACCESS = "keys:read"
+ALL = frozenset(f"{a}:{x}" for a in AREAS for x in ACTIONS) | {KEY_ACCESS}
 
 
 def _p(*areas: str, actions: tuple[str, ...] = ACTIONS) -> frozenset[str]:
@@ -72,6 +77,20 @@ def has_privilege(privileges: frozenset[str], needed: str) -> bool:
     return needed in privileges
 
 
+def require_privilege(s: Any, ctx: Any, needed: str, *, what: str) -> None:
+    """The domain's own check of the acting role (the delivery layer checked its route's
+    privilege already; this one holds for every front end, the CLI and jobs included)."""
+    role = getattr(getattr(ctx, "actor", None), "role", "")
+    if needed not in role_privileges(s, role):
+        raise PermissionDenied(f"{what} needs the {needed} privilege, which your role "
+                               f"({role or 'none'}) does not hold")
+
+
+def require_key_access(s: Any, ctx: Any, *, what: str) -> None:
+    """Refuse unless the acting role holds ``keys:read``: ``what`` would hand out keys."""
+    require_privilege(s, ctx, KEY_ACCESS, what=what)
+
+
 def list_roles(ctx: Any) -> list[RoleView]:
     out = [RoleView(name=n, privileges=tuple(sorted(p)), builtin=True)
            for n, p in BUILTIN_ROLES.items()]
@@ -91,11 +110,17 @@ def create_role(ctx: Any, name: str, *, privileges: list[str],
     bad = [p for p in privileges if p not in ALL]
     if bad:
         raise InvalidInput(f"unknown privilege {bad[0]!r}; use AREA:ACTION with areas "
-                           f"{', '.join(AREAS)} and actions {', '.join(ACTIONS)}",
+                           f"{', '.join(AREAS)} and actions {', '.join(ACTIONS)}, or "
+                           f"{KEY_ACCESS}",
                            field="privileges")
     if not privileges:
         raise InvalidInput("choose at least one privilege", field="privileges")
     with ctx.transaction() as s:
+        # No escalation: a role can only be built from privileges its maker holds.
+        lacking = sorted(set(privileges) - role_privileges(s, getattr(ctx.actor, "role", "")))
+        if lacking:
+            raise PermissionDenied(f"you cannot create a role with privileges you do not have "
+                                   f"({', '.join(lacking[:3])}{'…' if len(lacking) > 3 else ''})")
         if name in BUILTIN_ROLES or s.get(Role, name) is not None:
             raise Duplicate(f"a role named {name} already exists", field="name")
         s.add(Role(name=name, privileges=sorted(set(privileges)), description=description[:300],

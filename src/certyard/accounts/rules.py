@@ -40,6 +40,10 @@ DEFAULT_RULES: dict[str, Any] = {
     "max_length": 127,
     "require_classes": [],            # empty: the trivial check's three of four classes
     "min_password_age_days": 0,       # a user may not change their own password sooner
+    "api_token_days": 90,             # lifetime of a new API token unless another is asked
+    "api_token_max_days": 365,        # the longest lifetime a token may be given
+    "sign_in_source_attempts": 20,    # sign-in attempts per source address per window
+    "sign_in_source_window_seconds": 300,
 }
 
 CLASS_NAMES = {"lower": "a lowercase letter", "upper": "an uppercase letter",
@@ -53,6 +57,8 @@ _INT_LIMITS: dict[str, tuple[int, int]] = {
     "max_sessions": (0, 1000), "inactivity_days": (0, 3650),
     "idle_timeout_minutes": (1, 1440), "session_lifetime_hours": (1, 720),
     "max_length": (8, 127), "min_password_age_days": (0, 365),
+    "api_token_days": (1, 3650), "api_token_max_days": (1, 3650),
+    "sign_in_source_attempts": (1, 100000), "sign_in_source_window_seconds": (1, 86400),
 }
 
 _argon = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
@@ -91,6 +97,9 @@ def _validate(rules: dict[str, Any]) -> None:
     if rules["max_length"] < rules["min_length"]:
         raise InvalidInput("the maximum length must not be below the minimum length",
                            field="max_length")
+    if rules["api_token_days"] > rules["api_token_max_days"]:
+        raise InvalidInput("the API token lifetime must not exceed its maximum",
+                           field="api_token_days")
     if rules["min_char_changes"] > rules["min_length"]:
         raise InvalidInput("minimum character changes must not exceed the minimum length",
                            field="min_char_changes")

@@ -1,5 +1,8 @@
 """Server-side sessions: idle timeout, absolute lifetime, a per-user maximum, and
-termination of every session of a user (effective on that user's next request)."""
+termination of every session of a user (effective on that user's next request).
+
+A lockout after failed sign-ins refuses new sign-ins only: failed attempts are anonymous,
+so they must not end the sessions (or API tokens) of a user who is signed in."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from certyard.accounts.roles import role_privileges
 from certyard.accounts.rules import read_rules
@@ -17,8 +21,8 @@ from certyard.audit import record_event
 from certyard.db.models.accounts import User, UserSession
 from certyard.errors import AuthenticationFailed, Conflict, NotFound
 
-__all__ = ["Principal", "SessionView", "end_session", "list_sessions", "resolve_session",
-           "start_session", "terminate_user_sessions", "token_digest"]
+__all__ = ["Principal", "SessionView", "end_other_sessions", "end_session", "list_sessions",
+           "resolve_session", "start_session", "terminate_user_sessions", "token_digest"]
 
 
 def token_digest(token: str) -> str:
@@ -87,7 +91,8 @@ def start_session(ctx: Any, user_id: int, *, source: str) -> tuple[str, str]:
 
 def resolve_session(ctx: Any, token: str) -> Principal:
     """The principal of a session cookie; touches it. Raises AuthenticationFailed if the
-    session is unknown, expired, terminated, or its user locked or disabled."""
+    session is unknown, expired, terminated, or its user disabled (not when locked: see the
+    module's note)."""
     now = ctx.clock.now()
     with ctx.transaction() as s:
         row = s.scalar(select(UserSession).where(UserSession.token_hash == token_digest(token)))
@@ -95,7 +100,7 @@ def resolve_session(ctx: Any, token: str) -> Principal:
             raise AuthenticationFailed("your session has ended; please sign in again")
         rules = read_rules(s)
         u = s.get(User, row.user_id)
-        if not _alive(row, rules, now) or u is None or u.disabled or u.locked_at is not None:
+        if not _alive(row, rules, now) or u is None or u.disabled:
             s.delete(row)
             expired = True
         else:
@@ -130,15 +135,30 @@ def list_sessions(ctx: Any, *, user: str | None = None) -> list[SessionView]:
                 for r, name in s.execute(q) if _alive(r, rules, now)]
 
 
+def end_other_sessions(s: Session, user_id: int, *, keep_token: str | None) -> int:
+    """Delete every session of a user except the one whose cookie is ``keep_token``."""
+    q = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_token:
+        q = q.where(UserSession.token_hash != token_digest(keep_token))
+    return int(s.execute(q).rowcount or 0)  # type: ignore[attr-defined]
+
+
 def terminate_user_sessions(ctx: Any, user: str) -> int:
-    """Seed "Session Management": end every active session of a user ID."""
+    """Seed "Session Management": end every active session of a user ID, and every API
+    token (a script holding one is a session too). Only on accounts holding no privilege
+    the acting administrator lacks."""
+    from certyard.accounts.tokens import end_user_tokens
+    from certyard.accounts.users import act_on
+
     with ctx.transaction() as s:
         u = s.scalar(select(User).where(User.name == user))
         if u is None:
             raise NotFound("user", user)
+        act_on(s, ctx, u, what="end the sessions of")
         n = s.scalar(select(func.count()).select_from(UserSession)
                      .where(UserSession.user_id == u.id)) or 0
         s.execute(delete(UserSession).where(UserSession.user_id == u.id))
+        tokens = end_user_tokens(s, u.id)
         record_event(s, ctx, action="accounts.session.terminate", target=user,
-                     details={"sessions": n})
+                     details={"sessions": n, "api_tokens": tokens})
     return n

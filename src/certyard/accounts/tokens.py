@@ -1,4 +1,11 @@
-"""Per-user API tokens for scripts. The token is shown once; only its SHA-256 is kept."""
+"""Per-user API tokens for scripts. The token is shown once; only its SHA-256 is kept.
+
+A token expires (``api_token_days`` by default, at most ``api_token_max_days`` of the
+authentication rules); it is listed and revocable by its owner and by administrators (who
+may act only on accounts holding no privilege they lack), and every token of a user ends
+with a password reset and with "terminate all sessions". A token acts as its user: while the
+user must change the password, the token may do nothing else either.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +14,18 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from certyard.accounts.roles import role_privileges
+from certyard.accounts.rules import read_rules
 from certyard.accounts.sessions import Principal, token_digest
 from certyard.audit import record_event
 from certyard.db.models.accounts import ApiToken, User
 from certyard.errors import AuthenticationFailed, InvalidInput, NotFound
 
-__all__ = ["TOKEN_PREFIX", "TokenView", "create_token", "list_tokens", "resolve_token",
-           "revoke_token"]
+__all__ = ["TOKEN_PREFIX", "TokenView", "create_token", "end_user_tokens", "list_tokens",
+           "resolve_token", "revoke_token"]
 
 TOKEN_PREFIX = "cyt_"  # noqa: S105 - a public marker, not a secret
 
@@ -29,66 +38,110 @@ class TokenView:
     prefix: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
+    expires_at: dt.datetime
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "user": self.user, "name": self.name, "prefix": self.prefix,
                 "created_at": self.created_at.isoformat(),
-                "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None}
+                "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+                "expires_at": self.expires_at.isoformat()}
 
 
-def create_token(ctx: Any, user: str, *, name: str) -> tuple[TokenView, str]:
+def _expires(t: ApiToken, rules: dict[str, Any]) -> dt.datetime:
+    # Tokens made before expiry existed live at most the configured maximum.
+    return t.expires_at or t.created_at + dt.timedelta(days=rules["api_token_max_days"])
+
+
+def create_token(ctx: Any, user: str, *, name: str, days: int | None = None
+                 ) -> tuple[TokenView, str]:
+    """A new token for ``user``, valid ``days`` (default and maximum from the rules)."""
+    from certyard.accounts.users import act_on
+
     name = name.strip()
     if not 1 <= len(name) <= 64:
         raise InvalidInput("a token name is 1 to 64 characters", field="name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with ctx.transaction() as s:
+        rules = read_rules(s)
+        longest = rules["api_token_max_days"]
+        if days is None:
+            days = min(rules["api_token_days"], longest)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= longest:
+            raise InvalidInput(f"a token lives 1 to {longest} days", field="days")
         u = s.scalar(select(User).where(User.name == user))
         if u is None:
             raise NotFound("user", user)
+        if u.name != ctx.actor.name:
+            act_on(s, ctx, u, what="make an API token for")
+        now = ctx.clock.now()
         row = ApiToken(token_hash=token_digest(secret), prefix=secret[:10], user_id=u.id,
-                       name=name, created_at=ctx.clock.now())
+                       name=name, created_at=now, expires_at=now + dt.timedelta(days=days))
         s.add(row)
         s.flush()
         record_event(s, ctx, action="accounts.token.create", target=user,
-                     details={"token": row.id, "name": name})
+                     details={"token": row.id, "name": name, "days": days})
         view = TokenView(id=row.id, user=user, name=name, prefix=row.prefix,
-                         created_at=row.created_at, last_used_at=None)
+                         created_at=row.created_at, last_used_at=None,
+                         expires_at=_expires(row, rules))
     return view, secret
 
 
 def list_tokens(ctx: Any, *, user: str | None = None) -> list[TokenView]:
+    """Live tokens (expired ones are not shown and no longer work)."""
+    now = ctx.clock.now()
     with ctx.read() as s:
+        rules = read_rules(s)
         q = select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
         if user:
             q = q.where(User.name == user)
         return [TokenView(id=t.id, user=n, name=t.name, prefix=t.prefix,
-                          created_at=t.created_at, last_used_at=t.last_used_at)
-                for t, n in s.execute(q.order_by(ApiToken.id))]
+                          created_at=t.created_at, last_used_at=t.last_used_at,
+                          expires_at=_expires(t, rules))
+                for t, n in s.execute(q.order_by(ApiToken.id)) if _expires(t, rules) > now]
 
 
 def revoke_token(ctx: Any, token_id: int, *, user: str | None = None) -> None:
-    """Revoke one token; with ``user``, only that user's own token."""
+    """Revoke one token; with ``user``, only that user's own token. An administrator may
+    revoke another user's token only if that user holds no privilege the administrator
+    lacks."""
+    from certyard.accounts.users import act_on
+
     with ctx.transaction() as s:
         row = s.get(ApiToken, token_id)
         owner = s.get(User, row.user_id) if row is not None else None
         if row is None or owner is None or (user is not None and owner.name != user):
             raise NotFound("API token", token_id)
+        if owner.name != ctx.actor.name:
+            act_on(s, ctx, owner, what="revoke the API token of")
         s.delete(row)
         record_event(s, ctx, action="accounts.token.revoke", target=owner.name,
                      details={"token": token_id})
 
 
+def end_user_tokens(s: Session, user_id: int) -> int:
+    """Delete every API token of a user (inside the caller's transaction)."""
+    n = s.scalar(select(func.count()).select_from(ApiToken)
+                 .where(ApiToken.user_id == user_id)) or 0
+    s.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+    return int(n)
+
+
 def resolve_token(ctx: Any, secret: str) -> Principal:
+    """The principal of a bearer token. A lockout (failed sign-ins, possibly by a stranger)
+    does not end it; a disabled user, expiry or revocation does."""
+    now = ctx.clock.now()
     with ctx.transaction() as s:
         row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
         u = s.get(User, row.user_id) if row is not None else None
-        if row is None or u is None or u.disabled or u.locked_at is not None:
+        if row is None or u is None or u.disabled or _expires(row, read_rules(s)) <= now:
             ok = False
         else:
             ok = True
-            row.last_used_at = ctx.clock.now()
+            if row.last_used_at is None or now - row.last_used_at > dt.timedelta(seconds=60):
+                row.last_used_at = now
             p = Principal(user_id=u.id, name=u.name, role=u.role,
-                          privileges=role_privileges(s, u.role), via="token")
+                          privileges=role_privileges(s, u.role),
+                          must_change_password=u.must_change_password, via="token")
     if not ok:
         raise AuthenticationFailed("the API token is not valid")
     return p

@@ -1,7 +1,14 @@
 """Administrator accounts: create, role changes, passwords, lockout, inactivity, sign-in.
 
 Sign-in failures are counted and audited in their own transaction before the error is
-raised, so a failed attempt is never rolled back.
+raised, so a failed attempt is never rolled back. Every failure answers the same message
+after the same work (a password hash is verified even for an unknown, locked or disabled
+name), so a stranger cannot tell real names from unknown ones. A lockout refuses new
+sign-ins; it does not end the user's live sessions or API tokens.
+
+No escalation: every operation on another account (create, role, delete, unlock, password
+reset, ending sessions, revoking tokens) is refused when that account holds a privilege the
+acting administrator lacks.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from sqlalchemy import delete, select
 
 from certyard.accounts.roles import BUILTIN_ROLES
 from certyard.accounts.rules import check_new_password, hash_password, read_rules, verify_password
+from certyard.accounts.sessions import end_other_sessions
+from certyard.accounts.tokens import end_user_tokens
 from certyard.audit import record_event
 from certyard.db.models.accounts import PasswordHistory, Role, User, UserSession
 from certyard.errors import (
@@ -31,7 +40,9 @@ from certyard.errors import (
 __all__ = [
     "DEFAULT_ADMIN",
     "RESERVED_NAMES",
+    "SIGN_IN_FAILED",
     "UserView",
+    "act_on",
     "authenticate",
     "change_password",
     "check_role",
@@ -51,8 +62,16 @@ RESERVED_NAMES = frozenset(n.lower() for n in (
     "CCMSysUser", "WDSysUser", "CCMQRTSysUser", "IPMASysUser", "WDSecureSysUser",
     "CCMQRTSecureSysUser", "IPMASecureSysUser", "TabSyncSysUser", "CUCService"))
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,63}$")
-# A dummy hash so an unknown user costs as much time as a wrong password.
-_DUMMY = hash_password(secrets.token_urlsafe(16))
+# Dummy hashes (one per scheme) so an unknown user costs as much as a wrong password.
+_DUMMY: dict[str, str] = {}
+SIGN_IN_FAILED = ("the user name or password is not correct, or the account is locked or "
+                  "disabled; try again later or ask an administrator")
+
+
+def _dummy_hash(scheme: str) -> str:
+    if scheme not in _DUMMY:
+        _DUMMY[scheme] = hash_password(secrets.token_urlsafe(16), scheme=scheme)
+    return _DUMMY[scheme]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,6 +160,12 @@ def _no_escalation(s: Any, ctx: Any, role: str, *, what: str) -> None:
             f"have ({', '.join(missing[:3])}{'…' if len(missing) > 3 else ''})")
 
 
+def act_on(s: Any, ctx: Any, target: User, *, what: str) -> None:
+    """The no-escalation rule for any operation on another account: refused when the
+    target's role holds a privilege the acting role lacks."""
+    _no_escalation(s, ctx, target.role, what=what)
+
+
 def create_user(ctx: Any, name: str, *, role: str, password: str,
                 must_change_password: bool = True, default_admin: bool = False) -> UserView:
     name = name.strip()
@@ -227,6 +252,7 @@ def unlock_user(ctx: Any, name: str) -> UserView:
     """Clear a lockout, the failed count and an inactivity disable."""
     with ctx.transaction() as s:
         u = _get(s, name)
+        act_on(s, ctx, u, what="unlock")
         u.locked_at, u.failed_count, u.first_failed_at, u.disabled = None, 0, None, False
         u.last_sign_in_at = ctx.clock.now()  # so inactivity does not disable it again at once
         record_event(s, ctx, action="accounts.user.unlock", target=name)
@@ -243,16 +269,19 @@ def reset_password(ctx: Any, name: str, password: str, *,
         check_new_password(password, user_name=name, rules=rules,
                            history_hashes=_history(s, u, rules))
         _store_password(s, u, password, rules, ctx.clock.now())
-        # Whoever held the old password is signed out everywhere.
+        # Whoever held the old password is signed out everywhere, scripts included.
         s.execute(delete(UserSession).where(UserSession.user_id == u.id))
+        end_user_tokens(s, u.id)
         u.must_change_password = must_change_password
         u.locked_at, u.failed_count, u.first_failed_at = None, 0, None
         record_event(s, ctx, action="accounts.user.reset_password", target=name)
         return _view(u)
 
 
-def change_password(ctx: Any, name: str, *, current: str, new: str) -> UserView:
-    """The user's own change: the current password, then every rule."""
+def change_password(ctx: Any, name: str, *, current: str, new: str,
+                    keep_session: str | None = None) -> UserView:
+    """The user's own change: the current password, then every rule. Every other session
+    of the user ends; the one whose cookie is ``keep_session`` stays signed in."""
     with ctx.transaction() as s:
         u = _get(s, name)
         if not verify_password(u.password_hash, current):
@@ -273,7 +302,9 @@ def change_password(ctx: Any, name: str, *, current: str, new: str) -> UserView:
                            history_hashes=_history(s, u, rules))
         _store_password(s, u, new, rules, ctx.clock.now())
         u.must_change_password = False
-        record_event(s, ctx, action="accounts.user.change_password", target=name)
+        ended = end_other_sessions(s, u.id, keep_token=keep_session)
+        record_event(s, ctx, action="accounts.user.change_password", target=name,
+                     details={"other_sessions_ended": ended})
         return _view(u)
 
 
@@ -286,8 +317,8 @@ def authenticate(ctx: Any, name: str, password: str) -> UserView:
         rules = read_rules(s)
         u = s.scalar(select(User).where(User.name == name))
         if u is None:
-            verify_password(_DUMMY, password)
-            error = "the user name or password is not correct"
+            verify_password(_dummy_hash(rules["password_hash"]), password)
+            error = SIGN_IN_FAILED
             record_event(s, ctx, action="accounts.sign_in", target=name[:64],
                          outcome="failure", details={"reason": "unknown user"})
         else:
@@ -301,27 +332,27 @@ def authenticate(ctx: Any, name: str, password: str) -> UserView:
 
 def _sign_in_checks(s: Any, ctx: Any, u: User, password: str, rules: dict[str, Any],
                     now: dt.datetime) -> str | None:
-    def fail(reason: str, message: str) -> str:
+    # The hash is verified first, whatever follows: the same work for every answer.
+    password_ok = verify_password(u.password_hash, password)
+
+    def fail(reason: str) -> str:
         record_event(s, ctx, action="accounts.sign_in", target=u.name, outcome="failure",
                      details={"reason": reason})
-        return message
+        return SIGN_IN_FAILED
 
     if u.locked_at is not None:
         lock = rules["lockout_minutes"]
         if lock is None or now < u.locked_at + dt.timedelta(minutes=lock):
-            return fail("locked", "the account is locked after too many failed sign-ins; "
-                        + ("ask an administrator to unlock it" if lock is None
-                           else f"try again after {lock} minutes or ask an administrator"))
+            return fail("locked")
         u.locked_at, u.failed_count, u.first_failed_at = None, 0, None
     if u.disabled:
-        return fail("disabled", "the account is disabled; ask an administrator to enable it")
+        return fail("disabled")
     inactive = rules["inactivity_days"]
     last = u.last_sign_in_at or u.created_at
     if inactive and not u.is_default_admin and now - last > dt.timedelta(days=inactive):
         u.disabled = True
-        return fail("inactive", f"the account was disabled after {inactive} days without a "
-                    "sign-in; ask an administrator to enable it")
-    if not verify_password(u.password_hash, password):
+        return fail("inactive")
+    if not password_ok:
         window = dt.timedelta(minutes=rules["reset_failed_after_minutes"])
         if u.first_failed_at is None or now - u.first_failed_at > window:
             u.first_failed_at, u.failed_count = now, 0
@@ -330,7 +361,7 @@ def _sign_in_checks(s: Any, ctx: Any, u: User, password: str, rules: dict[str, A
             u.locked_at = now
             record_event(s, ctx, action="accounts.lockout", target=u.name,
                          details={"failed": u.failed_count})
-        return fail("password", "the user name or password is not correct")
+        return fail("password")
     u.failed_count, u.first_failed_at = 0, None
     u.last_sign_in_at = now
     expiry = rules["credential_expiry_days"]

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hmac
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, select
 
-from certyard.audit.trail import GENESIS, HEAD, event_hash
+from certyard.audit.trail import (
+    GENESIS,
+    HEAD,
+    KEYED_MARKER,
+    SCHEME,
+    chain_key,
+    event_hash,
+    fields_of,
+)
 from certyard.db.models.audit import AuditEvent
 from certyard.db.models.cluster import Setting
 from certyard.errors import InvalidInput, PermissionDenied
@@ -126,7 +135,7 @@ def export_events(ctx: Any, filt: AuditFilter | None = None, *, fmt: str = "csv"
     if fmt == "json":
         return json.dumps([r.to_dict() for r in records], indent=2) + "\n"
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a CR in a field is quoted
     w.writerow(CSV_COLUMNS)
     for r in records:
         d = r.to_dict()
@@ -135,9 +144,13 @@ def export_events(ctx: Any, filt: AuditFilter | None = None, *, fmt: str = "csv"
     return buf.getvalue()
 
 
+CSV_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_safe(text: str) -> str:
-    # A spreadsheet would evaluate a leading =, +, - or @ as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # A spreadsheet would evaluate a leading =, +, - or @ as a formula; a leading tab or
+    # carriage return is dropped by some and the formula behind it evaluated (OWASP).
+    return "'" + text if text[:1] in CSV_FORMULA_LEADS else text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,43 +158,53 @@ class ChainReport:
     ok: bool
     checked: int
     problems: list[dict[str, Any]]
+    # Each time the trail was (re-)keyed: the new trail's marker, or an upgrade's re-key.
+    keyed: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checked": self.checked, "problems": self.problems}
-
-
-def _fields(row: AuditEvent) -> dict[str, Any]:
-    return {"at": row.at.isoformat(), "actor": row.actor, "source": row.source,
-            "action": row.action, "target": row.target, "outcome": row.outcome,
-            "details": row.details or {}}
+        return {"ok": self.ok, "checked": self.checked, "problems": self.problems,
+                "keyed": self.keyed}
 
 
 def verify_chain(ctx: Any) -> ChainReport:
-    """Walk the whole trail: an edited record no longer matches its hash, a removed one
-    leaves the next record pointing at a hash that is not its predecessor's."""
+    """Walk the whole trail: an edited record no longer matches its MAC, a removed one
+    leaves the next record pointing at a hash that is not its predecessor's; a record
+    written or re-chained by someone without the master key matches no MAC."""
     require_audit_reader(ctx)
     problems: list[dict[str, Any]] = []
     checked = 0
     prev_hash, prev_id = GENESIS, 0
+    key = chain_key(ctx)
+    keyed: list[dict[str, Any]] = []
     with ctx.read() as s:
         q = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
         for row in s.scalars(q):
             checked += 1
+            if row.action == KEYED_MARKER:
+                keyed.append({"id": row.id, "at": row.at.isoformat(),
+                              "rekeyed_records": (row.details or {}).get("rekeyed_records"),
+                              "legacy_chain_intact": (row.details or {}).get(
+                                  "legacy_chain_intact")})
             if row.prev_hash != prev_hash:
                 problems.append({"id": row.id, "problem": "removed",
                                  "message": f"record {row.id} does not follow record "
                                             f"{prev_id or '(start)'}: a record before it was "
                                             "removed or replaced"})
-            if event_hash(row.prev_hash, _fields(row)) != row.hash:
+            if not hmac.compare_digest(event_hash(key, row.prev_hash, fields_of(row)),
+                                       row.hash):
                 problems.append({"id": row.id, "problem": "edited",
                                  "message": f"record {row.id} was edited after it was written"})
             prev_hash, prev_id = row.hash, row.id
         head_row = s.get(Setting, HEAD)
         head = head_row.value if head_row is not None and isinstance(head_row.value, dict) \
             else None
+        if checked and (not head or head.get("scheme") != SCHEME):
+            problems.append({"id": None, "problem": "unkeyed",
+                             "message": "the trail's head does not name the keyed scheme: it "
+                                        "was altered by someone without the master key"})
         if head and (head.get("id") != prev_id or head.get("hash") != prev_hash):
             problems.append({"id": head.get("id"), "problem": "truncated",
                              "message": f"the newest record was {head.get('id')} but the "
                                         f"trail ends at {prev_id or '(nothing)'}: records "
                                         "were removed from the end"})
-    return ChainReport(ok=not problems, checked=checked, problems=problems)
+    return ChainReport(ok=not problems, checked=checked, problems=problems, keyed=keyed)

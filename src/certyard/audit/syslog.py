@@ -234,6 +234,17 @@ class _Sender:
             self.sock.sendall(str(len(message)).encode() + b" " + message)
 
     def close(self) -> None:
+        if self.cfg.protocol != "udp":
+            # Half-close, then drain what the server sent (TLS 1.3 session tickets): closing
+            # with unread data makes the kernel reset the connection, and a reset can drop
+            # records the server had not read yet.
+            try:
+                self.sock.shutdown(socket.SHUT_WR)
+                self.sock.settimeout(2)
+                while self.sock.recv(4096):
+                    pass
+            except (OSError, ValueError):
+                pass
         self.sock.close()
 
 

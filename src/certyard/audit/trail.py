@@ -1,12 +1,26 @@
 """Appending to the audit trail inside the caller's transaction.
 
-Each record's hash covers its content and the previous record's hash, so removing or
-editing a record breaks the chain from there on.
+Each record's hash is an HMAC-SHA256 over its content and the previous record's hash, keyed
+with a key derived from the master key (HKDF, purpose ``audit-chain/v1``). The master key is
+kept outside the database, so someone who can write the database can neither edit, remove
+nor re-chain records without ``audit verify`` noticing: they cannot compute the MACs.
+
+Upgrade from the unkeyed chain (plain SHA-256, before this scheme): the first process that
+opens the store with the master key re-keys every existing record in one transaction after
+checking their old chain, and appends a marker record ``audit.chain.keyed`` that says how
+many records were re-keyed and whether their old chain was intact. A new trail opens with
+the same marker (0 records). From then on the head (``Setting("audit_head")``) names the
+scheme, verify accepts only keyed records, and a trail holding a marker is never re-keyed
+again, so stripping the scheme from the head does not get a rewrite blessed. The residual
+risk (someone deleting every marker too and rewriting the whole trail in the old format) is
+in docs/security.md: verify lists each re-key with its date, and remote syslog holds the
+records as they were written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -16,15 +30,129 @@ from sqlalchemy.orm import Session
 from certyard.db.models.audit import AuditEvent
 from certyard.db.models.cluster import Setting
 
-__all__ = ["GENESIS", "HEAD", "event_hash", "record_event"]
+__all__ = ["GENESIS", "HEAD", "KEYED_MARKER", "SCHEME", "chain_key", "ensure_keyed_chain",
+           "event_hash", "legacy_event_hash", "record_event"]
 
 GENESIS = "0" * 64
 HEAD = "audit_head"
+SCHEME = "hmac-sha256/v1"
+KEYED_MARKER = "audit.chain.keyed"
+_LOCK = 7426002
 
 
-def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    body = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+def chain_key(ctx: Any) -> bytes:
+    return ctx.master_key.derive(b"audit-chain/v1")  # type: ignore[no-any-return]
+
+
+def _body(fields: dict[str, Any]) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def event_hash(key: bytes, prev_hash: str, fields: dict[str, Any]) -> str:
+    return hmac.new(key, prev_hash.encode() + _body(fields), hashlib.sha256).hexdigest()
+
+
+def legacy_event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """The unkeyed chain of stores written before the keyed scheme (upgrade only)."""
+    return hashlib.sha256(prev_hash.encode() + _body(fields)).hexdigest()
+
+
+def fields_of(row: AuditEvent) -> dict[str, Any]:
+    return {"at": row.at.isoformat(), "actor": row.actor, "source": row.source,
+            "action": row.action, "target": row.target, "outcome": row.outcome,
+            "details": row.details or {}}
+
+
+def _serialise(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise appenders so the chain stays linear with concurrent writers.
+        session.execute(select(func.pg_advisory_xact_lock(_LOCK)))
+
+
+def _set_head(session: Session, event: AuditEvent) -> None:
+    # The head (newest id and hash) lets verify notice records removed from the end,
+    # which the chain alone cannot show; it also names the scheme.
+    head = {"id": event.id, "hash": event.hash, "scheme": SCHEME}
+    row = session.get(Setting, HEAD)
+    if row is None:
+        session.add(Setting(name=HEAD, value=head, updated_at=event.at))
+    else:
+        row.value = head
+        row.updated_at = event.at
+
+
+def _append(session: Session, ctx: Any, key: bytes, prev: str, *, action: str, target: str,
+            outcome: str, details: dict[str, Any]) -> AuditEvent:
+    at = ctx.clock.now()
+    fields = {"at": at.isoformat(), "actor": ctx.actor.name, "source": ctx.actor.source,
+              "action": action, "target": target, "outcome": outcome, "details": details}
+    event = AuditEvent(at=at, actor=ctx.actor.name, source=ctx.actor.source, action=action,
+                       target=target, outcome=outcome, details=details, prev_hash=prev,
+                       hash=event_hash(key, prev, fields))
+    session.add(event)
+    session.flush()
+    _set_head(session, event)
+    return event
+
+
+def _needs_rekey(session: Session) -> bool:
+    head = session.get(Setting, HEAD)
+    if head is not None and isinstance(head.value, dict) and head.value.get("scheme") == SCHEME:
+        return False
+    return session.scalar(select(AuditEvent.id).limit(1)) is not None
+
+
+def _rekey(session: Session, ctx: Any) -> None:
+    """Re-key every unkeyed record (oldest first), then append the marker."""
+    if session.scalar(select(AuditEvent.id).where(AuditEvent.action == KEYED_MARKER)
+                      .limit(1)) is not None:
+        # Keyed once already: a head without the scheme is tampering, never an upgrade;
+        # re-keying now would bless whatever was rewritten. verify reports it.
+        return
+    key = chain_key(ctx)
+    legacy_prev, prev, count, intact, first_bad = GENESIS, GENESIS, 0, True, None
+    rows = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    old = {row.id: row.hash for row in rows}
+    for row in rows:  # unique hashes: clear them first so re-keyed values cannot collide
+        row.hash = f"rekey-{row.id}"
+    session.flush()
+    for row in rows:
+        count += 1
+        fields = fields_of(row)
+        if intact and (row.prev_hash != legacy_prev
+                       or legacy_event_hash(legacy_prev, fields) != old[row.id]):
+            intact, first_bad = False, row.id
+        legacy_prev = old[row.id]
+        row.prev_hash, row.hash = prev, event_hash(key, prev, fields)
+        prev = row.hash
+    session.flush()
+    _marker(session, ctx, key, prev, count=count, intact=intact, first_bad=first_bad,
+            legacy_head=legacy_prev)
+
+
+def _marker(session: Session, ctx: Any, key: bytes, prev: str, *, count: int, intact: bool,
+            first_bad: int | None, legacy_head: str) -> AuditEvent:
+    from certyard.context import Actor
+
+    marker_ctx = ctx.acting_as(Actor(name="certyard", source="local", role=""))
+    return _append(session, marker_ctx, key, prev, action=KEYED_MARKER, target="audit_trail",
+                   outcome="success" if intact else "failure",
+                   details={"rekeyed_records": count, "legacy_chain_intact": intact,
+                            "legacy_first_bad_record": first_bad, "legacy_head": legacy_head,
+                            "scheme": SCHEME})
+
+
+def ensure_keyed_chain(ctx: Any) -> bool:
+    """Re-key a store written with the unkeyed chain (once, on upgrade). True if it did."""
+    with ctx.read() as s:
+        if not _needs_rekey(s):
+            return False
+    with ctx.transaction() as s:
+        _serialise(s)
+        if not _needs_rekey(s):
+            return False
+        _rekey(s, ctx)
+    return True
 
 
 def record_event(
@@ -36,42 +164,14 @@ def record_event(
     outcome: str = "success",
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one record. ``ctx`` is the AppContext (actor and clock)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise appenders so the chain stays linear with concurrent writers.
-        session.execute(select(func.pg_advisory_xact_lock(7426002)))
+    """Append one record. ``ctx`` is the AppContext (actor, clock and master key)."""
+    _serialise(session)
+    key = chain_key(ctx)
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
-    prev = last.hash if last else GENESIS
-    at = ctx.clock.now()
-    fields = {
-        "at": at.isoformat(),
-        "actor": ctx.actor.name,
-        "source": ctx.actor.source,
-        "action": action,
-        "target": target,
-        "outcome": outcome,
-        "details": details or {},
-    }
-    event = AuditEvent(
-        at=at,
-        actor=ctx.actor.name,
-        source=ctx.actor.source,
-        action=action,
-        target=target,
-        outcome=outcome,
-        details=details or {},
-        prev_hash=prev,
-        hash=event_hash(prev, fields),
-    )
-    session.add(event)
-    session.flush()
-    # The head (newest id and hash) lets verify notice records removed from the end,
-    # which the chain alone cannot show.
-    head = {"id": event.id, "hash": event.hash}
-    row = session.get(Setting, HEAD)
-    if row is None:
-        session.add(Setting(name=HEAD, value=head, updated_at=at))
-    else:
-        row.value = head
-        row.updated_at = at
-    return event
+    if last is None:
+        # A new trail opens with the marker, as an upgraded one does: a trail holding a
+        # marker is never re-keyed again (see _rekey).
+        last = _marker(session, ctx, key, GENESIS, count=0, intact=True, first_bad=None,
+                       legacy_head=GENESIS)
+    return _append(session, ctx, key, last.hash, action=action, target=target,
+                   outcome=outcome, details=details or {})

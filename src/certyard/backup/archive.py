@@ -124,7 +124,11 @@ def _master_key_b64(ctx: Any) -> str:
 def create_backup(ctx: Any, output: Path, *, password: str,
                   progress: Progress | None = None) -> BackupInfo:
     """Write an encrypted archive of every table and the master key (temp file + rename)."""
+    from certyard.accounts.roles import require_key_access
+
     pw = _check_password(password)
+    with ctx.read() as s:  # the archive holds the master key and so every private key
+        require_key_access(s, ctx, what="a backup (it holds the master key)")
     from certyard.backup.security_password import check_security_password
 
     check_security_password(ctx, password)

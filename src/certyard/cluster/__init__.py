@@ -24,6 +24,7 @@ from certyard.cluster.connections import (
     remove_connection,
 )
 from certyard.cluster.desired import desired_state
+from certyard.cluster.enrolled import EnrolledAgentView, list_enrolled_agents, revoke_agents
 from certyard.cluster.jws import TrustListRejected, VerifiedList, accept_list, parse_list
 from certyard.cluster.nodes import (
     InitResult,
@@ -41,11 +42,38 @@ from certyard.cluster.trustlist import (
 )
 
 __all__ = [
-    "AgentStatusView", "ConnectionView", "DirectionCheck", "EnrollResult", "EnrollToken",
-    "InitResult", "NodeView", "TrustListInfo", "TrustListRejected", "VerifiedList",
-    "accept_list", "add_connection", "add_node", "check_connection", "create_enroll_token",
-    "desired_state", "enroll_agent", "fix_connection", "init_cluster", "list_agent_status",
-    "list_connections", "list_nodes", "parse_list", "publish_trust_list", "remove_connection",
-    "remove_node", "report_status", "rollover_signer", "set_open_enrollment", "sync_state",
+    "AgentStatusView",
+    "ConnectionView",
+    "DirectionCheck",
+    "EnrollResult",
+    "EnrollToken",
+    "EnrolledAgentView",
+    "InitResult",
+    "NodeView",
+    "TrustListInfo",
+    "TrustListRejected",
+    "VerifiedList",
+    "accept_list",
+    "add_connection",
+    "add_node",
+    "check_connection",
+    "create_enroll_token",
+    "desired_state",
+    "enroll_agent",
+    "fix_connection",
+    "init_cluster",
+    "list_agent_status",
+    "list_connections",
+    "list_enrolled_agents",
+    "list_nodes",
+    "parse_list",
+    "publish_trust_list",
+    "remove_connection",
+    "remove_node",
+    "report_status",
+    "revoke_agents",
+    "rollover_signer",
+    "set_open_enrollment",
+    "sync_state",
     "trust_lists_after",
 ]

@@ -2,7 +2,9 @@
 string"), enrollment and renewal through the built-in CA, mapping a presented client
 certificate to its node, serving the desired state, and status reports with alarms.
 
-Tokens are one-time and expiring; only their SHA-256 is stored and compared in constant
+An enrolled agent receives its node's private keys, so minting a token and turning open
+enrollment on need the key-access privilege (``keys:read``), checked here for every front
+end. Tokens are one-time and expiring; only their SHA-256 is stored and compared in constant
 time. Open enrollment (the seed's "null string": no token) exists for lab setups, is off by
 default (``Setting("agent")["open_enrollment"]``) and is reported wherever status is shown.
 """
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certyard.accounts.roles import require_key_access
 from certyard.audit import record_event
 from certyard.cluster.desired import desired_state
 from certyard.db.models import Node, Setting
@@ -90,6 +93,8 @@ def agent_settings(s: Session) -> dict[str, Any]:
 
 def set_open_enrollment(ctx: Any, enabled: bool) -> dict[str, Any]:
     with ctx.transaction() as s:
+        require_key_access(s, ctx, what="changing open enrollment (any host could then "
+                                        "enroll as any node and receive its keys)")
         row = s.get(Setting, "agent")
         value = agent_settings(s) | {"open_enrollment": bool(enabled)}
         if row is None:
@@ -108,16 +113,19 @@ def create_enroll_token(ctx: Any, node: str, *, minutes: int = 60) -> EnrollToke
     token = secrets.token_urlsafe(32)
     now = ctx.clock.now()
     with ctx.transaction() as s:
+        require_key_access(s, ctx, what="an agent enrollment token (the agent receives the "
+                                        "node's private keys)")
         n = resolve_node(s, node)
         expires = now + dt.timedelta(minutes=minutes)
         s.add(AgentEnrollToken(node_id=n.id, token_sha256=_hash(token), expires_at=expires,
-                               created_at=now))
+                               created_at=now, created_by=ctx.actor.name[:64]))
         record_event(s, ctx, action="agent.enroll_token", target=n.name,
                      details={"expires_at": expires.isoformat()})  # never the token
         return EnrollToken(node=n.name, token=token, expires_at=expires.isoformat())
 
 
-def _consume_token(ctx: Any, s: Session, token: str, now: dt.datetime) -> Node:
+def _consume_token(ctx: Any, s: Session, token: str,
+                   now: dt.datetime) -> tuple[Node, str]:
     digest = _hash(token or "")
     row = s.scalar(select(AgentEnrollToken).where(AgentEnrollToken.token_sha256 == digest)
                    .with_for_update())
@@ -133,7 +141,7 @@ def _consume_token(ctx: Any, s: Session, token: str, now: dt.datetime) -> Node:
     row.used_at = now
     node = s.get(Node, row.node_id)
     assert node is not None
-    return node
+    return node, row.created_by or "unknown"
 
 
 AGENT_SUBJECT = "CN=certyard-agent"
@@ -158,7 +166,8 @@ def _check_agent_csr(csr_pem: bytes) -> None:
                          f"{csr.subject.rfc4514_string()[:100]}")
 
 
-def _issue(ctx: Any, node: Node, csr_pem: bytes, *, action: str) -> EnrollResult:
+def _issue(ctx: Any, node: Node, csr_pem: bytes, *, action: str,
+           enrolled_by: str) -> EnrollResult:
     from certyard.ca import export_ca, issue_certificate_for_csr
 
     _check_agent_csr(csr_pem)
@@ -174,8 +183,10 @@ def _issue(ctx: Any, node: Node, csr_pem: bytes, *, action: str) -> EnrollResult
         s.add(AgentCredential(node_id=node.id, serial=issued.serial,
                               fingerprint_sha256=hashlib.sha256(
                                   cert.public_bytes(Encoding.DER)).hexdigest(),
-                              not_after=cert.not_valid_after_utc, created_at=ctx.clock.now()))
-        record_event(s, ctx, action=action, target=node.name, details={"serial": issued.serial})
+                              not_after=cert.not_valid_after_utc, created_at=ctx.clock.now(),
+                              enrolled_by=enrolled_by[:64]))
+        record_event(s, ctx, action=action, target=node.name,
+                     details={"serial": issued.serial, "enrolled_by": enrolled_by})
     return EnrollResult(node=node.name, certificate=issued.pem, chain=[c.strip() + "\n"
                         for c in chain], not_after=cert.not_valid_after_utc.isoformat())
 
@@ -188,15 +199,17 @@ def enroll_agent(ctx: Any, *, token: str | None, csr_pem: bytes,
     now = ctx.clock.now()
     with ctx.transaction() as s:
         if token:
-            n = _consume_token(ctx, s, token, now)
+            n, by = _consume_token(ctx, s, token, now)
         else:
+            by = "open enrollment"
             if not agent_settings(s)["open_enrollment"]:
                 raise AuthenticationFailed("an enrollment token is required (open enrollment "
                                            "is off)")
             if not node:
                 raise InvalidInput("open enrollment needs the node name", field="node")
             n = resolve_node(s, node)
-    return _issue(ctx, n, csr_pem, action="agent.enroll" if token else "agent.enroll_open")
+    return _issue(ctx, n, csr_pem, action="agent.enroll" if token else "agent.enroll_open",
+                  enrolled_by=by)
 
 
 def _peer_node_id(ctx: Any, s: Session, peer_der: bytes | None) -> int:
@@ -208,14 +221,17 @@ def _peer_node_id(ctx: Any, s: Session, peer_der: bytes | None) -> int:
     if not peer_der:
         raise AuthenticationFailed("a client certificate is required")
     fp = hashlib.sha256(peer_der).hexdigest()
-    row = s.execute(select(AgentCredential.node_id, AgentCredential.not_after, CaIssued.status)
+    row = s.execute(select(AgentCredential.node_id, AgentCredential.not_after, CaIssued.status,
+                           AgentCredential.revoked_at)
                     .outerjoin(CaIssued, CaIssued.serial == AgentCredential.serial)
                     .where(AgentCredential.fingerprint_sha256 == fp)).first()
     if row is None:
         raise AuthenticationFailed("this client certificate is not an enrolled agent")
-    node_id, not_after, status = row
+    node_id, not_after, status, revoked_at = row
     if not_after <= ctx.clock.now():
         raise AuthenticationFailed("the agent certificate has expired; enroll again")
+    if revoked_at is not None:
+        raise PermissionDenied("the agent was revoked")
     if status is not None and status != "good":
         raise PermissionDenied(f"the agent certificate is {status}")
     return int(node_id)
@@ -232,14 +248,19 @@ def renew_agent(ctx: Any, *, peer_der: bytes, csr_pem: bytes) -> EnrollResult:
     """Renewal with the current agent certificate (the seed: use the LSC, not the MIC)."""
     from certyard.ca import revoke_certificate
 
-    load_csr(csr_pem)
-    with ctx.read() as s:
+    with ctx.read() as s:  # who is asking comes before what they sent
         node = node_for_peer(ctx, s, peer_der)
-        old_serial = s.scalar(select(AgentCredential.serial).where(
-            AgentCredential.fingerprint_sha256 == hashlib.sha256(peer_der).hexdigest()))
-    result = _issue(ctx, node, csr_pem, action="agent.renew")
-    if old_serial:  # the old certificate must not stay valid for the rest of its life
-        revoke_certificate(ctx, old_serial, reason="superseded")
+        old = s.execute(select(AgentCredential.serial, AgentCredential.enrolled_by).where(
+            AgentCredential.fingerprint_sha256 == hashlib.sha256(peer_der).hexdigest())).first()
+    load_csr(csr_pem)
+    result = _issue(ctx, node, csr_pem, action="agent.renew",
+                    enrolled_by=(old[1] if old else None) or "unknown")
+    if old:  # the old certificate must not stay valid for the rest of its life
+        revoke_certificate(ctx, old[0], reason="superseded")
+        with ctx.transaction() as s:
+            cred = s.scalar(select(AgentCredential).where(AgentCredential.serial == old[0]))
+            if cred is not None and cred.revoked_at is None:
+                cred.revoked_at, cred.revoked_by = ctx.clock.now(), "renewal"
     return result
 
 
@@ -272,6 +293,11 @@ def report_status(ctx: Any, *, peer_der: bytes | None, report: dict[str, Any]) -
             s.add(row)
         row.version, row.ok, row.error, row.files = version, ok, error, files
         row.reported_at = row.last_seen_at = now
+        if peer_der:
+            cred = s.scalar(select(AgentCredential).where(
+                AgentCredential.fingerprint_sha256 == hashlib.sha256(peer_der).hexdigest()))
+            if cred is not None:
+                cred.last_seen_at = now
         _alarm(s, ctx, node.name, ok, error)
 
 

@@ -7,6 +7,7 @@ applies them all.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -21,11 +22,35 @@ __all__ = ["alembic_config", "create_db_engine", "migrate", "needs_migration"]
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def _private_files(path: str) -> None:
+    """The database and its -wal/-shm hold every sealed key and the audit trail: owner only,
+    whatever the umask or the home's mode (a pre-created 0755 home included)."""
+    for p in (path, path + "-wal", path + "-shm", path + "-journal"):
+        try:
+            if os.stat(p).st_mode & 0o077:
+                os.chmod(p, 0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # someone else's file: SQLite will say what is wrong
+            continue
+
+
+def _create_private(path: str) -> None:
+    old = os.umask(0o077)  # and the -wal/-shm SQLite makes later take the file's mode
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    finally:
+        os.umask(old)
+
+
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[-1].split("?", 1)[0]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
+            _private_files(path)
         engine = create_engine(
             url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False},
             poolclass=NullPool if path == ":memory:" else None,
@@ -42,6 +67,8 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            if path and path != ":memory:":
+                _private_files(path)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]

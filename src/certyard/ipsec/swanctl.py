@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 
 from certyard import store
+from certyard.accounts.roles import require_key_access
 from certyard.audit import record_event
 from certyard.db.models import StoreEntry
 from certyard.db.models.ipsec import IpsecPolicy
@@ -157,6 +158,9 @@ def export_swanctl(ctx: Any, *, names: list[str] | None = None, node: str | None
                 spec, cert_file=cert_file if spec.auth_method == "certificate" else None))
             psk = open_preshared_key(ctx, row)
             if psk:
+                # A pre-shared key is key material: only a role with key access gets it.
+                require_key_access(s, ctx, what=f"exporting policy {spec.name}'s "
+                                               "pre-shared key")
                 secrets.append("\n".join([
                     f"    ike-{spec.group_name}-{spec.name} {{",
                     f"        id-local = {spec.source_address}",

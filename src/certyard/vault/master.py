@@ -32,12 +32,25 @@ class MasterKeyError(CertyardError):
 class MasterKey:
     """Seals and opens secrets. The raw key never leaves this object."""
 
-    __slots__ = ("_aead",)
+    __slots__ = ("_aead", "_derived", "_raw")
 
     def __init__(self, raw: bytes) -> None:
         if len(raw) != 32:
             raise MasterKeyError("master key must be 32 bytes (AES-256)")
         self._aead = AESGCM(raw)
+        self._raw = raw
+        self._derived: dict[bytes, bytes] = {}
+
+    def derive(self, purpose: bytes) -> bytes:
+        """A 32-byte key for one purpose (HKDF-SHA256, ``purpose`` as the info: domain
+        separation), so e.g. the audit chain's MAC key is not the sealing key."""
+        if purpose not in self._derived:
+            from cryptography.hazmat.primitives import hashes
+            from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+            self._derived[purpose] = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                                          info=b"certyard/" + purpose).derive(self._raw)
+        return self._derived[purpose]
 
     def __repr__(self) -> str:  # never print key material
         return "MasterKey(<hidden>)"

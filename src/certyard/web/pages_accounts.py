@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from certyard import accounts
 from certyard.api.auth import Auth, client_ip, require
+from certyard.api.params import Id
 from certyard.errors import CertyardError, InvalidInput
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
@@ -20,7 +21,7 @@ Read = Annotated[Auth, Depends(require("accounts:read"))]
 Edit = Annotated[Auth, Depends(require("accounts:edit"))]
 Execute = Annotated[Auth, Depends(require("accounts:execute"))]
 Create = Annotated[Auth, Depends(require("accounts:create"))]
-TABS = ("users", "roles", "rules", "sessions", "allowlist")
+TABS = ("users", "roles", "rules", "sessions", "tokens", "allowlist")
 RULE_FIELDS = [
     ("failed_attempts", "Failed Sign-In Attempts (0: no lockout)"),
     ("reset_failed_after_minutes", "Reset Failed Sign-In Attempts Every (minutes)"),
@@ -33,6 +34,10 @@ RULE_FIELDS = [
     ("inactivity_days", "User Inactivity Timeout (days; 0: off)"),
     ("idle_timeout_minutes", "Session Idle Timeout (minutes)"),
     ("session_lifetime_hours", "Session Lifetime (hours)"),
+    ("api_token_days", "API Token Lifetime (days)"),
+    ("api_token_max_days", "API Token Maximum Lifetime (days)"),
+    ("sign_in_source_attempts", "Sign-In Attempts per Source Address"),
+    ("sign_in_source_window_seconds", "Sign-In Attempts Window (seconds)"),
 ]
 
 
@@ -45,6 +50,7 @@ def _page(request: Request, auth: Auth, tab: str, errors: dict[str, str] | None 
                   rule_fields=RULE_FIELDS, sessions=accounts.list_sessions(auth.ctx),
                   default_role=accounts.DEFAULT_NEW_USER_ROLE,
                   password_rules=accounts.describe_rules(accounts.get_auth_rules(auth.ctx)),
+                  tokens=accounts.list_tokens(auth.ctx),
                   allowlist=accounts.list_allowed(auth.ctx), your_ip=client_ip(request))
 
 
@@ -139,6 +145,13 @@ def terminate(request: Request, auth: Execute,
     return _do(request, auth, "sessions",
                lambda: accounts.terminate_user_sessions(auth.ctx, user),
                f"Terminated every session of {user}.", {"user": user})
+
+
+@router.post("/accounts/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: Id,
+                 auth: Annotated[Auth, Depends(require("accounts:delete"))]) -> Response:
+    return _do(request, auth, "tokens", lambda: accounts.revoke_token(auth.ctx, token_id),
+               f"Revoked API token {token_id}.")
 
 
 @router.post("/accounts/allowlist")

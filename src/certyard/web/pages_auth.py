@@ -67,11 +67,12 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
         if not request.app.state.rate_limiter.allow(ip):
             raise AuthenticationFailed("too many sign-in attempts from your address; wait a "
                                        "minute and try again")
+        accounts.count_sign_in_attempt(ctx, ip)  # shared by every replica
         user = accounts.authenticate(ctx, username, password)
         token, _csrf = accounts.start_session(ctx, user.id, source=ip)
     except (AuthenticationFailed, Conflict) as exc:
         return _login_form(request, next=next, username=username, error=exc.message,
-                           status=401 if isinstance(exc, AuthenticationFailed) else 409)
+                           status=exc.http_status)
     target = "/account/password" if user.must_change_password else _safe_next(next)
     resp = RedirectResponse(target, status_code=303)
     resp.set_cookie(COOKIE, token, secure=True, httponly=True, samesite="strict", path="/")
@@ -108,8 +109,9 @@ def change_password(request: Request, auth: Me,
             from certyard.errors import InvalidInput
 
             raise InvalidInput("the two new passwords differ", field="password")
+        # Every other session of the user ends; this one stays signed in.
         accounts.change_password(auth.ctx, auth.user, current=current_password,
-                                 new=new_password)
+                                 new=new_password, keep_session=request.cookies.get(COOKIE))
     except CertyardError as exc:
         return render(request, "password.html", status=422, title="Change password",
                       password_rules=_password_rules(auth), errors=errors_of(exc))

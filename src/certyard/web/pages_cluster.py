@@ -18,6 +18,8 @@ from certyard.web.render import render
 router = APIRouter()
 Read = Annotated[Auth, Depends(require("nodes:read"))]
 Execute = Annotated[Auth, Depends(require("nodes:execute"))]
+# An enrolled agent receives its node's private keys: minting a token is key access.
+KeyAccess = Annotated[Auth, Depends(require("keys:read"))]
 
 
 def _agents_page(request: Request, auth: Auth, *, status: int = 200, token: object = None,
@@ -25,6 +27,7 @@ def _agents_page(request: Request, auth: Auth, *, status: int = 200, token: obje
     rows, open_mode = cluster.list_agent_status(auth.ctx)
     return render(request, "cluster_agents.html", status=status, title="Node agents",
                   rows=rows, open_mode=open_mode, token=token, error=error,
+                  agents=cluster.list_enrolled_agents(auth.ctx),
                   nodes=[n.name for n in cluster.list_nodes(auth.ctx)])
 
 
@@ -34,13 +37,23 @@ def agents_page(request: Request, auth: Read) -> Response:
 
 
 @router.post("/nodes/agents/token")
-def make_token(request: Request, auth: Execute, node: Annotated[str, Form(max_length=253)],
+def make_token(request: Request, auth: KeyAccess, node: Annotated[str, Form(max_length=253)],
                minutes: Annotated[int, Form()] = 60) -> Response:
     try:
         token = cluster.create_enroll_token(auth.ctx, node, minutes=minutes)
     except CertyardError as exc:
         return _agents_page(request, auth, status=exc.http_status, error=exc.message)
     return _agents_page(request, auth, token=token)
+
+
+@router.post("/nodes/agents/revoke")
+def revoke_agent(request: Request, auth: Execute,
+                 serial: Annotated[str, Form(max_length=64)]) -> Response:
+    try:
+        cluster.revoke_agents(auth.ctx, serial=serial)
+    except CertyardError as exc:
+        return _agents_page(request, auth, status=exc.http_status, error=exc.message)
+    return flash_redirect(request, "/nodes/agents", f"Revoked agent {serial}.")
 
 
 def _connections_page(request: Request, auth: Auth, *, status: int = 200, error: str = "",

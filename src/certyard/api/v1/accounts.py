@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from certyard import accounts
-from certyard.api.auth import Auth, require
+from certyard.api.auth import COOKIE, Auth, require
 from certyard.api.v1.common import ERRORS, Id
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
@@ -35,13 +35,17 @@ class PasswordChange(BaseModel):
 
 
 @router.post("/me/password")
-def change_my_password(body: PasswordChange, auth: Me) -> dict[str, Any]:
+def change_my_password(request: Request, body: PasswordChange, auth: Me) -> dict[str, Any]:
+    """Ends every other session of the caller (a browser session making the call stays)."""
+    keep = request.cookies.get(COOKIE) if auth.principal.via == "session" else None
     return accounts.change_password(auth.ctx, auth.user, current=body.current_password,
-                                    new=body.new_password).to_dict()
+                                    new=body.new_password, keep_session=keep).to_dict()
 
 
 class TokenIn(BaseModel):
     name: str = Field(..., min_length=1, max_length=64)
+    days: int | None = Field(None, ge=1, le=3650, description="lifetime; default and maximum "
+                             "from the authentication rules")
 
 
 @router.get("/me/tokens")
@@ -53,7 +57,7 @@ def my_tokens(auth: Annotated[Auth, Depends(require(None))]) -> list[dict[str, A
 def create_my_token(body: TokenIn,
                     auth: Annotated[Auth, Depends(require(None))]) -> dict[str, Any]:
     """The token is in the answer once; only its hash is kept."""
-    view, secret = accounts.create_token(auth.ctx, auth.user, name=body.name)
+    view, secret = accounts.create_token(auth.ctx, auth.user, name=body.name, days=body.days)
     return {**view.to_dict(), "token": secret}
 
 
@@ -169,6 +173,10 @@ class RulesIn(BaseModel):
     inactivity_days: int | None = Field(None, ge=0, le=3650)
     idle_timeout_minutes: int | None = Field(None, ge=1, le=1440)
     session_lifetime_hours: int | None = Field(None, ge=1, le=720)
+    api_token_days: int | None = Field(None, ge=1, le=3650)
+    api_token_max_days: int | None = Field(None, ge=1, le=3650)
+    sign_in_source_attempts: int | None = Field(None, ge=1, le=100000)
+    sign_in_source_window_seconds: int | None = Field(None, ge=1, le=86400)
 
 
 @router.put("/auth-rules")

@@ -160,3 +160,48 @@ def server(
 
     console.print(f"Agent server on https://{host}:{port}")
     run_agent_server(cli_context(), host=host, port=port, names=name)
+
+
+@app.command("list")
+def list_agents(
+    node: str = typer.Option(None, "--node", help="Only this node's agents."),
+    all_: bool = typer.Option(False, "--all", help="Also revoked and expired agents."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Enrolled agents: node, certificate serial, enrolled when and on whose token, last
+    seen."""
+    from certyard.cluster import list_enrolled_agents
+
+    rows = list_enrolled_agents(cli_context(), node=node, include_inactive=all_)
+    if json_:
+        emit_json({"agents": [r.to_dict() for r in rows]})
+        return
+    table("Enrolled agents", ["Node", "Serial", "Enrolled", "By", "Last seen", "Valid until",
+                              "State"],
+          [(r.node, r.serial, r.enrolled_at.isoformat()[:19], r.enrolled_by,
+            r.last_seen_at.isoformat()[:19] if r.last_seen_at else "-",
+            r.not_after.isoformat()[:19], r.state) for r in rows], empty="no enrolled agents")
+
+
+@app.command("revoke")
+def revoke(
+    serial: str = typer.Argument(None, help="Certificate serial of the agent (from "
+                                 "`certyard agent list`)."),
+    node: str = typer.Option(None, "--node", help="Revoke every live agent of this node."),
+    reason: str = typer.Option("cessationOfOperation", "--reason",
+                               help="cessationOfOperation, keyCompromise, superseded or "
+                                    "unspecified."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Revoke an enrolled agent: its client certificate is revoked at the CA, so it can
+    neither fetch state nor renew."""
+    from certyard.cluster import revoke_agents
+
+    rows = revoke_agents(cli_context(), serial=serial, node=node, reason=reason)
+    if json_:
+        emit_json({"revoked": [r.to_dict() for r in rows]})
+        return
+    for r in rows:
+        console.print(f"Revoked agent {r.serial} of {r.node}.")
+    if not rows:
+        console.print("No live agent to revoke.")

@@ -80,6 +80,9 @@ def verify(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
         emit_json(report.to_dict())
     elif report.ok:
         console.print(f"Audit trail intact: {report.checked} records checked.")
+        for k in report.keyed:
+            console.print(f"Keyed chain since record {k['id']} ({k['at'][:19]}; "
+                          f"{k['rekeyed_records']} older record(s) re-keyed).")
     else:
         for p in report.problems:
             console.print(f"[red]{p['message']}[/red]")

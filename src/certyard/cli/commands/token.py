@@ -17,13 +17,17 @@ app = typer.Typer(help="API tokens for scripts (stored hashed; shown once).",
 @app.command("create")
 def create(user: str = typer.Argument(..., help="User the token acts as."),
            name: str = typer.Option(..., "--name", help="A name to recognise it by."),
+           days: int = typer.Option(None, "--days", help="Lifetime in days (default and "
+                                    "maximum: the api_token_days / api_token_max_days "
+                                    "authentication rules)."),
            json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Create an API token for a user; the secret is shown once."""
-    view, secret = accounts.create_token(cli_context(), user, name=name)
+    view, secret = accounts.create_token(cli_context(), user, name=name, days=days)
     if json_:
         emit_json({**view.to_dict(), "token": secret})
     else:
-        console.print(f"Token {view.id} for {user}: {secret}")
+        console.print(f"Token {view.id} for {user} (expires {view.expires_at.isoformat()}): "
+                      f"{secret}")
         console.print("It is shown only now; store it safely.", style="dim")
 
 
@@ -35,9 +39,10 @@ def list_(user: str = typer.Option(None, "--user", help="Only this user's tokens
     if json_:
         emit_list(rows)
         return
-    table("API tokens", ["ID", "User", "Name", "Prefix", "Created", "Last used"],
+    table("API tokens", ["ID", "User", "Name", "Prefix", "Created", "Last used", "Expires"],
           [(r.id, r.user, r.name, r.prefix, fmt_datetime(r.created_at),
-            fmt_datetime(r.last_used_at) if r.last_used_at else "never") for r in rows],
+            fmt_datetime(r.last_used_at) if r.last_used_at else "never",
+            fmt_datetime(r.expires_at)) for r in rows],
           empty="no API tokens")
 
 

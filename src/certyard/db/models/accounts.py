@@ -79,6 +79,18 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # None only for tokens made before expiry existed; those expire by the rules' maximum.
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts per source address in the current window, shared by replicas."""
+
+    __tablename__ = "account_sign_in_throttle"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
 
 
 class AllowlistEntry(Base):

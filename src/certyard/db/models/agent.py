@@ -24,6 +24,7 @@ class AgentEnrollToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AgentCredential(Base):
@@ -38,6 +39,11 @@ class AgentCredential(Base):
     serial: Mapped[str] = mapped_column(String(64))
     not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Who minted the token it enrolled with (or "open enrollment"); carried over on renewal.
+    enrolled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AgentStatus(Base):
