@@ -14,6 +14,7 @@ ROLE_USERS = {
     "System Administrator": "sysadm",
     "Certificate Administrator": "certadm",
     "Help Desk Administrator": "helpdesk",
+    "User Administrator": "useradm",
     "Audit Administrator": "auditor",
     "Read-only": "viewer",
 }

@@ -43,6 +43,10 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "Help Desk Administrator": _p("certificates", "ca", "nodes", "monitoring", "policy",
                                   "accounts", "settings", actions=("read",))
     | {"accounts:execute"},
+    # Seed 002 ch. 5: manages user account settings and every user administration function.
+    # It reads what it may hand out (accounts are never given more than their maker holds).
+    "User Administrator": _p("accounts")
+    | _p("certificates", "ca", "nodes", "monitoring", "policy", "settings", actions=("read",)),
     "Audit Administrator": _p("audit"),
     "Read-only": _p("certificates", "ca", "nodes", "monitoring", "policy", "settings",
                     actions=("read",)),
