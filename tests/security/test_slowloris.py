@@ -17,7 +17,7 @@ import uvicorn
 
 from certyard import ca, cluster
 from certyard.server.guard import ListenerLimits
-from tests.agent.conftest import free_port
+from tests.support.ports import free_port
 
 LIMITS = ListenerLimits(header_timeout=1.0, max_per_source=12, max_connections=100)
 DEADLINE = 30.0  # generous: the guard closes after 1 s

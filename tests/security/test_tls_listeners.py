@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 
 from certyard import ca, cluster, policy
 from certyard.server.app import create_http_app
-from tests.agent.conftest import AgentServer, free_port
+from tests.agent.conftest import AgentServer
 from tests.probe.tlspki import issue, python_server, rsa_key
+from tests.support.ports import free_port
 
 HOST = "pub.example.com"
 
