@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from certyard import ca
@@ -202,7 +204,9 @@ def issue(
     installed on the node."""
     r = ca.issue_request(cli_context(), request_id, profile=profile, days=days)
     if json_:
-        emit_json(r.to_dict())
+        if output:
+            _write(r.pem.encode(), output)
+        emit_json({**r.to_dict(), "output": str(Path(output).absolute()) if output else None})
         return
     _write(r.pem.encode(), output)
     if r.installed_on:
@@ -313,14 +317,26 @@ def issued(
     status: str = typer.Option(None, "--status", help="good, revoked or hold."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List certificates the CA issued."""
-    items = ca.list_issued(cli_context(), status=status)
+    """List certificates the CA issued (--json includes each certificate's PEM)."""
+    items = ca.list_issued(cli_context(), status=status, with_pem=json_)
     if json_:
         emit_list(items)
         return
     table(None, ["Serial", "Subject", "Profile", "Expires", "Status", "Reason"],
           [(i.serial, i.subject, i.profile, fmt_date(i.not_after), i.status, i.reason)
            for i in items], empty="nothing issued yet")
+
+
+@app.command("download")
+def download(
+    serial: str = typer.Argument(..., help="Serial number (hex; see ca issued)."),
+    chain: bool = typer.Option(False, "--chain",
+                               help="Add the CA certificates up to the root."),
+    output: str = typer.Option(None, "-o", "--output", help="Write the PEM here."),
+) -> None:
+    """Write a certificate the CA issued (PEM), again: certificates are public."""
+    view, _above, full = ca.issued_with_chain(cli_context(), serial)
+    _write((full if chain else view.pem).encode(), output, what=f"certificate {serial}")
 
 
 @app.command("config")
