@@ -37,7 +37,7 @@ def _wait(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> No
 
 def _request(leaf: x509.Certificate, issuer: x509.Certificate, *,
              nonce: bool = False) -> bytes:
-    b = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hashes.SHA1())  # noqa: S303
+    b = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hashes.SHA1())
     if nonce:
         b = b.add_extension(x509.OCSPNonce(b"n" * 16), critical=False)
     return b.build().public_bytes(Encoding.DER)

@@ -12,6 +12,7 @@ from certyard.cli.output import (
     console,
     emit_json,
     emit_list,
+    err,
     fmt_date,
     fmt_value,
     show_fields,
@@ -43,7 +44,8 @@ def init(
     cn: str = typer.Option(None, "--cn", help="Root CA common name."),
     org: str = typer.Option(None, "--org", help="Organisation (default certyard)."),
     key_type: str = typer.Option("EC", "--key-type", help="RSA or EC."),
-    key_size: int = typer.Option(None, "--key-size", help="RSA 3072/4096, EC 256/384."),
+    key_size: int = typer.Option(None, "--key-size", help="RSA 2048/3072/4096 (default "
+                                 "3072), EC 256/384 (default 384)."),
     root_days: int = typer.Option(7300, "--root-days", help="Validity of the root, in days."),
     intermediate_days: int = typer.Option(3650, "--intermediate-days",
                                           help="Validity of the issuing CA, in days."),
@@ -64,8 +66,8 @@ def init(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a root CA and an issuing intermediate."""
-    ref = _token_ref(pkcs11, token, key_label or "certyard-ca", None, pin_file, pin_env,
-                     seal_pin)
+    ref = _token_ref(pkcs11, token, "certyard-ca" if key_label is None else key_label, None,
+                     pin_file, pin_env, seal_pin)
     with working("Creating the CA keys and certificates"):
         info = ca.init_ca(cli_context(), common_name=cn, organization=org, key_type=key_type,
                           key_size=key_size, root_days=root_days,
@@ -131,8 +133,9 @@ def show(json_: bool = typer.Option(False, "--json")) -> None:
     if json_:
         emit_json({"items": [v.to_dict() for v in views]})
         return
-    table(None, ["ID", "Role", "Subject", "Key", "Key lives in"],
-          [(v.id, v.role, v.subject, v.key, v.where) for v in views],
+    table(None, ["ID", "Role", "Subject", "Key", "Key lives in", "Key ID"],
+          [(v.id, v.role, v.subject, v.key, v.where,
+            (v.location.key_id if v.location else None) or "-") for v in views],
           empty="no CA; run `certyard ca init`")
 
 
@@ -362,6 +365,9 @@ def config(
     fips_require_token: bool = typer.Option(
         None, "--fips-require-token/--no-fips-require-token",
         help="In FIPS mode, CA keys must be in a PKCS#11 token."),
+    force: bool = typer.Option(False, "--force",
+                               help="Set --fips-require-token even though it stops issuance "
+                               "(FIPS mode on, issuing CA key in a file)."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show or change CA settings."""
@@ -374,8 +380,12 @@ def config(
                    crl_days=crl_days, ocsp_hours=ocsp_hours,
                    ocsp_delegated=ocsp_delegated, fips_require_token=fips_require_token,
                    crl_shards=crl_shards)
-    settings = (ca.configure_ca(ctx, **changes) if any(v is not None for v in changes.values())
-                else ca.ca_settings(ctx))
+    settings = (ca.configure_ca(ctx, force=force, **changes)
+                if any(v is not None for v in changes.values()) else ca.ca_settings(ctx))
+    if fips_require_token:
+        warning = ca.token_rule_warning(ctx)
+        if warning:
+            err(f"warning: {warning}")
     if json_:
         emit_json(settings.to_dict())
         return
