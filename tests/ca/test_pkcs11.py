@@ -273,7 +273,6 @@ def test_fips_can_require_token_keys(ctx, softhsm: SoftHsm) -> None:  # type: ig
     from certyard import policy
     from certyard.errors import PolicyForbids, PolicyViolation
     from tests.ca.helpers import setup_ca
-    from tests.support.modes import fips_ready
 
     setup_ca(ctx)  # a file-key CA, made before the rule
     fips_ready(ctx)
