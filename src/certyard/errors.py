@@ -18,6 +18,7 @@ messages in one place each; domain code never sees HTTP.
     ├── Conflict                       exit 5   HTTP 409
     │   └── Duplicate
     ├── PermissionDenied               exit 6   HTTP 403
+    │   └── PolicyForbids(rule, value)               (a setting forbids it, not the input)
     ├── AuthenticationFailed           exit 6   HTTP 401
     ├── NotInitialised                 exit 7   HTTP 503
     └── ExternalServiceError           exit 8   HTTP 502   (SMTP, SFTP, syslog, OCSP peers)
@@ -42,6 +43,7 @@ __all__ = [
     "NotFound",
     "NotInitialised",
     "PermissionDenied",
+    "PolicyForbids",
     "PolicyViolation",
     "TokenUnavailable",
     "UntrustedChain",
@@ -145,6 +147,17 @@ class PermissionDenied(CertyardError):
     code = "forbidden"
     exit_code = 6
     http_status = 403
+
+
+class PolicyForbids(PermissionDenied):
+    """Nothing the user typed is wrong, but a configured rule does not allow the operation
+    now (e.g. issuing from a file key while FIPS mode requires token keys)."""
+
+    def __init__(self, message: str, *, rule: str, value: object = None,
+                 field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.rule = rule
+        self.value = value
 
 
 class AuthenticationFailed(CertyardError):

@@ -57,3 +57,45 @@ def test_import_submit_stdin_deny(cli, tmp_path: Path) -> None:  # type: ignore[
     r = cli("ca", "config", "--crl-days", "0")
     assert r.code == 2 and "CRL validity" in r.stderr
     assert "CRL validity (days):      3" in cli("ca", "config").stdout
+
+
+def test_issued_certificate_can_be_fetched_again(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`ca issue -o FILE --json` writes the file and names it; `ca show-request --json`,
+    `ca issued --json` and `ca download SERIAL [--chain] [-o FILE]` give the PEM back."""
+    from cryptography import x509
+
+    assert cli("init", "--name", "pub", "--fqdn", "pub.example.com").code == 0
+    assert cli("ca", "init").code == 0
+    _, csr = make_csr("again.example.com")
+    rid = cli("ca", "submit", "-", stdin=csr.public_bytes(Encoding.PEM)).stdout.strip()
+    out = tmp_path / "issued.pem"
+    r = cli("ca", "issue", rid, "-o", str(out), "--json")
+    assert r.code == 0, r.stderr
+    body = r.json()
+    assert body["output"] == str(out) and out.read_text() == body["pem"]
+    cert = x509.load_pem_x509_certificate(out.read_bytes())
+    serial = body["serial"]
+    assert format(cert.serial_number, "x") == serial
+
+    shown = cli("ca", "show-request", rid, "--json").json()
+    assert shown["state"] == "issued" and shown["pem"] == body["pem"]
+    (item,) = cli("ca", "issued", "--json").json()["items"]
+    assert item["serial"] == serial and item["pem"] == body["pem"]
+
+    r = cli("ca", "download", serial.upper())
+    assert r.code == 0 and r.stdout == body["pem"], r.stderr
+    chain = tmp_path / "chain.pem"
+    r = cli("ca", "download", serial, "--chain", "-o", str(chain))
+    assert r.code == 0, r.stderr
+    certs = x509.load_pem_x509_certificates(chain.read_bytes())
+    assert len(certs) == 3 and certs[0] == cert  # leaf, issuing CA, root
+    root = tmp_path / "root.pem"
+    root.write_bytes(certs[-1].public_bytes(Encoding.PEM))
+    untrusted = tmp_path / "issuing.pem"
+    untrusted.write_bytes(certs[1].public_bytes(Encoding.PEM))
+    assert b": OK" in openssl("verify", "-CAfile", str(root), "-untrusted", str(untrusted),
+                              str(out))
+    r = cli("ca", "download", "abcdef0123")
+    assert r.code == 4 and "not found" in r.stderr, r.stderr
+    r = cli("ca", "download", "not-hex")
+    assert r.code == 2, r.stderr

@@ -55,15 +55,27 @@ def test_ca_in_token_end_to_end(cli, ctx, softhsm: SoftHsm, tmp_path: Path,  # t
     # The PIN is sealed or named, never stored in clear.
     assert "4821-test" not in shown.stdout
 
-    # pkcs11-tool: both private keys are in the token, sensitive and never extractable.
+    # pkcs11-tool: both private keys are in the token, sensitive and never extractable,
+    # and can sign only (no decrypt/unwrap for RSA, no derive for EC); the public halves
+    # verify only.
     out = _run("pkcs11-tool", "--module", softhsm.module, "--token-label", softhsm.label,
                "--login", "--pin", softhsm.pin, "--list-objects", "--type", "privkey")
     listing = out.stdout.decode()
     assert out.returncode == 0, out.stderr
     for suffix in ("-root", "-issuing"):
-        block = listing.split(f'label:      {label}{suffix}')[1].split("Private Key Object")[0]
+        block = listing.split(f'label:      {label}{suffix}\n')[1].split("Key Object")[0]
         assert "sensitive" in block and "never extractable" in block, block
         assert "always sensitive" in block
+        (usage,) = [ln for ln in block.splitlines() if ln.strip().startswith("Usage:")]
+        assert usage.split(":", 1)[1].strip() == "sign", block
+    out = _run("pkcs11-tool", "--module", softhsm.module, "--token-label", softhsm.label,
+               "--login", "--pin", softhsm.pin, "--list-objects", "--type", "pubkey")
+    assert out.returncode == 0, out.stderr
+    for suffix in ("-root", "-issuing"):
+        block = out.stdout.decode().split(f'label:      {label}{suffix}\n')[1] \
+            .split("Key Object")[0]
+        (usage,) = [ln for ln in block.splitlines() if ln.strip().startswith("Usage:")]
+        assert usage.split(":", 1)[1].strip() == "verify", block
 
     _, csr = make_csr("app.example.com")
     csr_path = tmp_path / "app.csr"
@@ -186,12 +198,12 @@ def test_import_existing_token_key_by_label_and_id(ctx, softhsm: SoftHsm) -> Non
     with pytest.raises(KeyMismatch, match="does not belong"):
         ca.import_ca(ctx, pem, None, pkcs11=other)
     colons = ":".join(key_hex[i:i + 2].upper() for i in range(0, 8, 2))  # as tools print it
-    by_id = ca.TokenRef.from_options(module=softhsm.module, token=softhsm.label,
-                                     key_id=colons, pin_env="CERTYARD_TEST_PIN")
     import os
 
     os.environ["CERTYARD_TEST_PIN"] = softhsm.pin
     try:
+        by_id = ca.TokenRef.from_options(module=softhsm.module, token=softhsm.label,
+                                         key_id=colons, pin_env="CERTYARD_TEST_PIN")
         info = ca.import_ca(ctx, pem, None, pkcs11=by_id)
         assert info.issuing["subject"] == "CN=Imported Token CA"
         views = ca.issue_certificates_for_csrs(ctx, [make_csr("y.example.com")[1]],
@@ -215,17 +227,41 @@ def test_bad_token_options_are_one_line_errors(cli, softhsm: SoftHsm, tmp_path: 
         (["--token", softhsm.label], 2, "go with --pkcs11"),
         (["--pkcs11", softhsm.module, "--token", "no-such-token", "--pin-file",
           str(softhsm.pin_file)], 8, "not present"),
+        # A PIN file that cannot be read is an unusable file; an unset variable a wrong
+        # option: said before anything touches the token.
         (["--pkcs11", softhsm.module, "--token", softhsm.label, "--pin-file",
-          str(tmp_path / "missing")], 8, "cannot be read"),
+          str(tmp_path / "missing")], 3, "cannot be read"),
+        (["--pkcs11", softhsm.module, "--token", softhsm.label, "--pin-env",
+          "CERTYARD_TEST_UNSET_PIN"], 2, "CERTYARD_TEST_UNSET_PIN is not set"),
         (["--pkcs11", softhsm.module, "--token", softhsm.label, "--key-size", "1024",
           "--key-type", "RSA", "--pin-file", str(softhsm.pin_file)], 2, "2048/3072/4096"),
+        # Key labels: not empty (no silent default), printable, at most 64 characters.
+        (["--pkcs11", softhsm.module, "--token", softhsm.label, "--key-label", "",
+          "--pin-file", str(softhsm.pin_file)], 2, "--key-label must not be empty"),
+        (["--pkcs11", softhsm.module, "--token", softhsm.label, "--key-label", "ca\nroot",
+          "--pin-file", str(softhsm.pin_file)], 2, "control characters"),
+        (["--pkcs11", softhsm.module, "--token", softhsm.label, "--key-label", "ca\x1b[2J",
+          "--pin-file", str(softhsm.pin_file)], 2, "control characters"),
+        (["--pkcs11", softhsm.module, "--token", softhsm.label, "--key-label", "x" * 65,
+          "--pin-file", str(softhsm.pin_file)], 2, "at most 64"),
     ]
     for args, code, message in cases:
         r = cli("ca", "init", *args)
         assert r.code == code, (args, r.stdout, r.stderr)
         assert message in r.stderr and "Traceback" not in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    r = cli("ca", "import", str(softhsm.pin_file), "--pkcs11", softhsm.module, "--token",
+            softhsm.label, "--key-label", "", "--pin-file", str(softhsm.pin_file))
+    assert r.code == 2 and "--key-label must not be empty" in r.stderr, r.stderr
     assert cli("ca", "show", "--json").json()["items"] == []  # nothing was set up
+    # NUL cannot travel in argv; the API and library path refuses it the same way.
+    from certyard.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="control characters"):
+        ca.TokenRef.from_options(module=softhsm.module, token=softhsm.label,
+                                 key_label="ca\x00root", pin_file=str(softhsm.pin_file))
+    ca.TokenRef.from_options(module=softhsm.module, token=softhsm.label, key_label="é" * 64,
+                             pin_file=str(softhsm.pin_file))  # 64 characters are fine
     wrong = tmp_path / "wrong-pin"
     wrong.write_text("0000\n")
     r = cli("ca", "init", "--pkcs11", softhsm.module, "--token", softhsm.label,
@@ -235,17 +271,57 @@ def test_bad_token_options_are_one_line_errors(cli, softhsm: SoftHsm, tmp_path: 
 
 def test_fips_can_require_token_keys(ctx, softhsm: SoftHsm) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     from certyard import policy
-    from certyard.errors import PolicyViolation
+    from certyard.errors import PolicyForbids, PolicyViolation
     from tests.ca.helpers import setup_ca
 
     setup_ca(ctx)  # a file-key CA, made before the rule
     fips_ready(ctx)
     policy.enable_fips(ctx)
-    ca.configure_ca(ctx, fips_require_token=True)
-    with pytest.raises(PolicyViolation, match="PKCS#11 token") as info:
+    # Turning the rule on would stop issuance at once: refused, unchanged, unless forced.
+    with pytest.raises(PolicyViolation, match="issuance will be refused at once") as info:
+        ca.configure_ca(ctx, fips_require_token=True)
+    assert "--force" in info.value.message and info.value.exit_code == 2
+    assert ca.ca_settings(ctx).fips_require_token is False
+    ca.configure_ca(ctx, fips_require_token=True, force=True)
+    assert "sealed file" in (ca.token_rule_warning(ctx) or "")
+    # Issuance is then refused as "not allowed" (exit 6, HTTP 403), naming the fix.
+    with pytest.raises(PolicyForbids, match="PKCS#11 token") as refused:
         ca.issue_certificates_for_csrs(ctx, [make_csr("z.example.com")[1]], profile="server")
-    assert info.value.rule == "fips_require_token"
+    assert refused.value.rule == "fips_require_token"
+    assert refused.value.exit_code == 6 and refused.value.http_status == 403
+    assert "--no-fips-require-token" in refused.value.message
     assert ca.list_issued(ctx) == []
+
+
+def test_fips_require_token_from_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`ca config --fips-require-token` with a file-key CA: with FIPS mode off it is set
+    with a warning; with FIPS mode on it is refused (exit 2) unless --force; issuance is
+    then refused with exit 6."""
+    assert cli("init", "--name", "pub", "--fqdn", "pub.example.com").code == 0
+    assert cli("ca", "init").code == 0
+    r = cli("ca", "config", "--fips-require-token", "--json")
+    assert r.code == 0 and r.json()["fips_require_token"] is True, r.stderr
+    warning = " ".join(r.stderr.split())
+    assert "warning:" in warning and "as soon as FIPS mode is turned on" in warning, warning
+    assert cli("ca", "config", "--no-fips-require-token").code == 0
+    from tests.support.modes import fips_ready_cli
+
+    fips_ready_cli(cli, tmp_path)
+    r = cli("fips", "enable")
+    assert r.code == 0, r.stderr
+    r = cli("ca", "config", "--fips-require-token")
+    assert r.code == 2 and "--force" in r.stderr and "refused at once" in r.stderr, r.stderr
+    assert cli("ca", "config", "--json").json()["fips_require_token"] is False
+    r = cli("ca", "config", "--fips-require-token", "--force")
+    assert r.code == 0 and "issuance will be refused" in " ".join(r.stderr.split()), r.stderr
+    csr = tmp_path / "z.csr"
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    csr.write_bytes(make_csr("z.example.com")[1].public_bytes(Encoding.PEM))
+    rid = cli("ca", "submit", str(csr)).stdout.strip()
+    r = cli("ca", "issue", rid)
+    assert r.code == 6 and "fips_require_token" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
 
 
 def test_web_ca_page_says_where_keys_live(ctx, softhsm: SoftHsm) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -364,3 +440,42 @@ def test_cli_import_by_label(cli, softhsm: SoftHsm, tmp_path: Path) -> None:  # 
     x509.load_pem_x509_certificate(r.stdout.encode()).verify_directly_issued_by(cert)
     shown = cli("ca", "show").stdout
     assert f"label '{label}'" in shown and "root+issuing" in shown
+
+
+def test_missing_token_directory_says_the_token_is_not_found(env, softhsm: SoftHsm,  # type: ignore[no-untyped-def]  # noqa: F811
+                                                              tmp_path: Path) -> None:
+    """A module whose token store is gone (SoftHSM2's token directory removed) fails to
+    initialise with CKR_GENERAL_ERROR: the error names the token as not found and where to
+    look, in a process of its own (a process loads the module once)."""
+    import os
+    import sys
+
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tmp_path / 'gone'}\nobjectstore.backend = "
+                    "file\nlog.level = ERROR\n")
+    run_env = {**os.environ, **env, "SOFTHSM2_CONF": str(conf)}
+
+    def certyard(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "certyard.cli.main", *args], env=run_env,
+                              capture_output=True, text=True, timeout=120)
+
+    assert certyard("init", "--name", "pub", "--fqdn", "pub.example.com").returncode == 0
+    done = certyard("ca", "init", "--pkcs11", softhsm.module, "--token", softhsm.label,
+                    "--pin-file", str(softhsm.pin_file))
+    assert done.returncode == 8, done.stderr
+    line = done.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line, line
+    assert f"token '{softhsm.label}' is not found" in line and "no token or slot" in line
+    assert "SOFTHSM2_CONF" in line and "cannot be loaded" not in line
+
+
+def test_ca_show_table_has_the_key_id(cli, softhsm: SoftHsm) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    assert cli("init", "--name", "pub", "--fqdn", "pub.example.com").code == 0
+    label = unique_label("kid")
+    r = cli("ca", "init", "--no-intermediate", *_token_args(softhsm, label))
+    assert r.code == 0, r.stderr
+    (item,) = cli("ca", "show", "--json").json()["items"]
+    key_id = item["location"]["key_id"]
+    assert key_id and len(key_id) == 16
+    text = cli("ca", "show").stdout
+    assert "Key ID" in text and key_id in text, text

@@ -21,7 +21,13 @@ from certyard.ca.crl import (
     release_hold,
     revoke_certificate,
 )
-from certyard.ca.distribution import Download, ca_settings, configure_ca, distribution
+from certyard.ca.distribution import (
+    Download,
+    ca_settings,
+    configure_ca,
+    distribution,
+    token_rule_warning,
+)
 from certyard.ca.issue import IssuedView
 from certyard.ca.keys import CaKeyView, check_token_keys, describe_ca_keys
 from certyard.ca.listeners import (
@@ -96,6 +102,7 @@ __all__ = [
     "show_request",
     "sign_pending",
     "submit_request",
+    "token_rule_warning",
     "update_listeners",
     "url_warnings",
 ]

@@ -186,7 +186,7 @@ def init_ca(
     ``pkcs11`` both keys are generated in that token, labelled ``<key_label>-root`` and
     ``<key_label>-issuing`` (just ``<key_label>`` for a lone root)."""
     key_type = key_type.upper()
-    sizes = {"RSA": (2048, 3072, 4096) if pkcs11 else (3072, 4096), "EC": (256, 384)}
+    sizes = {"RSA": (2048, 3072, 4096), "EC": (256, 384)}  # file key or token alike
     if key_size is not None:
         with ctx.read() as s:
             if fips_enabled(s):  # say why in FIPS terms before the generic size check

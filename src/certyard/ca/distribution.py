@@ -14,8 +14,11 @@ from certyard.audit import record_event
 from certyard.ca.authority import ca_certificate, ca_chain
 from certyard.ca.config import CaSettings, load_settings, update_settings
 from certyard.ca.crl import current_crl
+from certyard.ca.fips import token_rule_conflict
+from certyard.errors import PolicyViolation
+from certyard.store import fips_enabled
 
-__all__ = ["Download", "ca_settings", "configure_ca", "distribution"]
+__all__ = ["Download", "ca_settings", "configure_ca", "distribution", "token_rule_warning"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,11 +68,19 @@ def ca_settings(ctx: Any) -> CaSettings:
         return load_settings(s)
 
 
-def configure_ca(ctx: Any, **changes: Any) -> CaSettings:
+def configure_ca(ctx: Any, *, force: bool = False, **changes: Any) -> CaSettings:
     """Change CA settings (base_url, auto_approve_nodes, allowed_domains, allow_wildcards,
-    crl_days, ocsp_hours, ocsp_delegated); None leaves a value as is. Turning delegated
-    OCSP signing on issues the responder certificate at once."""
+    crl_days, ocsp_hours, ocsp_delegated, fips_require_token); None leaves a value as is.
+    Turning delegated OCSP signing on issues the responder certificate at once. Turning
+    fips_require_token on while FIPS mode is on and the issuing CA's key is a sealed file
+    would stop issuance: refused unless ``force`` (see :func:`token_rule_warning`)."""
     with ctx.transaction() as s:
+        if changes.get("fips_require_token") and not force and fips_enabled(s):
+            problem = token_rule_conflict(s)
+            if problem is not None:
+                raise PolicyViolation(f"not changed: {problem}; add --force to set it anyway",
+                                      rule="fips_require_token", value=True,
+                                      field="fips_require_token")
         result = update_settings(s, now=ctx.clock.now(), **changes)
         if changes.get("ocsp_delegated"):
             from certyard.ca.authority import issuing_ca
@@ -79,3 +90,12 @@ def configure_ca(ctx: Any, **changes: Any) -> CaSettings:
         record_event(s, ctx, action="ca.configure", target="ca",
                      details={k: v for k, v in changes.items() if v is not None})
         return result
+
+
+def token_rule_warning(ctx: Any) -> str | None:
+    """When ``fips_require_token`` is on but the issuing CA's key is a sealed file: what
+    that does to issuance and how to fix it (for ``ca config`` to print), else None."""
+    with ctx.read() as s:
+        if not load_settings(s).fips_require_token:
+            return None
+        return token_rule_conflict(s)

@@ -24,10 +24,10 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from certyard.errors import PolicyViolation, WeakAlgorithm
+from certyard.errors import PolicyForbids, PolicyViolation, WeakAlgorithm
 
 __all__ = ["APPROVED_CURVES", "APPROVED_HASHES", "check_ca", "check_csr_fips",
-           "check_init_choice", "check_public_key", "check_token_rule"]
+           "check_init_choice", "check_public_key", "check_token_rule", "token_rule_conflict"]
 
 APPROVED_CURVES = {"secp256r1": 256, "secp384r1": 384, "secp521r1": 521}
 APPROVED_HASHES = ("sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512")
@@ -81,14 +81,50 @@ def check_ca(cert: x509.Certificate) -> None:
     _check_hash(cert.signature_hash_algorithm, what)
 
 
-def check_token_rule(s: Any, in_token: bool) -> None:
-    """FIPS mode with ``fips_require_token``: the CA key must be in a PKCS#11 token."""
+_RULE_FIX = ("turn the rule off (certyard ca config --no-fips-require-token), or run a "
+             "CA whose key is in a token (ca init/import --pkcs11)")
+
+
+def check_token_rule(s: Any, in_token: bool, *, issuing: bool = False) -> None:
+    """FIPS mode with ``fips_require_token``: the CA key must be in a PKCS#11 token. At
+    ``ca init``/``ca import`` the choice is the user's (PolicyViolation, exit 2: add
+    --pkcs11); at issuance nothing typed is wrong, the setting forbids it (PolicyForbids,
+    exit 6, HTTP 403)."""
     if in_token:
         return
     from certyard.ca.config import load_settings
     from certyard.store import fips_enabled
 
-    if load_settings(s).fips_require_token and fips_enabled(s):
-        raise PolicyViolation("FIPS mode requires the CA key to be in a PKCS#11 token "
-                              "(fips_require_token); use --pkcs11", rule="fips_require_token",
-                              value=False)
+    if not (load_settings(s).fips_require_token and fips_enabled(s)):
+        return
+    if issuing:
+        raise PolicyForbids("issuance refused: FIPS mode requires the CA key to be in a "
+                            "PKCS#11 token (fips_require_token) and the issuing CA's key is "
+                            f"a sealed file; {_RULE_FIX}", rule="fips_require_token",
+                            value=False)
+    raise PolicyViolation("FIPS mode requires the CA key to be in a PKCS#11 token "
+                          "(fips_require_token); use --pkcs11", rule="fips_require_token",
+                          value=False)
+
+
+def token_rule_conflict(s: Any) -> str | None:
+    """Why turning ``fips_require_token`` on would stop issuance (the active issuing CA's
+    key is a sealed file), or None. Says whether FIPS mode is on now."""
+    from sqlalchemy import select
+
+    from certyard.ca.signing import is_token_row
+    from certyard.db.models import PrivateKey
+    from certyard.db.models.ca import CaCertificate
+    from certyard.store import fips_enabled
+
+    row = s.scalar(select(CaCertificate).where(
+        CaCertificate.active.is_(True), CaCertificate.role.in_(("issuing", "root+issuing"))))
+    if row is None or row.private_key_id is None:
+        return None
+    key = s.get(PrivateKey, row.private_key_id)
+    if key is None or is_token_row(key):
+        return None
+    when = ("FIPS mode is on, so issuance will be refused at once" if fips_enabled(s)
+            else "issuance will be refused as soon as FIPS mode is turned on")
+    return (f"the issuing CA's key ({row.subject}) is a sealed file, not in a PKCS#11 token: "
+            f"with fips_require_token {when}; {_RULE_FIX}")

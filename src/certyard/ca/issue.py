@@ -134,7 +134,7 @@ class Signer:
         self.fips = fips_enabled(s)
         if self.fips:
             check_ca(self.issuer)
-            check_token_rule(s, self.key.private_key is None)
+            check_token_rule(s, self.key.private_key is None, issuing=True)
 
     def sign(self, checked: CheckedCSR, *, profile: Profile, days: int | None,
              request_id: int | None, now: dt.datetime) -> dict[str, Any]:

@@ -14,6 +14,12 @@ that was never issued) is rate-limited per source address (:class:`SignatureBudg
 beyond it the answer is ``tryLater``. Nonces must be 1 to 32 bytes (RFC 8954 2.1,
 ``OCTET STRING (SIZE(1..32))``); a longer or empty one is refused with
 ``malformedRequest`` before anything is signed.
+
+When the CA key cannot sign (its PKCS#11 token is away: ``TokenUnavailable``), a stored
+answer that has not reached its nextUpdate is still served even when it is due for
+re-signing; a question that needs a new signature (a nonce, a SHA-2 CertID, an unknown
+serial, a certificate never answered before) gets ``tryLater`` (RFC 6960 2.3), never an
+exception. The signer raises the token alarm itself.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from certyard.ca.crl import REASONS
 from certyard.ca.responder import delegated_signer, ensure_ocsp_signer
 from certyard.ca.signing import sign_ocsp_response
 from certyard.db.models.ca import CaCertificate, CaIssued
+from certyard.errors import CertyardError
 
 __all__ = ["MAX_NONCE", "OcspRequestFields", "SignatureBudget", "add_change_listener",
            "issuer_hashes", "ocsp_cached", "ocsp_respond", "parse_request",
@@ -305,7 +312,18 @@ def ocsp_respond(ctx: Any, request_der: bytes, *, source: str | None = None,
                  budget: SignatureBudget | None = None) -> bytes:
     """A DER OCSPResponse for a DER OCSPRequest from ``source`` (the client's address).
     Malformed requests and unknown issuers get the RFC 6960 error statuses, never an
-    exception; a source over its signature budget gets ``tryLater``."""
+    exception; a source over its signature budget, or a question that needs a signature
+    while the CA key cannot sign (its token is away), gets ``tryLater``."""
+    try:
+        return _respond(ctx, request_der, source=source, budget=budget)
+    except CertyardError:
+        # The CA key could not be reached or opened (TokenUnavailable, a PKCS#11 module
+        # that is gone...): the signer has raised the alarm; the client asks again later.
+        return _unsuccessful(ocsp.OCSPResponseStatus.TRY_LATER)
+
+
+def _respond(ctx: Any, request_der: bytes, *, source: str | None,
+             budget: SignatureBudget | None) -> bytes:
     req = parse_request(request_der)
     if req is None:
         return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
@@ -335,15 +353,26 @@ def ocsp_respond(ctx: Any, request_der: bytes, *, source: str | None = None,
             _remember(cache_key, row.ocsp_der, row.ocsp_next_update, hours)
             return row.ocsp_der
         row_id = row.id
+        stored = row.ocsp_der
+        valid = row.ocsp_next_update is not None and _aware(row.ocsp_next_update) > now
     # A certificate we issued whose stored answer is missing or half stale: one signature
     # per certificate, stored, so bounded by what was issued.
-    with ctx.transaction() as s:
-        row = s.get(CaIssued, row_id)
-        assert row is not None
-        resign_response(ctx, s, row, now=now)
-        der, nxt = row.ocsp_der, row.ocsp_next_update
+    try:
+        with ctx.transaction() as s:
+            row = s.get(CaIssued, row_id)
+            assert row is not None
+            resign_response(ctx, s, row, now=now)
+            der, nxt = row.ocsp_der, row.ocsp_next_update
+    except CertyardError:
+        if stored is not None and valid:
+            return stored  # due for re-signing but still valid: better than tryLater
+        raise
     _remember(cache_key, der, nxt, hours)  # type: ignore[arg-type]
     return der  # type: ignore[return-value]
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def _remember(key: tuple[int, str], der: bytes, next_update: dt.datetime, hours: int) -> None:

@@ -55,7 +55,7 @@ class RequestView:
     decided_by: str | None
     reason: str | None
     serial: str | None
-    pem: str = ""  # the issued certificate, when issue_request returns it
+    pem: str = ""  # the issued certificate (public), once the request was issued
     installed_on: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -150,8 +150,15 @@ def _get(s: Session, request_id: int, *, lock: bool = False) -> CaRequest:
 
 
 def show_request(ctx: Any, request_id: int) -> RequestView:
+    """One request; once issued, with its certificate's PEM (certificates are public)."""
     with ctx.read() as s:
-        return _view(s, _get(s, request_id))
+        req = _get(s, request_id)
+        pem = ""
+        if req.serial:
+            der = s.scalar(select(CaIssued.der).where(CaIssued.serial == req.serial))
+            if der is not None:
+                pem = x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM).decode()
+        return _view(s, req, pem=pem)
 
 
 def issue_request(

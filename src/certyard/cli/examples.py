@@ -38,6 +38,8 @@ EXAMPLES: dict[str, list[str]] = {
     "ca config": ["certyard ca config", "certyard ca config --crl-days 7 --ocsp-hours 12"],
     "ca crl": ["certyard ca crl --format pem", "certyard ca crl -o current.crl"],
     "ca deny": ["certyard ca deny 7 --reason \"unknown host\""],
+    "ca download": ["certyard ca download 3F2A9C -o www.pem",
+                    "certyard ca download 3F2A9C --chain"],
     "ca export": ["certyard ca export --chain --format p7b -o chain.p7b"],
     "ca import": ["certyard ca import ca.pem ca.key --chain root.pem"],
     "ca init": ["certyard ca init --cn \"Example Root CA\" --key-type RSA --key-size 4096"],

@@ -88,7 +88,7 @@ def list_keys(auth: Read) -> list[dict[str, Any]]:
 @router.get("/issued")
 def list_issued(auth: Read, status: Literal["good", "revoked", "hold"] | None = None,
                 ) -> list[dict[str, Any]]:
-    return [i.to_dict() for i in ca.list_issued(auth.ctx, status=status)]
+    return [i.to_dict() for i in ca.list_issued(auth.ctx, status=status, with_pem=True)]
 
 
 @router.get("/issued/{serial}")

@@ -30,9 +30,17 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from certyard.ca.signing import der
 from certyard.ca.signing.base import KeyLocation, hash_for, key_description
-from certyard.errors import Conflict, InvalidInput, NotFound, TokenUnavailable
+from certyard.errors import Conflict, InvalidFile, InvalidInput, NotFound, TokenUnavailable
 
-__all__ = ["Pkcs11Signer", "TokenRef", "find_token_key", "generate_token_key"]
+__all__ = ["KEY_LABEL_MAX", "Pkcs11Signer", "TokenRef", "find_token_key",
+           "generate_token_key"]
+
+# A key label someone types (``--key-label``): 1..64 printable characters. Labels certyard
+# derives from it (``-root``, ``-issuing``, ``-issuing-ocsp-<8 hex>``) may be longer, up
+# to _DERIVED_LABEL_MAX. A token label is at most 32 bytes (CK_TOKEN_INFO.label).
+KEY_LABEL_MAX = 64
+_DERIVED_LABEL_MAX = 128
+_TOKEN_LABEL_MAX = 32
 
 _MODULES: dict[str, _Module] = {}
 _MODULES_LOCK = threading.Lock()
@@ -60,6 +68,11 @@ class TokenRef:
         if not self.module or not self.token:
             raise InvalidInput("a PKCS#11 module and a token label are required",
                                field="pkcs11")
+        _check_text(self.token, "token label", "token", len(self.token.encode()),
+                    _TOKEN_LABEL_MAX, "bytes")
+        if self.key_label is not None:
+            _check_text(self.key_label, "key label", "key_label", len(self.key_label),
+                        _DERIVED_LABEL_MAX, "characters")
         if not self.key_label and not self.key_id:
             raise InvalidInput("a token key needs a label or an ID", field="key_label")
         if self.key_id is not None:
@@ -80,6 +93,14 @@ class TokenRef:
         variable) and keep it sealed with the reference instead of re-reading it."""
         if not token:
             raise InvalidInput("--token LABEL is required with --pkcs11", field="token")
+        if key_label is not None:
+            if not key_label:
+                raise InvalidInput("--key-label must not be empty (leave it out for the "
+                                   "default)", field="key_label")
+            _check_text(key_label, "--key-label", "key_label", len(key_label),
+                        KEY_LABEL_MAX, "characters")
+        if key_id is not None and not key_id.strip():
+            raise InvalidInput("--key-id must not be empty", field="key_id")
         if (pin_file is None) == (pin_env is None):
             raise InvalidInput("give the token PIN with exactly one of --pin-file or "
                                "--pin-env", field="pin")
@@ -88,11 +109,16 @@ class TokenRef:
         ref = cls(module=module, token=token, key_label=key_label,
                   key_id=key_id.lower().replace(":", "") if key_id else None,
                   pin_file=pin_file, pin_env=pin_env)
+        # The PIN is needed at once (to generate or check the key): a file that cannot be
+        # read is an unusable file (exit 3), a variable that is not set a wrong option
+        # (exit 2), said now rather than as a token failure.
+        try:
+            pin = ref.read_pin()
+        except TokenUnavailable as exc:
+            if pin_file is not None:
+                raise InvalidFile(exc.message, field="pin_file") from None
+            raise InvalidInput(exc.message, field="pin_env") from None
         if seal_pin:
-            try:
-                pin = ref.read_pin()
-            except TokenUnavailable as exc:
-                raise InvalidInput(exc.message, field="pin") from None
             ref = cls(module=module, token=token, key_label=ref.key_label,
                       key_id=ref.key_id, pin=pin)
         return ref
@@ -112,10 +138,14 @@ class TokenRef:
             return value
         assert self.pin_file is not None
         try:
-            return Path(self.pin_file).read_text().strip()
-        except OSError as exc:
+            pin = Path(self.pin_file).read_text().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "it is not text"
             raise TokenUnavailable(f"the token PIN file {self.pin_file} cannot be read: "
-                                   f"{exc.strerror}") from None
+                                   f"{why}") from None
+        if not pin:
+            raise TokenUnavailable(f"the token PIN file {self.pin_file} is empty")
+        return pin
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -123,6 +153,21 @@ class TokenRef:
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> TokenRef:
         return cls(**{k: value[k] for k in cls.__dataclass_fields__ if k in value})
+
+
+def _check_text(value: str, what: str, field: str, size: int, limit: int,
+                unit: str) -> None:
+    """Labels reach the token, logs and tables: printable text, no control characters
+    (newline, NUL...), no surrounding blanks, bounded."""
+    if size > limit:
+        raise InvalidInput(f"the {what} is {size} {unit} long; at most {limit}", field=field)
+    if not value.isprintable() or value != value.strip():
+        raise InvalidInput(f"the {what} {value!r} may hold printable characters only, "
+                           "without control characters or surrounding blanks", field=field)
+
+
+class _NoSlots(TokenUnavailable):
+    """The module loads but cannot see any slot (its configuration or device is gone)."""
 
 
 class _Module:
@@ -146,6 +191,8 @@ class _Module:
                 if self._lib is None:
                     try:
                         self._lib = pkcs11.lib(self.path)
+                    except pkcs11.PKCS11Error as exc:  # loaded, but C_Initialize failed
+                        raise self._no_slots(exc) from None
                     except Exception as exc:
                         raise TokenUnavailable(f"the PKCS#11 module {self.path} cannot be "
                                                f"loaded: {_reason(exc)}") from None
@@ -155,9 +202,16 @@ class _Module:
                     try:
                         self._lib.initialize()
                     except Exception as exc:
-                        raise TokenUnavailable(f"the PKCS#11 module {self.path} cannot be "
-                                               f"initialised: {_reason(exc)}") from None
+                        raise self._no_slots(exc) from None
         return self._lib
+
+    def _no_slots(self, exc: BaseException) -> _NoSlots:
+        # SoftHSM2 and others fail C_Initialize (CKR_GENERAL_ERROR) when their token
+        # directory or reader is missing: for the administrator, the token is not there.
+        return _NoSlots(f"the PKCS#11 module {self.path} finds no token or slot (its "
+                        f"initialisation failed: {_reason(exc)}); check that the token is "
+                        "present and the module's configuration (SoftHSM2: SOFTHSM2_CONF "
+                        "and its token directory)")
 
     def reset(self, seen: int) -> None:
         """Re-initialise after an error, unless another thread already did since."""
@@ -195,11 +249,15 @@ def _open_session(ref: TokenRef, mod: _Module, *, rw: bool = False) -> Any:
 
     try:
         token = mod.lib().get_token(token_label=ref.token)
+    except _NoSlots as exc:
+        raise TokenUnavailable(f"the PKCS#11 token {ref.token!r} is not found: "
+                               f"{exc.message}") from None
     except TokenUnavailable as exc:
         raise TokenUnavailable(f"the PKCS#11 token {ref.token!r} cannot be reached: "
                                f"{exc.message}") from None
     except pkcs11.NoSuchToken:
-        raise TokenUnavailable(f"the PKCS#11 token {ref.token!r} is not present") from None
+        raise TokenUnavailable(f"the PKCS#11 token {ref.token!r} is not present (not found "
+                               f"in any slot of {mod.path})") from None
     except pkcs11.PKCS11Error as exc:
         raise TokenUnavailable(f"the PKCS#11 token {ref.token!r} cannot be reached: "
                                f"{_reason(exc)}") from None
@@ -357,10 +415,10 @@ def _close(session: Any) -> None:
 
 
 def generate_token_key(ref: TokenRef, *, key_type: str, key_size: int) -> Any:
-    """Generate a sensitive, non-extractable key pair in the token under ``ref``'s label
-    and ID; returns the public key. Refuses a label or ID already used."""
+    """Generate a sensitive, non-extractable, sign-only key pair in the token under
+    ``ref``'s label and ID; returns the public key. Refuses a label or ID already used."""
     import pkcs11
-    from pkcs11 import Attribute, KeyType, ObjectClass
+    from pkcs11 import Attribute, KeyType, MechanismFlag, ObjectClass
     from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 
     mod = _module(ref.module)
@@ -373,14 +431,21 @@ def generate_token_key(ref: TokenRef, *, key_type: str, key_size: int) -> Any:
             raise Conflict(f"token {ref.token!r} already holds a key labelled "
                            f"{ref.key_label!r}")
         key_id = bytes.fromhex(ref.key_id) if ref.key_id else None
+        # A CA key signs and does nothing else: no decrypt/unwrap (RSA), no derive (EC),
+        # no sign-recover; the public half verifies only.
         private = {Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False,
-                   Attribute.SIGN: True, Attribute.PRIVATE: True, Attribute.TOKEN: True}
-        public = {Attribute.VERIFY: True, Attribute.TOKEN: True}
+                   Attribute.SIGN: True, Attribute.DECRYPT: False, Attribute.UNWRAP: False,
+                   Attribute.DERIVE: False, Attribute.SIGN_RECOVER: False,
+                   Attribute.PRIVATE: True, Attribute.TOKEN: True}
+        public = {Attribute.VERIFY: True, Attribute.ENCRYPT: False, Attribute.WRAP: False,
+                  Attribute.VERIFY_RECOVER: False, Attribute.DERIVE: False,
+                  Attribute.TOKEN: True}
+        sign_only = MechanismFlag.SIGN | MechanismFlag.VERIFY
         try:
             if key_type == "RSA":
                 pub, _ = session.generate_keypair(
                     KeyType.RSA, key_size, id=key_id, label=ref.key_label, store=True,
-                    public_template=public, private_template=private)
+                    capabilities=sign_only, public_template=public, private_template=private)
                 return rsa.RSAPublicNumbers(
                     int.from_bytes(pub[Attribute.PUBLIC_EXPONENT], "big"),
                     int.from_bytes(pub[Attribute.MODULUS], "big")).public_key()
@@ -388,8 +453,8 @@ def generate_token_key(ref: TokenRef, *, key_type: str, key_size: int) -> Any:
                 Attribute.EC_PARAMS: encode_named_curve_parameters(_EC_CURVES[key_size])},
                 local=True)
             pub, _ = params.generate_keypair(
-                id=key_id, label=ref.key_label, store=True, public_template=public,
-                private_template=private)
+                id=key_id, label=ref.key_label, store=True, capabilities=sign_only,
+                public_template=public, private_template=private)
             return load_der_public_key(encode_ec_public_key(pub))
         except pkcs11.PKCS11Error as exc:
             raise TokenUnavailable(f"token {ref.token!r} could not generate the key: "

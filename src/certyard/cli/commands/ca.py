@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from certyard import ca
@@ -10,6 +12,7 @@ from certyard.cli.output import (
     console,
     emit_json,
     emit_list,
+    err,
     fmt_date,
     fmt_value,
     show_fields,
@@ -41,7 +44,8 @@ def init(
     cn: str = typer.Option(None, "--cn", help="Root CA common name."),
     org: str = typer.Option(None, "--org", help="Organisation (default certyard)."),
     key_type: str = typer.Option("EC", "--key-type", help="RSA or EC."),
-    key_size: int = typer.Option(None, "--key-size", help="RSA 3072/4096, EC 256/384."),
+    key_size: int = typer.Option(None, "--key-size", help="RSA 2048/3072/4096 (default "
+                                 "3072), EC 256/384 (default 384)."),
     root_days: int = typer.Option(7300, "--root-days", help="Validity of the root, in days."),
     intermediate_days: int = typer.Option(3650, "--intermediate-days",
                                           help="Validity of the issuing CA, in days."),
@@ -62,8 +66,8 @@ def init(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a root CA and an issuing intermediate."""
-    ref = _token_ref(pkcs11, token, key_label or "certyard-ca", None, pin_file, pin_env,
-                     seal_pin)
+    ref = _token_ref(pkcs11, token, "certyard-ca" if key_label is None else key_label, None,
+                     pin_file, pin_env, seal_pin)
     with working("Creating the CA keys and certificates"):
         info = ca.init_ca(cli_context(), common_name=cn, organization=org, key_type=key_type,
                           key_size=key_size, root_days=root_days,
@@ -129,8 +133,9 @@ def show(json_: bool = typer.Option(False, "--json")) -> None:
     if json_:
         emit_json({"items": [v.to_dict() for v in views]})
         return
-    table(None, ["ID", "Role", "Subject", "Key", "Key lives in"],
-          [(v.id, v.role, v.subject, v.key, v.where) for v in views],
+    table(None, ["ID", "Role", "Subject", "Key", "Key lives in", "Key ID"],
+          [(v.id, v.role, v.subject, v.key, v.where,
+            (v.location.key_id if v.location else None) or "-") for v in views],
           empty="no CA; run `certyard ca init`")
 
 
@@ -202,7 +207,9 @@ def issue(
     installed on the node."""
     r = ca.issue_request(cli_context(), request_id, profile=profile, days=days)
     if json_:
-        emit_json(r.to_dict())
+        if output:
+            _write(r.pem.encode(), output)
+        emit_json({**r.to_dict(), "output": str(Path(output).absolute()) if output else None})
         return
     _write(r.pem.encode(), output)
     if r.installed_on:
@@ -313,14 +320,26 @@ def issued(
     status: str = typer.Option(None, "--status", help="good, revoked or hold."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List certificates the CA issued."""
-    items = ca.list_issued(cli_context(), status=status)
+    """List certificates the CA issued (--json includes each certificate's PEM)."""
+    items = ca.list_issued(cli_context(), status=status, with_pem=json_)
     if json_:
         emit_list(items)
         return
     table(None, ["Serial", "Subject", "Profile", "Expires", "Status", "Reason"],
           [(i.serial, i.subject, i.profile, fmt_date(i.not_after), i.status, i.reason)
            for i in items], empty="nothing issued yet")
+
+
+@app.command("download")
+def download(
+    serial: str = typer.Argument(..., help="Serial number (hex; see ca issued)."),
+    chain: bool = typer.Option(False, "--chain",
+                               help="Add the CA certificates up to the root."),
+    output: str = typer.Option(None, "-o", "--output", help="Write the PEM here."),
+) -> None:
+    """Write a certificate the CA issued (PEM), again: certificates are public."""
+    view, _above, full = ca.issued_with_chain(cli_context(), serial)
+    _write((full if chain else view.pem).encode(), output, what=f"certificate {serial}")
 
 
 @app.command("config")
@@ -346,6 +365,9 @@ def config(
     fips_require_token: bool = typer.Option(
         None, "--fips-require-token/--no-fips-require-token",
         help="In FIPS mode, CA keys must be in a PKCS#11 token."),
+    force: bool = typer.Option(False, "--force",
+                               help="Set --fips-require-token even though it stops issuance "
+                               "(FIPS mode on, issuing CA key in a file)."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Show or change CA settings."""
@@ -358,8 +380,12 @@ def config(
                    crl_days=crl_days, ocsp_hours=ocsp_hours,
                    ocsp_delegated=ocsp_delegated, fips_require_token=fips_require_token,
                    crl_shards=crl_shards)
-    settings = (ca.configure_ca(ctx, **changes) if any(v is not None for v in changes.values())
-                else ca.ca_settings(ctx))
+    settings = (ca.configure_ca(ctx, force=force, **changes)
+                if any(v is not None for v in changes.values()) else ca.ca_settings(ctx))
+    if fips_require_token:
+        warning = ca.token_rule_warning(ctx)
+        if warning:
+            err(f"warning: {warning}")
     if json_:
         emit_json(settings.to_dict())
         return
