@@ -57,7 +57,24 @@ def test_deleting_and_rechaining_is_detected(ctx) -> None:  # type: ignore[no-un
     _sha_rechain(ctx)
     report = verify_chain(ctx)
     assert not report.ok
-    assert {p["problem"] for p in report.problems} == {"edited"}
+    assert "edited" in {p["problem"] for p in report.problems}
+
+
+def test_cutting_the_tail_and_moving_the_head_is_detected(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The head names the newest record and is keyed too: pointing it at an older record
+    after deleting the newest ones is caught, and stays caught after later records."""
+    _fill(ctx, 6)
+    with ctx.transaction() as s:
+        rows = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+        keep = rows[3]
+        s.execute(delete(AuditEvent).where(AuditEvent.id > keep.id))
+        head = s.get(Setting, HEAD)
+        head.value = {**head.value, "id": keep.id, "hash": keep.hash}
+    report = verify_chain(ctx)
+    assert not report.ok and "head_forged" in {p["problem"] for p in report.problems}
+    _fill(ctx, 2)  # legitimate records afterwards do not hide it
+    report = verify_chain(ctx)
+    assert not report.ok and "head_forged" in {p["problem"] for p in report.problems}
 
 
 def test_editing_and_rechaining_with_a_guessed_key_is_detected(ctx) -> None:  # type: ignore[no-untyped-def]

@@ -51,3 +51,29 @@ def test_help_desk_still_helps_accounts_within_its_privileges(harness) -> None: 
     hd = h.as_role("Help Desk Administrator")
     assert h.client.post("/api/v1/users/viewer/unlock", headers=hd).status_code == 200
     assert h.client.delete("/api/v1/sessions/viewer", headers=hd).status_code == 200
+
+
+def test_own_password_is_never_reset_without_the_current_one(ctx) -> None:  # type: ignore[no-untyped-def]
+    """An account operator's stolen token must not take the account over through the
+    administrators' reset route (outside try: helpdesk reset its own password)."""
+    from certyard import accounts
+    from certyard.context import Actor
+    from certyard.errors import PermissionDenied
+
+    accounts.create_user(ctx, "desk", role="Help Desk Administrator",
+                         password="Sturdy-Passw0rd-2026", must_change_password=False)
+    as_desk = ctx.acting_as(Actor(name="desk", source="127.0.0.1",
+                                  role="Help Desk Administrator"))
+    with pytest.raises(PermissionDenied, match="your own password"):
+        accounts.reset_password(as_desk, "desk", "Another-Passw0rd-2026")
+
+
+def test_a_custom_role_cannot_pose_as_a_built_in_one(ctx) -> None:  # type: ignore[no-untyped-def]
+    from certyard import accounts
+    from certyard.errors import Duplicate
+
+    with pytest.raises(Duplicate):
+        accounts.create_role(ctx, "system administrator", privileges=["accounts:read"])
+    accounts.create_role(ctx, "Viewers", privileges=["accounts:read"])
+    with pytest.raises(Duplicate):
+        accounts.create_role(ctx, "VIEWERS", privileges=["accounts:read"])

@@ -125,7 +125,9 @@ def create_role(ctx: Any, name: str, *, privileges: list[str],
         if lacking:
             raise PermissionDenied(f"you cannot create a role with privileges you do not have "
                                    f"({', '.join(lacking[:3])}{'…' if len(lacking) > 3 else ''})")
-        if name in BUILTIN_ROLES or s.get(Role, name) is not None:
+        taken = [*BUILTIN_ROLES, *s.scalars(select(Role.name))]
+        if any(name.casefold() == other.casefold() for other in taken):
+            # Names differing only in case would pass for one another in every list.
             raise Duplicate(f"a role named {name} already exists", field="name")
         s.add(Role(name=name, privileges=sorted(set(privileges)), description=description[:300],
                    created_at=ctx.clock.now()))

@@ -261,7 +261,12 @@ def unlock_user(ctx: Any, name: str) -> UserView:
 
 def reset_password(ctx: Any, name: str, password: str, *,
                    must_change_password: bool = True) -> UserView:
-    """An administrator sets a new password; the user changes it at next sign-in."""
+    """An administrator sets a new password; the user changes it at next sign-in. Never on
+    one's own account: that is a change with the current password (a stolen session or
+    token must not be enough to take the account over)."""
+    if getattr(ctx.actor, "name", None) == name:
+        raise PermissionDenied("you cannot reset your own password; change it with your "
+                               "current password (Change password, or POST /api/v1/me/password)")
     with ctx.transaction() as s:
         u = _get(s, name)
         _no_escalation(s, ctx, u.role, what="reset the password of")

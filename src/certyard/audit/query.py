@@ -24,6 +24,7 @@ from certyard.audit.trail import (
     chain_key,
     event_hash,
     fields_of,
+    head_is_authentic,
 )
 from certyard.db.models.audit import AuditEvent
 from certyard.db.models.cluster import Setting
@@ -202,6 +203,12 @@ def verify_chain(ctx: Any) -> ChainReport:
             problems.append({"id": None, "problem": "unkeyed",
                              "message": "the trail's head does not name the keyed scheme: it "
                                         "was altered by someone without the master key"})
+        if head and head.get("scheme") == SCHEME and (not head_is_authentic(key, head)
+                                                      or head.get("tampered")):
+            problems.append({"id": head.get("id"), "problem": "head_forged",
+                             "message": "the trail's head was rewritten by someone without "
+                                        "the master key (records were removed from the end "
+                                        "and the head pointed at an older record)"})
         if head and (head.get("id") != prev_id or head.get("hash") != prev_hash):
             problems.append({"id": head.get("id"), "problem": "truncated",
                              "message": f"the newest record was {head.get('id')} but the "

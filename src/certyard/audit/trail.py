@@ -30,8 +30,18 @@ from sqlalchemy.orm import Session
 from certyard.db.models.audit import AuditEvent
 from certyard.db.models.cluster import Setting
 
-__all__ = ["GENESIS", "HEAD", "KEYED_MARKER", "SCHEME", "chain_key", "ensure_keyed_chain",
-           "event_hash", "legacy_event_hash", "record_event"]
+__all__ = [
+    "GENESIS",
+    "HEAD",
+    "KEYED_MARKER",
+    "SCHEME",
+    "chain_key",
+    "ensure_keyed_chain",
+    "event_hash",
+    "head_is_authentic",
+    "legacy_event_hash",
+    "record_event",
+]
 
 GENESIS = "0" * 64
 HEAD = "audit_head"
@@ -69,11 +79,30 @@ def _serialise(session: Session) -> None:
         session.execute(select(func.pg_advisory_xact_lock(_LOCK)))
 
 
-def _set_head(session: Session, event: AuditEvent) -> None:
+def head_mac(key: bytes, head: dict[str, Any]) -> str:
+    """The head is keyed like the records: someone who can write the database but lacks the
+    master key cannot point it at an older record after cutting the tail off."""
+    text = f"head|{head.get('id')}|{head.get('hash')}|{bool(head.get('tampered'))}"
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def head_is_authentic(key: bytes, head: dict[str, Any]) -> bool:
+    return hmac.compare_digest(str(head.get("mac", "")), head_mac(key, head))
+
+
+def _set_head(session: Session, event: AuditEvent, key: bytes) -> None:
     # The head (newest id and hash) lets verify notice records removed from the end,
-    # which the chain alone cannot show; it also names the scheme.
-    head = {"id": event.id, "hash": event.hash, "scheme": SCHEME}
+    # which the chain alone cannot show; it also names the scheme. An append that finds
+    # the head forged keeps that fact in the new head ("tampered"), so a later legitimate
+    # record cannot hide it.
     row = session.get(Setting, HEAD)
+    old = row.value if row is not None and isinstance(row.value, dict) else None
+    tampered = bool(old and (old.get("tampered") or (old.get("scheme") == SCHEME
+                                                     and not head_is_authentic(key, old))))
+    head: dict[str, Any] = {"id": event.id, "hash": event.hash, "scheme": SCHEME}
+    if tampered:
+        head["tampered"] = True
+    head["mac"] = head_mac(key, head)
     if row is None:
         session.add(Setting(name=HEAD, value=head, updated_at=event.at))
     else:
@@ -91,7 +120,7 @@ def _append(session: Session, ctx: Any, key: bytes, prev: str, *, action: str, t
                        hash=event_hash(key, prev, fields))
     session.add(event)
     session.flush()
-    _set_head(session, event)
+    _set_head(session, event, key)
     return event
 
 
