@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from certyard.clock import Clock, SystemClock
 from certyard.config import Settings
-from certyard.db import create_db_engine, migrate
+from certyard.db import migrate
 from certyard.errors import NotInitialised
 from certyard.vault import MasterKey, load_or_create_master_key
 
@@ -66,6 +66,9 @@ def check_initialised(settings: Settings) -> None:
     creating anything: read-only commands never leave state behind."""
     from pathlib import Path
 
+    from certyard.db.failures import check_url
+
+    check_url(settings.database_url)  # a URL certyard cannot use: exit 2, not "no database"
     path = _sqlite_path(settings.database_url)
     if path is not None and not Path(path).is_file():
         raise NotInitialised(f"certyard is not initialised here (no database at {path}); "
@@ -78,7 +81,12 @@ def check_initialised(settings: Settings) -> None:
 def _check_schema(engine: Engine) -> None:
     from sqlalchemy import inspect
 
-    if not inspect(engine).has_table("alembic_version"):
+    tables = set(inspect(engine).get_table_names())
+    if "alembic_version" not in tables:
+        if tables:  # tables but no version: damaged, or another program's database
+            from certyard.db.schema import check_schema
+
+            check_schema(engine)
         raise NotInitialised(f"the database has no certyard tables; {_HOW_TO_START}")
 
 
@@ -93,14 +101,24 @@ def open_context(
         check_initialised(settings)
     else:
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    engine = engine or create_db_engine(settings.database_url)
-    if not create:
-        try:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from certyard.db.failures import database_failure, open_database
+
+    given = engine is not None
+    engine = engine or open_database(settings.database_url)
+    try:
+        if not create:
             _check_schema(engine)
-        except NotInitialised:
+        migrate(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        if not given:
             engine.dispose()
-            raise
-    migrate(engine)
+        raise database_failure(exc, settings.database_url) from None
+    except NotInitialised:
+        if not given:
+            engine.dispose()
+        raise
     key = load_or_create_master_key(
         env_value=settings.master_key_b64, key_file=settings.master_key_file, create=create
     )

@@ -3,7 +3,8 @@ and the command that fixes it. The same report renders in the web UI.
 
 Checks, in order (later ones need a reachable database at the expected schema):
 
-    home_mode, master_key_mode        files readable by others
+    home_mode, master_key_mode,       files readable by others
+    database_mode (SQLite)
     database, schema                  reachable; at this code's migration heads
     ca                                present, not expired or near expiry
     ui_certificate                    the publisher's tomcat certificate valid, names the FQDN
@@ -99,6 +100,11 @@ def _mode_finding(check: str, path: Any, *, want: int, what: str) -> Finding:
 
 def _files(settings: Settings) -> list[Finding]:
     out = [_mode_finding("home_mode", settings.home, want=0o700, what="home directory")]
+    from certyard.db.failures import sqlite_file
+
+    db_file = sqlite_file(settings.database_url)
+    if db_file is not None:
+        out.append(_mode_finding("database_mode", db_file, want=0o600, what="database file"))
     if settings.master_key_b64:
         out.append(Finding(check="master_key_mode", severity="ok",
                            message="master key comes from CERTYARD_MASTER_KEY (no file)"))
@@ -109,28 +115,28 @@ def _files(settings: Settings) -> list[Finding]:
 
 
 def _database(settings: Settings) -> tuple[list[Finding], Any]:
-    from sqlalchemy import text
 
-    from certyard.db import create_db_engine
+    from certyard.db.failures import database_failure, open_database
     from certyard.db.schema import schema_status
 
-    engine = create_db_engine(settings.database_url)
-    shown = engine.url.render_as_string(hide_password=True)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        engine = open_database(settings.database_url)
+        shown = engine.url.render_as_string(hide_password=True)
         st = schema_status(engine)
-    except Exception as exc:  # any failure to reach the database is the finding itself
-        engine.dispose()
-        reason = " ".join(str(exc).split())[:200]
-        return [Finding(check="database", severity="error",
-                        message=f"database {shown} is not reachable: {reason}",
-                        fix="start the database server, or correct CERTYARD_DATABASE_URL")], None
+    except Exception as exc:  # any failure to use the database is the finding itself
+        failure = database_failure(exc, settings.database_url)
+        if "engine" in locals():
+            engine.dispose()
+        return [Finding(check="database", severity="error", message=failure.message,
+                        fix=getattr(failure, "fix", "") or "start the database server, or "
+                        "correct CERTYARD_DATABASE_URL")], None
     found = [Finding(check="database", severity="ok", message=f"database {shown} answers")]
     fixes = {"behind": ("error", "older than this version expects", "certyard db upgrade"),
              "ahead": ("error", "newer than this version knows",
                        "install the certyard version that upgraded it"),
              "empty": ("error", "empty (not initialised)", "certyard init"),
+             "unversioned": ("error", "missing: tables exist but no schema version — not a "
+                             "certyard database or damaged", "restore a backup of the database"),
              "current": ("ok", "at this version's migration heads", "")}
     sev, text_, fix = fixes[st.state]
     found.append(Finding(check="schema", severity=sev, message=f"schema {text_}", fix=fix))

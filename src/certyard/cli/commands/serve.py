@@ -55,12 +55,12 @@ def register(root: typer.Typer) -> None:
 
         configure_logging(default_level="info")
         try:
-            # Bad values and busy ports: one line, before the store is created or opened.
+            # Bad values: one line before the store is created; a busy port: before it is set up.
             check_listen_options(host=host, https_port=https_port, http_port=http_port,
                                  ocsp_port=ocsp_port, drain_seconds=drain_seconds,
                                  grace_seconds=grace_seconds, server_name=server_name)
+            ctx = cli_context(create=True)  # a schema to upgrade is said first
             probe_listeners(host, [https_port, http_port, ocsp_port])
-            ctx = cli_context(create=True)
         except CertyardError as exc:  # one log record, with a priority under journald
             logging.getLogger("certyard.server").error(
                 "not starting: %s", exc.message,
