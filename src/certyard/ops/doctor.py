@@ -23,14 +23,16 @@ from __future__ import annotations
 import datetime as dt
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from certyard.config import Settings
 
-__all__ = ["DoctorOptions", "Finding", "Report", "run_doctor"]
+__all__ = ["DoctorOptions", "Finding", "Report", "parse_listener", "run_doctor"]
 
 SEVERITIES = ("ok", "warning", "error")
+_LATER = ("ca", "ui_certificate", "urls", "listener", "jobs", "outbox", "agents")
+_MAX_WARNING_DAYS = 3650
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +80,37 @@ class DoctorOptions:
     check_urls: bool = True
     now: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from certyard.errors import InvalidInput
+
+        for listener in self.listeners:
+            parse_listener(listener)
+        if not 1 <= self.expiry_warning_days <= _MAX_WARNING_DAYS:
+            raise InvalidInput(f"expiry-warning-days must be 1 to {_MAX_WARNING_DAYS}",
+                               field="expiry_warning_days")
+        if not dt.timedelta(minutes=1) <= self.agent_stale_after <= dt.timedelta(days=365):
+            raise InvalidInput("agent-stale-minutes must be 1 to 525600",
+                               field="agent_stale_minutes")
+
+
+def parse_listener(listener: str) -> tuple[str, int]:
+    """HOST:PORT ([IPv6]:PORT) of a TLS listener, port 1-65535 (InvalidInput otherwise)."""
+    from certyard.errors import InvalidInput
+    from certyard.ops.service import valid_host
+
+    host, sep, port_s = listener.rpartition(":")
+    bad = InvalidInput(f"listener {listener!r} must be HOST:PORT with a port 1-65535",
+                       field="listener")
+    if not sep or not port_s.isascii() or not port_s.isdigit() or not 1 <= int(port_s) <= 65535:
+        raise bad
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        valid_host(host)
+    except InvalidInput:
+        raise bad from None
+    return host, int(port_s)
 
 
 def _mode_finding(check: str, path: Any, *, want: int, what: str) -> Finding:
@@ -163,14 +196,30 @@ def run_doctor(settings: Settings, options: DoctorOptions | None = None,
             return Report(findings=findings)
         from certyard.context import open_context
 
+        opened = settings
+        if any(f.check == "master_key_mode" and f.severity == "error" and "mode" in f.message
+               for f in findings):
+            # Already reported (with chmod 600 as the fix); a read-only diagnosis still reads
+            # the key so that the other checks run.
+            try:
+                opened = replace(settings,
+                                 master_key_b64=settings.master_key_file.read_text().strip())
+            except OSError:
+                pass
         try:
-            ctx = open_context(settings, engine=engine)
-        except Exception as exc:  # e.g. master key missing: report, do not crash
+            ctx = open_context(opened, engine=engine)
+        except Exception as exc:  # e.g. master key unreadable: report, do not crash
             engine.dispose()
-            findings.append(Finding(check="master_key", severity="error",
-                                    message=" ".join(str(exc).split())[:300],
-                                    fix="restore the master key file, or set "
-                                        "CERTYARD_MASTER_KEY"))
+            reason = " ".join(str(exc).split())[:300]
+            if not any(f.check == "master_key_mode" and f.severity == "error"
+                       for f in findings):
+                findings.append(Finding(check="master_key", severity="error", message=reason,
+                                        fix="restore the master key file, or set "
+                                            "CERTYARD_MASTER_KEY"))
+            findings.append(Finding(
+                check="skipped", severity="warning",
+                message=f"not run: {', '.join(_LATER)} (the store cannot be opened: {reason})",
+                fix="fix the errors above, then run certyard doctor again"))
             return Report(findings=findings)
         own = True
     else:

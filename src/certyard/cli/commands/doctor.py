@@ -22,7 +22,7 @@ def register(root: typer.Typer) -> None:
             5, "--agent-stale-minutes", min=1,
             help="An agent silent this long is an error (agents sync every minute)."),
         expiry_warning_days: int = typer.Option(
-            30, "--expiry-warning-days", min=1,
+            30, "--expiry-warning-days", min=1, max=3650,
             help="Warn about certificates that expire within this many days."),
         no_urls: bool = typer.Option(False, "--no-urls",
                                      help="Skip fetching URLs embedded in certificates."),
