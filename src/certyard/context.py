@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,7 +93,7 @@ def _check_schema(engine: Engine) -> None:
 
 def open_context(
     settings: Settings | None = None, *, clock: Clock | None = None, actor: Actor | None = None,
-    engine: Engine | None = None, create: bool = True,
+    engine: Engine | None = None, create: bool = True, force_new_database: bool = False,
 ) -> AppContext:
     """The context for one process. ``create=False`` (read-only delivery paths) raises
     NotInitialised instead of creating a database, tables or a master key."""
@@ -100,6 +101,14 @@ def open_context(
     if not create:
         check_initialised(settings)
     else:
+        path = _sqlite_path(settings.database_url)
+        if (engine is None and path is not None and not force_new_database
+                and not settings.master_key_b64 and settings.master_key_file.exists()
+                and not Path(path).exists()):
+            raise NotInitialised(f"the master key {settings.master_key_file} exists but there "
+                                 f"is no database at {path}: wrong home or lost volume? "
+                                 "Restore the database, or run `certyard init --force` to "
+                                 "start an empty one with this key")
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
     from sqlalchemy.exc import SQLAlchemyError
 

@@ -138,3 +138,14 @@ def test_backup_dir_validated(home: Path, tmp_path: Path) -> None:
     assert run_cli(env, "db", "upgrade", "--backup-dir", str(deep)).code == 0
     for d in (tmp_path / "b1", tmp_path / "b1" / "b2", deep):
         assert stat.S_IMODE(d.stat().st_mode) == 0o700, d
+
+
+def test_init_and_serve_refuse_a_lost_database(home: Path) -> None:
+    (home / "certyard.db").unlink()
+    env = {"CERTYARD_HOME": str(home)}
+    for args in (("init",), ("serve", "--host", "127.0.0.1", "--https-port", "1")):
+        res = run_cli(env, *args)
+        assert res.code == 7 and "wrong home or lost volume" in res.stderr, (args, res.stderr)
+    assert not (home / "certyard.db").exists()
+    assert run_cli(env, "init", "--force").code == 0
+    assert (home / "certyard.db").exists()
