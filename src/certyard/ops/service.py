@@ -320,9 +320,16 @@ def install_service(*, user: str | None, home: Path, agent_home: Path, prefix: P
         exe = service_path(prefix, "prefix", writable=False) / "bin" / "certyard"
     else:
         exe = certyard_executable()
-    names = {"agent_user": user} if agent and user is not None else (
-        {"user": user} if user is not None else {})
-    opts = ServiceOptions(**names, home=home, agent_home=agent_home, executable=exe,
+    defaults = ServiceOptions.__dataclass_fields__
+    server_user = str(defaults["user"].default)
+    agent_user = str(defaults["agent_user"].default)
+    if user is not None:
+        if agent:
+            agent_user = user
+        else:
+            server_user = user
+    opts = ServiceOptions(user=server_user, agent_user=agent_user, home=home,
+                          agent_home=agent_home, executable=exe,
                           host=host, https_port=https_port, http_port=http_port,
                           agent_port=agent_port, agent_paths=tuple(agent_paths))
     return opts, render_units(opts, server=not agent, agent=agent), unit_warnings(opts)
