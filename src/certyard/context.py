@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from certyard.clock import Clock, SystemClock
 from certyard.config import Settings
-from certyard.db import create_db_engine, migrate
+from certyard.db import migrate
 from certyard.errors import NotInitialised
 from certyard.vault import MasterKey, load_or_create_master_key
 
@@ -66,6 +67,9 @@ def check_initialised(settings: Settings) -> None:
     creating anything: read-only commands never leave state behind."""
     from pathlib import Path
 
+    from certyard.db.failures import check_url
+
+    check_url(settings.database_url)  # a URL certyard cannot use: exit 2, not "no database"
     path = _sqlite_path(settings.database_url)
     if path is not None and not Path(path).is_file():
         raise NotInitialised(f"certyard is not initialised here (no database at {path}); "
@@ -78,13 +82,18 @@ def check_initialised(settings: Settings) -> None:
 def _check_schema(engine: Engine) -> None:
     from sqlalchemy import inspect
 
-    if not inspect(engine).has_table("alembic_version"):
+    tables = set(inspect(engine).get_table_names())
+    if "alembic_version" not in tables:
+        if tables:  # tables but no version: damaged, or another program's database
+            from certyard.db.schema import check_schema
+
+            check_schema(engine)
         raise NotInitialised(f"the database has no certyard tables; {_HOW_TO_START}")
 
 
 def open_context(
     settings: Settings | None = None, *, clock: Clock | None = None, actor: Actor | None = None,
-    engine: Engine | None = None, create: bool = True,
+    engine: Engine | None = None, create: bool = True, force_new_database: bool = False,
 ) -> AppContext:
     """The context for one process. ``create=False`` (read-only delivery paths) raises
     NotInitialised instead of creating a database, tables or a master key."""
@@ -92,15 +101,33 @@ def open_context(
     if not create:
         check_initialised(settings)
     else:
+        path = _sqlite_path(settings.database_url)
+        if (engine is None and path is not None and not force_new_database
+                and not settings.master_key_b64 and settings.master_key_file.exists()
+                and not Path(path).exists()):
+            raise NotInitialised(f"the master key {settings.master_key_file} exists but there "
+                                 f"is no database at {path}: wrong home or lost volume? "
+                                 "Restore the database, or run `certyard init --force` to "
+                                 "start an empty one with this key")
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    engine = engine or create_db_engine(settings.database_url)
-    if not create:
-        try:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from certyard.db.failures import database_failure, open_database
+
+    given = engine is not None
+    engine = engine or open_database(settings.database_url)
+    try:
+        if not create:
             _check_schema(engine)
-        except NotInitialised:
+        migrate(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        if not given:
             engine.dispose()
-            raise
-    migrate(engine)
+        raise database_failure(exc, settings.database_url) from None
+    except NotInitialised:
+        if not given:
+            engine.dispose()
+        raise
     key = load_or_create_master_key(
         env_value=settings.master_key_b64, key_file=settings.master_key_file, create=create
     )

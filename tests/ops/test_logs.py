@@ -112,3 +112,39 @@ def test_access_log_has_no_query_string() -> None:
     rec = json.loads(buf.getvalue())
     assert rec["msg"] == "GET /api/v1/certs 204" and rec["logger"] == "certyard.access"
     assert "s3cret" not in buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["text", "journal"])
+def test_control_characters_cannot_forge_lines(fmt: str) -> None:
+    buf = io.StringIO()
+    configure_logging(fmt, "info", stream=buf, env={}, reset=True)
+    forged = "x\r\n2026-11-30 00:00:00Z INFO certyard.auth: admin signed in\x1b[2J\x85\x00"
+    logging.getLogger("certyard.test").warning("path %s", forged, extra={"who": "a\nb"})
+    out = buf.getvalue()
+    assert out.count("\n") == 1, out  # one record, one line
+    assert "\x1b" not in out and "\r" not in out and "\x85" not in out and "\x00" not in out
+    assert "x\\r\\n2026" in out and "\\x1b[2J\\x85\\x00" in out and "who=a\\nb" in out
+
+
+def test_access_log_path_as_received() -> None:
+    import asyncio
+
+    buf = io.StringIO()
+    configure_logging("text", "info", stream=buf, env={}, reset=True)
+    # /a%3Fb decodes to "/a?b": the log must not show something that looks like a query.
+    scope = {"type": "http", "method": "GET", "path": "/a?b\n\x1b", "raw_path": b"/a%3Fb%0A\x1b",
+             "query_string": b"token=s3cret", "client": ("127.0.0.1", 5)}
+
+    async def receive():  # type: ignore[no-untyped-def]
+        return {"type": "http.request"}
+
+    async def send(_msg):  # type: ignore[no-untyped-def]
+        return None
+
+    asyncio.run(AccessLog(_app)(scope, receive, send))
+    scope = {**scope, "raw_path": None}
+    asyncio.run(AccessLog(_app)(scope, receive, send))
+    first, second = buf.getvalue().splitlines()
+    assert "GET /a%3Fb%0A\\x1b 204" in first and "?" not in first
+    assert "GET /a%3Fb\\n\\x1b 204" in second and "?" not in second
+    assert "s3cret" not in buf.getvalue()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from certyard.errors import InvalidInput
 from certyard.ops.service import ServiceOptions, render_units
 from tests.support.cli import run_cli
 
@@ -105,3 +106,76 @@ def test_exposure_score_stays_low(tmp_path: Path) -> None:
         m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", proc.stdout + proc.stderr)
         assert m, proc.stdout + proc.stderr
         assert float(m.group(1)) <= 2.0, (unit.name, m.group(1))
+
+
+@pytest.mark.parametrize("host", ['0.0.0.0\nExecStartPre=/bin/sh -c "id > /tmp/pwn"\nUser=root\n#',
+                                  "0.0.0.0 --debug", "", "a..b", "-x.example", "h%n"])
+def test_host_cannot_inject_directives_or_arguments(tmp_path: Path, host: str) -> None:
+    res = run_cli({}, "install-service", "--unit-dir", str(tmp_path / "u"), "--prefix", "/usr",
+                  "--host", host)
+    assert res.code == 2 and "IP address or a DNS name" in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "u").exists()
+    with pytest.raises(InvalidInput):
+        ServiceOptions(host=host)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"home": Path("/")}, "system directory"),
+    ({"home": Path("/var/lib/../../etc")}, "home /etc is a system directory"),
+    ({"home": Path("/var")}, "system directory"),
+    ({"home": Path("/proc/self")}, "system directory"),
+    ({"agent_home": Path("/usr/local")}, "system directory"),
+    ({"agent_paths": (Path("/run"),)}, "system directory"),
+    ({"home": Path("var/lib/x")}, "absolute path"),
+    ({"home": Path("/var/lib/a b")}, "without spaces"),
+    ({"user": "0"}, "valid system user name"),
+    ({"user": "root"}, "must not run as root"),
+    ({"user": "a" * 33}, "valid system user name"),
+    ({"user": "Certyard"}, "valid system user name"),
+    ({"agent_user": "certyard"}, "another user than the server"),
+    ({"https_port": 0}, "1-65535"),
+    ({"agent_port": 65536}, "1-65535"),
+    ({"http_port": -1}, "1-65535"),
+    ({"http_port": 8443}, "different ports"),
+    ({"agent_port": 8080}, "different ports"),
+])
+def test_service_options_refuse_sandbox_defeating_values(kwargs: dict[str, object],
+                                                         message: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        ServiceOptions(**kwargs)  # type: ignore[arg-type]
+    assert message in err.value.message
+
+
+def test_paths_normalised_and_deduplicated_users_distinct() -> None:
+    o = ServiceOptions(home=Path("/srv/x/../certyard"),
+                       agent_paths=(Path("/etc/ssl/cy"), Path("/etc/ssl/cy/"),
+                                    Path("/etc/ssl//cy")))
+    assert o.home == Path("/srv/certyard") and o.agent_paths == (Path("/etc/ssl/cy"),)
+    server, agent = render_units(o)[0].text, render_units(o, server=False, agent=True)[0].text
+    assert "User=certyard\n" in server and "User=certyard-agent\n" in agent
+    assert "ReadWritePaths=/var/lib/certyard-agent /etc/ssl/cy\n" in agent
+    assert ServiceOptions(http_port=0).http_port == 0  # no plain-HTTP listener
+
+
+def test_cli_steps_warnings_and_replaced(tmp_path: Path) -> None:
+    units = tmp_path / "u"
+    units.mkdir()
+    (units / "certyard.service").write_text("old")
+    res = run_cli({}, "install-service", "--unit-dir", str(units), "--prefix",
+                  str(tmp_path / "nowhere"), "--home", "/srv/certyard")
+    assert res.code == 0, res.stderr
+    assert "does not exist (yet)" in " ".join(res.stderr.split())
+    assert f"replaced {units / 'certyard.service'}" in res.stdout
+    assert f"wrote {units / 'certyard-agent-server.service'}" in res.stdout
+    assert "install -d -o certyard -g certyard -m 0700 /srv/certyard" in res.stdout
+    res = run_cli({}, "install-service", "--dry-run", "--prefix", "/usr",
+                  "--agent-path", "/etc/ssl/x")
+    assert res.code == 2 and "add --agent" in res.stderr
+    res = run_cli({}, "install-service", "--unit-dir", str(units), "--prefix", "/usr",
+                  "--agent")
+    assert res.code == 0 and "useradd --system --home-dir /var/lib/certyard-agent " \
+        "--shell /usr/sbin/nologin certyard-agent" in res.stdout
+    res = run_cli({}, "install-service", "--dry-run", "--prefix", "/usr", "--agent",
+                  "--user", "root")
+    assert res.code == 2 and "root" in res.stderr

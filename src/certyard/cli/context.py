@@ -31,10 +31,11 @@ def cli_actor() -> Actor:
     return Actor(name=f"os:{user}@{host}", source="local")
 
 
-def cli_context(*, create: bool = False) -> AppContext:
+def cli_context(*, create: bool = False, force_new_database: bool = False) -> AppContext:
     global _CTX
     if _CTX is None:
-        _CTX = open_context(actor=cli_actor(), create=create)
+        _CTX = open_context(actor=cli_actor(), create=create,
+                            force_new_database=force_new_database)
     return _CTX
 
 

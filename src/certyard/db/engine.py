@@ -104,7 +104,7 @@ def migrate(engine: Engine, *, upgrade: bool = False) -> None:
     state = schema_status(engine).state
     if state == "current":
         return
-    if state == "ahead" or (state == "behind" and not upgrade):
+    if state in ("ahead", "unversioned") or (state == "behind" and not upgrade):
         check_schema(engine)  # raises SchemaMismatch naming the command to run
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:

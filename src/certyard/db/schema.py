@@ -7,10 +7,12 @@ States (``SchemaStatus.state``):
 - ``current``: every head of the code is applied and nothing unknown is;
 - ``behind``: the database was made by older code; ``certyard db upgrade`` brings it up;
 - ``ahead``: the database holds revisions this code does not know (it was upgraded by newer
-  code); run the newer code, or restore the backup taken before that upgrade.
+  code); run the newer code, or restore the backup taken before that upgrade;
+- ``unversioned``: tables exist but no revision is recorded (``alembic_version`` dropped or
+  emptied, or not a certyard database): nothing migrates it; restore a backup.
 
 ``SchemaMismatch`` (a ``NotInitialised``: exit 7, HTTP 503) carries ``reason`` =
-``schema_behind`` | ``schema_ahead`` and the command that fixes it.
+``schema_behind`` | ``schema_ahead`` | ``schema_unversioned`` and the command that fixes it.
 """
 
 from __future__ import annotations
@@ -44,14 +46,16 @@ class SchemaMismatch(NotInitialised):
 
 @dataclass(frozen=True, kw_only=True)
 class SchemaStatus:
-    state: str  # empty | current | behind | ahead
+    state: str  # empty | current | behind | ahead | unversioned
     current: tuple[str, ...]  # revisions recorded in the database (alembic_version rows)
+    applied: tuple[str, ...]  # the code's heads the database has (recorded or implied)
     expected: tuple[str, ...]  # the code's heads
     pending: tuple[str, ...]  # revisions the code has and the database lacks
     unknown: tuple[str, ...]  # revisions the database has and the code lacks
 
     def to_dict(self) -> dict[str, object]:
         return {"state": self.state, "current": list(self.current),
+                "applied": list(self.applied),
                 "expected": list(self.expected), "pending": list(self.pending),
                 "unknown": list(self.unknown)}
 
@@ -71,8 +75,13 @@ def schema_status(engine: Engine) -> SchemaStatus:
     expected = tuple(sorted(script.get_heads()))
     known = {r.revision for r in script.walk_revisions()}
     unknown = tuple(r for r in current if r not in known)
+    applied: set[str] = set()
     if not current:
-        state, pending = "empty", tuple(sorted(known))
+        from sqlalchemy import inspect
+
+        tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
+        state = "unversioned" if tables else "empty"
+        pending = tuple(sorted(known))
     else:
         applied = ({r.revision for r in script.iterate_revisions(
             tuple(r for r in current if r in known), "base")} if len(unknown) < len(current)
@@ -84,8 +93,9 @@ def schema_status(engine: Engine) -> SchemaStatus:
             state = "behind"
         else:
             state = "current"
-    return SchemaStatus(state=state, current=current, expected=expected, pending=pending,
-                        unknown=unknown)
+    heads_applied = tuple(h for h in expected if h in applied) + unknown
+    return SchemaStatus(state=state, current=current, applied=heads_applied,
+                        expected=expected, pending=pending, unknown=unknown)
 
 
 def check_schema(engine: Engine, *, allow_empty: bool = True) -> SchemaStatus:
@@ -103,6 +113,11 @@ def check_schema(engine: Engine, *, allow_empty: bool = True) -> SchemaStatus:
             f"revision(s): {', '.join(st.unknown)}); run the certyard version that upgraded "
             "it, or restore the backup taken before the upgrade; see `certyard db status`",
             reason="schema_ahead", fix="install the newer certyard (or restore the backup)")
+    if st.state == "unversioned":
+        raise SchemaMismatch(
+            "the database has tables but no schema version: not a certyard database, or a "
+            "damaged one; restore a backup (nothing was changed)",
+            reason="schema_unversioned", fix="restore a backup of the database")
     if st.state == "empty" and not allow_empty:
         raise SchemaMismatch("the database has no schema yet; run `certyard db upgrade`",
                              reason="schema_empty", fix="certyard db upgrade")

@@ -17,7 +17,7 @@ from certyard.db.models import Node, StoreEntry
 from certyard.db.models.agent import AgentCredential, AgentStatus
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.db.models.monitor import JobLease, OutboxMessage
-from certyard.ops.doctor import DoctorOptions, Finding
+from certyard.ops.doctor import DoctorOptions, Finding, parse_listener
 
 __all__ = ["agents_check", "ca_check", "jobs_check", "listener_check", "outbox_check",
            "ui_certificate_check", "url_check"]
@@ -187,6 +187,15 @@ def _handshake(host: str, port: int, *, maximum: ssl.TLSVersion | None,
             return None
 
 
+def _speaks_plain_http(host: str, port: int, timeout: float) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            raw.sendall(b"HEAD / HTTP/1.0\r\nHost: doctor\r\n\r\n")
+            return raw.recv(5) == b"HTTP/"
+    except OSError:
+        return False
+
+
 def listener_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
     from certyard.policy import get_tls_policy
 
@@ -196,11 +205,10 @@ def listener_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding
     out: list[Finding] = []
     reload_fix = "systemctl reload certyard (or restart whatever terminates TLS there)"
     for listener in o.listeners:
-        host, _, port_s = listener.rpartition(":")
-        host = host.strip("[]") or "localhost"
+        host, port = parse_listener(listener)
         check = f"listener:{listener}"
         try:
-            got = _handshake(host, int(port_s), maximum=None, timeout=o.url_timeout)
+            got = _handshake(host, port, maximum=None, timeout=o.url_timeout)
         except (OSError, ValueError) as exc:
             out.append(Finding(check=check, severity="error",
                                message=f"no TLS listener answers on {listener}: "
@@ -208,9 +216,16 @@ def listener_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding
                                fix=_SERVER_FIX))
             continue
         if got is None:
-            out.append(Finding(check=check, severity="error",
-                               message=f"TLS handshake with {listener} fails",
-                               fix=reload_fix))
+            if _speaks_plain_http(host, port, o.url_timeout):
+                out.append(Finding(check=check, severity="error",
+                                   message=f"{listener} answers plain HTTP, not TLS (the "
+                                           "CRL/OCSP --http-port?)",
+                                   fix="certyard doctor --listener HOST:HTTPS-PORT (the "
+                                       "--https-port of certyard serve, default 8443)"))
+            else:
+                out.append(Finding(check=check, severity="error",
+                                   message=f"TLS handshake with {listener} fails",
+                                   fix=reload_fix))
             continue
         version, der = got
         problems: list[Finding] = []
@@ -224,7 +239,7 @@ def listener_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding
             if name >= minimum:
                 continue
             try:
-                below = _handshake(host, int(port_s), maximum=tls_version,
+                below = _handshake(host, port, maximum=tls_version,
                                    timeout=o.url_timeout)
             except OSError:
                 below = None

@@ -3,7 +3,8 @@ and the command that fixes it. The same report renders in the web UI.
 
 Checks, in order (later ones need a reachable database at the expected schema):
 
-    home_mode, master_key_mode        files readable by others
+    home_mode, master_key_mode,       files readable by others
+    database_mode (SQLite)
     database, schema                  reachable; at this code's migration heads
     ca                                present, not expired or near expiry
     ui_certificate                    the publisher's tomcat certificate valid, names the FQDN
@@ -22,14 +23,16 @@ from __future__ import annotations
 import datetime as dt
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from certyard.config import Settings
 
-__all__ = ["DoctorOptions", "Finding", "Report", "run_doctor"]
+__all__ = ["DoctorOptions", "Finding", "Report", "parse_listener", "run_doctor"]
 
 SEVERITIES = ("ok", "warning", "error")
+_LATER = ("ca", "ui_certificate", "urls", "listener", "jobs", "outbox", "agents")
+_MAX_WARNING_DAYS = 3650
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +81,37 @@ class DoctorOptions:
     now: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        from certyard.errors import InvalidInput
+
+        for listener in self.listeners:
+            parse_listener(listener)
+        if not 1 <= self.expiry_warning_days <= _MAX_WARNING_DAYS:
+            raise InvalidInput(f"expiry-warning-days must be 1 to {_MAX_WARNING_DAYS}",
+                               field="expiry_warning_days")
+        if not dt.timedelta(minutes=1) <= self.agent_stale_after <= dt.timedelta(days=365):
+            raise InvalidInput("agent-stale-minutes must be 1 to 525600",
+                               field="agent_stale_minutes")
+
+
+def parse_listener(listener: str) -> tuple[str, int]:
+    """HOST:PORT ([IPv6]:PORT) of a TLS listener, port 1-65535 (InvalidInput otherwise)."""
+    from certyard.errors import InvalidInput
+    from certyard.ops.service import valid_host
+
+    host, sep, port_s = listener.rpartition(":")
+    bad = InvalidInput(f"listener {listener!r} must be HOST:PORT with a port 1-65535",
+                       field="listener")
+    if not sep or not port_s.isascii() or not port_s.isdigit() or not 1 <= int(port_s) <= 65535:
+        raise bad
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        valid_host(host)
+    except InvalidInput:
+        raise bad from None
+    return host, int(port_s)
+
 
 def _mode_finding(check: str, path: Any, *, want: int, what: str) -> Finding:
     try:
@@ -99,6 +133,11 @@ def _mode_finding(check: str, path: Any, *, want: int, what: str) -> Finding:
 
 def _files(settings: Settings) -> list[Finding]:
     out = [_mode_finding("home_mode", settings.home, want=0o700, what="home directory")]
+    from certyard.db.failures import sqlite_file
+
+    db_file = sqlite_file(settings.database_url)
+    if db_file is not None:
+        out.append(_mode_finding("database_mode", db_file, want=0o600, what="database file"))
     if settings.master_key_b64:
         out.append(Finding(check="master_key_mode", severity="ok",
                            message="master key comes from CERTYARD_MASTER_KEY (no file)"))
@@ -109,28 +148,28 @@ def _files(settings: Settings) -> list[Finding]:
 
 
 def _database(settings: Settings) -> tuple[list[Finding], Any]:
-    from sqlalchemy import text
 
-    from certyard.db import create_db_engine
+    from certyard.db.failures import database_failure, open_database
     from certyard.db.schema import schema_status
 
-    engine = create_db_engine(settings.database_url)
-    shown = engine.url.render_as_string(hide_password=True)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        engine = open_database(settings.database_url)
+        shown = engine.url.render_as_string(hide_password=True)
         st = schema_status(engine)
-    except Exception as exc:  # any failure to reach the database is the finding itself
-        engine.dispose()
-        reason = " ".join(str(exc).split())[:200]
-        return [Finding(check="database", severity="error",
-                        message=f"database {shown} is not reachable: {reason}",
-                        fix="start the database server, or correct CERTYARD_DATABASE_URL")], None
+    except Exception as exc:  # any failure to use the database is the finding itself
+        failure = database_failure(exc, settings.database_url)
+        if "engine" in locals():
+            engine.dispose()
+        return [Finding(check="database", severity="error", message=failure.message,
+                        fix=getattr(failure, "fix", "") or "start the database server, or "
+                        "correct CERTYARD_DATABASE_URL")], None
     found = [Finding(check="database", severity="ok", message=f"database {shown} answers")]
     fixes = {"behind": ("error", "older than this version expects", "certyard db upgrade"),
              "ahead": ("error", "newer than this version knows",
                        "install the certyard version that upgraded it"),
              "empty": ("error", "empty (not initialised)", "certyard init"),
+             "unversioned": ("error", "missing: tables exist but no schema version — not a "
+                             "certyard database or damaged", "restore a backup of the database"),
              "current": ("ok", "at this version's migration heads", "")}
     sev, text_, fix = fixes[st.state]
     found.append(Finding(check="schema", severity=sev, message=f"schema {text_}", fix=fix))
@@ -157,14 +196,30 @@ def run_doctor(settings: Settings, options: DoctorOptions | None = None,
             return Report(findings=findings)
         from certyard.context import open_context
 
+        opened = settings
+        if any(f.check == "master_key_mode" and f.severity == "error" and "mode" in f.message
+               for f in findings):
+            # Already reported (with chmod 600 as the fix); a read-only diagnosis still reads
+            # the key so that the other checks run.
+            try:
+                opened = replace(settings,
+                                 master_key_b64=settings.master_key_file.read_text().strip())
+            except OSError:
+                pass
         try:
-            ctx = open_context(settings, engine=engine)
-        except Exception as exc:  # e.g. master key missing: report, do not crash
+            ctx = open_context(opened, engine=engine)
+        except Exception as exc:  # e.g. master key unreadable: report, do not crash
             engine.dispose()
-            findings.append(Finding(check="master_key", severity="error",
-                                    message=" ".join(str(exc).split())[:300],
-                                    fix="restore the master key file, or set "
-                                        "CERTYARD_MASTER_KEY"))
+            reason = " ".join(str(exc).split())[:300]
+            if not any(f.check == "master_key_mode" and f.severity == "error"
+                       for f in findings):
+                findings.append(Finding(check="master_key", severity="error", message=reason,
+                                        fix="restore the master key file, or set "
+                                            "CERTYARD_MASTER_KEY"))
+            findings.append(Finding(
+                check="skipped", severity="warning",
+                message=f"not run: {', '.join(_LATER)} (the store cannot be opened: {reason})",
+                fix="fix the errors above, then run certyard doctor again"))
             return Report(findings=findings)
         own = True
     else:

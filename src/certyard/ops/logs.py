@@ -29,8 +29,8 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, TextIO
 
-__all__ = ["FORMATS", "LEVELS", "AccessLog", "configure_logging", "reason_of",
-           "resolve_format"]
+__all__ = ["FORMATS", "LEVELS", "AccessLog", "configure_logging", "escape_controls",
+           "reason_of", "resolve_format"]
 
 FORMATS = ("text", "json", "journal")
 LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -57,6 +57,19 @@ def reason_of(record: logging.LogRecord) -> str | None:
     return "error" if record.levelno >= logging.ERROR else None
 
 
+# C0 controls, DEL and C1 controls: a CR/LF in a logged value would start a forged line, an
+# ESC would drive the operator's terminal. Text and journal lines show them escaped.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7f, 0xa0))}
+_CONTROLS.update({0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t"})
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character (and backslash) shown as an escape."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return text.replace("\\", "\\\\").translate(_CONTROLS)
+
+
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
     return {k: v for k, v in vars(record).items() if k not in _STD and k != "reason"}
 
@@ -65,13 +78,14 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         ts = dt.datetime.fromtimestamp(record.created, dt.timezone.utc)
         line = (f"{ts:%Y-%m-%d %H:%M:%S}Z {record.levelname} {record.name}: "
-                f"{record.getMessage()}")
+                f"{escape_controls(record.getMessage())}")
         fields = _extras(record)
         reason = reason_of(record)
         if reason:
             fields = {"reason": reason, **fields}
         if fields:
-            line += " " + " ".join(f"{k}={v}" for k, v in fields.items())
+            line += " " + " ".join(f"{k}={escape_controls(str(v))}"
+                                   for k, v in fields.items())
         if record.exc_info and record.levelno >= logging.ERROR and reason == "internal":
             line += "\n" + self.formatException(record.exc_info)
         return line
@@ -196,7 +210,9 @@ _Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 class AccessLog:
     """ASGI middleware: one INFO record per HTTP request on ``certyard.access`` with the
     method, the path *without* its query string, status, size, duration and client
-    address. Headers, cookies and bodies are never logged."""
+    address. Headers, cookies and bodies are never logged. The path is the one received
+    (still percent-encoded), so an encoded ``%3F`` never looks like a query string; the
+    formatters escape control characters."""
 
     def __init__(self, app: Any, *, listener: str = "https") -> None:
         self.app = app
@@ -222,7 +238,10 @@ class AccessLog:
             await self.app(scope, receive, wrapped)
         finally:
             client = scope.get("client") or ("-", 0)
-            self.log.info("%s %s %d", scope.get("method", "-"), scope.get("path", "/"),
+            raw = scope.get("raw_path")
+            path = (raw.decode("latin-1").partition("?")[0] if isinstance(raw, bytes)
+                    else str(scope.get("path", "/")).replace("?", "%3F"))
+            self.log.info("%s %s %d", scope.get("method", "-"), path,
                           seen["status"], extra={
                               "listener": self.listener, "client": client[0],
                               "bytes": seen["bytes"],

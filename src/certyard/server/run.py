@@ -17,8 +17,11 @@ OCSP port is given) with SO_REUSEPORT.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import math
 import signal
+import socket
 import threading
 from typing import Any
 
@@ -38,7 +41,7 @@ from certyard.server.ocsp_workers import (
 )
 from certyard.server.tls import TlsReloader
 
-__all__ = ["serve"]
+__all__ = ["check_listen_options", "probe_listeners", "serve"]
 
 log = logging.getLogger("certyard.server")
 
@@ -46,6 +49,63 @@ log = logging.getLogger("certyard.server")
 # event loop and the httptools HTTP parser (never uvicorn's silent fallback to asyncio/h11).
 LOOP = "uvloop"
 HTTP = "httptools"
+
+
+def check_listen_options(*, host: str, https_port: int, http_port: int, ocsp_port: int = 0,
+                         drain_seconds: float = 0.0, grace_seconds: float = 30.0,
+                         server_name: str | None = None) -> None:
+    """Refuse values ``serve`` cannot use before anything is created (InvalidInput)."""
+    from certyard.errors import InvalidInput
+    from certyard.ops.service import valid_host, valid_port
+
+    valid_host(host)
+    if server_name is not None:
+        try:
+            valid_host(server_name)
+        except InvalidInput:
+            raise InvalidInput(f"server-name must be a DNS name or an IP address, not "
+                               f"{server_name!r}", field="server_name") from None
+    valid_port(https_port, "https-port")
+    for name, value in (("http-port", http_port), ("ocsp-port", ocsp_port)):
+        if value:  # 0: that listener is off
+            valid_port(value, name)
+    used = [p for p in (https_port, http_port, ocsp_port) if p]
+    if len(set(used)) != len(used):
+        raise InvalidInput("https-port, http-port and ocsp-port must be different ports",
+                           field="http_port")
+    for name, secs, top in (("drain-seconds", drain_seconds, 300),
+                            ("grace-seconds", grace_seconds, 3600)):
+        if not math.isfinite(secs) or not 0 <= secs <= top:
+            raise InvalidInput(f"{name} must be a number of seconds from 0 to {top}",
+                               field=name.replace("-", "_"))
+
+
+def probe_listeners(host: str, ports: list[int]) -> None:
+    """Bind (and release) each port once, so a busy port is one clear error before the
+    store is opened rather than a failure inside the event loop."""
+    from certyard.errors import ExternalServiceError, InvalidInput, PermissionDenied
+
+    for port in [p for p in ports if p]:
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                       flags=socket.AI_PASSIVE)
+        except socket.gaierror as exc:
+            raise InvalidInput(f"cannot listen on {where}: {exc.strerror}",
+                               field="host") from None
+        family, kind, proto, _, addr = infos[0]
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(addr)
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            if exc.errno == errno.EADDRINUSE:
+                raise ExternalServiceError(f"cannot listen on {where}: {reason}") from None
+            if exc.errno == errno.EACCES:
+                raise PermissionDenied(f"cannot listen on {where}: {reason} (a port below "
+                                       "1024 needs CAP_NET_BIND_SERVICE)") from None
+            raise InvalidInput(f"cannot listen on {where}: {reason}", field="host") from None
 
 
 def _config(app: Any, host: str, port: int, grace_seconds: float,
@@ -96,7 +156,7 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
         state.draining = True
         notify("STOPPING=1")
         stop.set()
-        log.warning("shutting down: finishing in-flight requests")
+        log.info("shutting down: finishing in-flight requests")
         if drain_seconds > 0:
             loop.call_later(drain_seconds, close_listeners)
         else:
@@ -188,3 +248,4 @@ def serve(ctx: Any, *, host: str, https_port: int, http_port: int,
             # thread is abandoned after the grace period rather than holding the exit).
             scheduler.join(grace_seconds)
         ctx.engine.dispose()
+        log.info("stopped")

@@ -19,11 +19,14 @@ def register(root: typer.Typer) -> None:
         name: str = typer.Option(None, help="Publisher node name (default: short host name)."),
         fqdn: str = typer.Option(None, help="Publisher FQDN (default: this host's FQDN)."),
         ip: str = typer.Option(None, help="Publisher IP address."),
+        force: bool = typer.Option(False, "--force", help="Start an empty database although "
+                                   "a master key file exists without one (lost volume?)."),
         json_: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Create the cluster (idempotent): publisher node, default purposes, and a
         self-signed identity certificate per purpose in its trust store."""
-        result = cluster.init_cluster(cli_context(create=True), name=name, fqdn=fqdn, ip=ip)
+        result = cluster.init_cluster(cli_context(create=True, force_new_database=force),
+                                      name=name, fqdn=fqdn, ip=ip)
         if json_:
             emit_json(result.to_dict())
             return

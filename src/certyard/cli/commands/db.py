@@ -17,6 +17,8 @@ _ADVICE = {
     "current": "the schema is what this version expects",
     "behind": "run `certyard db upgrade` (a backup is taken first)",
     "ahead": "made by a newer certyard: run that version, or restore its pre-upgrade backup",
+    "unversioned": "tables exist but no schema version — not a certyard database or damaged; "
+                   "restore a backup",
 }
 
 
@@ -35,9 +37,9 @@ def status(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
         emit_json({**st.to_dict(), "advice": _ADVICE[st.state]})
     else:
         console.print(f"Schema: {st.state} — {_ADVICE[st.state]}")
-        console.print(f"Applied:  {', '.join(st.current) or '-'}")
+        console.print(f"Applied:  {', '.join(st.applied) or '-'}")
         console.print(f"Expected: {', '.join(st.expected)}")
-        if st.pending and st.state != "empty":
+        if st.pending and st.state not in ("empty", "unversioned"):
             console.print(f"Pending:  {', '.join(st.pending)}")
         if st.unknown:
             console.print(f"Unknown to this version: {', '.join(st.unknown)}")
@@ -51,13 +53,16 @@ def upgrade(
                                    help="Do not copy the database first (you took one)."),
     backup_dir: Path = typer.Option(None, "--backup-dir",
                                     help="Where the copy goes (default $CERTYARD_HOME/backups)."),
+    force: bool = typer.Option(False, "--force", help="Start an empty database even though a "
+                               "master key exists without one (wrong home or lost volume?)."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Apply pending migrations after copying the database (stop the servers first)."""
     from certyard.config import Settings
     from certyard.ops.upgrade import upgrade_database
 
-    res = upgrade_database(Settings.from_env(), backup=not no_backup, backup_dir=backup_dir)
+    res = upgrade_database(Settings.from_env(), backup=not no_backup, backup_dir=backup_dir,
+                           force=force)
     if json_:
         emit_json(res.to_dict())
         return

@@ -22,7 +22,7 @@ def register(root: typer.Typer) -> None:
             5, "--agent-stale-minutes", min=1,
             help="An agent silent this long is an error (agents sync every minute)."),
         expiry_warning_days: int = typer.Option(
-            30, "--expiry-warning-days", min=1,
+            30, "--expiry-warning-days", min=1, max=3650,
             help="Warn about certificates that expire within this many days."),
         no_urls: bool = typer.Option(False, "--no-urls",
                                      help="Skip fetching URLs embedded in certificates."),
@@ -32,6 +32,7 @@ def register(root: typer.Typer) -> None:
         embedded URLs, TLS policy on listeners, jobs, outbox, agents. Each finding names its
         fix. Exit status 1 when any check finds an error."""
         from certyard.config import Settings
+        from certyard.errors import CertyardError
         from certyard.ops.doctor import DoctorOptions, run_doctor
 
         opts = DoctorOptions(listeners=tuple(listener), expiry_warning_days=expiry_warning_days,
@@ -40,7 +41,12 @@ def register(root: typer.Typer) -> None:
         from certyard.context import check_initialised
 
         settings = Settings.from_env()
-        check_initialised(settings)  # a diagnosis never creates the database file
+        try:
+            check_initialised(settings)  # a diagnosis never creates the database file
+        except CertyardError as exc:
+            if getattr(exc, "reason", None) != "bad_database_url":
+                raise
+            # a URL certyard cannot use is the database finding, with its fix
         report = run_doctor(settings, opts)
         if json_:
             emit_json(report.to_dict())

@@ -12,7 +12,8 @@ from certyard.cli.output import console
 def register(root: typer.Typer) -> None:
     @root.command("install-service")
     def install_service(
-        user: str = typer.Option("certyard", "--user", help="Dedicated system user."),
+        user: str = typer.Option(None, "--user", help="Dedicated system user (default: "
+                                 "certyard; with --agent: certyard-agent). Never root."),
         home: Path = typer.Option(Path("/var/lib/certyard"), "--home",
                                   help="CERTYARD_HOME of the server."),
         agent_home: Path = typer.Option(Path("/var/lib/certyard-agent"), "--agent-home",
@@ -39,31 +40,24 @@ def register(root: typer.Typer) -> None:
         """Write systemd units (server: certyard.service and certyard-agent-server.service;
         --agent: certyard-agent.service) with this installation's paths."""
         from certyard.cli.output import warn
-        from certyard.ops.service import (
-            ServiceOptions,
-            certyard_executable,
-            render_units,
-            unit_warnings,
-            write_units,
-        )
+        from certyard.ops.service import install_service as plan
+        from certyard.ops.service import write_units
 
-        exe = (prefix / "bin" / "certyard") if prefix else certyard_executable()
-        opts = ServiceOptions(user=user, home=home, agent_home=agent_home, executable=exe,
-                              host=host, https_port=https_port, http_port=http_port,
-                              agent_port=agent_port, agent_paths=tuple(agent_path))
-        units = render_units(opts, server=not agent, agent=agent)
-        for message in unit_warnings(opts):
+        opts, units, warnings = plan(
+            user=user, home=home, agent_home=agent_home, prefix=prefix, agent=agent,
+            agent_paths=agent_path, host=host, https_port=https_port, http_port=http_port,
+            agent_port=agent_port)
+        for message in warnings:
             warn(message)
         if dry_run:
             for unit in units:
                 console.print(f"# {unit_dir / unit.name}", markup=False)
                 console.print(unit.text, markup=False)
             return
-        for path in write_units(units, unit_dir):
-            console.print(f"wrote {path}")
-        names = " ".join(u.name for u in units)
+        for path, replaced in write_units(units, unit_dir):
+            console.print(f"{'replaced' if replaced else 'wrote'} {path}", markup=False)
         console.print("Next (as root):", markup=False)
-        console.print(f"  useradd --system --home-dir {agent_home if agent else home} "
-                      f"--shell /usr/sbin/nologin {user}", markup=False)
-        console.print(f"  systemctl daemon-reload && systemctl enable --now {names}",
-                      markup=False)
+        from certyard.ops.service import setup_steps
+
+        for step in setup_steps(opts, units, agent=agent):
+            console.print(f"  {step}", markup=False)

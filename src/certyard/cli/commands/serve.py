@@ -50,11 +50,17 @@ def register(root: typer.Typer) -> None:
         """Run the web UI and REST API over HTTPS (initialising a fresh store first)."""
         from certyard import accounts, cluster
         from certyard.ops.logs import configure_logging
+        from certyard.server.run import check_listen_options, probe_listeners
         from certyard.server.run import serve as run
 
         configure_logging(default_level="info")
         try:
-            ctx = cli_context(create=True)
+            # Bad values: one line before the store is created; a busy port: before it is set up.
+            check_listen_options(host=host, https_port=https_port, http_port=http_port,
+                                 ocsp_port=ocsp_port, drain_seconds=drain_seconds,
+                                 grace_seconds=grace_seconds, server_name=server_name)
+            ctx = cli_context(create=True)  # a schema to upgrade is said first
+            probe_listeners(host, [https_port, http_port, ocsp_port])
         except CertyardError as exc:  # one log record, with a priority under journald
             logging.getLogger("certyard.server").error(
                 "not starting: %s", exc.message,
@@ -63,6 +69,11 @@ def register(root: typer.Typer) -> None:
         init = cluster.init_cluster(ctx)
         password = accounts.ensure_initial_admin(ctx)
         if init.created:
+            if http_port:  # the CA's URLs name the listener this first run serves on
+                from certyard import ca
+
+                ca.configure_ca(ctx, base_url=f"http://{server_name or init.publisher.fqdn}"
+                                f":{http_port}")
             _init_ca(ctx)
         shown = "localhost" if host in ("0.0.0.0", "::") else host  # noqa: S104
         console.print(f"certyard is serving https://{shown}:{https_port}/ "
