@@ -116,3 +116,22 @@ def test_force_shreds_the_old_key(tmp_path: Path, monkeypatch) -> None:  # type:
     d.generate_cert(common_name="host.example.com", now=now, force=True)
     assert calls == [(d.key_path, hostdir.SHRED_PASSES)]
     assert d.key_path.read_bytes() != old
+
+
+def test_force_drops_the_old_csr_and_names_are_checked(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import pytest
+
+    from certyard.errors import InvalidInput
+    from certyard.local import hostdir
+
+    d = hostdir.HostDir(tmp_path)
+    now = dt.datetime.now(dt.timezone.utc)
+    d.generate_cert(common_name="host.example.com", now=now)
+    d.generate_csr(common_name="host.example.com")
+    d.generate_cert(common_name="host.example.com", now=now, force=True)
+    assert not d.csr_path.exists()  # it belonged to the replaced key
+    with pytest.raises(InvalidInput, match="not a certificate name"):
+        d.install(d.cert_path.read_bytes(), name="../evil")
+    assert not (tmp_path / "evil.pem").exists()

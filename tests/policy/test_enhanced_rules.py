@@ -122,9 +122,33 @@ def test_fips_switch_names_ipsec_steps(ctx) -> None:  # type: ignore[no-untyped-
         destination_address="192.0.2.11", source_address="192.0.2.1",
         encryption_algorithm="3DES", phase1_dh=2))
     fips_ready(ctx)
-    warnings = policy.enable_fips(ctx).warnings
-    cert_step = next(w for w in warnings if "cert-pol" in w)
+    with pytest.raises(PolicyViolation, match="before enabling FIPS mode") as info:
+        policy.enable_fips(ctx)
+    steps = info.value.value
+    cert_step = next(w for w in steps if "cert-pol" in w)
     assert "1. disable it" in cert_step and "2. re-certify" in cert_step \
         and "3. enable it again" in cert_step
-    assert any("weak-pol" in w and "3DES" in w for w in warnings)
+    assert any("weak-pol" in w and "3DES" in w for w in steps)
+    assert not policy.fips_status(ctx).enabled  # nothing switched
+    ipsec.set_enabled(ctx, "cert-pol", False)
+    ipsec.set_enabled(ctx, "weak-pol", False)
+    warnings = policy.enable_fips(ctx).warnings
+    assert any("cert-pol" in w and "2. re-certify" in w for w in warnings)
     assert any("cert-pol" in w for w in policy.disable_fips(ctx).warnings)
+
+
+def test_enabling_esm_keeps_stricter_rules(ctx) -> None:  # type: ignore[no-untyped-def]
+    fips_ready(ctx)
+    with ctx.transaction() as s:
+        s.add(Setting(name="syslog", value={"host": "127.0.0.1", "enabled": True},
+                      updated_at=ctx.clock.now()))
+    policy.enable_fips(ctx)
+    accounts.set_auth_rules(ctx, min_length=16, credential_expiry_days=30,
+                            min_password_age_days=2)
+    policy.enable_enhanced(ctx)
+    rules = accounts.get_auth_rules(ctx)
+    assert (rules["min_length"], rules["credential_expiry_days"],
+            rules["min_password_age_days"]) == (16, 30, 2)
+    for change in ({"inactivity_days": 0}, {"max_sessions": 0}):
+        with pytest.raises(PolicyViolation):
+            accounts.set_auth_rules(ctx, **change)

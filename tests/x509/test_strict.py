@@ -241,3 +241,10 @@ def test_cli_max_depth_and_crl(cli, tmp_path) -> None:  # type: ignore[no-untype
     (tmp_path / "bad.crl").write_bytes(b"not a crl")
     r = cli(*base, "--crl", str(tmp_path / "bad.crl"))
     assert r.code == 3 and "Traceback" not in r.stdout + r.stderr
+
+
+def test_ca_as_leaf_has_its_reason_code(root: Issued) -> None:
+    inter = issue("Leaf-Posing CA", issuer=root, ca=True)
+    r = verify_chain(inter.cert, intermediates=[], anchors=[root.cert], at=NOW,
+                     hostname=HOST, purpose="client", strict=True)
+    assert not r.valid and r.code == "ca_as_leaf"

@@ -160,6 +160,13 @@ def _check_floor(rules: dict[str, Any], floor: dict[str, Any]) -> None:
                                   value=value, field=key)
 
 
+def _within(value: Any, bound: dict[str, Any]) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    lo, hi = bound.get("min"), bound.get("max")
+    return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+
 def set_rules_floor(s: Session, *, rules: dict[str, Any], floor: dict[str, Any] | None,
                     now: Any) -> dict[str, Any]:
     """Called by a security mode as it turns on (``floor`` given: the rules become at least
@@ -167,7 +174,15 @@ def set_rules_floor(s: Session, *, rules: dict[str, Any], floor: dict[str, Any] 
     rules stay as they are). Returns the rules in force."""
     current = read_rules(s)
     if floor is not None:
-        current.update(rules)
+        for key, value in rules.items():
+            # A rule already at least as strict as the floor stays as it is: turning a mode
+            # on never loosens what an administrator tightened.
+            bound = floor.get(key)
+            if isinstance(bound, dict) and _within(current.get(key), bound):
+                continue
+            if isinstance(bound, list) and all(c in (current.get(key) or []) for c in bound):
+                continue
+            current[key] = value
         _validate(current)
     row = s.get(Setting, "auth_rules")
     raw = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
@@ -189,7 +204,8 @@ def describe_rules(rules: dict[str, Any]) -> list[str]:
     if rules["remembered_credentials"]:
         out.append(f"none of the last {rules['remembered_credentials']} passwords")
     if rules["min_char_changes"]:
-        out.append(f"at least {rules['min_char_changes']} characters changed from the "
+        n = rules["min_char_changes"]
+        out.append(f"at least {n} character{'s' if n != 1 else ''} changed from the "
                    "current password")
     if rules["credential_expiry_days"]:
         out.append(f"expires after {rules['credential_expiry_days']} days")

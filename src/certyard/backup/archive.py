@@ -122,8 +122,14 @@ def _master_key_b64(ctx: Any) -> str:
 
 
 def create_backup(ctx: Any, output: Path, *, password: str,
-                  progress: Progress | None = None) -> BackupInfo:
-    """Write an encrypted archive of every table and the master key (temp file + rename)."""
+                  progress: Progress | None = None, overwrite: bool = False) -> BackupInfo:
+    """Write an encrypted archive of every table and the master key (temp file + rename).
+    An existing file is never replaced unless ``overwrite``: it may be the only good backup."""
+    from certyard.errors import Conflict
+
+    if Path(output).exists() and not overwrite:
+        raise Conflict(f"{output} already exists; choose another name or use --force to "
+                       "replace it")
     from certyard.accounts.roles import require_key_access
 
     pw = _check_password(password)

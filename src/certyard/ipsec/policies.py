@@ -17,9 +17,18 @@ from certyard.db.models.ipsec import IpsecPolicy
 from certyard.errors import Duplicate, InvalidInput, NotFound, WeakAlgorithm
 from certyard.ipsec.spec import IpsecPolicySpec
 
-__all__ = ["IpsecPolicyView", "add_policy", "delete_policies", "fips_switch_steps", "get_policy",
-           "list_policies",
-           "open_preshared_key", "set_enabled", "update_policy"]
+__all__ = [
+    "IpsecPolicyView",
+    "add_policy",
+    "delete_policies",
+    "fips_switch_steps",
+    "get_policy",
+    "list_policies",
+    "open_preshared_key",
+    "recertify_steps",
+    "set_enabled",
+    "update_policy",
+]
 
 _SPEC_FIELDS = [f for f in IpsecPolicySpec.__dataclass_fields__ if f != "preshared_key"]
 
@@ -158,6 +167,17 @@ def fips_switch_steps(s: Session) -> list[str]:
                          f"refuses: change it (certyard ipsec edit {row.name} ...) or disable "
                          "it")
     return steps
+
+
+def recertify_steps(s: Session) -> list[str]:
+    """After a FIPS switch: the disabled certificate-based policies still to re-certify and
+    enable (steps 2 and 3 of the seed's order)."""
+    rows = s.scalars(select(IpsecPolicy).where(IpsecPolicy.enabled.is_(False),
+                                               IpsecPolicy.auth_method == "certificate")
+                     .order_by(IpsecPolicy.name))
+    return [f"IPsec policy {r.name} is certificate-based: 2. re-certify (regenerate the ipsec "
+            f"certificate and exchange it with the peer), 3. enable it again (certyard ipsec "
+            f"enable {r.name})" for r in rows]
 
 
 def list_policies(ctx: Any, *, group: str | None = None) -> list[IpsecPolicyView]:

@@ -118,8 +118,10 @@ class HostDir:
         if self.cert_path.exists() and not force:
             raise Conflict(f"{self.cert_path} already exists; use --force to replace it "
                            "(and host.key)")
-        key, reused = self._key(fresh=force)
         cn = _host_name(common_name)
+        key, reused = self._key(fresh=force)
+        if not reused and self.csr_path.exists():
+            self.csr_path.unlink()  # it was signed by the key just replaced
         cert = build_self_signed(key, common_name=cn, sans=[x509.DNSName(cn)],
                                  hash_name="SHA256", now=now, days=days)
         atomic_write(self.cert_path, cert.public_bytes(serialization.Encoding.PEM))
@@ -146,6 +148,10 @@ class HostDir:
         if len(certs) != 1:
             raise InvalidFile(f"the file holds {len(certs)} certificates; install one at a time")
         cert = certs[0]
+        if name is not None and (not name or _SAFE.sub("_", name) != name
+                                 or name.startswith(".")):
+            raise InvalidInput(f"{name!r} is not a certificate name: letters, digits, '.', "
+                               "'_' and '-', not starting with '.'", field="name")
         base = _SAFE.sub("_", name or _cn(cert)).strip("._") or fingerprint(
             cert.public_bytes(serialization.Encoding.DER))[:16]
         target = self.trust_dir / f"{base}.pem"

@@ -49,6 +49,8 @@ ENHANCED_FLOOR: dict[str, Any] = {
     "min_char_changes": {"min": 4},
     "check_trivial": True,
     "min_password_age_days": {"min": 1},
+    "max_sessions": {"min": 1, "max": 2},
+    "inactivity_days": {"min": 1, "max": 90},
     "password_hash": "pbkdf2-sha256",
 }
 RESTART = ["certyard serve (sessions and login rules apply to new logins)",

@@ -111,7 +111,7 @@ def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
     """Turn FIPS mode on. Refused while a configured cipher string selects CHACHA20.
     With ``regenerate``, every non-compliant self-signed identity is regenerated."""
     from certyard.backup import security_password_meets_fips
-    from certyard.ipsec.policies import fips_switch_steps
+    from certyard.ipsec.policies import fips_switch_steps, recertify_steps
 
     warnings: list[str] = []
     with ctx.transaction() as s:
@@ -119,7 +119,12 @@ def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
             raise PolicyViolation("FIPS mode needs a security password of at least 14 "
                                   "characters; set it first (certyard security-password set)",
                                   rule="security_password_length")
-        warnings.extend(fips_switch_steps(s))
+        steps = fips_switch_steps(s)
+        if steps:
+            # Seed 002 ch. 6: disable such policies BEFORE moving to FIPS mode.
+            raise PolicyViolation("disable these IPsec policies before enabling FIPS mode: "
+                                  + "; ".join(steps), rule="fips_ipsec_order", value=steps)
+        warnings.extend(recertify_steps(s))
         policy = load_tls(s)
         for iface, key in CIPHER_INTERFACES.items():
             value = policy.get(key)
@@ -154,7 +159,7 @@ def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
 
 
 def disable_fips(ctx: Any) -> FipsResult:
-    from certyard.ipsec.policies import fips_switch_steps
+    from certyard.ipsec.policies import fips_switch_steps, recertify_steps
 
     with ctx.transaction() as s:
         if load_setting(s, "enhanced_security").get("enabled"):
@@ -163,5 +168,6 @@ def disable_fips(ctx: Any) -> FipsResult:
         merge_setting(s, "fips", {"enabled": False}, now=ctx.clock.now())
         record_event(s, ctx, action="fips.disable", target="fips", details={})
         steps = [w for w in fips_switch_steps(s) if "certificate-based" in w]
+        steps += recertify_steps(s)
     return FipsResult(enabled=False, restart=FIPS_RESTART, openssl=openssl_fips_status(),
                       warnings=steps)

@@ -24,12 +24,20 @@ _RSA_256 = "ECDHE-RSA-AES256-GCM-SHA384"
 _ECDSA_128 = "ECDHE-ECDSA-AES128-GCM-SHA256"
 _RSA_128 = "ECDHE-RSA-AES128-GCM-SHA256"
 
+# The "All Ciphers" presets: every suite the seed's priority lists name (AEAD first, then
+# the CBC suites kept for older peers), never PSK, SRP, DSS, ARIA, CAMELLIA or CCM8.
+_ALL_TAIL = ("ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+             "DHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:"
+             "ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:"
+             "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:"
+             "AES256-GCM-SHA384:AES128-GCM-SHA256:AES256-SHA:AES128-SHA:DHE-RSA-AES128-SHA")
+
 # name -> (label as in the seed, OpenSSL cipher string in priority order)
 TLS_PRESETS: dict[str, tuple[str, str]] = {
     "all-rsa-preferred": ("All Ciphers RSA Preferred",
-                          f"{_RSA_256}:{_RSA_128}:{_ECDSA_256}:{_ECDSA_128}:HIGH:!aNULL:!MD5"),
+                          f"{_RSA_256}:{_RSA_128}:{_ECDSA_256}:{_ECDSA_128}:{_ALL_TAIL}"),
     "all-ecdsa-preferred": ("All Ciphers ECDSA Preferred",
-                            f"{_ECDSA_256}:{_ECDSA_128}:{_RSA_256}:{_RSA_128}:HIGH:!aNULL:!MD5"),
+                            f"{_ECDSA_256}:{_ECDSA_128}:{_RSA_256}:{_RSA_128}:{_ALL_TAIL}"),
     "strongest-rsa-preferred": ("Strongest - AES-256 SHA-384 Only: RSA Preferred",
                                 f"{_RSA_256}:{_ECDSA_256}"),
     "strongest-ecdsa-preferred": ("Strongest - AES-256 SHA-384 Only: ECDSA Preferred",

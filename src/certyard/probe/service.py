@@ -86,6 +86,8 @@ def verify_files(
     and ``untrusted`` are candidate intermediates; anchors come from a trust store or a
     file."""
     chain = _certs(cert, "certificate")
+    if not chain:
+        raise InvalidFile("the certificate file is empty")
     if (trust_store is None) == (trusted is None):
         raise InvalidInput("give exactly one of --trust-store or --trusted", field="trusted")
     if trusted is not None:

@@ -149,6 +149,15 @@ def verify_chain(
                             reason=f"the certificate is {word} at {at.isoformat()} (valid "
                                    f"{leaf.not_valid_before_utc.isoformat()} to "
                                    f"{leaf.not_valid_after_utc.isoformat()})")
+    if strict and not any(leaf == a for a in anchors):
+        try:
+            bc = leaf.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except Exception:  # absent or malformed: the verifier judges it
+            bc = None
+        if bc is not None and bc.ca:
+            return VerifyResult(valid=False, code="ca_as_leaf", **base,
+                                reason=f"'{leaf.subject.rfc4514_string()}' is a CA "
+                                       "certificate, not an end-entity certificate")
     builder = (xv.PolicyBuilder().store(xv.Store(anchors)).time(at)
                .max_chain_depth(depth))
     try:

@@ -34,18 +34,26 @@ def register(root: typer.Typer) -> None:
         output: Path = typer.Argument(..., help="Archive file to write."),
         password_file: Path = typer.Option(None, "--password-file",
                                            help="File holding the security password."),
+        force: bool = typer.Option(False, "--force", help="Replace an existing archive."),
         json_: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Write the database and keys into one archive encrypted with the security
-        password (also read from CERTYARD_BACKUP_PASSWORD)."""
+        password (also read from CERTYARD_BACKUP_PASSWORD). An existing file is kept unless
+        --force."""
         ctx = cli_context()
+        if output.exists() and not force:
+            from certyard.errors import Conflict
+
+            raise Conflict(f"{output} already exists; choose another name or use --force "
+                           "to replace it")
         pw = _password(password_file, confirm=True)
         with progress("Backing up") as bar:
             def step(name: str, i: int, n: int) -> None:
                 if bar is not None:
                     bar(i, n, f"table {name}")
 
-            info = backup.create_backup(ctx, output, password=pw, progress=step)
+            info = backup.create_backup(ctx, output, password=pw, progress=step,
+                                             overwrite=force)
         if json_:
             emit_json(info.to_dict())
         else:
