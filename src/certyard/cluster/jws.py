@@ -125,7 +125,11 @@ def parse_list(data: bytes) -> VerifiedList:
     if header.get("alg") != "ES384" or header.get("typ") != TYP:
         raise TrustListRejected("unsupported trust list algorithm or type", reason="format")
     sig = _unb64(parts[2])
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except Exception:  # a malformed or unsupported key in the signer certificate
+        raise TrustListRejected("the trust list's signer certificate has an unusable key",
+                                reason="signature") from None
     if len(sig) != 2 * _COORD or not isinstance(key, ec.EllipticCurvePublicKey):
         raise TrustListRejected("the trust list signature is malformed", reason="signature")
     der_sig = encode_dss_signature(int.from_bytes(sig[:_COORD], "big"),
