@@ -15,7 +15,7 @@ from certyard.api.params import Id, attachment
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
-from certyard.web.render import format_date, render
+from certyard.web.render import format_date, human, render
 
 router = APIRouter()
 Read = Annotated[Auth, Depends(require("certificates:read"))]
@@ -90,11 +90,9 @@ def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
                        ("Basic constraints", "basic_constraints")):
         value = det.get(key)
         if isinstance(value, list):
-            value = ", ".join(str(v).replace("_", " ") for v in value)
-        elif isinstance(value, dict):
-            value = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items())
+            value = [str(v).replace("_", " ") for v in value]
         if value:
-            rows.append((label, value))
+            rows.append((label, human(value)))
     rows.append(("Description", d["description"] or "—"))
     return rows
 

@@ -1,0 +1,64 @@
+"""Values on pages read as a person reads them: no Python reprs (True, None, dict braces)
+in certificate details or the audit Detail column; long values wrap inside their cell."""
+
+from __future__ import annotations
+
+import pytest
+
+from certyard import ca
+from certyard.audit.trail import record_event
+from certyard.store.upload import upload_trust_certificates
+from certyard.web.render import human
+from tests.api.helpers import make_harness, sign_in
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def h(ctx):
+    return make_harness(ctx, with_ca=True)
+
+
+def test_human_filter() -> None:
+    assert human(True) == "yes" and human(False) == "no"
+    assert human(None) == "—" and human([]) == "—" and human("") == "—"
+    assert human({"ca": True, "path_length": None}) == "ca: yes, path length: —"
+    assert human(["a", "b"]) == "a, b"
+
+
+def test_basic_constraints_read_plainly(h) -> None:
+    result = upload_trust_certificates(h.ctx, "tomcat-trust", ca.export_ca(h.ctx))
+    entry = result.added[0]
+    sign_in(h.client, "sysadm")
+    page = h.client.get(f"/certificates/{entry.id}")
+    assert page.status_code == 200
+    assert "ca: yes" in page.text
+    assert "True" not in page.text and "None" not in page.text
+
+
+def test_audit_detail_reads_plainly(h) -> None:
+    with h.ctx.transaction() as s:
+        record_event(s, h.ctx, action="certificate.upload", target="x",
+                     details={"intermediate": True, "path_length": None,
+                              "sans": ["a.example.com", "b.example.com"],
+                              "note": "x" * 300})
+    sign_in(h.client, "sysadm")
+    page = h.client.get("/audit")
+    assert page.status_code == 200
+    assert "intermediate:</span> yes" in page.text
+    assert "path length:</span> —" in page.text
+    assert "a.example.com, b.example.com" in page.text
+    assert ">True<" not in page.text and " None<" not in page.text
+
+
+def test_long_values_wrap_in_css() -> None:
+    from pathlib import Path
+
+    import certyard.web
+
+    css = (Path(certyard.web.__file__).parent / "static" / "app.css").read_text()
+    assert "overflow-wrap: anywhere" in css
+    assert "overflow-x: auto; min-width: 0" not in css  # the menu no longer scrolls sideways
