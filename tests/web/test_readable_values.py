@@ -62,3 +62,15 @@ def test_long_values_wrap_in_css() -> None:
     css = (Path(certyard.web.__file__).parent / "static" / "app.css").read_text()
     assert "overflow-wrap: anywhere" in css
     assert "overflow-x: auto; min-width: 0" not in css  # the menu no longer scrolls sideways
+
+
+def test_dashboard_marks_revoked_certificate(h) -> None:
+    from certyard import store
+
+    store.generate_csr(h.ctx, "tomcat")
+    req = ca.sign_pending(h.ctx, "tomcat", approve=True)
+    ca.revoke_certificate(h.ctx, req.serial, reason="keyCompromise")
+    sign_in(h.client, "viewer")
+    page = h.client.get("/")
+    assert page.status_code == 200
+    assert 'class="badge revoked">Revoked<' in page.text
