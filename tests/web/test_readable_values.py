@@ -74,3 +74,13 @@ def test_dashboard_marks_revoked_certificate(h) -> None:
     page = h.client.get("/")
     assert page.status_code == 200
     assert 'class="badge revoked">Revoked<' in page.text
+
+
+def test_settings_warns_about_https_port_mismatch(h) -> None:
+    conf = ca.listener_settings(h.ctx)
+    running = {"host": "127.0.0.1", "http_port": conf.http_port,
+               "https_port": conf.https_port + 1}
+    warnings = ca.url_warnings(h.ctx, running=running)
+    assert any(f"listens for HTTPS on port {conf.https_port + 1}" in w for w in warnings)
+    same = dict(running, https_port=conf.https_port)
+    assert not any("HTTPS" in w for w in ca.url_warnings(h.ctx, running=same))
