@@ -84,3 +84,12 @@ def test_settings_warns_about_https_port_mismatch(h) -> None:
     assert any(f"listens for HTTPS on port {conf.https_port + 1}" in w for w in warnings)
     same = dict(running, https_port=conf.https_port)
     assert not any("HTTPS" in w for w in ca.url_warnings(h.ctx, running=same))
+
+
+def test_bulk_without_sftp_says_so_plainly(h) -> None:
+    from certyard import bulk
+
+    with pytest.raises(bulk.SftpNotConfigured) as err:
+        bulk.show_sftp(h.ctx)
+    assert err.value.message.startswith("no SFTP server is configured yet")
+    assert "not found" not in err.value.message
