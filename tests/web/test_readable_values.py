@@ -93,3 +93,18 @@ def test_bulk_without_sftp_says_so_plainly(h) -> None:
         bulk.show_sftp(h.ctx)
     assert err.value.message.startswith("no SFTP server is configured yet")
     assert "not found" not in err.value.message
+
+
+def test_bad_list_filters_show_the_list_with_a_message(h) -> None:
+    sign_in(h.client, "viewer")
+    for query, said in (("page_size=-5", "Page size must be a whole number from 1 to 1000"),
+                        ("page_size=1001", "Page size must be a whole number from 1 to 1000"),
+                        ("page_size=abc", "Page size must be a whole number from 1 to 1000"),
+                        ("page=0", "Page must be a whole number"),
+                        ("expiring_before=yesterday", "use YYYY-MM-DD"),
+                        ("sort=bogus", "is not a column")):
+        r = h.client.get(f"/certificates?{query}")
+        assert r.status_code == 200, (query, r.status_code)
+        assert said in r.text and 'id="certificate-list"' in r.text, query
+    r = h.client.get("/certificates?page_size=1000")
+    assert r.status_code == 200 and "filter-problem" not in r.text

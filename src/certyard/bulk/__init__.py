@@ -19,6 +19,7 @@ from certyard.bulk.settings import (
 )
 from certyard.bulk.sftp import SftpError, scan_host_key
 
-__all__ = ["SCOPES", "ExportResult", "ImportPreview", "SftpError", "SftpNotConfigured", "SftpSettingsView",
+__all__ = ["SCOPES", "ExportResult", "ImportPreview", "SftpError", "SftpNotConfigured",
+           "SftpSettingsView",
            "build_export", "configure_sftp", "export_certificates", "import_trust_certificates",
            "list_exports", "preview_import", "scan_host_key", "show_sftp"]
