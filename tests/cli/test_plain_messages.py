@@ -34,3 +34,29 @@ def test_help_has_no_range_marks(cli) -> None:  # type: ignore[no-untyped-def]
     assert r.code == 0
     assert "x>=" not in r.stdout and "<=x" not in r.stdout
     assert "1-1000" in r.stdout or "1 to 1000" in r.stdout
+
+
+def test_confirm_without_terminal_reads_plainly(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("init", "--fqdn", "pub.example.com", "--name", "pub").code == 0
+    r = cli("cert", "delete", "1")
+    assert r.code == 2
+    assert "error: no terminal to confirm on: add --yes to delete certificate 1" in r.stderr
+    assert "Continue:" not in r.stderr
+
+
+def test_revoke_of_revoked_certificate_says_so_first(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("init", "--fqdn", "pub.example.com", "--name", "pub").code == 0
+    assert cli("ca", "init", "--key-type", "EC", "--key-size", "256").code == 0
+    assert cli("csr", "generate", "tomcat").code == 0
+    r = cli("ca", "sign-pending", "tomcat", "--approve", "--json")
+    assert r.code == 0, r.stderr
+    serial = r.json()["serial"]
+    assert cli("ca", "revoke", serial, "--yes").code == 0
+    r = cli("ca", "revoke", serial)  # no --yes, no terminal: the state is the answer
+    assert r.code == 5, r.stderr
+    assert "already revoked" in r.stderr and "no terminal" not in r.stderr
+
+
+def test_top_level_help_lists_every_exit_code(cli) -> None:  # type: ignore[no-untyped-def]
+    out = " ".join(cli("--help").stdout.split())
+    assert "9 audit trail edited" in out and "130 interrupted" in out

@@ -68,6 +68,26 @@ def _param_name(param: Any) -> str:
     return str(param.metavar or param.name.upper())
 
 
+def _typed_value(exc: Any) -> str | None:
+    """What the user typed for the refused value, printable and short, when known."""
+    value: Any = None
+    cause = getattr(exc, "__cause__", None)
+    errors = getattr(cause, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+        except (IndexError, TypeError, ValueError):
+            first = {}
+        value = first.get("input") if isinstance(first, dict) else None
+    if value is None:
+        m = re.search(r"'([^']*)' (?:does not match|is not)", str(getattr(exc, "message", "")))
+        value = m.group(1) if m else None
+    if value is None or isinstance(value, (list, tuple, dict)):
+        return None
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text[:40] + ("..." if len(text) > 40 else "")
+
+
 def _plain_value_message(exc: Any) -> tuple[str, str] | None:
     """(message, option) in an administrator's words for a value of the wrong kind, instead
     of the library's ("Input should be a valid integer", strptime formats)."""
@@ -87,10 +107,13 @@ def _plain_value_message(exc: Any) -> tuple[str, str] | None:
             what += f" of at least {low}"
         elif high is not None:
             what += f" of at most {high}"
-        return f"{name} must be {what}", name
-    if kind == "date":
-        return f"{name} must be a date: use YYYY-MM-DD", name
-    return None
+        message = f"{name} must be {what}"
+    elif kind == "date":
+        message = f"{name} must be a date: use YYYY-MM-DD"
+    else:
+        return None
+    typed = _typed_value(exc)
+    return (message + (f' (you typed "{typed}")' if typed is not None else "")), name
 
 
 def _classify(exc: BaseException) -> _Failure | None:

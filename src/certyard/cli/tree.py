@@ -22,7 +22,7 @@ __all__ = ["FIELD_ALIASES", "app", "build_command", "leaf_commands", "param_kind
 HELP = ("certyard: certificates and TLS security for a cluster of servers.\n\n"
         "Exit codes: 0 done, 1 failed or aborted, 2 invalid input, 3 unusable file, "
         "4 not found, 5 conflict, 6 not allowed, 7 not initialised, "
-        "8 external service failed.")
+        "8 external service failed, 9 audit trail edited, 130 interrupted (Ctrl-C).")
 
 app = typer.Typer(
     name="certyard",
