@@ -108,3 +108,14 @@ def test_bad_list_filters_show_the_list_with_a_message(h) -> None:
         assert said in r.text and 'id="certificate-list"' in r.text, query
     r = h.client.get("/certificates?page_size=1000")
     assert r.status_code == 200 and "filter-problem" not in r.text
+
+
+def test_issuing_ca_added_by_issuance_is_described_as_such(h) -> None:
+    from certyard import store
+
+    store.generate_csr(h.ctx, "tomcat")
+    ca.sign_pending(h.ctx, "tomcat", approve=True)
+    trust = store.find_entries(h.ctx, purpose="tomcat-trust", page_size=1000).items
+    added = [e for e in trust if "built-in certyard CA" in (e.description or "")]
+    assert added, [e.description for e in trust]
+    assert not any("uploaded chain" in (e.description or "") for e in trust)
