@@ -141,8 +141,13 @@ def self_signed_page(request: Request, auth: Create, purpose: str = "tomcat",
 
 @router.get("/certificates/generate-csr")
 def csr_page(request: Request, auth: Create, purpose: str = "tomcat",
-             node: str = "") -> Response:
-    return _generate_page(request, auth, "csr", purpose, node, {}, {})
+             node: str = "", common_name: str = "", sans: str = "",
+             distribution: str = "") -> Response:
+    # Changing the purpose reloads this page with what was typed so far (nothing is lost).
+    form = {"common_name": common_name[:64], "sans": sans[:10000],
+            "distribution": distribution[:16]}
+    return _generate_page(request, auth, "csr", purpose, node,
+                          {k: v for k, v in form.items() if v}, {})
 
 
 def _generate_page(request: Request, auth: Auth, kind: str, purpose: str, node: str,
