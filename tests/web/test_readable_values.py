@@ -119,3 +119,12 @@ def test_issuing_ca_added_by_issuance_is_described_as_such(h) -> None:
     added = [e for e in trust if "built-in certyard CA" in (e.description or "")]
     assert added, [e.description for e in trust]
     assert not any("uploaded chain" in (e.description or "") for e in trust)
+
+
+def test_generate_csr_reload_carries_typed_fields(h) -> None:
+    sign_in(h.client, "sysadm")
+    r = h.client.get("/certificates/generate-csr?purpose=ipsec&node=pub"
+                     "&common_name=www.example.com&sans=a.example.com%0Ab.example.com")
+    assert r.status_code == 200
+    assert 'name="common_name" value="www.example.com" placeholder' in r.text
+    assert "a.example.com\nb.example.com</textarea>" in r.text
