@@ -3,8 +3,10 @@ server and one browser for the module): the CSR lands on the node chosen in the 
 values survive errors (add user, SFTP); a Settings change of the CA base URL reaches a newly
 issued certificate's CDP/AIA (and that URL answers); the own-certificate warning before
 issuing and the alarm after revoking; the revoked state in list and detail. Then every page
-is photographed at 1366 and 800 px into test-output/screenshots/, and at 800 px the header
-is one row and no page scrolls sideways."""
+is photographed at 1366 and 800 px into test-output/screenshots/, and at 800 px every menu
+entry and the role label are on screen and no page scrolls sideways; the audit table's
+Outcome and Detail columns stay inside its box; changing the Purpose on Generate CSR keeps
+what was typed."""
 
 from __future__ import annotations
 
@@ -90,6 +92,18 @@ def test_csr_is_made_for_the_node_chosen_in_the_form(served, page):
         ["sub1"]
 
 
+def test_changing_purpose_keeps_typed_csr_fields(served, page):
+    s, _ctx = served
+    page.goto(f"{s.url}/certificates/generate-csr?purpose=tomcat")
+    page.fill("#generate-form input[name=common_name]", "www.example.com")
+    page.fill("#generate-form textarea[name=sans]", "a.example.com\nb.example.com")
+    with page.expect_navigation():
+        page.select_option("#purpose-select", "ipsec")
+    assert page.locator("#generate-form input[name=purpose]").input_value() == "ipsec"
+    assert page.input_value("#generate-form input[name=common_name]") == "www.example.com"
+    assert page.input_value("textarea[name=sans]") == "a.example.com\nb.example.com"
+
+
 def test_typed_values_survive_errors(served, page):
     s, _ctx = served
     page.goto(f"{s.url}/accounts")
@@ -132,7 +146,7 @@ def test_settings_reach_issued_certificates_and_own_certificate_is_guarded(serve
     page.goto(f"{s.url}/certificates/generate-csr?purpose=tomcat")
     page.select_option("#node-select", "sub1")
     page.select_option("select[name=distribution]", "multi-server")
-    page.fill("input[name=common_name]", "www.example.com")
+    page.fill("#generate-form input[name=common_name]", "www.example.com")
     page.click("#generate-form button.primary")
     page.wait_for_url("**/certificates/*")
     page.goto(f"{s.url}/certificates/download-csr")
@@ -208,9 +222,23 @@ def test_every_page_at_1366_and_800_px(served, page):
             _shot(page, f"{width}-{name}")
             if width == 800:
                 header = page.locator("header.top").bounding_box()
-                assert header is not None and header["height"] < 70, path  # one row
+                assert header is not None and header["height"] < 160, path  # 2-3 rows
+                # The whole menu is on screen (wrapped, not hidden in a sideways scroll)
+                # and the role label stays.
+                hidden = page.evaluate("""() => [...document.querySelectorAll('nav.main a')]
+                    .filter(a => a.getBoundingClientRect().right > innerWidth + 1)
+                    .map(a => a.textContent.trim())""")
+                assert hidden == [], (path, hidden)
+                assert page.locator(".who .role").is_visible(), path
                 wide = page.evaluate("document.documentElement.scrollWidth")
                 assert wide <= 800, (path, wide)  # wide tables scroll in their box
+    page.goto(f"{s.url}/audit")  # long Detail values wrap: Outcome/Detail stay in the box
+    cut = page.evaluate("""() => { const t = document.getElementById('audit');
+        const box = t.parentElement.getBoundingClientRect();
+        return [...t.querySelectorAll('thead th')].filter(
+            th => th.getBoundingClientRect().right > box.right + 1).map(th => th.textContent);
+    }""")
+    assert cut == [], cut
     anon = page.context.browser.new_context(ignore_https_errors=True).new_page()
     for width in (1366, 800):
         anon.set_viewport_size({"width": width, "height": 900})

@@ -11,9 +11,15 @@ from certyard.bulk.importer import (
     list_exports,
     preview_import,
 )
-from certyard.bulk.settings import SftpSettingsView, configure_sftp, show_sftp
+from certyard.bulk.settings import (
+    SftpNotConfigured,
+    SftpSettingsView,
+    configure_sftp,
+    show_sftp,
+)
 from certyard.bulk.sftp import SftpError, scan_host_key
 
-__all__ = ["SCOPES", "ExportResult", "ImportPreview", "SftpError", "SftpSettingsView",
+__all__ = ["SCOPES", "ExportResult", "ImportPreview", "SftpError", "SftpNotConfigured",
+           "SftpSettingsView",
            "build_export", "configure_sftp", "export_certificates", "import_trust_certificates",
            "list_exports", "preview_import", "scan_host_key", "show_sftp"]

@@ -153,18 +153,28 @@ def _view(row: BulkSftpSettings) -> SftpSettingsView:
                                  if ln.strip() and not ln.startswith("#")]))
 
 
+class SftpNotConfigured(NotFound):
+    """Bulk export/import before any SFTP server was saved."""
+
+    def __init__(self) -> None:
+        super().__init__("SFTP server", "")
+        self.message = ("no SFTP server is configured yet: run `certyard bulk configure` "
+                        "(or save one on the Bulk page) first")
+        self.args = (self.message,)
+
+
 def show_sftp(ctx: Any) -> SftpSettingsView:
     with ctx.read() as s:
         row = s.get(BulkSftpSettings, 1)
         if row is None:
-            raise NotFound("SFTP server settings", "(not configured)")
+            raise SftpNotConfigured()
         return _view(row)
 
 
 def load_sftp_config(ctx: Any, s: Session) -> SftpConfig:
     row = s.get(BulkSftpSettings, 1)
     if row is None:
-        raise NotFound("SFTP server settings", "(run `certyard bulk configure` first)")
+        raise SftpNotConfigured()
     return SftpConfig(
         host=row.host, port=row.port, user_id=row.user_id, directory=row.directory,
         password=(ctx.master_key.open(row.password_sealed, aad=_aad("password")).decode()

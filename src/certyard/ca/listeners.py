@@ -123,7 +123,8 @@ def embedded_urls(ctx: Any, issuer_id: int | str = "N") -> dict[str, str]:
 
 
 def url_warnings(ctx: Any, *, running: dict[str, Any] | None = None) -> list[str]:
-    """Every way the CA base URL misses this server's plain-HTTP listener, in words."""
+    """Every way the CA base URL misses this server's plain-HTTP listener, and the HTTPS port
+    setting misses the running HTTPS listener, in words."""
     with ctx.read() as s:
         base = load_settings(s).url
         listeners = _load(s)
@@ -150,4 +151,9 @@ def url_warnings(ctx: Any, *, running: dict[str, Any] | None = None) -> list[str
     elif port != http_port:
         out.append(f"certificates will point to port {port}, but the plain-HTTP listener is on "
                    f"port {http_port}")
+    run_https = (running or {}).get("https_port")
+    if run_https and int(run_https) != listeners.https_port:
+        out.append(f"the HTTPS port is set to {listeners.https_port}, but this server listens "
+                   f"for HTTPS on port {run_https}; nodes and browsers told "
+                   f"{listeners.https_port} will not reach it until the two agree")
     return out

@@ -195,7 +195,9 @@ def issue_request(
         view = _view(s, req, pem=pem)
     if purpose and node:
         result = upload_identity_certificate(ctx, purpose, chain, node=node,
-                                             description="Issued by the certyard CA")
+                                             description="Issued by the certyard CA",
+                                             chain_description="Issuing certificate of "
+                                                               "the built-in certyard CA")
         view = RequestView(**{**view.__dict__, "installed_on": result.nodes})
     return view
 

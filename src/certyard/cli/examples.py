@@ -8,8 +8,11 @@ __all__ = ["EXAMPLES"]
 EXAMPLES: dict[str, list[str]] = {
     "agent enroll": ["certyard agent enroll --server https://pub.example.com:8443 "
                      "--token TOKEN --ca-fingerprint SHA256:AB12..."],
+    "agent list": ["certyard agent list --node sub1 --all"],
     "agent open-enrollment": ["certyard agent open-enrollment on"],
     "agent run": ["certyard agent run --once"],
+    "agent revoke": ["certyard agent revoke 3F2A9C --reason keyCompromise",
+                     "certyard agent revoke --node sub1"],
     "agent server": ["certyard agent server --host 0.0.0.0 --port 8444"],
     "agent status": ["certyard agent status --json"],
     "alarms": ["certyard alarms list --active"],

@@ -61,6 +61,61 @@ def _usage_message(exc: Any) -> str:
     return text
 
 
+def _param_name(param: Any) -> str:
+    opts = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+    if param.param_type_name == "option" and opts:
+        return str(opts[0])
+    return str(param.metavar or param.name.upper())
+
+
+def _typed_value(exc: Any) -> str | None:
+    """What the user typed for the refused value, printable and short, when known."""
+    value: Any = None
+    cause = getattr(exc, "__cause__", None)
+    errors = getattr(cause, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+        except (IndexError, TypeError, ValueError):
+            first = {}
+        value = first.get("input") if isinstance(first, dict) else None
+    if value is None:
+        m = re.search(r"'([^']*)' (?:does not match|is not)", str(getattr(exc, "message", "")))
+        value = m.group(1) if m else None
+    if value is None or isinstance(value, (list, tuple, dict)):
+        return None
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text[:40] + ("..." if len(text) > 40 else "")
+
+
+def _plain_value_message(exc: Any) -> tuple[str, str] | None:
+    """(message, option) in an administrator's words for a value of the wrong kind, instead
+    of the library's ("Input should be a valid integer", strptime formats)."""
+    param = getattr(exc, "param", None)
+    if param is None or _has_base(exc, "MissingParameter", "NoSuchOption"):
+        return None
+    from certyard.cli.tree import param_kind
+
+    kind, _ = param_kind(param)
+    name = _param_name(param)
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    what = {"int": "a whole number", "float": "a number"}.get(kind)
+    if what is not None:
+        if low is not None and high is not None:
+            what += f" from {low} to {high}"
+        elif low is not None:
+            what += f" of at least {low}"
+        elif high is not None:
+            what += f" of at most {high}"
+        message = f"{name} must be {what}"
+    elif kind == "date":
+        message = f"{name} must be a date: use YYYY-MM-DD"
+    else:
+        return None
+    typed = _typed_value(exc)
+    return (message + (f' (you typed "{typed}")' if typed is not None else "")), name
+
+
 def _classify(exc: BaseException) -> _Failure | None:
     """Map what a command raised to a failure; None means "not expected here"."""
     from certyard.cli.ui import Aborted, UsageProblem
@@ -79,7 +134,14 @@ def _classify(exc: BaseException) -> _Failure | None:
     if _has_base(exc, "Abort"):
         return _Failure(1, "aborted", "aborted", "aborted; nothing was changed")
     if _has_base(exc, "UsageError", "BadParameter", "NoSuchOption", "MissingParameter"):
-        return _Failure(2, "invalid_input", _snake(type(exc).__name__), _usage_message(exc))
+        plain = _plain_value_message(exc)
+        if plain is not None:
+            path = getattr(getattr(exc, "ctx", None), "command_path", None)
+            message = plain[0] + (f" (see `{path} --help`)" if path else "")
+            return _Failure(2, "invalid_input", _snake(type(exc).__name__), message, plain[1])
+        param = getattr(exc, "param", None)
+        return _Failure(2, "invalid_input", _snake(type(exc).__name__), _usage_message(exc),
+                        _param_name(param) if param is not None else None)
     if _has_base(exc, "FileError"):
         return _Failure(3, "invalid_file", "file_error", " ".join(
             str(exc.format_message()).split()))  # type: ignore[attr-defined]

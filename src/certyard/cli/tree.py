@@ -22,7 +22,7 @@ __all__ = ["FIELD_ALIASES", "app", "build_command", "leaf_commands", "param_kind
 HELP = ("certyard: certificates and TLS security for a cluster of servers.\n\n"
         "Exit codes: 0 done, 1 failed or aborted, 2 invalid input, 3 unusable file, "
         "4 not found, 5 conflict, 6 not allowed, 7 not initialised, "
-        "8 external service failed.")
+        "8 external service failed, 9 audit trail edited, 130 interrupted (Ctrl-C).")
 
 app = typer.Typer(
     name="certyard",
@@ -237,6 +237,7 @@ def _polish(cmd: Any) -> None:
             p.metavar = label
             # Typer renders its own <type> labels; show the plain metavar instead.
             p.display_type_rich = (lambda ctx, _l=label: _l)
+            _plain_range(p)
         elif p.param_type_name == "argument":
             if p.metavar is None:
                 p.metavar = p.name.rstrip("_").upper().replace("_", "-")
@@ -245,6 +246,21 @@ def _polish(cmd: Any) -> None:
                 p._usage_display_name = _usage_name(p)
     if getattr(cmd, "callback", None) is not None and not hasattr(cmd, "commands"):
         cmd.callback = _name_the_option(cmd, cmd.callback)
+
+
+def _plain_range(p: Any) -> None:
+    """No "N [x>=1]" next to the metavar: the range goes into the help text in words."""
+    low, high = getattr(p, "min", None), getattr(p, "max", None)
+    if hasattr(p, "_get_number_range_help_str"):
+        p._get_number_range_help_str = lambda: None
+    if low is None and high is None:
+        return
+    help_text = (p.help or "").rstrip()
+    if str(low if low is not None else high) in help_text:
+        return  # the help already states it
+    words = (f"{low} to {high}" if low is not None and high is not None
+             else f"at least {low}" if low is not None else f"at most {high}")
+    p.help = f"{help_text} ({words}).".lstrip() if help_text else f"{words[0].upper()}{words[1:]}."
 
 
 def _attach_examples(cmd: Any, path: str) -> list[str]:

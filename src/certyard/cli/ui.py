@@ -46,14 +46,18 @@ def interactive() -> bool:
         return False
 
 
-def confirm(question: str, *, yes: bool) -> None:
+def confirm(question: str, *, yes: bool, action: str | None = None) -> None:
     """Ask before a destructive action. --yes skips the question; without a terminal
-    (and no --yes) nothing is done and the command exits 2 saying to use --yes."""
+    (and no --yes) nothing is done and the command exits 2 saying to use --yes.
+    ``action`` names what --yes would do ("delete certificate 42"); by default the
+    question itself, when it is a short one ("Remove node sub1?")."""
     if yes:
         return
     if not interactive():
-        raise UsageProblem(f"{question.rstrip('?')}: no terminal to confirm on; "
-                           "add --yes to confirm")
+        q = question.strip().rstrip("?").strip()
+        act = action or (q[:1].lower() + q[1:] if ". " not in q and "; " not in q
+                         else "go ahead")
+        raise UsageProblem(f"no terminal to confirm on: add --yes to {act}")
     if not typer.confirm(question, default=False):
         raise Aborted("aborted; nothing was changed")
 

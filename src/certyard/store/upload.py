@@ -188,8 +188,10 @@ def _check_usages(cert: x509.Certificate, owner: StoreEntry) -> list[str]:
 
 def upload_identity_certificate(
     ctx: Any, purpose: str, data: bytes, *, node: str | None = None, description: str = "",
+    chain_description: str = "Intermediate from an uploaded chain",
 ) -> UploadResult:
     """Install a CA-signed application certificate (PEM, DER or PKCS#7 chain).
+    ``chain_description`` describes intermediates the chain adds to the trust store.
 
     Order of checks (each failure leaves the store unchanged): the file parses; one
     certificate matches the key of the purpose's pending CSR or current certificate; it is
@@ -246,7 +248,7 @@ def upload_identity_certificate(
                 continue
             row, _ = put_entry(s, type="trust", purpose=spec.name, node_id=None,
                                distribution="all", facts=f, now=now,
-                               description="Intermediate from an uploaded chain")
+                               description=chain_description)
             present.add(f.fingerprint_sha256)
             trust_added.append(entry_view(row, None))
         release_keys(s, replaced)

@@ -13,9 +13,10 @@ from certyard import cluster, monitor, store
 from certyard.api.auth import Auth, require
 from certyard.api.params import Id, attachment
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
+from certyard.store.entries import SORT_KEYS
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
-from certyard.web.render import format_date, render
+from certyard.web.render import format_date, human, render
 
 router = APIRouter()
 Read = Annotated[Auth, Depends(require("certificates:read"))]
@@ -40,21 +41,42 @@ def _int(text: str | None, default: int, field: str) -> int:
     return value
 
 
+def _filter_problems(q: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Read the list's query; a value that cannot be used is dropped (its default applies)
+    and named in a message shown above the list, never a 422 page."""
+    problems: list[str] = []
+    args: dict[str, Any] = {"expiring_before": None, "page": 1, "page_size": 50}
+    if q.get("expiring_before"):
+        try:
+            args["expiring_before"] = dt.datetime.fromisoformat(
+                q["expiring_before"]).replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            problems.append(f"Expiring before \"{q.pop('expiring_before')[:40]}\" is not a "
+                            "date (use YYYY-MM-DD); showing every date.")
+    for key, label, low, high in (("page", "Page", 1, 1_000_000),
+                                  ("page_size", "Page size", 1, 1000)):
+        text = q.get(key)
+        if text is None:
+            continue
+        if text.strip().lstrip("-").isdigit() and low <= int(text) <= high:
+            args[key] = int(text)
+        else:
+            q.pop(key)
+            problems.append(f"{label} must be a whole number from {low} to {high}; "
+                            f"showing {label.lower()} {args[key]}.")
+    if q.get("sort") and q["sort"] not in SORT_KEYS:
+        problems.append(f"Sort \"{q.pop('sort')[:40]}\" is not a column; sorted by common name.")
+    return args, problems
+
+
 @router.get("/certificates")
 def certificates(request: Request, auth: Read) -> Response:
     q = {k: v for k, v in request.query_params.items() if v}
-    before = None
-    if q.get("expiring_before"):
-        try:
-            before = dt.datetime.fromisoformat(q["expiring_before"]).replace(
-                tzinfo=dt.timezone.utc)
-        except ValueError:
-            raise InvalidInput("expiring before must be a date", field="expiring_before") \
-                from None
+    args, problems = _filter_problems(q)
     page = store.find_entries(
         auth.ctx, node=q.get("node"), purpose=q.get("purpose"), type=q.get("type"),
-        text=q.get("find"), expiring_before=before, sort=q.get("sort", "common_name"),
-        page=_int(q.get("page"), 1, "page"), page_size=_int(q.get("page_size"), 50, "page_size"))
+        text=q.get("find"), expiring_before=args["expiring_before"],
+        sort=q.get("sort", "common_name"), page=args["page"], page_size=args["page_size"])
     purposes = [p.name for p in store.list_purposes(auth.ctx)]
     purposes += [f"{p}-trust" for p in purposes]
 
@@ -66,7 +88,7 @@ def certificates(request: Request, auth: Read) -> Response:
                                       and states[e.id].status in ("revoked", "hold"))
     return render(request, "certificates.html", title="Certificates", page=page, q=q, qs=qs,
                   purposes=purposes, nodes=[n.name for n in cluster.list_nodes(auth.ctx)],
-                  revocation=states)
+                  revocation=states, problems=problems)
 
 
 def _revocation(auth: Auth, entry_ids: list[int]) -> dict[int, Any]:
@@ -90,11 +112,9 @@ def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
                        ("Basic constraints", "basic_constraints")):
         value = det.get(key)
         if isinstance(value, list):
-            value = ", ".join(str(v).replace("_", " ") for v in value)
-        elif isinstance(value, dict):
-            value = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items())
+            value = [str(v).replace("_", " ") for v in value]
         if value:
-            rows.append((label, value))
+            rows.append((label, human(value)))
     rows.append(("Description", d["description"] or "—"))
     return rows
 
@@ -121,8 +141,13 @@ def self_signed_page(request: Request, auth: Create, purpose: str = "tomcat",
 
 @router.get("/certificates/generate-csr")
 def csr_page(request: Request, auth: Create, purpose: str = "tomcat",
-             node: str = "") -> Response:
-    return _generate_page(request, auth, "csr", purpose, node, {}, {})
+             node: str = "", common_name: str = "", sans: str = "",
+             distribution: str = "") -> Response:
+    # Changing the purpose reloads this page with what was typed so far (nothing is lost).
+    form = {"common_name": common_name[:64], "sans": sans[:10000],
+            "distribution": distribution[:16]}
+    return _generate_page(request, auth, "csr", purpose, node,
+                          {k: v for k, v in form.items() if v}, {})
 
 
 def _generate_page(request: Request, auth: Auth, kind: str, purpose: str, node: str,

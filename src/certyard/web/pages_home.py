@@ -24,6 +24,11 @@ NodesRead = Annotated[Auth, Depends(require("nodes:read"))]
 @router.get("/")
 def dashboard(request: Request, auth: Signed) -> Response:
     summary = monitor.dashboard_summary(auth.ctx, privileges=auth.principal.privileges)
+    # "Expires next" marks revoked/held certificates from the same source as the list.
+    states = monitor.revocation_states(auth.ctx, [e.id for e in summary.expiring])
+    request.state.revoked = frozenset(e.serial for e in summary.expiring if e.serial
+                                      and e.id in states
+                                      and states[e.id].status in ("revoked", "hold"))
     return render(request, "dashboard.html", title="Dashboard", d=summary)
 
 

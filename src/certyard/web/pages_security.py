@@ -140,6 +140,8 @@ def _bulk_do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str | None
     try:
         result = fn()
     except CertyardError as exc:
+        if isinstance(exc, bulk.SftpNotConfigured):
+            exc.message = "Set up the SFTP server above first."
         return _bulk_page(request, auth, errors=errors_of(exc), status=exc.http_status,
                           form=form)
     if ok is None:

@@ -50,6 +50,22 @@ def format_date(value: Any) -> str:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def human(value: Any) -> str:
+    """A value as a person reads it: yes/no for booleans, "—" for nothing, comma lists,
+    "key: value" pairs with spaces for underscores; never a Python repr."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return format_date(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{str(k).replace('_', ' ')}: {human(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(human(v) for v in value)
+    return str(value)
+
+
 def days_left(not_after: Any, now: dt.datetime) -> str:
     """Whole days until ``not_after`` ("expired" when past), for the days-left columns."""
     if not_after is None:
@@ -78,6 +94,7 @@ def _badges(item: Any, now: dt.datetime, revoked: frozenset[str]) -> list[tuple[
 
 
 _env.filters["date"] = format_date
+_env.filters["human"] = human
 
 
 def render(request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:

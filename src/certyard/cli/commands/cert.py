@@ -117,7 +117,8 @@ def delete(
 ) -> None:
     """Delete a certificate; its CSR is deleted with it."""
     confirm(f"Deleting certificate {entry_id} can affect the services that use it, and "
-            "its CSR is deleted too. Continue?", yes=yes)
+            "its CSR is deleted too. Continue?", yes=yes,
+            action=f"delete certificate {entry_id} and its CSR")
     result = store.delete_entry(cli_context(), entry_id)
     console.print(f"Deleted {len(result['deleted'])} entr"
                   f"{'y' if len(result['deleted']) == 1 else 'ies'} "

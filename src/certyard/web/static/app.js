@@ -8,6 +8,12 @@ document.addEventListener("DOMContentLoaded", () => {
       const node = document.getElementById("node-select");
       const hidden = purpose.form.querySelector("input[name=node]");
       if (node && hidden) hidden.value = node.value;
+      // What was typed so far (common name, SANs, distribution) goes along too.
+      const generate = document.getElementById("generate-form");
+      for (const carry of purpose.form.querySelectorAll("input[data-carry]")) {
+        const field = generate && generate.elements.namedItem(carry.dataset.carry);
+        if (field) carry.value = field.value;
+      }
       purpose.form.submit();
     });
   }
