@@ -24,6 +24,7 @@ from certyard import accounts, ca, cluster, store
 from certyard.config import Settings
 from certyard.context import open_context
 from tests.conftest import MASTER_KEY
+from tests.support.peers import requires_peer
 from tests.web.server import Served, start_serve, stop_serve
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -33,7 +34,7 @@ SHOTS = Path(__file__).parents[2] / "test-output" / "screenshots"
 USER, PASSWORD = "webadm", "Journey-Pass-42x"
 
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")]
+              requires_peer(Path(CHROMIUM).exists(), "Chromium", install="apt-get install chromium")]
 
 
 @pytest.fixture(scope="module")
