@@ -118,6 +118,7 @@ def test_sign_in_rate_limited(ctx):
     codes = [c.post("/login", data={"username": "x", "password": "y",
                                     "csrf_token": login_token(c)}) for _ in range(4)]
     assert "too many sign-in attempts" in codes[-1].text
+    assert codes[-1].status_code == 429  # as documented, whichever limiter fires first
 
 
 def test_max_sessions_message(h):

@@ -65,8 +65,8 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
                            error="the sign-in form expired; please try again")
     try:
         if not request.app.state.rate_limiter.allow(ip):
-            raise AuthenticationFailed("too many sign-in attempts from your address; wait a "
-                                       "minute and try again")
+            raise accounts.SignInThrottled("too many sign-in attempts from your address; "
+                                           "wait a minute and try again")
         accounts.count_sign_in_attempt(ctx, ip)  # shared by every replica
         user = accounts.authenticate(ctx, username, password)
         token, _csrf = accounts.start_session(ctx, user.id, source=ip)
