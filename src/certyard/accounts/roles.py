@@ -20,15 +20,31 @@ from certyard.audit import record_event
 from certyard.db.models.accounts import Role, User
 from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound, PermissionDenied
 
-__all__ = ["ACTIONS", "AREAS", "BUILTIN_ROLES", "DEFAULT_NEW_USER_ROLE", "KEY_ACCESS",
-           "RoleView", "create_role", "delete_role", "has_privilege", "list_roles",
-           "require_key_access", "require_privilege", "role_privileges"]
+__all__ = [
+    "ACTIONS",
+    "AREAS",
+    "BUILTIN_ROLES",
+    "DEFAULT_NEW_USER_ROLE",
+    "KEY_ACCESS",
+    "SUPER_CUSTOM",
+    "RoleView",
+    "create_role",
+    "delete_role",
+    "has_privilege",
+    "list_roles",
+    "require_key_access",
+    "require_privilege",
+    "role_privileges",
+]
 
 AREAS = ("certificates", "ca", "nodes", "monitoring", "policy", "accounts", "audit",
          "settings")
 ACTIONS = ("read", "edit", "create", "delete", "execute")
 KEY_ACCESS = "keys:read"
-ALL = frozenset(f"{a}:{x}" for a in AREAS for x in ACTIONS) | {KEY_ACCESS}
+# Seed 002 ch. 7: in Enhanced Security Mode the "Super Custom Administrator" privilege lets a
+# System Administrator build a second level of administrators who manage custom roles.
+SUPER_CUSTOM = "roles:manage"
+ALL = frozenset(f"{a}:{x}" for a in AREAS for x in ACTIONS) | {KEY_ACCESS, SUPER_CUSTOM}
 
 
 def _p(*areas: str, actions: tuple[str, ...] = ACTIONS) -> frozenset[str]:
@@ -120,6 +136,8 @@ def create_role(ctx: Any, name: str, *, privileges: list[str],
     if not privileges:
         raise InvalidInput("choose at least one privilege", field="privileges")
     with ctx.transaction() as s:
+        if SUPER_CUSTOM in privileges:
+            _check_super_custom(s, ctx)
         # No escalation: a role can only be built from privileges its maker holds.
         lacking = sorted(set(privileges) - role_privileges(s, getattr(ctx.actor, "role", "")))
         if lacking:
@@ -135,6 +153,20 @@ def create_role(ctx: Any, name: str, *, privileges: list[str],
                      details={"privileges": sorted(set(privileges))})
     return RoleView(name=name, privileges=tuple(sorted(set(privileges))), builtin=False,
                     description=description)
+
+
+def _check_super_custom(s: Any, ctx: Any) -> None:
+    """The privilege exists in Enhanced Security Mode and only a System Administrator grants
+    it: two levels of administrators, never more."""
+    from certyard.db.models.cluster import Setting
+
+    row = s.get(Setting, "enhanced_security")
+    if not (row is not None and isinstance(row.value, dict) and row.value.get("enabled")):
+        raise InvalidInput("the Super Custom Administrator privilege (roles:manage) exists only "
+                           "in Enhanced Security Mode", field="privileges")
+    if getattr(ctx.actor, "role", "") != "System Administrator":
+        raise PermissionDenied("only a System Administrator grants the Super Custom "
+                               "Administrator privilege")
 
 
 def delete_role(ctx: Any, name: str) -> None:

@@ -106,7 +106,8 @@ def reset(request: Request, name: str, auth: Execute,
 
 
 @router.post("/accounts/roles")
-async def add_role(request: Request, auth: Create) -> Response:
+async def add_role(request: Request,
+                   auth: Annotated[Auth, Depends(require("roles:manage"))]) -> Response:
     form = await request.form()
     name = str(form.get("name", ""))[:64]
     privileges = [str(p) for p in form.getlist("privileges")][:100]

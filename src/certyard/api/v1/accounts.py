@@ -142,14 +142,17 @@ class RoleIn(BaseModel):
     description: str = Field("", max_length=300)
 
 
+ManageRoles = Annotated[Auth, Depends(require("roles:manage"))]
+
+
 @router.post("/roles", status_code=201)
-def create_role(body: RoleIn, auth: Create) -> dict[str, Any]:
+def create_role(body: RoleIn, auth: ManageRoles) -> dict[str, Any]:
     return accounts.create_role(auth.ctx, body.name, privileges=body.privileges,
                                 description=body.description).to_dict()
 
 
 @router.delete("/roles/{name}")
-def delete_role(name: UserName, auth: Delete) -> dict[str, Any]:
+def delete_role(name: UserName, auth: ManageRoles) -> dict[str, Any]:
     accounts.delete_role(auth.ctx, name)
     return {"deleted": name}
 
