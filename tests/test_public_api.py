@@ -35,9 +35,10 @@ PUBLIC: dict[str, list[str]] = {
         'security_password_status', 'set_security_password',
     ],
     'certyard.bulk': [
-        'ExportResult', 'ImportPreview', 'SCOPES', 'SftpError', 'SftpSettingsView', 'build_export',
-        'configure_sftp', 'export_certificates', 'import_trust_certificates', 'list_exports',
-        'preview_import', 'scan_host_key', 'show_sftp',
+        'ExportResult', 'ImportPreview', 'SCOPES', 'SftpError', 'SftpNotConfigured',
+        'SftpSettingsView', 'build_export', 'configure_sftp', 'export_certificates',
+        'import_trust_certificates', 'list_exports', 'preview_import', 'scan_host_key',
+        'show_sftp',
     ],
     'certyard.ca': [
         'CaCertificateView', 'CaInfo', 'CaKeyView', 'CaOverview', 'CaSettings', 'Download',

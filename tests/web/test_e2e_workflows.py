@@ -34,7 +34,8 @@ SHOTS = Path(__file__).parents[2] / "test-output" / "screenshots"
 USER, PASSWORD = "webadm", "Journey-Pass-42x"
 
 pytestmark = [pytest.mark.slow,
-              requires_peer(Path(CHROMIUM).exists(), "Chromium", install="apt-get install chromium")]
+              requires_peer(Path(CHROMIUM).exists(), "Chromium",
+                            install="apt-get install chromium")]
 
 
 @pytest.fixture(scope="module")
