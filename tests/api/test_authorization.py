@@ -71,7 +71,9 @@ def test_routes_by_roles_matrix(ctx):
                 assert r.status_code != 403, (method, url, role, r.text)
             else:
                 assert r.status_code == 403, (method, url, role, r.status_code)
-            assert r.status_code < 500, (method, url, role, r.text)
+            # 503 only as "not initialised" (no CA yet in this harness), as in the security sweep.
+            assert r.status_code < 500 or (r.status_code == 503 and "initialis" in r.text), \
+                (method, url, role, r.text)
             checked += 1
     assert checked > 200
 

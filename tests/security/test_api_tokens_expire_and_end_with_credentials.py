@@ -83,9 +83,9 @@ def test_owner_and_administrators_list_and_revoke(harness) -> None:  # type: ign
     assert _ok(h, "Read-only") == 401
 
 
-def test_token_cli_shows_expiry(cli) -> None:  # type: ignore[no-untyped-def]
-    assert cli("user", "add", "bob", "--role", "Read-only", stdin=b"Sturdy-Pass-42\n"
-               b"Sturdy-Pass-42\n").code == 0
+def test_token_cli_shows_expiry(cli, env) -> None:  # type: ignore[no-untyped-def]
+    env["CERTYARD_NEW_PASSWORD"] = "Sturdy-Pass-42"  # no terminal to ask on
+    assert cli("user", "add", "bob", "--role", "Read-only").code == 0
     out = cli("token", "create", "bob", "--name", "ci", "--days", "7", "--json")
     assert out.code == 0, out.stderr
     assert out.json()["expires_at"]

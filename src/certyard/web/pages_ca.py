@@ -63,7 +63,12 @@ def ca_public_page(auth: Read) -> Response:
 @router.get("/ca/download/{name}")
 def ca_download(name: str, auth: Read) -> Response:
     """The public CA files over HTTPS too (the plain-HTTP listener serves the same)."""
-    _subject, downloads, bodies = ca.distribution(auth.ctx)
+    from certyard.errors import NotInitialised
+
+    try:
+        _subject, downloads, bodies = ca.distribution(auth.ctx)
+    except NotInitialised:
+        raise NotFound("CA download", f"{name[:40]} (no CA yet)") from None
     d = next((x for x in downloads if x.path == f"ca/{name}"), None)
     if d is None:
         raise NotFound("CA download", name[:40])
