@@ -69,7 +69,8 @@ def test_revoked_flag_only_for_revoked_certificate(ctx, tmp_path: Path) -> None:
             # Revocation checking off (default): no revocation finding at all.
             assert probe_endpoint(ctx, target, sni=HOST).flags == []
             update_revocation_settings(ctx, revocation_check_enabled=True,
-                                       ocsp_enabled=False, crl_fallback=True)
+                                       ocsp_enabled=False, crl_fallback=True,
+                                       allowed_destinations=("127.0.0.1/32",))  # test peer
             report = probe_endpoint(ctx, target, sni=HOST)
             assert report.flags == ["revoked"], report.details
         with python_server(tmp_path, pem(good), good.key_pem) as target:
