@@ -51,16 +51,24 @@ def _peer(case: dict[str, Any]) -> str | None:
     return peer["value"] if peer else None
 
 
-def _library(case: dict[str, Any]) -> bool:
-    """cryptography alone, configured as the case asks."""
+def _inputs(case: dict[str, Any]) -> tuple[Any, list[Any], list[Any]] | None:
+    """(leaf, intermediates, roots), or None when the case's certificates do not parse or
+    name no root: every validator rejects those."""
     try:
         leaf = _load([case["peer_certificate"]])[0]
         inter = _load(case["untrusted_intermediates"])
         roots = _load(case["trusted_certs"])
     except ValueError:
+        return None
+    return (leaf, inter, roots) if roots else None
+
+
+def _library(case: dict[str, Any]) -> bool:
+    """cryptography alone, configured as the case asks."""
+    parsed = _inputs(case)
+    if parsed is None:
         return False
-    if not roots:
-        return False
+    leaf, inter, roots = parsed
     builder = xv.PolicyBuilder().store(xv.Store(roots)).time(_when(case))
     if case.get("max_chain_depth") is not None:
         builder = builder.max_chain_depth(case["max_chain_depth"])
@@ -80,14 +88,10 @@ def _library(case: dict[str, Any]) -> bool:
 
 
 def _certyard(case: dict[str, Any]) -> bool:
-    try:
-        leaf = _load([case["peer_certificate"]])[0]
-        inter = _load(case["untrusted_intermediates"])
-        roots = _load(case["trusted_certs"])
-    except ValueError:
+    parsed = _inputs(case)
+    if parsed is None:
         return False
-    if not roots:
-        return False
+    leaf, inter, roots = parsed
     purpose = "client" if case["validation_kind"] == "CLIENT" else "server"
     try:
         result = verify_chain(leaf, intermediates=inter, anchors=roots, at=_when(case),
