@@ -74,6 +74,7 @@ PUBLIC: dict[str, list[str]] = {
         'Base', 'SchemaMismatch', 'create_db_engine', 'migrate', 'needs_migration', 'utcnow',
     ],
     'certyard.db.models': ['Node', 'PrivateKey', 'Purpose', 'Setting', 'StoreEntry'],
+    'certyard.http': [],
     'certyard.ipsec': [
         'IpsecPolicySpec', 'IpsecPolicyView', 'SwanctlExport', 'add_policy', 'choices',
         'delete_policies', 'export_swanctl', 'get_policy', 'list_policies', 'set_enabled',

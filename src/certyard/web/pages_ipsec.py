@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from certyard import ipsec
-from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError, InvalidInput
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -72,7 +73,7 @@ def _refused(request: Request, auth: Auth, exc: CertyardError, form: dict[str, s
              editing: str = "") -> Response:
     form.pop("preshared_key", None)  # a secret is never echoed back
     form.setdefault("enabled", "")
-    return _page(request, auth, errors=errors_of(exc), status=exc.http_status, form=form,
+    return _page(request, auth, errors=errors_of(exc), status=http_status(exc), form=form,
                  editing=editing)
 
 
@@ -135,7 +136,7 @@ def ipsec_export(request: Request, auth: PolicyExec,
     try:
         res = ipsec.export_swanctl(auth.ctx, node=node or None)
     except CertyardError as exc:
-        return _page(request, auth, errors=errors_of(exc), status=exc.http_status)
+        return _page(request, auth, errors=errors_of(exc), status=http_status(exc))
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for path, text in sorted(res.files.items()):
@@ -151,5 +152,5 @@ def _do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str) -> Respons
     try:
         fn()
     except CertyardError as exc:
-        return _page(request, auth, errors=errors_of(exc), status=exc.http_status)
+        return _page(request, auth, errors=errors_of(exc), status=http_status(exc))
     return flash_redirect(request, "/ipsec", ok)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from certyard import ca
-from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS, Id, upload_bytes
+from certyard.http.auth import Auth, require
 
 router = APIRouter(prefix="/ca", tags=["ca"], responses=ERRORS)
 Read = Annotated[Auth, Depends(require("ca:read"))]

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from certyard import monitor
-from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS, Id
+from certyard.http.auth import Auth, require
 
 __all__ = ["after_upload", "router"]
 
@@ -225,13 +225,13 @@ class MetricsAllowlistIn(BaseModel):
 @router.get("/monitor/metrics-allowlist")
 def get_metrics_allowlist(auth: MonRead) -> dict[str, Any]:
     """Addresses that may read /metrics without credentials (e.g. a Prometheus server)."""
-    from certyard.api import metrics
+    from certyard.monitor import scrape_access
 
-    return {"networks": metrics.get_metrics_allowlist(auth.ctx)}
+    return {"networks": scrape_access.get_metrics_allowlist(auth.ctx)}
 
 
 @router.put("/monitor/metrics-allowlist")
 def set_metrics_allowlist(body: MetricsAllowlistIn, auth: MonEdit) -> dict[str, Any]:
-    from certyard.api import metrics
+    from certyard.monitor import scrape_access
 
-    return {"networks": metrics.set_metrics_allowlist(auth.ctx, body.networks)}
+    return {"networks": scrape_access.set_metrics_allowlist(auth.ctx, body.networks)}

@@ -12,10 +12,10 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from certyard import bulk, ipsec
-from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS, Name
 from certyard.audit import query as audit_query
 from certyard.audit import syslog
+from certyard.http.auth import Auth, require
 
 router = APIRouter(responses=ERRORS, tags=["security"])
 

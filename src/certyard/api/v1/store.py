@@ -10,10 +10,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from certyard import cluster, store
-from certyard.api.auth import Auth, require
-from certyard.api.params import attachment
 from certyard.api.v1.common import ERRORS, Id, Name, Upload, upload_bytes
 from certyard.api.v1.monitor import after_upload
+from certyard.http.auth import Auth, require
+from certyard.http.params import attachment
 from certyard.x509 import SubjectFields
 
 router = APIRouter(responses=ERRORS)

@@ -7,6 +7,7 @@ import logging
 import typer
 
 from certyard.cli.context import cli_context
+from certyard.cli.errors import exit_code
 from certyard.cli.output import console
 from certyard.errors import CertyardError
 
@@ -65,7 +66,7 @@ def register(root: typer.Typer) -> None:
             logging.getLogger("certyard.server").error(
                 "not starting: %s", exc.message,
                 extra={"reason": getattr(exc, "reason", None) or exc.code})
-            raise typer.Exit(exc.exit_code) from None
+            raise typer.Exit(exit_code(exc)) from None
         init = cluster.init_cluster(ctx)
         password = accounts.ensure_initial_admin(ctx)
         if init.created:

@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 try:  # the C parser when installed (uvicorn[standard]); h11 otherwise
@@ -25,11 +26,18 @@ try:  # the C parser when installed (uvicorn[standard]); h11 otherwise
 except ImportError:  # pragma: no cover
     _Base = H11Protocol  # type: ignore[assignment,misc]
 
-from certyard.api.agent import create_agent_app
+from certyard.context import AppContext
+from certyard.http.app import finish_app, new_app
 from certyard.server.guard import ListenerLimits, guarded
 
-__all__ = ["PeerCertProtocol", "agent_server_context", "ensure_server_certificate",
-           "run_agent_server"]
+__all__ = [
+    "PeerCertProtocol",
+    "agent_server_context",
+    "build_server",
+    "create_agent_app",
+    "ensure_server_certificate",
+    "run_agent_server",
+]
 
 
 class PeerCertProtocol(_Base):  # type: ignore[valid-type,misc]
@@ -102,6 +110,17 @@ def agent_server_context(ctx: Any, *, names: list[str]) -> ssl.SSLContext:
     sc.load_verify_locations(cadata=chain.decode())
     sc.verify_mode = ssl.CERT_OPTIONAL
     return sc
+
+
+def create_agent_app(ctx: AppContext) -> FastAPI:
+    from certyard.api.agent import router
+
+    app = new_app(ctx, json_only=True, title="certyard agent API", docs_url=None,
+                  redoc_url=None, openapi_url=None)
+    app.include_router(router)
+    # Enrollment needs no client certificate: cap bodies before they are read (CSR + report).
+    finish_app(app, ctx, default_body=256 * 1024)
+    return app
 
 
 def build_server(ctx: Any, *, host: str, port: int, names: list[str],
