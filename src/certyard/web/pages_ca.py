@@ -115,7 +115,8 @@ def issue(request: Request, request_id: Id, auth: Execute,
         except ValueError:
             raise InvalidInput("validity must be a whole number of days", field="days") \
                 from None
-        done = ca.issue_request(auth.ctx, request_id, profile=profile or None, days=n_days)
+        done = ca.issue_request(auth.ctx, request_id, profile=profile or None, days=n_days,
+                                caller="remote")
     except CertyardError as exc:
         return _request_page(request, auth, request_id, errors=errors_of(exc), form=form,
                              status=http_status(exc))

@@ -263,10 +263,11 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
                               field="file")
         if purpose.endswith("-trust"):
             r = store.upload_trust_certificates(auth.ctx, purpose, data,
-                                                description=description)
+                                                description=description, after=tasks.add_task)
         else:
             r = store.upload_identity_certificate(auth.ctx, purpose, data, node=node or None,
-                                                  description=description)
+                                                  description=description,
+                                                  after=tasks.add_task)
     except CertyardError as exc:
         if exc.field is None and isinstance(exc, InvalidFile):
             exc.field = "file"
@@ -280,12 +281,6 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
         msg += f"; {len(r.duplicates)} already present"
     if r.restart_services:
         msg += f". Restart: {', '.join(r.restart_services)}"
-    from certyard.api.v1.monitor import after_upload
-
-    if purpose.endswith("-trust"):  # revocation checks, after the response is sent
-        tasks.add_task(after_upload, auth.ctx, trust=True)
-    else:
-        tasks.add_task(after_upload, auth.ctx, entry_ids=[e.id for e in r.added])
     return _done(request, "/certificates", msg + ".")
 
 

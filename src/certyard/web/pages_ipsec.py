@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from certyard import ipsec
-from certyard.errors import CertyardError, InvalidInput
+from certyard.errors import CertyardError
 from certyard.http.auth import Auth, require
 from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
@@ -46,21 +46,14 @@ def ipsec_page(request: Request, auth: PolicyRead) -> Response:
     return _page(request, auth)
 
 
-def _int(v: str, field: str) -> int | None:
-    if not v or v.lower() == "any":
-        return None
-    if not v.isdigit():
-        raise InvalidInput(f"{field.replace('_', ' ')} must be a number", field=field)
-    return int(v)
-
-
 def _spec_values(form: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {k: form.get(k, "") for k in _TEXT}
+    """The form's fields read by the spec's own parse(), as in the CLI and API. An empty
+    port means any (no port); an unticked box means disabled."""
+    raw: dict[str, Any] = {k: form.get(k, "") for k in (*_TEXT, *_NUMBERS)}
+    data = ipsec.IpsecPolicySpec.parse(raw)
+    for k in ("destination_port", "source_port"):
+        data.setdefault(k, None)
     data["preshared_key"] = form.get("preshared_key") or None
-    for k in _NUMBERS:
-        v = _int(form.get(k, ""), k)
-        if v is not None or k in ("destination_port", "source_port"):
-            data[k] = v
     data["enabled"] = form.get("enabled") == "true"
     return data
 
