@@ -1,20 +1,53 @@
-"""The process-wide AppContext for CLI commands, opened on first use.
+"""The AppContext of one CLI invocation, opened on first use and disposed when it ends.
 
-Commands that only read or change an existing store call ``cli_context()``: on a home
-where certyard was never set up it exits 7 and creates nothing. The commands that set a
-home up (``init``, ``serve``, ``restore``) call ``cli_context(create=True)``."""
+``certyard.cli.main`` runs every command inside :func:`invocation`; a command asks for the
+context with ``cli_context()`` (opened once per invocation, then handed to service
+functions explicitly). Commands that only read or change an existing store call
+``cli_context()``: on a home where certyard was never set up it exits 7 and creates
+nothing. The commands that set a home up (``init``, ``serve``, ``restore``) call
+``cli_context(create=True)``. Nothing outlives the invocation, so nothing leaks from one
+run (or test) to the next."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from certyard.context import Actor, AppContext, open_context
 from certyard.errors import InvalidFile
 
-__all__ = ["cli_actor", "cli_context", "opened_context", "read_input", "reset_context"]
+__all__ = ["cli_actor", "cli_context", "invocation", "opened_context", "read_input",
+           "reset_context"]
 
-_CTX: AppContext | None = None
+
+@dataclass
+class _Invocation:
+    ctx: AppContext | None = None
+
+
+_CURRENT: ContextVar[_Invocation | None] = ContextVar("certyard_cli_invocation", default=None)
+_OUTSIDE = _Invocation()  # a caller outside main() (e.g. an embedding script)
+
+
+@contextlib.contextmanager
+def invocation() -> Iterator[None]:
+    """One CLI run: the context a command opens is disposed when the run ends."""
+    run = _Invocation()
+    token = _CURRENT.set(run)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+        if run.ctx is not None:
+            run.ctx.engine.dispose()
+
+
+def _current() -> _Invocation:
+    return _CURRENT.get() or _OUTSIDE
 
 
 def cli_actor() -> Actor:
@@ -32,27 +65,23 @@ def cli_actor() -> Actor:
 
 
 def cli_context(*, create: bool = False, force_new_database: bool = False) -> AppContext:
-    global _CTX
-    if _CTX is None:
-        _CTX = open_context(actor=cli_actor(), create=create,
-                            force_new_database=force_new_database)
-    return _CTX
+    run = _current()
+    if run.ctx is None:
+        run.ctx = open_context(actor=cli_actor(), create=create,
+                               force_new_database=force_new_database)
+    return run.ctx
 
 
 def opened_context() -> AppContext | None:
-    """The context if a command opened one (so a caller can dispose it), else None."""
-    return _CTX
+    """The context if a command of this invocation opened one, else None."""
+    return _current().ctx
 
 
 def reset_context() -> None:
-    global _CTX
-    if _CTX is not None:
-        _CTX.engine.dispose()
-    _CTX = None
-
-
-# Kept for callers written against the lru_cache version.
-cli_context.cache_clear = reset_context  # type: ignore[attr-defined]
+    """Dispose the context of a caller outside :func:`invocation` (main() needs none)."""
+    if _OUTSIDE.ctx is not None:
+        _OUTSIDE.ctx.engine.dispose()
+    _OUTSIDE.ctx = None
 
 
 def read_input(path: str, limit: int) -> bytes:

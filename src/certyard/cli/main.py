@@ -188,11 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"certyard {__version__}\n")
         return 0
     try:
+        from certyard.cli.context import invocation
         from certyard.cli.tree import build_command
         from certyard.cli.ui import set_quiet
 
         set_quiet(json_mode)
-        rv = build_command().main(args=args, standalone_mode=False, prog_name="certyard")
+        with invocation():  # the command's context is opened once and disposed here
+            rv = build_command().main(args=args, standalone_mode=False, prog_name="certyard")
     except KeyboardInterrupt:
         sys.stderr.write("interrupted; the operation may not have finished\n")
         return 130

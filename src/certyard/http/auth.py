@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import Request
 
@@ -89,6 +88,6 @@ class require:
         return Auth(principal=principal, ctx=app_ctx(request).acting_as(actor))
 
 
-def anonymous_ctx(request: Request, name: str = "anonymous") -> Any:
+def anonymous_ctx(request: Request, name: str = "anonymous") -> AppContext:
     return app_ctx(request).acting_as(Actor(name=name[:64], source=client_ip(request),
                                             role=""))

@@ -18,6 +18,8 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 
+from certyard.context import AppContext
+
 __all__ = ["DEFAULT_MAX_BODY", "OCSP_MAX_BODY", "BodyLimit", "BodyTooLarge", "install_body_limit"]
 
 # Certificate files, PKCS#7 bundles, CSRs and forms: at least this, and room for an upload
@@ -110,7 +112,7 @@ class BodyLimit:
                 await _refuse(scope, send, limit)
 
 
-def install_body_limit(app: Any, ctx: Any = None) -> None:
+def install_body_limit(app: Any, ctx: AppContext | None = None) -> None:
     """Add :class:`BodyLimit` as the outermost user middleware of a Starlette app."""
     upload = getattr(getattr(ctx, "settings", None), "max_upload_bytes", 0) or 0
     app.add_middleware(BodyLimit, default=max(DEFAULT_MAX_BODY, 2 * upload + 64 * 1024))

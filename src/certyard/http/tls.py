@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import select
 
+from certyard.context import AppContext
 from certyard.db.models import Node, Setting, StoreEntry
 from certyard.db.models.store import PrivateKey
 from certyard.errors import NotInitialised
@@ -42,7 +43,7 @@ def _identity_rows(s: Any) -> list[StoreEntry]:
         StoreEntry.purpose.in_(_PURPOSES)).order_by(StoreEntry.purpose)))
 
 
-def tls_stamp(ctx: Any) -> tuple[Any, ...]:
+def tls_stamp(ctx: AppContext) -> tuple[Any, ...]:
     """Changes when the tomcat certificates, the TLS policy or FIPS mode change."""
     with ctx.read() as s:
         rows = _identity_rows(s)
@@ -51,14 +52,17 @@ def tls_stamp(ctx: Any) -> tuple[Any, ...]:
                 tls.value if tls else None, fips.value if fips else None)
 
 
-def identity_chains(ctx: Any) -> list[tuple[bytes, bytes]]:
+def identity_chains(ctx: AppContext) -> list[tuple[bytes, bytes]]:
     """(chain PEM leaf first, key PEM) of the publisher's tomcat and tomcat-ECDSA."""
     out: list[tuple[bytes, bytes]] = []
     with ctx.read() as s:
         for row in _identity_rows(s):
             if row.private_key_id is None:
                 continue
-            key = open_private_key(ctx.master_key, s.get(PrivateKey, row.private_key_id))
+            stored = s.get(PrivateKey, row.private_key_id)
+            if stored is None:
+                continue
+            key = open_private_key(ctx.master_key, stored)
             cert = x509.load_der_x509_certificate(row.der)
             chain = cert.public_bytes(Encoding.PEM)
             if not row.self_signed:
@@ -71,7 +75,7 @@ def identity_chains(ctx: Any) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def build_context(ctx: Any) -> ssl.SSLContext:
+def build_context(ctx: AppContext) -> ssl.SSLContext:
     from certyard.policy.sslcontext import build_server_ssl_context
 
     with ctx.read() as s:
@@ -84,7 +88,7 @@ def build_context(ctx: Any) -> ssl.SSLContext:
 class TlsReloader:
     """Owns the live context handed to uvicorn and keeps it current."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.stamp = tls_stamp(ctx)
         self.current = build_context(ctx)

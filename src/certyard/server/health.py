@@ -22,6 +22,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from certyard.context import AppContext
+
 __all__ = ["HEALTH_PATHS", "ServerState", "health_router", "readiness"]
 
 HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
@@ -39,7 +41,7 @@ class ServerState:
         self._heads: tuple[float, bool] | None = None
         self._lock = threading.Lock()
 
-    def schema_at_head(self, ctx: Any) -> bool:
+    def schema_at_head(self, ctx: AppContext) -> bool:
         with self._lock:
             cached = self._heads
         if cached is not None and time.monotonic() - cached[0] < _HEADS_TTL and cached[1]:
@@ -66,7 +68,7 @@ def _schema_at_head(engine: Any) -> bool:
     return set(script.get_heads()) <= applied
 
 
-def readiness(ctx: Any, state: ServerState) -> dict[str, bool]:
+def readiness(ctx: AppContext, state: ServerState) -> dict[str, bool]:
     """Each readiness check by name -> passed."""
     checks = {"database": False, "migrations": False, "tls": state.tls_loaded,
               "accepting": not state.draining}
@@ -80,7 +82,7 @@ def readiness(ctx: Any, state: ServerState) -> dict[str, bool]:
     return checks
 
 
-def health_router(ctx: Any, state: ServerState) -> APIRouter:
+def health_router(ctx: AppContext, state: ServerState) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")

@@ -26,6 +26,7 @@ from typing import Any
 
 from certyard.ca.ocsp import add_change_listener, remove_change_listener
 from certyard.ca.ocsp_fast import PresignedSet
+from certyard.context import AppContext
 from certyard.server.ocsp_listener import FastPathServer
 
 __all__ = ["reuseport_socket", "run_listener", "spawn_workers"]
@@ -44,7 +45,7 @@ def reuseport_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def run_listener(ctx: Any, app: Any, bind: Callable[[], list[socket.socket]],
+async def run_listener(ctx: AppContext, app: Any, bind: Callable[[], list[socket.socket]],
                        stop: asyncio.Event,
                        *, poll_seconds: float = 1.0,
                        on_ready: Callable[[FastPathServer], None] | None = None,

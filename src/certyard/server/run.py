@@ -27,6 +27,7 @@ from typing import Any
 
 import uvicorn
 
+from certyard.context import AppContext
 from certyard.http.tls import TlsReloader
 from certyard.ops.logs import AccessLog
 from certyard.ops.notify import notify, watchdog_interval
@@ -121,7 +122,7 @@ def _config(app: Any, host: str, port: int, grace_seconds: float,
     return cfg
 
 
-async def _main(ctx: Any, host: str, https_port: int, http_port: int,
+async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
                 stop: threading.Event, reload_every: float, drain_seconds: float,
                 grace_seconds: float, ocsp_port: int = 0, ocsp_workers: int = 1,
                 server_name: str | None = None) -> None:
@@ -224,7 +225,7 @@ async def _main(ctx: Any, host: str, https_port: int, http_port: int,
             await asyncio.to_thread(stop_workers, workers)
 
 
-def serve(ctx: Any, *, host: str, https_port: int, http_port: int,
+def serve(ctx: AppContext, *, host: str, https_port: int, http_port: int,
           reload_every: float = 3.0, jobs: bool = True, drain_seconds: float = 0.0,
           grace_seconds: float = 30.0, ocsp_port: int = 0, ocsp_workers: int = 1,
           server_name: str | None = None) -> None:

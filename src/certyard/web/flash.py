@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from certyard.errors import CertyardError
+from certyard.http.auth import app_ctx
 
 __all__ = ["COOKIE", "flash_redirect", "pop_flash", "set_flash"]
 
@@ -25,7 +26,7 @@ _MAX = 300
 
 
 def set_flash(request: Request, response: Response, message: str) -> Response:
-    key = request.app.state.ctx.master_key
+    key = app_ctx(request).master_key
     blob = key.seal(message[:_MAX].encode(), aad=_AAD)
     response.set_cookie(COOKIE, base64.urlsafe_b64encode(blob).decode(), secure=True,
                         httponly=True, samesite="strict", path="/", max_age=120)
@@ -47,6 +48,6 @@ def pop_flash(request: Request) -> str:
         return ""
     try:
         blob = base64.urlsafe_b64decode(raw.encode())
-        return str(request.app.state.ctx.master_key.open(blob, aad=_AAD).decode())[:_MAX]
+        return str(app_ctx(request).master_key.open(blob, aad=_AAD).decode())[:_MAX]
     except (ValueError, binascii.Error, UnicodeDecodeError, CertyardError):
         return ""  # forged, tampered or sealed under another key: show nothing

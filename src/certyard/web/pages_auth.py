@@ -16,6 +16,7 @@ from certyard.http.auth import COOKIE, Auth, anonymous_ctx, app_ctx, client_ip, 
 from certyard.http.errors import http_status
 from certyard.http.params import Id
 from certyard.web.flash import flash_redirect
+from certyard.web.forms import errors_of
 from certyard.web.render import render
 
 router = APIRouter()
@@ -27,8 +28,6 @@ def _safe_next(value: str) -> str:
     return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
-def errors_of(exc: CertyardError) -> dict[str, str]:
-    return {exc.field or "_": exc.message}
 
 
 

@@ -15,7 +15,7 @@ from certyard.http.auth import Auth, require
 from certyard.http.errors import http_status
 from certyard.http.params import Id
 from certyard.web.flash import flash_redirect
-from certyard.web.pages_auth import errors_of
+from certyard.web.forms import errors_of
 from certyard.web.render import render
 
 router = APIRouter()

@@ -16,7 +16,7 @@ from certyard.http.errors import http_status
 from certyard.http.params import Id, attachment
 from certyard.store.entries import SORT_KEYS
 from certyard.web.flash import flash_redirect
-from certyard.web.pages_auth import errors_of
+from certyard.web.forms import errors_of
 from certyard.web.render import format_date, human, render
 
 router = APIRouter()

@@ -15,9 +15,8 @@ from fastapi.responses import Response
 from certyard import ipsec
 from certyard.errors import CertyardError
 from certyard.http.auth import Auth, require
-from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
-from certyard.web.pages_auth import errors_of
+from certyard.web.forms import refused
 from certyard.web.render import render
 
 router = APIRouter()
@@ -66,7 +65,7 @@ def _refused(request: Request, auth: Auth, exc: CertyardError, form: dict[str, s
              editing: str = "") -> Response:
     form.pop("preshared_key", None)  # a secret is never echoed back
     form.setdefault("enabled", "")
-    return _page(request, auth, errors=errors_of(exc), status=http_status(exc), form=form,
+    return _page(request, auth, **refused(exc), form=form,
                  editing=editing)
 
 
@@ -129,7 +128,7 @@ def ipsec_export(request: Request, auth: PolicyExec,
     try:
         res = ipsec.export_swanctl(auth.ctx, node=node or None)
     except CertyardError as exc:
-        return _page(request, auth, errors=errors_of(exc), status=http_status(exc))
+        return _page(request, auth, **refused(exc))
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for path, text in sorted(res.files.items()):
@@ -145,5 +144,5 @@ def _do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str) -> Respons
     try:
         fn()
     except CertyardError as exc:
-        return _page(request, auth, errors=errors_of(exc), status=http_status(exc))
+        return _page(request, auth, **refused(exc))
     return flash_redirect(request, "/ipsec", ok)

@@ -21,7 +21,7 @@ from certyard.http.auth import Auth, require
 from certyard.http.errors import http_status
 from certyard.http.params import Id
 from certyard.web.flash import flash_redirect
-from certyard.web.pages_auth import errors_of
+from certyard.web.forms import refused
 from certyard.web.render import render
 
 router = APIRouter()
@@ -65,7 +65,7 @@ def _submit(request: Request, auth: Auth, action: Callable[[], Any], *,
     try:
         action()
     except CertyardError as exc:
-        return page(request, auth, errors=errors_of(exc), status=http_status(exc), form=form)
+        return page(request, auth, **refused(exc), form=form)
     return _redirect(request, done, notice)
 
 
@@ -124,7 +124,7 @@ async def metrics_allowlist_save(request: Request, auth: Edit) -> Response:
     try:
         set_metrics_allowlist(auth.ctx, nets)
     except CertyardError as exc:
-        return _settings_page(request, auth, errors=errors_of(exc), status=http_status(exc))
+        return _settings_page(request, auth, **refused(exc))
     return _redirect(request, "/monitoring", "Metrics allowlist saved.")
 
 
@@ -288,7 +288,7 @@ def alarm_clear(request: Request, alarm_id: Id, auth: Edit) -> Response:
     try:
         a = monitor.clear_alarm_by_id(auth.ctx, alarm_id)
     except CertyardError as exc:
-        return _alarms_page(request, auth, errors=errors_of(exc), status=http_status(exc))
+        return _alarms_page(request, auth, **refused(exc))
     return _redirect(request, "/monitoring/alarms", f"Alarm {a.name} on {a.object} cleared.")
 
 

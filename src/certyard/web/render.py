@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from certyard.http.auth import app_ctx
 from certyard.web.flash import COOKIE as FLASH_COOKIE
 from certyard.web.flash import pop_flash
 
@@ -99,7 +100,7 @@ _env.filters["human"] = human
 
 def render(request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
-    now = request.app.state.ctx.clock.now()
+    now = app_ctx(request).clock.now()
     revoked: frozenset[str] = getattr(request.state, "revoked", frozenset())
     nav = [(label, path) for label, path, priv in NAV
            if principal is not None and (priv is None or priv in principal.privileges)]
