@@ -20,7 +20,7 @@ from certyard.audit import record_event
 from certyard.ca.authority import ca_certificate, issuing_ca, open_ca_key
 from certyard.ca.build import authority_key_identifier
 from certyard.ca.config import load_settings
-from certyard.ca.crl_encode import entry_der, reason_extension_der, sign_crl_with_entries
+from certyard.ca.crl_encode import entry_der_from_row, reason_extension_der, sign_crl_with_entries
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.errors import Conflict, InvalidInput, NotFound, NotInitialised
 
@@ -96,10 +96,8 @@ def generate_crl(
         entry = built.get(item)
         if entry is None:
             serial_hex, when, reason = item
-            if isinstance(when, str):  # as SQLite stores it (UTC): parsed on a miss only
-                when = dt.datetime.fromisoformat(when)
-            entry = built[item] = entry_der(int(serial_hex, 16), when,
-                                            _REASON_EXTENSIONS.get(reason or "unspecified", b""))
+            entry = built[item] = entry_der_from_row(
+                serial_hex, when, _REASON_EXTENSIONS.get(reason or "unspecified", b""))
         entries.append(entry)
     b = (x509.CertificateRevocationListBuilder(issuer.subject, now, next_update, [], [])
          .add_extension(x509.CRLNumber(number), critical=False)

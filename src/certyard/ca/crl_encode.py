@@ -32,7 +32,7 @@ from certyard.ca.signing import der
 from certyard.ca.signing.assemble import _direct_key, _throwaway
 from certyard.ca.signing.base import hash_for
 
-__all__ = ["entry_der", "reason_extension_der", "sign_crl_with_entries"]
+__all__ = ["entry_der", "entry_der_from_row", "reason_extension_der", "sign_crl_with_entries"]
 
 _CRL_REASON_OID = bytes.fromhex("0603551d15")  # id-ce-cRLReasons 2.5.29.21
 _UTC = dt.timezone.utc
@@ -65,6 +65,39 @@ def _time(when: dt.datetime) -> bytes:
 def entry_der(serial: int, when: dt.datetime, extensions: bytes = b"") -> bytes:
     """One ``revokedCertificates`` entry, DER."""
     return der.sequence(_integer(serial), _time(when), extensions)
+
+
+def _short_time(text: str) -> bytes | None:
+    """UTCTime straight from a stored naive-UTC ``YYYY-MM-DD HH:MM:SS[.ffffff]`` (how SQLite
+    hands dates back), without a datetime; None for any other shape."""
+    if len(text) < 19 or text[4] != "-" or text[10] not in " T" or len(text) > 26 \
+            or not "1950" <= text[:4] < "2050" or (len(text) > 19 and text[19] != "."):
+        return None
+    digits = text[2:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
+    if not digits.isdigit():
+        return None
+    return b"\x17\x0d" + digits.encode() + b"Z"
+
+
+def entry_der_from_row(serial_hex: str, when: dt.datetime | str, extensions: bytes) -> bytes:
+    """:func:`entry_der` for a stored row (hex serial, date as stored), on the hot path of a
+    large CRL: no integer or datetime objects when the stored forms allow it."""
+    time = _short_time(when) if isinstance(when, str) else None
+    if time is None:
+        if isinstance(when, str):
+            when = dt.datetime.fromisoformat(when)
+        time = _time(when)
+    raw = bytes.fromhex(serial_hex if len(serial_hex) % 2 == 0 else "0" + serial_hex)
+    raw = raw.lstrip(b"\x00")
+    if not raw:
+        raise ValueError("a certificate serial number is a positive integer")
+    if raw[0] & 0x80:
+        raw = b"\x00" + raw
+    body_len = 2 + len(raw) + len(time) + len(extensions)
+    if len(raw) > 127 or body_len > 127:
+        return entry_der(int(serial_hex, 16), dt.datetime.fromisoformat(when)
+                         if isinstance(when, str) else when, extensions)
+    return b"\x30" + bytes((body_len, 0x02, len(raw))) + raw + time + extensions
 
 
 def _sign(signer: Any, tbs: bytes) -> bytes:
