@@ -1,7 +1,7 @@
 """REST routes of the monitor: Certificate Monitor settings, SMTP (the password is
 write-only) with a test mail, revocation settings and checks, the alarm log with alert
 actions, the expiry scan and the e-mail outbox. Each route calls one ``certyard.monitor``
-service function; errors are mapped in one place (api.errors).
+service function; errors are mapped in one place (certyard.http.errors).
 """
 
 from __future__ import annotations

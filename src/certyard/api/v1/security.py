@@ -1,6 +1,6 @@
 """REST routes for IPsec policies, bulk certificate management and the audit trail with
 remote syslog. Each route calls one service function of ``certyard.ipsec``,
-``certyard.bulk`` or ``certyard.audit``; errors are mapped in one place (api.errors)."""
+``certyard.bulk`` or ``certyard.audit``; errors are mapped in one place (certyard.http.errors)."""
 
 from __future__ import annotations
 
