@@ -49,8 +49,8 @@ PUBLIC: dict[str, list[str]] = {
         'issue_certificate_for_csr', 'issue_certificates_for_csrs', 'issue_request',
         'issued_with_chain', 'list_issued', 'list_requests', 'listener_settings', 'ocsp_cached',
         'ocsp_respond', 'presign_responses', 'refresh_crls', 'release_hold', 'revoke_certificate',
-        'show_issued', 'show_request', 'sign_pending', 'submit_request', 'token_rule_warning',
-        'update_listeners', 'url_warnings',
+        'show_issued', 'show_request', 'sign_pending', 'sign_pending_entry', 'submit_request',
+        'token_rule_warning', 'update_listeners', 'url_warnings', 'usable_profiles',
     ],
     'certyard.ca.signing': [
         'KeyLocation', 'Pkcs11Signer', 'SealedFileSigner', 'Signer', 'TokenRef', 'find_token_key',

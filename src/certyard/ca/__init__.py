@@ -51,7 +51,9 @@ from certyard.ca.requests import (
     show_issued,
     show_request,
     sign_pending,
+    sign_pending_entry,
     submit_request,
+    usable_profiles,
 )
 from certyard.ca.signing import TokenRef
 
@@ -101,8 +103,10 @@ __all__ = [
     "show_issued",
     "show_request",
     "sign_pending",
+    "sign_pending_entry",
     "submit_request",
     "token_rule_warning",
     "update_listeners",
     "url_warnings",
+    "usable_profiles",
 ]
