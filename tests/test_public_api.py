@@ -41,9 +41,10 @@ PUBLIC: dict[str, list[str]] = {
         'show_sftp',
     ],
     'certyard.ca': [
-        'CaCertificateView', 'CaInfo', 'CaKeyView', 'CaOverview', 'CaSettings', 'Download',
-        'IssuedView', 'ListenerSettings', 'PROFILES', 'Profile', 'REASONS', 'RequestView',
-        'RevocationView', 'TokenRef', 'ca_overview', 'ca_settings', 'check_token_keys',
+        'CA_KEY_SIZES', 'CaCertificateView', 'CaInfo', 'CaKeyView', 'CaOverview', 'CaSettings',
+        'Download', 'IssuedView', 'ListenerSettings', 'PROFILES', 'Profile', 'REASONS',
+        'RequestView', 'RevocationView', 'TokenRef', 'ca_key_size_help', 'ca_overview',
+        'ca_settings', 'check_token_keys',
         'configure_ca', 'current_crl', 'deny_request', 'describe_ca_keys', 'distribution',
         'embedded_urls', 'export_ca', 'generate_crl', 'import_ca', 'init_ca',
         'issue_certificate_for_csr', 'issue_certificates_for_csrs', 'issue_request',
