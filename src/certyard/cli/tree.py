@@ -205,8 +205,9 @@ def _type_label(param: Any) -> str | None:
         return "|".join(choices)
     if param.name in ("output",):
         return "FILE"
+    # A text option keeps the metavar its command chose (MODULE, LABEL, VAR, HEX).
     return {"int": "N", "float": "NUMBER", "date": "YYYY-MM-DD", "path": "FILE"}.get(
-        kind, param.name.rstrip("_").upper().replace("_", "-"))
+        kind, param.metavar or param.name.rstrip("_").upper().replace("_", "-"))
 
 
 def _one_paragraph_per_line(text: str | None) -> str | None:
