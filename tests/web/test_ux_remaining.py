@@ -100,11 +100,15 @@ def test_send_csr_from_its_page_to_the_ca_and_issue_with_a_usable_profile(h):
 def test_external_request_keeps_the_profile_it_asked_for(h):
     csrf = sign_in(h.client, "sysadm")
     sub = ca.submit_request(h.ctx, _external_csr("Team Sub CA"), profile="sub-ca")
+    # A sub-CA request is issued as asked or not at all, and only on the CA host: the page
+    # says so instead of offering a leaf profile in its place.
     page = h.client.get(f"/ca/requests/{sub.id}")
-    offered = _options(page.text, "profile")
-    # The requested CA profile comes first (never silently swapped for a leaf profile);
-    # the server profiles need a host name, which "Team Sub CA" is not.
-    assert offered[0] == "sub-ca" and "ocsp" not in offered and "server" not in offered
+    assert 'id="no-profile"' in page.text and "host administrator" in page.text
+    assert 'id="issue-form"' not in page.text
+    assert [p.name for p in ca.usable_profiles(h.ctx, sub.id)[0]] == ["sub-ca"]  # host
+    r = h.client.post(f"/ca/requests/{sub.id}", data={
+        "csrf_token": csrf, "action": "issue", "profile": "client", "days": "30"})
+    assert r.status_code == 422 and ca.show_request(h.ctx, sub.id).state == "pending"
     leaf = ca.submit_request(h.ctx, _external_csr("client.example.com"), profile="client")
     offered = _options(h.client.get(f"/ca/requests/{leaf.id}").text, "profile")
     assert offered[0] == "client" and "sub-ca" not in offered and "ocsp" not in offered

@@ -311,7 +311,7 @@ def send_to_ca(request: Request, entry_id: Id,
         r = ca.sign_pending_entry(auth.ctx, entry_id)
     except CertyardError as exc:
         return _details_page(request, auth, entry_id, error=exc.message,
-                             status=exc.http_status)
+                             status=http_status(exc))
     if r.state == "issued" and r.serial:
         where = f" and installed on {', '.join(r.installed_on)}" if r.installed_on else ""
         return _done(request, f"/ca/certificates/{r.serial}",
