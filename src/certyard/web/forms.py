@@ -15,8 +15,13 @@ __all__ = ["errors_of", "refused"]
 
 
 def errors_of(exc: CertyardError, *, field: str | None = None) -> dict[str, str]:
-    """``{field: message}``: the error's field, else ``field``, else ``"_"`` (the top)."""
-    return {exc.field or field or "_": exc.message}
+    """``{field: message}``: each problem under its field, else ``field``, else ``"_"``
+    (above the form); several at once when the error carries them (InvalidInputs)."""
+    out: dict[str, str] = {}
+    for problem in getattr(exc, "problems", None) or (exc,):
+        key = problem.field or field or "_"
+        out[key] = f"{out[key]}; {problem.message}" if key in out else problem.message
+    return out
 
 
 def refused(exc: CertyardError, *, field: str | None = None,
