@@ -10,6 +10,14 @@ settings. The protocol itself is served by ``certyard.api.acme`` on
 
 from __future__ import annotations
 
+from certyard.acme.admin import (
+    AccountView,
+    OrderView,
+    deactivate_account,
+    list_accounts,
+    list_orders,
+    show_order,
+)
 from certyard.acme.eab import (
     EabKeyCreated,
     EabKeyView,
@@ -31,19 +39,38 @@ from certyard.acme.settings import AcmeSettings, acme_settings, update_acme_sett
 
 __all__ = [
     "APPROVALS",
+    "AccountView",
     "AcmeProblem",
     "AcmeSettings",
     "EabKeyCreated",
     "EabKeyView",
+    "OrderView",
     "ProfileView",
     "acme_settings",
     "add_profile",
     "create_eab_key",
+    "deactivate_account",
+    "list_accounts",
     "list_eab_keys",
+    "list_orders",
     "list_profiles",
     "remove_profile",
     "revoke_eab_key",
+    "show_order",
     "show_profile",
     "update_acme_settings",
     "update_profile",
 ]
+
+
+def _register_ca_hook() -> None:
+    """An administrator's plain approval of an ACME request issues the profile's
+    lifetime (the CA asks the rooms that queue requests)."""
+    from certyard.acme.finalize import requested_days
+    from certyard.ca.requests import REQUEST_DAYS_HOOKS
+
+    if requested_days not in REQUEST_DAYS_HOOKS:
+        REQUEST_DAYS_HOOKS.append(requested_days)
+
+
+_register_ca_hook()
