@@ -1,0 +1,3 @@
+"""The ACME server (RFC 8555)."""
+
+__all__: list[str] = []
