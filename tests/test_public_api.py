@@ -25,6 +25,12 @@ PUBLIC: dict[str, list[str]] = {
         'resolve_token', 'revoke_token', 'set_auth_rules', 'set_role', 'show_user',
         'start_session', 'terminate_user_sessions', 'unlock_user', 'verify_password',
     ],
+    'certyard.acme': [],
+    'certyard.acme.challenges': [
+        'ACME_IDENTIFIER_OID', 'ACME_TYPES', 'ALPN_PROTOCOL', 'AcmeType', 'CHALLENGE_TYPES',
+        'ChallengeFailed', 'ValidationConfig', 'acme_identifier_value', 'dns01_record_name',
+        'dns01_txt_value', 'validate',
+    ],
     'certyard.agent': ['ApplyResult', 'apply_state', 'atomic_write', 'shred_file'],
     'certyard.api': [],
     'certyard.api.v1': ['router'],
