@@ -46,9 +46,8 @@ __all__ = ["check_listen_options", "probe_listeners", "serve"]
 log = logging.getLogger("certyard.server")
 
 # The one server stack, declared in pyproject.toml and measured by benchmarks/: uvloop's
-# event loop and the httptools HTTP parser (never uvicorn's silent fallback to asyncio/h11).
-LOOP = "uvloop"
-HTTP = "httptools"
+# event loop (ocsp_workers.run_event_loop) and the httptools HTTP parser
+# (guard.http_protocol_class), each imported without a fallback.
 
 
 def check_listen_options(*, host: str, https_port: int, http_port: int, ocsp_port: int = 0,
