@@ -182,3 +182,20 @@ def test_wrong_token_makes_the_order_invalid(ctx: Any, client: AcmeClient,
     assert r.json()["type"] == "urn:ietf:params:acme:error:orderNotReady"
     with ctx.read() as s:
         assert s.scalar(select(func.count(CaIssued.id))) == 0
+
+
+def test_expired_nonces_are_swept(ctx: Any, client: AcmeClient) -> None:
+    import datetime as dt
+
+    from certyard.acme.jobs import sweep_nonces
+    from certyard.db.models.acme import AcmeNonce
+
+    old = client.nonce()
+    ctx.clock.advance(dt.timedelta(hours=2))
+    fresh = client.nonce()
+    assert sweep_nonces(ctx) >= 1
+    with ctx.read() as s:
+        left = set(s.scalars(select(AcmeNonce.value)))
+    assert fresh in left and old not in left
+    r = client.post(client.dir["newAccount"], {}, use_jwk=True, nonce=old)
+    assert r.json()["type"] == "urn:ietf:params:acme:error:badNonce"
