@@ -56,7 +56,8 @@ def _csr_names(csr: x509.CertificateSigningRequest) -> set[tuple[str, str]]:
 
 def finalize(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
              order_rid: str) -> Reply:
-    o = refresh_order(ctx, s, owned_order(s, v.account, order_rid))
+    # Locked: two finalize requests at once must not both find it ready.
+    o = refresh_order(ctx, s, owned_order(s, v.account, order_rid, lock=True))
     if o.status != "ready":
         raise AcmeProblem("orderNotReady", f"the order is {o.status}, not ready")
     der = b64decode(v.json().get("csr"), "csr")

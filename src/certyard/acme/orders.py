@@ -122,8 +122,10 @@ def new_order(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified) 
     return Reply(status=201, body=order_body(s, urls, order), location=urls.order(order.rid))
 
 
-def owned_order(s: Session, account: AcmeAccount | None, order_rid: str) -> AcmeOrder:
-    o = s.scalar(select(AcmeOrder).where(AcmeOrder.rid == order_rid[:32]))
+def owned_order(s: Session, account: AcmeAccount | None, order_rid: str, *,
+                lock: bool = False) -> AcmeOrder:
+    q = select(AcmeOrder).where(AcmeOrder.rid == order_rid[:32])
+    o = s.scalar(q.with_for_update() if lock else q)
     if o is None or account is None or o.account_id != account.id:
         raise AcmeProblem("malformed", "no such order for this account")
     return o
@@ -216,7 +218,8 @@ def get_authz(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
 def respond_challenge(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
                       challenge_rid: str) -> Reply:
     """POST {} starts validation (in the background); POST-as-GET reads the state."""
-    c = s.scalar(select(AcmeChallenge).where(AcmeChallenge.rid == challenge_rid[:32]))
+    c = s.scalar(select(AcmeChallenge).where(AcmeChallenge.rid == challenge_rid[:32])
+                 .with_for_update())  # one validation per challenge, whatever the replicas
     if c is None:
         raise AcmeProblem("malformed", "no such challenge")
     authz = _owned_authz(s, v.account, s.get(AcmeAuthz, c.authz_id).rid)  # type: ignore[union-attr]
