@@ -199,3 +199,21 @@ def test_expired_nonces_are_swept(ctx: Any, client: AcmeClient) -> None:
     assert fresh in left and old not in left
     r = client.post(client.dir["newAccount"], {}, use_jwk=True, nonce=old)
     assert r.json()["type"] == "urn:ietf:params:acme:error:badNonce"
+
+
+def test_a_validation_left_by_a_stopped_replica_runs_again(
+        ctx: Any, client: AcmeClient, answers: dict[str, str]) -> None:
+    from certyard.acme.jobs import resume_validations
+    from certyard.db.models.acme import AcmeChallenge
+
+    client.register()
+    r = client.order([("ip", "127.0.0.1")])
+    order, url = r.json(), r.headers["Location"]
+    answer_all(client, order, answers)
+    with ctx.transaction() as s:  # as a replica that died after accepting the response
+        for c in s.scalars(select(AcmeChallenge).where(AcmeChallenge.type == "http-01")):
+            c.status, c.started_at = "processing", ctx.clock.now()
+    assert resume_validations(ctx) == 0  # not stale yet
+    ctx.clock.advance(dt.timedelta(minutes=5))
+    assert resume_validations(ctx) == 1
+    assert client.post(url, None).json()["status"] == "ready"

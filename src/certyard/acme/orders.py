@@ -229,7 +229,7 @@ def respond_challenge(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Ve
         if c.status == "pending" and authz.status == "pending":
             if authz.expires_at <= ctx.clock.now():
                 raise AcmeProblem("malformed", "the authorization expired")
-            c.status = "processing"
+            c.status, c.started_at = "processing", ctx.clock.now()
             s.flush()
             start = True
             record_event(s, ctx, action="acme.challenge.respond",

@@ -134,5 +134,6 @@ class AcmeChallenge(Base):
     type: Mapped[str] = mapped_column(String(16))  # http-01|dns-01|tls-alpn-01
     token: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # pending|processing|valid|invalid
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the last attempt
     validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -132,6 +132,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(16), nullable=False),
         sa.Column("token", sa.String(64), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("started_at", TS, nullable=True),
         sa.Column("validated_at", TS, nullable=True),
         sa.Column("error", sa.JSON(), nullable=True),
         _fk("acme_challenge", "authz_id", "acme_authz"),
