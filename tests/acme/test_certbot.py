@@ -35,11 +35,6 @@ pytestmark = [requires_peer(CERTBOT is not None, "certbot", install="apt-get ins
 NAMES = ("www.acme.test", "api.acme.test")
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 class Setup:
     def __init__(self, ctx: Any, srv: AcmeServer, http_port: int, tmp: Path,
                  env: dict[str, str]) -> None:
