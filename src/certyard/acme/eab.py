@@ -121,7 +121,8 @@ def verify_eab(ctx: Any, s: Session, profile: AcmeProfile, eab: Any,
     from joserfc import jws
     from joserfc.errors import JoseError
     from joserfc.jwk import OctKey
-    from joserfc.jws import JWSRegistry
+
+    from certyard.acme.jose import jws_registry
 
     if not isinstance(eab, dict) or set(eab) - {"protected", "payload", "signature"}:
         raise AcmeProblem("malformed", "externalAccountBinding must be a flattened JWS")
@@ -145,8 +146,7 @@ def verify_eab(ctx: Any, s: Session, profile: AcmeProfile, eab: Any,
                           "an account")
     key = OctKey.import_key(ctx.master_key.open(row.hmac_sealed, aad=_aad(row.kid)))
     try:
-        registry = JWSRegistry(strict_check_header=False,
-                               algorithms=["HS256", "HS384", "HS512"])
+        registry = jws_registry(["HS256", "HS384", "HS512"])
         obj = jws.deserialize_json(eab, key, registry=registry)  # type: ignore[call-overload]
         payload = json.loads(obj.payload)
     except (JoseError, ValueError):

@@ -191,12 +191,21 @@ def parse_jws(body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     return obj, header
 
 
-def check_signature(obj: dict[str, Any], key: Any, algorithms: list[str]) -> bytes:
-    from joserfc import jws
-    from joserfc.errors import JoseError
+def jws_registry(algorithms: list[str]) -> Any:
+    """joserfc's checks with ACME's header fields (nonce, url, kid/jwk) allowed and room
+    for an RSA-4096 jwk in the protected header."""
     from joserfc.jws import JWSRegistry
 
     registry = JWSRegistry(strict_check_header=False, algorithms=algorithms)
+    registry.max_header_length = 4096
+    return registry
+
+
+def check_signature(obj: dict[str, Any], key: Any, algorithms: list[str]) -> bytes:
+    from joserfc import jws
+    from joserfc.errors import JoseError
+
+    registry = jws_registry(algorithms)
     try:
         result = jws.deserialize_json(obj, key, registry=registry)  # type: ignore[call-overload]
     except JoseError:

@@ -51,8 +51,10 @@ def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None,
     async def guard(request: Request, call_next: Next) -> Response:
         # The allowlist is checked before any page or sign-in is served.
         ip = request.client.host if request.client else None
-        # Load-balancer probes are exempt: they come from the balancer's own address.
-        if request.url.path not in HEALTH_PATHS and \
+        # Load-balancer probes are exempt: they come from the balancer's own address. So
+        # is ACME: servers anywhere renew through it, authenticated by their JWS.
+        if request.url.path not in HEALTH_PATHS and not request.url.path.startswith("/acme/") \
+                and \
                 not accounts.is_allowed(accounts.list_allowed(ctx), ip):
             body = error_body("forbidden", f"access from {ip} is not in the admin UI allowlist")
             resp: Response = (JSONResponse(body, status_code=403)
@@ -69,6 +71,9 @@ def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None,
 
     app.include_router(health_router(ctx, app.state.server))
     app.include_router(api_router)
+    from certyard.api.acme import router as acme_router
+
+    app.include_router(acme_router)
     from certyard.api.metrics import router as metrics_router
 
     app.include_router(metrics_router)
