@@ -3,6 +3,7 @@ loopback port with a certificate from that CA, and the files a client needs to t
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -43,8 +46,6 @@ def _root_and_chain(ctx: Any, tmp: Path) -> tuple[Path, Path]:
     with ctx.read() as s:
         rows = list(s.scalars(select(CaCertificate)))
     root = next(r for r in rows if r.parent_id is None)
-    from cryptography import x509
-
     pems = {r.role: x509.load_der_x509_certificate(r.der).public_bytes(Encoding.PEM)
             for r in rows}
     root_pem = tmp / "root.pem"
@@ -59,14 +60,11 @@ def acme_server(ctx: Any, tmp: Path) -> Iterator[AcmeServer]:
     """Serve ``create_app(ctx)`` over HTTPS on 127.0.0.1 (the CA must exist)."""
     from certyard.server.app import create_app
 
-    key, csr = make_csr("127.0.0.1", sans=[])
-    from cryptography import x509
-
-    csr = x509.CertificateSigningRequestBuilder().subject_name(csr.subject).add_extension(
-        x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address(
-            "127.0.0.1")), x509.DNSName("localhost")]), critical=False).sign(
-        key, __import__("cryptography.hazmat.primitives.hashes",
-                        fromlist=["SHA256"]).SHA256())
+    key, _ = make_csr("127.0.0.1", sans=[])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([])).add_extension(
+        x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                     x509.DNSName("localhost")]), critical=False).sign(
+        key, hashes.SHA256())
     issued = ca.issue_certificate_for_csr(ctx, csr, profile="server")
     tmp.mkdir(parents=True, exist_ok=True)
     root_pem, chain_pem = _root_and_chain(ctx, tmp)

@@ -29,10 +29,7 @@ def start_validation(ctx: Any, challenge_id: int) -> threading.Thread:
 
 def _validate(kind: str, id_type: str, value: str, token: str, key_auth: str,
               settings: Any) -> None:
-    try:
-        from certyard.acme import challenges  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # until the validators package lands
-        from certyard.acme import _interim_http01 as challenges  # type: ignore[no-redef,unused-ignore]
+    from certyard.acme import challenges
 
     cfg = challenges.ValidationConfig(
         http_port=settings.http_port, tlsalpn_port=settings.tlsalpn_port,
