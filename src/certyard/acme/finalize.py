@@ -22,7 +22,14 @@ from certyard.audit import record_event
 from certyard.db.models import Node
 from certyard.db.models.acme import AcmeAccount, AcmeOrder, AcmeProfile
 from certyard.db.models.ca import CaCertificate, CaIssued
-from certyard.errors import CertyardError, Conflict, InvalidFile, InvalidInput, WeakAlgorithm
+from certyard.errors import (
+    CertyardError,
+    Conflict,
+    ExternalServiceError,
+    InvalidFile,
+    InvalidInput,
+    WeakAlgorithm,
+)
 
 __all__ = ["certificate", "finalize"]
 
@@ -124,9 +131,10 @@ def _issue(ctx: Any, urls: Urls, der: bytes, *, order_id: int, order_rid: str,
     if approve and view.state == "pending":
         try:
             ca.issue_request(ctx, view.id, days=days, decided_by=decided_by)
-        except CertyardError as exc:  # e.g. FIPS or the CA's token: the request says why
-            ca.deny_request(ctx, view.id,
-                            reason=f"could not be issued: {exc.message}")
+        except ExternalServiceError:
+            pass  # e.g. the CA key's token is away: it waits in the queue, the order with it
+        except CertyardError as exc:  # e.g. a FIPS rule: the order ends, saying why
+            ca.deny_request(ctx, view.id, reason=f"could not be issued: {exc.message}")
     with ctx.transaction() as s:
         o = s.get(AcmeOrder, order_id)
         assert o is not None

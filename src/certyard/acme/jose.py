@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from certyard.acme.problems import AcmeProblem
 from certyard.db.models.acme import AcmeAccount, AcmeNonce, AcmeProfile
 
-__all__ = ["ACCOUNT_ALGORITHMS", "Urls", "Verified", "b64decode", "b64encode", "import_jwk",
-           "new_nonce", "thumbprint", "verify_request"]
+__all__ = ["ACCOUNT_ALGORITHMS", "Urls", "Verified", "b64decode", "b64encode",
+           "consume_nonce", "import_jwk", "new_nonce", "thumbprint", "verify_request"]
 
 ACCOUNT_ALGORITHMS = ["ES256", "ES384", "RS256", "EdDSA"]
 NONCE_LIFETIME = dt.timedelta(hours=1)
@@ -109,7 +109,7 @@ def new_nonce(ctx: Any) -> str:
     return value
 
 
-def _consume_nonce(s: Session, value: Any, now: dt.datetime) -> None:
+def consume_nonce(s: Session, value: Any, now: dt.datetime) -> None:
     if not isinstance(value, str) or not value or len(value) > 64:
         raise AcmeProblem("badNonce", "the request has no usable nonce")
     gone = s.execute(delete(AcmeNonce).where(AcmeNonce.value == value,

@@ -21,8 +21,8 @@ from certyard.acme.jose import (
     ACCOUNT_ALGORITHMS,
     Urls,
     Verified,
-    _consume_nonce,
     check_signature,
+    consume_nonce,
     import_jwk,
     parse_jws,
     thumbprint,
@@ -80,7 +80,7 @@ def handle(ctx: Any, urls: Urls, url: str, body: bytes, action: Action, *,
         raise AcmeProblem("badSignatureAlgorithm",
                           f"alg must be one of {', '.join(ACCOUNT_ALGORITHMS)}")
     with ctx.transaction() as s:
-        _consume_nonce(s, header.get("nonce"), ctx.clock.now())
+        consume_nonce(s, header.get("nonce"), ctx.clock.now())
     with ctx.transaction() as s:
         prof = _profile(s, urls.profile)
         verified = verify_request(ctx, s, prof, urls, body, url, use_jwk=use_jwk)
@@ -139,8 +139,7 @@ def new_account(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified
     contact = _contacts(payload.get("contact"))
     agreed = payload.get("termsOfServiceAgreed") is True
     if prof.terms_url and not agreed:
-        raise AcmeProblem("userActionRequired", "agree to the terms of service first",
-                          )
+        raise AcmeProblem("userActionRequired", "agree to the terms of service first")
     eab_row = None
     if payload.get("externalAccountBinding") is not None:
         eab_row = verify_eab(ctx, s, prof, payload["externalAccountBinding"], v.jwk,
