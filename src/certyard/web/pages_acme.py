@@ -38,6 +38,11 @@ _PROFILE_FIELDS = (*_LISTS, "description", "cert_profile", "days", "orders_per_h
                    "approval", "terms_url", "allow_wildcards", "eab_required",
                    "auto_approve_nodes")
 _FLAGS = ("allow_wildcards", "eab_required", "auto_approve_nodes")
+_APPROVAL_TEXT = {"none": "none: issue when validated",
+                  "required": "required: an administrator approves each certificate"}
+APPROVAL_CHOICES = [(a, _APPROVAL_TEXT.get(a, a)) for a in acme.APPROVALS]
+CERT_CHOICES = [("server", "server (TLS server)"),
+                ("server-client", "server-client (TLS server and client)")]
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -98,8 +103,8 @@ def _profiles_page(request: Request, auth: Auth, *, status: int = 200,
         form = _profile_form(acme.show_profile(auth.ctx, editing))
     return _page(request, "acme_profiles.html", "ACME profiles", status=status,
                  errors=errors, profiles=profiles, editing=editing,
-                 form=form or _profile_form(None), approvals=acme.APPROVALS,
-                 cert_profiles=("server", "server-client"),
+                 form=form or _profile_form(None), approval_choices=APPROVAL_CHOICES,
+                 cert_choices=CERT_CHOICES,
                  directory={p.name: _directory_url(request, p.name) for p in profiles})
 
 
