@@ -4,8 +4,8 @@ orders (status, identifiers, authorizations, a link to the pending request when 
 administrator must approve) and the validator's settings.
 
 Every form calls one ``certyard.acme`` service function; typed errors come back next to
-the field with what was typed kept. Viewing needs ``ca:read``; adding ``ca:create``,
-changing ``ca:edit``, removing and revoking ``ca:delete``.
+the field with what was typed kept. Viewing needs ``ca:read``; every change
+``ca:execute``, as in the API (/api/v1/acme/...).
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ from certyard.web.render import render
 
 router = APIRouter()
 Read = Annotated[Auth, Depends(require("ca:read"))]
-Create = Annotated[Auth, Depends(require("ca:create"))]
-Edit = Annotated[Auth, Depends(require("ca:edit"))]
-Delete = Annotated[Auth, Depends(require("ca:delete"))]
+Execute = Annotated[Auth, Depends(require("ca:execute"))]
 
 BASE = "/acme-server"
 TABS = [("Profiles", f"{BASE}/profiles"), ("EAB keys", f"{BASE}/eab-keys"),
@@ -119,7 +117,7 @@ def profiles(request: Request, auth: Read) -> Response:
 
 
 @router.post(f"{BASE}/profiles")
-async def profile_add(request: Request, auth: Create) -> Response:
+async def profile_add(request: Request, auth: Execute) -> Response:
     form = await _form(request)
     try:
         view = acme.add_profile(auth.ctx, form.get("name", "")[:64],
@@ -133,12 +131,12 @@ async def profile_add(request: Request, auth: Create) -> Response:
 
 
 @router.get(f"{BASE}/profiles/{{name}}/edit")
-def profile_edit_page(request: Request, name: str, auth: Edit) -> Response:
+def profile_edit_page(request: Request, name: str, auth: Execute) -> Response:
     return _profiles_page(request, auth, editing=acme.show_profile(auth.ctx, name).name)
 
 
 @router.post(f"{BASE}/profiles/{{name}}/edit")
-async def profile_edit(request: Request, name: str, auth: Edit) -> Response:
+async def profile_edit(request: Request, name: str, auth: Execute) -> Response:
     form = await _form(request)
     try:
         current = acme.show_profile(auth.ctx, name).name
@@ -150,7 +148,7 @@ async def profile_edit(request: Request, name: str, auth: Edit) -> Response:
 
 
 @router.post(f"{BASE}/profiles/{{name}}/remove")
-def profile_remove(request: Request, name: str, auth: Delete) -> Response:
+def profile_remove(request: Request, name: str, auth: Execute) -> Response:
     try:
         acme.remove_profile(auth.ctx, name)
     except CertyardError as exc:
@@ -180,7 +178,7 @@ def eab_keys(request: Request, auth: Read) -> Response:
 
 
 @router.post(f"{BASE}/eab-keys")
-def eab_create(request: Request, auth: Create,
+def eab_create(request: Request, auth: Execute,
                profile: Annotated[str, Form(max_length=64)] = "",
                description: Annotated[str, Form(max_length=500)] = "") -> Response:
     try:
@@ -195,7 +193,7 @@ def eab_create(request: Request, auth: Create,
 
 
 @router.post(f"{BASE}/eab-keys/{{kid}}/revoke")
-def eab_revoke(request: Request, kid: str, auth: Delete) -> Response:
+def eab_revoke(request: Request, kid: str, auth: Execute) -> Response:
     try:
         view = acme.revoke_eab_key(auth.ctx, kid)
     except CertyardError as exc:
@@ -221,7 +219,7 @@ def accounts_page(request: Request, auth: Read, profile: str = "") -> Response:
 
 
 @router.post(f"{BASE}/accounts/{{account_id}}/deactivate")
-def account_deactivate(request: Request, account_id: str, auth: Edit) -> Response:
+def account_deactivate(request: Request, account_id: str, auth: Execute) -> Response:
     try:
         acme.deactivate_account(auth.ctx, account_id[:64])
     except CertyardError as exc:
@@ -272,7 +270,7 @@ def settings_page(request: Request, auth: Read) -> Response:
 
 
 @router.post(f"{BASE}/settings")
-async def settings_save(request: Request, auth: Edit) -> Response:
+async def settings_save(request: Request, auth: Execute) -> Response:
     form = await _form(request)
     try:
         try:
