@@ -16,8 +16,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from certyard import acme
-from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError, InvalidInput
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -123,7 +124,7 @@ async def profile_add(request: Request, auth: Execute) -> Response:
         view = acme.add_profile(auth.ctx, form.get("name", "")[:64],
                                 **_profile_values(form))
     except CertyardError as exc:
-        return _profiles_page(request, auth, status=exc.http_status, errors=errors_of(exc),
+        return _profiles_page(request, auth, status=http_status(exc), errors=errors_of(exc),
                               form=form)
     return flash_redirect(request, f"{BASE}/profiles",
                           f"ACME profile {view.name} added: its directory is "
@@ -142,7 +143,7 @@ async def profile_edit(request: Request, name: str, auth: Execute) -> Response:
         current = acme.show_profile(auth.ctx, name).name
         acme.update_profile(auth.ctx, current, **_profile_values(form))
     except CertyardError as exc:
-        return _profiles_page(request, auth, status=exc.http_status, errors=errors_of(exc),
+        return _profiles_page(request, auth, status=http_status(exc), errors=errors_of(exc),
                               form=form, editing=name[:64])
     return flash_redirect(request, f"{BASE}/profiles", f"ACME profile {current} updated.")
 
@@ -152,7 +153,7 @@ def profile_remove(request: Request, name: str, auth: Execute) -> Response:
     try:
         acme.remove_profile(auth.ctx, name)
     except CertyardError as exc:
-        return _profiles_page(request, auth, status=exc.http_status, errors=errors_of(exc))
+        return _profiles_page(request, auth, status=http_status(exc), errors=errors_of(exc))
     return flash_redirect(request, f"{BASE}/profiles",
                           f"ACME profile {name[:64]} removed with its accounts, orders and "
                           "EAB keys; certificates it issued stay with the CA.")
@@ -186,7 +187,7 @@ def eab_create(request: Request, auth: Execute,
             raise InvalidInput("choose the profile the key registers with", field="profile")
         created = acme.create_eab_key(auth.ctx, profile, description=description)
     except CertyardError as exc:
-        return _eab_page(request, auth, status=exc.http_status, errors=errors_of(exc),
+        return _eab_page(request, auth, status=http_status(exc), errors=errors_of(exc),
                          form={"profile": profile, "description": description})
     # Rendered, not redirected: the key must not travel in a cookie or a URL.
     return _eab_page(request, auth, created=created)
@@ -197,7 +198,7 @@ def eab_revoke(request: Request, kid: str, auth: Execute) -> Response:
     try:
         view = acme.revoke_eab_key(auth.ctx, kid)
     except CertyardError as exc:
-        return _eab_page(request, auth, status=exc.http_status, errors=errors_of(exc))
+        return _eab_page(request, auth, status=http_status(exc), errors=errors_of(exc))
     return flash_redirect(request, f"{BASE}/eab-keys",
                           f"EAB key {view.kid} revoked: it can no longer register an account.")
 
@@ -223,7 +224,7 @@ def account_deactivate(request: Request, account_id: str, auth: Execute) -> Resp
     try:
         acme.deactivate_account(auth.ctx, account_id[:64])
     except CertyardError as exc:
-        return _accounts_page(request, auth, status=exc.http_status, errors=errors_of(exc))
+        return _accounts_page(request, auth, status=http_status(exc), errors=errors_of(exc))
     return flash_redirect(request, f"{BASE}/accounts",
                           f"ACME account {account_id[:64]} deactivated.")
 
@@ -284,6 +285,6 @@ async def settings_save(request: Request, auth: Execute) -> Response:
             dns_resolver=form.get("dns_resolver", ""),
             allowed_networks=_words(form.get("allowed_networks", "")), timeout=timeout)
     except CertyardError as exc:
-        return _settings_page(request, auth, status=exc.http_status, errors=errors_of(exc),
+        return _settings_page(request, auth, status=http_status(exc), errors=errors_of(exc),
                               form=form)
     return flash_redirect(request, f"{BASE}/settings", "ACME settings saved.")
