@@ -86,6 +86,7 @@ PUBLIC: dict[str, list[str]] = {
         'Base', 'SchemaMismatch', 'create_db_engine', 'migrate', 'needs_migration', 'utcnow',
     ],
     'certyard.db.models': ['Node', 'PrivateKey', 'Purpose', 'Setting', 'StoreEntry'],
+    'certyard.http': [],
     'certyard.ipsec': [
         'IpsecPolicySpec', 'IpsecPolicyView', 'SwanctlExport', 'add_policy', 'choices',
         'delete_policies', 'export_swanctl', 'get_policy', 'list_policies', 'set_enabled',
@@ -125,6 +126,7 @@ PUBLIC: dict[str, list[str]] = {
         'run_probes', 'trust_anchors', 'verify_chain', 'verify_files',
     ],
     'certyard.server': ['create_app', 'create_http_app'],
+    'certyard.setup': ['FirstRun', 'bootstrap'],
     'certyard.store': [
         'DEFAULT_PURPOSES', 'ENTRY_TYPES', 'EntryView', 'GeneratedResult', 'Page', 'PurposeSpec',
         'UploadResult', 'add_purpose', 'check_key_choice', 'delete_entry', 'download_csr',

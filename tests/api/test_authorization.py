@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 
 from certyard.accounts import BUILTIN_ROLES
 from certyard.api.acme import router as _acme_router
-from certyard.api.auth import require
+from certyard.http.auth import require
 from tests.api.helpers import ROLE_USERS, make_harness
 
 PUBLIC = {("GET", "/login"), ("POST", "/login"),

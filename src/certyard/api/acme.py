@@ -25,6 +25,7 @@ from certyard.acme.problems import AcmeProblem
 from certyard.acme.protocol import Reply, directory, handle, key_change, new_account, update_account
 from certyard.acme.revoke import renewal_info, revoke_cert
 from certyard.errors import CertyardError
+from certyard.http.errors import http_status
 
 __all__ = ["PROBLEM_STATUS", "router"]
 
@@ -56,7 +57,8 @@ def _problem(ctx: Any, urls: Urls, exc: Exception) -> Response:
     else:  # a certyard error from below (CA not set up, token gone, ...)
         assert isinstance(exc, CertyardError)
         doc = {"type": "urn:ietf:params:acme:error:serverInternal", "detail": exc.message}
-        status, retry = (exc.http_status if exc.http_status >= 500 else 500), None
+        code = http_status(exc)
+        status, retry = (code if code >= 500 else 500), None
     doc["status"] = status
     headers = _nonce_headers(ctx, urls)
     if retry:

@@ -10,7 +10,8 @@ Public surface for other rooms and the delivery layers (API, web UI, CLI):
 * views — ``list_revocation_statuses``, ``revocation_status_of``, ``list_outbox``,
   ``render_metrics`` (Prometheus text, ``METRICS_CONTENT_TYPE``).
 
-Importing this package registers the monitor's background jobs with ``certyard.jobs``.
+Importing this package registers the monitor's background jobs with ``certyard.jobs`` and
+its revocation check with the store's upload hooks (certyard.store.upload_hooks).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ from certyard.monitor.settings import (
     update_revocation_settings,
     update_smtp_settings,
 )
+from certyard.monitor.upload_check import check_after_upload as _check_after_upload
+from certyard.store.upload_hooks import on_upload as _on_upload
 
 __all__ = [
     "ALARM_NAMES",
@@ -108,3 +111,5 @@ __all__ = [
     "update_revocation_settings",
     "update_smtp_settings",
 ]
+
+_on_upload(_check_after_upload)  # the revocation check on every certificate upload

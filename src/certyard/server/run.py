@@ -27,6 +27,7 @@ from typing import Any
 
 import uvicorn
 
+from certyard.http.tls import TlsReloader
 from certyard.ops.logs import AccessLog
 from certyard.ops.notify import notify, watchdog_interval
 from certyard.server.app import create_app, create_http_app
@@ -39,7 +40,6 @@ from certyard.server.ocsp_workers import (
     spawn_workers,
     stop_workers,
 )
-from certyard.server.tls import TlsReloader
 
 __all__ = ["check_listen_options", "probe_listeners", "serve"]
 

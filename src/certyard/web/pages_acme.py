@@ -4,8 +4,8 @@ orders (status, identifiers, authorizations, a link to the pending request when 
 administrator must approve) and the validator's settings.
 
 Every form calls one ``certyard.acme`` service function; typed errors come back next to
-the field with what was typed kept. Viewing needs ``ca:read``; adding ``ca:create``,
-changing ``ca:edit``, removing and revoking ``ca:delete``.
+the field with what was typed kept. Viewing needs ``ca:read``; every change
+``ca:execute``, as in the API (/api/v1/acme/...).
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from certyard import acme
-from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError, InvalidInput
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
 
 router = APIRouter()
 Read = Annotated[Auth, Depends(require("ca:read"))]
-Create = Annotated[Auth, Depends(require("ca:create"))]
-Edit = Annotated[Auth, Depends(require("ca:edit"))]
-Delete = Annotated[Auth, Depends(require("ca:delete"))]
+Execute = Annotated[Auth, Depends(require("ca:execute"))]
 
 BASE = "/acme-server"
 TABS = [("Profiles", f"{BASE}/profiles"), ("EAB keys", f"{BASE}/eab-keys"),
@@ -38,6 +37,11 @@ _PROFILE_FIELDS = (*_LISTS, "description", "cert_profile", "days", "orders_per_h
                    "approval", "terms_url", "allow_wildcards", "eab_required",
                    "auto_approve_nodes")
 _FLAGS = ("allow_wildcards", "eab_required", "auto_approve_nodes")
+_APPROVAL_TEXT = {"none": "none: issue when validated",
+                  "required": "required: an administrator approves each certificate"}
+APPROVAL_CHOICES = [(a, _APPROVAL_TEXT.get(a, a)) for a in acme.APPROVALS]
+CERT_CHOICES = [("server", "server (TLS server)"),
+                ("server-client", "server-client (TLS server and client)")]
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -98,8 +102,8 @@ def _profiles_page(request: Request, auth: Auth, *, status: int = 200,
         form = _profile_form(acme.show_profile(auth.ctx, editing))
     return _page(request, "acme_profiles.html", "ACME profiles", status=status,
                  errors=errors, profiles=profiles, editing=editing,
-                 form=form or _profile_form(None), approvals=acme.APPROVALS,
-                 cert_profiles=("server", "server-client"),
+                 form=form or _profile_form(None), approval_choices=APPROVAL_CHOICES,
+                 cert_choices=CERT_CHOICES,
                  directory={p.name: _directory_url(request, p.name) for p in profiles})
 
 
@@ -114,13 +118,13 @@ def profiles(request: Request, auth: Read) -> Response:
 
 
 @router.post(f"{BASE}/profiles")
-async def profile_add(request: Request, auth: Create) -> Response:
+async def profile_add(request: Request, auth: Execute) -> Response:
     form = await _form(request)
     try:
         view = acme.add_profile(auth.ctx, form.get("name", "")[:64],
                                 **_profile_values(form))
     except CertyardError as exc:
-        return _profiles_page(request, auth, status=exc.http_status, errors=errors_of(exc),
+        return _profiles_page(request, auth, status=http_status(exc), errors=errors_of(exc),
                               form=form)
     return flash_redirect(request, f"{BASE}/profiles",
                           f"ACME profile {view.name} added: its directory is "
@@ -128,28 +132,28 @@ async def profile_add(request: Request, auth: Create) -> Response:
 
 
 @router.get(f"{BASE}/profiles/{{name}}/edit")
-def profile_edit_page(request: Request, name: str, auth: Edit) -> Response:
+def profile_edit_page(request: Request, name: str, auth: Execute) -> Response:
     return _profiles_page(request, auth, editing=acme.show_profile(auth.ctx, name).name)
 
 
 @router.post(f"{BASE}/profiles/{{name}}/edit")
-async def profile_edit(request: Request, name: str, auth: Edit) -> Response:
+async def profile_edit(request: Request, name: str, auth: Execute) -> Response:
     form = await _form(request)
     try:
         current = acme.show_profile(auth.ctx, name).name
         acme.update_profile(auth.ctx, current, **_profile_values(form))
     except CertyardError as exc:
-        return _profiles_page(request, auth, status=exc.http_status, errors=errors_of(exc),
+        return _profiles_page(request, auth, status=http_status(exc), errors=errors_of(exc),
                               form=form, editing=name[:64])
     return flash_redirect(request, f"{BASE}/profiles", f"ACME profile {current} updated.")
 
 
 @router.post(f"{BASE}/profiles/{{name}}/remove")
-def profile_remove(request: Request, name: str, auth: Delete) -> Response:
+def profile_remove(request: Request, name: str, auth: Execute) -> Response:
     try:
         acme.remove_profile(auth.ctx, name)
     except CertyardError as exc:
-        return _profiles_page(request, auth, status=exc.http_status, errors=errors_of(exc))
+        return _profiles_page(request, auth, status=http_status(exc), errors=errors_of(exc))
     return flash_redirect(request, f"{BASE}/profiles",
                           f"ACME profile {name[:64]} removed with its accounts, orders and "
                           "EAB keys; certificates it issued stay with the CA.")
@@ -175,7 +179,7 @@ def eab_keys(request: Request, auth: Read) -> Response:
 
 
 @router.post(f"{BASE}/eab-keys")
-def eab_create(request: Request, auth: Create,
+def eab_create(request: Request, auth: Execute,
                profile: Annotated[str, Form(max_length=64)] = "",
                description: Annotated[str, Form(max_length=500)] = "") -> Response:
     try:
@@ -183,18 +187,18 @@ def eab_create(request: Request, auth: Create,
             raise InvalidInput("choose the profile the key registers with", field="profile")
         created = acme.create_eab_key(auth.ctx, profile, description=description)
     except CertyardError as exc:
-        return _eab_page(request, auth, status=exc.http_status, errors=errors_of(exc),
+        return _eab_page(request, auth, status=http_status(exc), errors=errors_of(exc),
                          form={"profile": profile, "description": description})
     # Rendered, not redirected: the key must not travel in a cookie or a URL.
     return _eab_page(request, auth, created=created)
 
 
 @router.post(f"{BASE}/eab-keys/{{kid}}/revoke")
-def eab_revoke(request: Request, kid: str, auth: Delete) -> Response:
+def eab_revoke(request: Request, kid: str, auth: Execute) -> Response:
     try:
         view = acme.revoke_eab_key(auth.ctx, kid)
     except CertyardError as exc:
-        return _eab_page(request, auth, status=exc.http_status, errors=errors_of(exc))
+        return _eab_page(request, auth, status=http_status(exc), errors=errors_of(exc))
     return flash_redirect(request, f"{BASE}/eab-keys",
                           f"EAB key {view.kid} revoked: it can no longer register an account.")
 
@@ -216,11 +220,11 @@ def accounts_page(request: Request, auth: Read, profile: str = "") -> Response:
 
 
 @router.post(f"{BASE}/accounts/{{account_id}}/deactivate")
-def account_deactivate(request: Request, account_id: str, auth: Edit) -> Response:
+def account_deactivate(request: Request, account_id: str, auth: Execute) -> Response:
     try:
         acme.deactivate_account(auth.ctx, account_id[:64])
     except CertyardError as exc:
-        return _accounts_page(request, auth, status=exc.http_status, errors=errors_of(exc))
+        return _accounts_page(request, auth, status=http_status(exc), errors=errors_of(exc))
     return flash_redirect(request, f"{BASE}/accounts",
                           f"ACME account {account_id[:64]} deactivated.")
 
@@ -267,7 +271,7 @@ def settings_page(request: Request, auth: Read) -> Response:
 
 
 @router.post(f"{BASE}/settings")
-async def settings_save(request: Request, auth: Edit) -> Response:
+async def settings_save(request: Request, auth: Execute) -> Response:
     form = await _form(request)
     try:
         try:
@@ -281,6 +285,6 @@ async def settings_save(request: Request, auth: Edit) -> Response:
             dns_resolver=form.get("dns_resolver", ""),
             allowed_networks=_words(form.get("allowed_networks", "")), timeout=timeout)
     except CertyardError as exc:
-        return _settings_page(request, auth, status=exc.http_status, errors=errors_of(exc),
+        return _settings_page(request, auth, status=http_status(exc), errors=errors_of(exc),
                               form=form)
     return flash_redirect(request, f"{BASE}/settings", "ACME settings saved.")

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from certyard import acme
-from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS
+from certyard.http.auth import Auth, require
 
 router = APIRouter(prefix="/acme", tags=["acme"], responses=ERRORS)
 Read = Annotated[Auth, Depends(require("ca:read"))]
