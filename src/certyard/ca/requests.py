@@ -28,15 +28,23 @@ from certyard.ca.issue import (
     store_issued,
 )
 from certyard.ca.parallel import default_workers, sign_many
-from certyard.ca.profiles import check_profile_for_caller
+from certyard.ca.profiles import PROFILES, Profile, check_profile_for_caller
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.ca import CaIssued, CaRequest
-from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound, PolicyViolation
+from certyard.errors import (
+    CertyardError,
+    Conflict,
+    Duplicate,
+    InvalidInput,
+    NotFound,
+    PolicyViolation,
+)
 from certyard.store import fips_enabled, get_purpose, resolve_node, upload_identity_certificate
 from certyard.x509 import san_strings
 
 __all__ = ["RequestView", "deny_request", "issue_certificate_for_csr", "issue_request",
-           "list_issued", "list_requests", "show_request", "sign_pending", "submit_request"]
+           "list_issued", "list_requests", "show_request", "sign_pending", "sign_pending_entry",
+           "submit_request", "usable_profiles"]
 
 STATES = ("pending", "issued", "denied")
 
@@ -238,6 +246,40 @@ _EKU_LABELS = {"1.3.6.1.5.5.7.3.1": "TLS Web Server Authentication",
                "1.3.6.1.5.5.7.3.2": "TLS Web Client Authentication"}
 
 
+def usable_profiles(ctx: Any, request_id: int, *,
+                    caller: str = "host") -> tuple[list[Profile], str]:
+    """The profiles a pending request can be issued with by ``caller``, the requested one
+    first, and when none can, why not. A request for a sub-CA or OCSP-signer certificate
+    is issued as asked or not at all (never swapped for a leaf profile), and only by the
+    host administrator (``check_profile_for_caller``); a leaf request never gets one of
+    those (choosing a CA profile for a leaf is never a click away), nor does a node's
+    request. Each profile must pass the checks issuance makes: key, names, and the
+    extended key usage a node's CSR asks for."""
+    with ctx.read() as s:
+        req = _get(s, request_id)
+        settings = load_settings(s)
+    csr = x509.load_der_x509_csr(req.csr_der)
+    requested = PROFILES.get(req.profile)
+    if requested is not None and (requested.ca or requested.ocsp_nocheck):
+        candidates = [requested] if req.node_id is None else []
+    else:
+        candidates = sorted((p for p in PROFILES.values() if not (p.ca or p.ocsp_nocheck)),
+                            key=lambda p: p.name != req.profile)
+    usable: list[Profile] = []
+    why = ""
+    for prof in candidates:
+        try:
+            check_profile_for_caller(prof, caller)
+            check_csr(csr, prof, settings)
+            if req.purpose and req.node_id:
+                _check_installable(csr, prof)
+        except CertyardError as exc:
+            why = why or exc.message
+            continue
+        usable.append(prof)
+    return usable, ("" if usable else why or "no profile fits this request")
+
+
 def deny_request(ctx: Any, request_id: int, *, reason: str) -> RequestView:
     reason = " ".join((reason or "").split())
     if not reason:
@@ -253,6 +295,18 @@ def deny_request(ctx: Any, request_id: int, *, reason: str) -> RequestView:
         record_event(s, ctx, action="ca.request.deny", target=f"request {req.id}",
                      details={"reason": req.reason})
         return _view(s, req)
+
+
+def sign_pending_entry(ctx: Any, entry_id: int) -> RequestView:
+    """Send the CSR a user is looking at (a store entry of type CSR) to the built-in CA:
+    the same as :func:`sign_pending` for its purpose and node."""
+    with ctx.read() as s:
+        entry = s.get(StoreEntry, entry_id)
+        if entry is None or entry.type != "csr":
+            raise NotFound("CSR", entry_id)
+        node = s.get(Node, entry.node_id) if entry.node_id else None
+        purpose, node_name = entry.purpose, node.name if node else None
+    return sign_pending(ctx, purpose, node=node_name)
 
 
 def sign_pending(
