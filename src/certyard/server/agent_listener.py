@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+
 # The one declared stack (httptools + uvloop), no silent fallback to h11/asyncio.
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
 
