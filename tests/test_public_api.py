@@ -26,6 +26,18 @@ PUBLIC: dict[str, list[str]] = {
         'resolve_token', 'revoke_token', 'set_auth_rules', 'set_role', 'show_user',
         'start_session', 'terminate_user_sessions', 'unlock_user', 'verify_password',
     ],
+    'certyard.acme': [
+        'APPROVALS', 'AccountView', 'AcmeProblem', 'AcmeSettings', 'EabKeyCreated',
+        'EabKeyView', 'OrderView', 'ProfileView', 'acme_settings', 'add_profile',
+        'create_eab_key', 'deactivate_account', 'list_accounts', 'list_eab_keys',
+        'list_orders', 'list_profiles', 'remove_profile', 'revoke_eab_key',
+        'show_order', 'show_profile', 'update_acme_settings', 'update_profile',
+    ],
+    'certyard.acme.challenges': [
+        'ACME_IDENTIFIER_OID', 'ACME_TYPES', 'ALPN_PROTOCOL', 'AcmeType', 'CHALLENGE_TYPES',
+        'ChallengeFailed', 'ValidationConfig', 'acme_identifier_value', 'dns01_record_name',
+        'dns01_txt_value', 'validate',
+    ],
     'certyard.agent': ['ApplyResult', 'apply_state', 'atomic_write', 'shred_file'],
     'certyard.api': [],
     'certyard.api.v1': ['router'],

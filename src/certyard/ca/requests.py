@@ -3,6 +3,7 @@ store CSR sent to the CA (sign-pending); and direct issuance for internal caller
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -46,6 +47,11 @@ __all__ = ["RequestView", "deny_request", "issue_certificate_for_csr", "issue_re
            "submit_request", "usable_profiles"]
 
 STATES = ("pending", "issued", "denied")
+
+# Rooms that queue requests on someone's behalf (ACME) may say which validity a request
+# asks for; an approval without --days issues that. Each hook: (session, request id) ->
+# days or None.
+REQUEST_DAYS_HOOKS: list[Callable[[Session, int], int | None]] = []
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,6 +194,10 @@ def issue_request(
             raise Conflict(f"request {request_id} is {req.state}, not pending")
         prof = resolve_profile(profile or req.profile)
         settings = load_settings(s)
+        for hook in REQUEST_DAYS_HOOKS if days is None else ():
+            days = hook(s, req.id)
+            if days is not None:
+                break
         csr = x509.load_der_x509_csr(req.csr_der)
         checked = check_csr(csr, prof, settings)  # the policy may have changed meanwhile
         if req.purpose and req.node_id:

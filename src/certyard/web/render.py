@@ -20,6 +20,7 @@ NAV: list[tuple[str, str, str | None]] = [  # (label, path, privilege to see it)
     ("Dashboard", "/", None),
     ("Certificates", "/certificates", "certificates:read"),
     ("Certificate Authority", "/ca", "ca:read"),
+    ("ACME", "/acme-server", "ca:read"),
     ("Nodes", "/nodes", "nodes:read"),
     ("Monitoring", "/monitoring", "monitoring:read"),
     ("Policy", "/policy", "policy:read"),
