@@ -24,6 +24,7 @@ from certyard.acme.orders import (
 from certyard.acme.problems import AcmeProblem
 from certyard.acme.protocol import Reply, directory, handle, key_change, new_account, update_account
 from certyard.acme.revoke import renewal_info, revoke_cert
+from certyard.context import AppContext
 from certyard.errors import CertyardError
 from certyard.http.errors import http_status
 
@@ -45,12 +46,12 @@ def _urls(request: Request, profile: str) -> Urls:
     return Urls(f"{request.url.scheme}://{request.url.netloc}", profile[:64])
 
 
-def _nonce_headers(ctx: Any, urls: Urls) -> dict[str, str]:
+def _nonce_headers(ctx: AppContext, urls: Urls) -> dict[str, str]:
     return {"Replay-Nonce": new_nonce(ctx), "Link": f'<{urls.directory}>;rel="index"',
             **_NO_STORE}
 
 
-def _problem(ctx: Any, urls: Urls, exc: Exception) -> Response:
+def _problem(ctx: AppContext, urls: Urls, exc: Exception) -> Response:
     if isinstance(exc, AcmeProblem):
         doc, status = exc.document(), PROBLEM_STATUS.get(exc.acme_type, 400)
         retry = exc.retry_after
@@ -67,7 +68,7 @@ def _problem(ctx: Any, urls: Urls, exc: Exception) -> Response:
                         media_type="application/problem+json")
 
 
-def _render(ctx: Any, urls: Urls, reply: Reply) -> Response:
+def _render(ctx: AppContext, urls: Urls, reply: Reply) -> Response:
     headers = _nonce_headers(ctx, urls)
     if reply.location:
         headers["Location"] = reply.location
