@@ -15,7 +15,7 @@ from certyard.clock import Clock, SystemClock
 from certyard.config import Settings
 from certyard.db import migrate
 from certyard.errors import NotInitialised
-from certyard.vault import MasterKey, load_or_create_master_key
+from certyard.sealing import MasterKey, load_or_create_master_key
 
 __all__ = ["Actor", "AppContext", "check_initialised", "open_context"]
 

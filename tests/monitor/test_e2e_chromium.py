@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from certyard import accounts, store
+from certyard.alarms import raise_alarm
 from certyard.api.metrics import set_metrics_allowlist
 from certyard.config import Settings
 from certyard.context import open_context
-from certyard.monitor.alarms import raise_alarm
 from tests.support.peers import requires_peer
 from tests.web.server import Served, start_serve, stop_serve
 from tests.web.test_e2e_chromium import ARGS, CHROMIUM, SHOTS

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
+from certyard.alarms import raise_alarm
 from certyard.cluster.nodes import init_cluster
 from certyard.errors import ExternalServiceError, InvalidInput, NotInitialised
 from certyard.monitor import (
     get_monitor_settings,
     get_smtp_settings,
-    raise_alarm,
     render_metrics,
     send_test_mail,
     update_monitor_settings,

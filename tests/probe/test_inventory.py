@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from certyard import store
+from certyard.alarms import list_alarms
 from certyard.cluster import init_cluster
 from certyard.errors import Duplicate, InvalidInput, NotFound
 from certyard.jobs import run_job_once
-from certyard.monitor import list_alarms
 from certyard.probe import add_target, list_targets, remove_target, run_probes
 from tests.probe.tlspki import NOW, issue, pem, python_server
 from tests.support.ports import free_port

@@ -13,8 +13,9 @@ from certyard.accounts.sessions import _alive
 from certyard.accounts.throttle import purge_sign_in_throttle
 from certyard.audit import record_event
 from certyard.db.models.accounts import User, UserSession
+from certyard.jobs import Job
 
-__all__ = ["account_housekeeping"]
+__all__ = ["JOBS", "account_housekeeping"]
 
 
 def account_housekeeping(ctx: Any) -> dict[str, int]:
@@ -40,10 +41,4 @@ def account_housekeeping(ctx: Any) -> dict[str, int]:
     return {"disabled": disabled, "sessions_purged": purged, "throttles_purged": throttles}
 
 
-def _register() -> None:
-    from certyard.jobs import register_job
-
-    register_job("accounts.housekeeping", 3600, account_housekeeping)
-
-
-_register()
+JOBS = (Job("accounts.housekeeping", 3600, account_housekeeping),)

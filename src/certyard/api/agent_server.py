@@ -74,7 +74,7 @@ def ensure_server_certificate(ctx: Any, *, names: list[str]) -> tuple[Path, Path
     sans = [parse_san(n) for n in dict.fromkeys([fqdn, *names])]
     csr = build_csr(key, common_name=fqdn, sans=sans, hash_name="SHA256")
     issued = issue_certificate_for_csr(ctx, csr, profile="server", requester="agent-server")
-    from certyard.agent.files import atomic_write
+    from certyard.hostutil.files import atomic_write
 
     atomic_write(key_file, key.private_bytes(serialization.Encoding.PEM,
                                              serialization.PrivateFormat.PKCS8,

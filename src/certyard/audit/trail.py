@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -161,9 +162,7 @@ def _rekey(session: Session, ctx: Any) -> None:
 
 def _marker(session: Session, ctx: Any, key: bytes, prev: str, *, count: int, intact: bool,
             first_bad: int | None, legacy_head: str) -> AuditEvent:
-    from certyard.context import Actor
-
-    marker_ctx = ctx.acting_as(Actor(name="certyard", source="local", role=""))
+    marker_ctx = ctx.acting_as(replace(ctx.actor, name="certyard", source="local", role=""))
     return _append(session, marker_ctx, key, prev, action=KEYED_MARKER, target="audit_trail",
                    outcome="success" if intact else "failure",
                    details={"rekeyed_records": count, "legacy_chain_intact": intact,

@@ -40,6 +40,7 @@ import certyard.db.models  # noqa: F401  (every room's tables)
 from certyard.audit import record_event
 from certyard.db.base import Base
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
+from certyard.hostutil.files import atomic_write
 
 __all__ = ["BackupInfo", "create_backup", "read_backup_info", "restore_backup"]
 
@@ -166,18 +167,7 @@ def create_backup(ctx: Any, output: Path, *, password: str,
     blob = header + AESGCM(key).encrypt(nonce, body, header)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, output)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(output, blob, mode=0o600)
     if progress:
         progress("done", len(sorted_tables), len(sorted_tables))
     return BackupInfo(path=str(output), created_at=created, tables=counts, heads=heads,
@@ -240,7 +230,7 @@ def _check_tokens(doc: dict[str, Any]) -> None:
         return
     from certyard.ca.keys import check_archived_token_keys
     from certyard.errors import TokenUnavailable
-    from certyard.vault import MasterKey
+    from certyard.sealing import MasterKey
 
     by_name = {t.name: t for t in Base.metadata.sorted_tables}
 

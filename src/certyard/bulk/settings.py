@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
-from certyard.audit.syslog import check_host, check_port
 from certyard.db.models.bulk import BulkSftpSettings
 from certyard.errors import InvalidInput, NotFound
+from certyard.syslog.forward import check_host, check_port
 
 __all__ = ["SftpConfig", "SftpSettingsView", "configure_sftp", "load_sftp_config",
            "show_sftp"]

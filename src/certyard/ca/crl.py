@@ -226,7 +226,7 @@ def _after_change(ctx: Any, s: Session, row: CaIssued, now: dt.datetime) -> int:
         locked.crl_next_update = None
         s.flush()
     from certyard.ca.ocsp import forget_cached, resign_response
-    from certyard.ca.responder import retire_if_responder
+    from certyard.ca.ocsp_signer import retire_if_responder
 
     if row.status != "good" and retire_if_responder(ctx, s, row, now=now):
         forget_cached()

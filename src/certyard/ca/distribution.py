@@ -84,7 +84,7 @@ def configure_ca(ctx: Any, *, force: bool = False, **changes: Any) -> CaSettings
         result = update_settings(s, now=ctx.clock.now(), **changes)
         if changes.get("ocsp_delegated"):
             from certyard.ca.authority import issuing_ca
-            from certyard.ca.responder import ensure_ocsp_signer
+            from certyard.ca.ocsp_signer import ensure_ocsp_signer
 
             ensure_ocsp_signer(ctx, s, issuing_ca(s), now=ctx.clock.now())
         record_event(s, ctx, action="ca.configure", target="ca",

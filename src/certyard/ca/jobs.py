@@ -8,9 +8,9 @@ from typing import Any
 from certyard.ca.crl import refresh_crls
 from certyard.ca.ocsp import presign_responses
 from certyard.errors import NotInitialised
-from certyard.jobs import register_job
+from certyard.jobs import Job
 
-__all__: list[str] = []
+__all__ = ["JOBS"]
 
 
 def _crl(ctx: Any) -> int:
@@ -26,6 +26,4 @@ def _ocsp(ctx: Any) -> int:
     except NotInitialised:
         return 0
 
-
-register_job("ca.crl_refresh", 600, _crl)
-register_job("ca.ocsp_presign", 600, _ocsp)
+JOBS = (Job("ca.crl_refresh", 600, _crl), Job("ca.ocsp_presign", 600, _ocsp))

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from certyard.ca.authority import ca_certificate, open_ca_key
 from certyard.ca.config import load_settings
 from certyard.ca.crl import REASONS
-from certyard.ca.responder import delegated_signer, ensure_ocsp_signer
+from certyard.ca.ocsp_signer import delegated_signer, ensure_ocsp_signer
 from certyard.ca.signing import sign_ocsp_response
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.errors import CertyardError

@@ -303,7 +303,7 @@ def report_status(ctx: Any, *, peer_der: bytes | None, report: dict[str, Any]) -
 
 def _alarm(s: Session, ctx: Any, node: str, ok: bool, error: str) -> None:
     try:
-        from certyard.monitor.alarms import clear_alarm, raise_alarm
+        from certyard.alarms import clear_alarm, raise_alarm
     except ImportError:  # monitoring not installed: the status row still tells
         return
     if ok:

@@ -49,7 +49,7 @@ def trust_file_name(common_name: str, fingerprint: str) -> str:
 
 
 def _publishable(name: str) -> bool:
-    from certyard.agent.paths import is_safe_name
+    from certyard.hostutil.paths import is_safe_name
 
     if is_safe_name(name) and is_safe_name(f"{name}-trust"):
         return True
@@ -139,10 +139,10 @@ def _key_pem(ctx: Any, s: Session, key_id: int) -> str | None:
 def _compute(ctx: Any, s: Session, node: Node) -> dict[str, Any]:
     from sqlalchemy.orm import defer
 
-    from certyard.policy.store import load_tls
+    from certyard.policy.settings import load_tls
 
     # Names become file names on every node: never publish one that could leave the
-    # agent's directory (the agent checks too; see certyard.agent.paths).
+    # agent's directory (the agent checks too; see certyard.hostutil.paths).
     purposes = {p.name: p for p in s.scalars(select(Purpose)) if _publishable(p.name)}
     identities: list[dict[str, Any]] = []
     csrs: list[dict[str, Any]] = []

@@ -39,8 +39,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from certyard.agent.files import atomic_write
 from certyard.errors import InvalidFile
+from certyard.hostutil.files import atomic_write
 
 __all__ = ["TrustListRejected", "VerifiedList", "accept_list", "parse_list", "sign_list"]
 

@@ -25,7 +25,7 @@ class Dashboard:
 
 
 def dashboard_summary(ctx: Any, *, privileges: frozenset[str], limit: int = 8) -> Dashboard:
-    from certyard.monitor.alarms import list_alarms
+    from certyard.alarms import list_alarms
     from certyard.monitor.own_cert import served_certificates
 
     values: dict[str, Any] = {"counts": {}}

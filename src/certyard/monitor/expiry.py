@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
+from certyard.alarms import clear_alarms_bulk, raise_alarms_bulk
+from certyard.alarms.alerts import enqueue_mails
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.monitor import ExpiryNotice
-from certyard.monitor.alarms import clear_alarms_bulk, raise_alarms_bulk
-from certyard.monitor.notify import enqueue_mails
 from certyard.monitor.settings import MonitorSettings, load
 
 __all__ = ["ExpiringCertificate", "ScanReport", "expiring_certificates", "period_index",

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from certyard.alarms import alarm_counts
 from certyard.db.models.monitor import JobLease, OutboxMessage, RevocationStatus
-from certyard.monitor.alarms import alarm_counts
 from certyard.monitor.expiry import expiring_certificates
 
 __all__ = ["CONTENT_TYPE", "render_metrics"]

@@ -17,7 +17,6 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
 from certyard.db.models.monitor import OutboxMessage
@@ -29,8 +28,8 @@ from certyard.monitor.settings import (
     validate_emails,
 )
 
-__all__ = ["DeliveryReport", "OutboxView", "backoff", "deliver_outbox", "enqueue_mail",
-           "enqueue_mails", "list_outbox", "queue_alarm_alert", "send_mail_now", "send_test_mail"]
+__all__ = ["DeliveryReport", "OutboxView", "backoff", "deliver_outbox", "list_outbox",
+           "send_mail_now", "send_test_mail"]
 
 CLAIM = dt.timedelta(minutes=5)  # a replica that dies mid-send releases its claim this late
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -39,50 +38,6 @@ MAX_BACKOFF = dt.timedelta(hours=1)
 def backoff(attempts: int) -> dt.timedelta:
     """1 min, 2, 4 ... capped at one hour: never give up, never hammer the server."""
     return min(dt.timedelta(minutes=2 ** max(0, attempts - 1)), MAX_BACKOFF)
-
-
-def enqueue_mail(s: Session, ctx: Any, *, kind: str, recipients: list[str], subject: str,
-                 body: str) -> OutboxMessage:
-    now = ctx.clock.now()
-    msg = OutboxMessage(kind=kind, recipients=list(recipients), subject=subject[:300],
-                        body=body, status="pending", attempts=0, created_at=now,
-                        next_attempt_at=now, last_error="")
-    s.add(msg)
-    s.flush()
-    return msg
-
-
-def enqueue_mails(s: Session, ctx: Any, *, kind: str, recipients: list[str],
-                  messages: list[tuple[str, str]]) -> int:
-    """Many (subject, body) messages in one executemany; for scans."""
-    if not messages:
-        return 0
-    from sqlalchemy import Table, insert
-
-    now = ctx.clock.now()
-    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
-    s.execute(insert(table), [
-        {"kind": kind, "recipients": list(recipients), "subject": subj[:300], "body": body,
-         "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now,
-         "sent_at": None, "last_error": ""} for subj, body in messages])
-    return len(messages)
-
-
-def queue_alarm_alert(s: Session, ctx: Any, *, name: str, object: str,
-                      severity: str, message: str) -> bool:
-    """Queue an alert e-mail for an alarm to its alert action's recipients, if any."""
-    if name == "EmailDeliveryFailed":  # the mail path is what is broken
-        return False
-    recipients = load(s, "alert_actions").recipients_for(name)
-    if not recipients:
-        return False
-    at = ctx.clock.now().strftime("%Y-%m-%d %H:%M:%S UTC")
-    body = (f"Alarm: {name}\nSeverity: {severity}\nObject: {object}\nTime: {at}\n\n"
-            f"{message}\n\nAlerts for the same alarm and object are sent at most once an "
-            "hour; see 'certyard alarms list' for the full log.\n")
-    enqueue_mail(s, ctx, kind="alarm", recipients=recipients,
-                 subject=f"[certyard] {severity}: {name} on {object}", body=body)
-    return True
 
 
 def _build(smtp: SmtpSettings, recipients: list[str], subject: str, body: str) -> EmailMessage:
@@ -167,7 +122,7 @@ def deliver_outbox(ctx: Any, *, limit: int = 100) -> DeliveryReport:
             m.next_attempt_at = now + CLAIM
         jobs = [(m.id, list(m.recipients), m.subject, m.body) for m in claimed]
     sent = failed = 0
-    from certyard.monitor.alarms import clear_alarm, raise_alarm
+    from certyard.alarms import clear_alarm, raise_alarm
 
     for mid, rcpt, subject, body in jobs:
         error = ""

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from certyard.alarms import clear_alarm, raise_alarm
 from certyard.db.models import Node, StoreEntry
-from certyard.monitor.alarms import clear_alarm, raise_alarm
 from certyard.monitor.certstate import revocation_states
 
 __all__ = [

@@ -21,10 +21,10 @@ from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certyard.alarms import clear_alarm, raise_alarm
 from certyard.db.models import StoreEntry
 from certyard.db.models.monitor import RevocationStatus
 from certyard.errors import NotFound
-from certyard.monitor.alarms import clear_alarm, raise_alarm
 from certyard.monitor.egress import EgressPolicy
 from certyard.monitor.ocsp import (
     RevocationAnswer,

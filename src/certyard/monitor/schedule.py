@@ -1,4 +1,4 @@
-"""The monitor's background jobs, registered with ``certyard.jobs`` on import.
+"""The monitor's background jobs (``JOBS``; run by the scheduler of ``certyard serve``).
 
 The intervals are how often each job looks; what it does is governed by the settings
 (expiry notices once per Notification Frequency period; revocation checks per Check Every,
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from certyard.jobs import register_job
+from certyard.jobs import Job
 
-__all__ = ["JOB_NAMES"]
+__all__ = ["JOBS", "JOB_NAMES"]
 
 
 def _expiry(ctx: Any) -> object:
@@ -39,7 +39,8 @@ def _served(ctx: Any) -> object:
 
 JOB_NAMES = ("monitor.expiry_scan", "monitor.revocation_checks", "monitor.outbox",
              "monitor.served_certificate")
-register_job("monitor.expiry_scan", 600, _expiry)
-register_job("monitor.revocation_checks", 60, _revocation)
-register_job("monitor.outbox", 30, _outbox)
-register_job("monitor.served_certificate", 60, _served)
+
+JOBS = (Job("monitor.expiry_scan", 600, _expiry),
+        Job("monitor.revocation_checks", 60, _revocation),
+        Job("monitor.outbox", 30, _outbox),
+        Job("monitor.served_certificate", 60, _served))

@@ -7,8 +7,7 @@
                    authentication (password sealed with the master key), sender.
 * ``revocation`` — Certificate Revocation: Enable OCSP, URI from certificate or configured
                    URI, Enable Revocation Check, Check Every N hours or days.
-* ``alert_actions`` — named alert actions (recipients, enabled) and which alarm uses which
-                   (seed "Config Alert Action"; unmapped alarms use "Default").
+(Alert actions belong to the alarms room: ``certyard.alarms``.)
 """
 
 from __future__ import annotations
@@ -22,46 +21,27 @@ from urllib.parse import urlparse
 
 from sqlalchemy.orm import Session
 
+from certyard.alarms import validate_emails
 from certyard.audit import record_event
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
 
 __all__ = [
-    "AlertActions",
     "MonitorSettings",
     "RevocationSettings",
     "SmtpSettings",
-    "get_alert_actions",
     "get_monitor_settings",
     "get_revocation_settings",
     "get_smtp_settings",
     "load",
     "settings_warnings",
     "smtp_password",
-    "update_alert_actions",
     "update_monitor_settings",
     "update_revocation_settings",
     "update_smtp_settings",
-    "validate_emails",
 ]
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
-                    r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 UNITS = ("hours", "days")
-
-
-def validate_emails(values: list[str] | str, *, field_name: str = "email_ids") -> list[str]:
-    """Comma/space separated or a list; each must be a plain address (no display name)."""
-    if isinstance(values, str):
-        values = [v for v in re.split(r"[,;\s]+", values) if v]
-    out: list[str] = []
-    for v in values:
-        v = str(v).strip()
-        if len(v) > 254 or not _EMAIL.match(v):
-            raise InvalidInput(f"{v!r} is not a valid e-mail address", field=field_name)
-        if v not in out:
-            out.append(v)
-    return out
 
 
 def _int(value: object, name: str, lo: int, hi: int) -> int:
@@ -210,38 +190,9 @@ def _destinations(values: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, kw_only=True)
-class AlertActions:
-    """actions: name -> {"enabled": bool, "recipients": [...]}; alarms: alarm -> action."""
-
-    actions: dict[str, dict[str, Any]] = field(
-        default_factory=lambda: {"Default": {"enabled": False, "recipients": []}})
-    alarms: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name, a in self.actions.items():
-            if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", name):
-                raise InvalidInput(f"alert action name {name!r} is not valid", field="actions")
-            a["recipients"] = validate_emails(list(a.get("recipients", [])),
-                                              field_name="recipients")
-            a["enabled"] = bool(a.get("enabled", False))
-        for alarm, action in self.alarms.items():
-            if action not in self.actions:
-                raise InvalidInput(f"alarm {alarm} refers to unknown alert action {action!r}",
-                                   field="alarms")
-
-    def recipients_for(self, alarm: str) -> list[str]:
-        a = self.actions.get(self.alarms.get(alarm, "Default"))
-        return list(a["recipients"]) if a and a["enabled"] else []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"actions": self.actions, "alarms": self.alarms}
-
-
 T = TypeVar("T")
 _KINDS: dict[str, type[Any]] = {"monitor": MonitorSettings, "smtp": SmtpSettings,
-                                "revocation": RevocationSettings,
-                                "alert_actions": AlertActions}
+                                "revocation": RevocationSettings}
 
 
 def load(s: Session, name: str) -> Any:
@@ -357,27 +308,3 @@ def settings_warnings(ctx: Any) -> list[str]:
                        "certificate; upload it first (certyard cert upload-trust tomcat-trust "
                        "FILE), or every response will be refused as untrusted")
     return out
-
-
-def get_alert_actions(ctx: Any) -> AlertActions:
-    with ctx.read() as s:
-        return load(s, "alert_actions")  # type: ignore[no-any-return]
-
-
-def update_alert_actions(ctx: Any, *, action: str = "Default", recipients: list[str] | None = None,
-                         enabled: bool | None = None, alarm: str | None = None) -> AlertActions:
-    """Edit one alert action (created if new); optionally route ``alarm`` to it."""
-    with ctx.transaction() as s:
-        cur: AlertActions = load(s, "alert_actions")
-        actions = {k: dict(v) for k, v in cur.actions.items()}
-        a = actions.setdefault(action, {"enabled": False, "recipients": []})
-        if recipients is not None:
-            a["recipients"] = validate_emails(recipients, field_name="recipients")
-        if enabled is not None:
-            a["enabled"] = enabled
-        alarms = dict(cur.alarms)
-        if alarm:
-            alarms[alarm] = action
-        new = AlertActions(actions=actions, alarms=alarms)
-        _save(s, ctx, "alert_actions", new, {"action": action, "alarm": alarm})
-        return new

@@ -255,18 +255,17 @@ def listener_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding
 
 
 def jobs_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
-    import certyard.server.app  # noqa: F401  (imports every room that registers jobs)
-    from certyard.jobs import registered_jobs
+    from certyard.ops.jobs import all_jobs
 
     with ctx.read() as s:
         leases = {r.name: r for r in s.scalars(select(JobLease))}
     out: list[Finding] = []
-    never = [job.name for job in registered_jobs() if job.name not in leases]
+    never = [job.name for job in all_jobs() if job.name not in leases]
     if never:
         out.append(Finding(check="jobs", severity="error",
                            message=f"{len(never)} job(s) never ran ({', '.join(never)}); jobs "
                                    "run inside certyard serve", fix=_SERVER_FIX))
-    for job in registered_jobs():
+    for job in all_jobs():
         row = leases.get(job.name)
         if row is None:
             continue

@@ -18,9 +18,10 @@ from sqlalchemy import or_, select
 
 from certyard import store
 from certyard.audit import record_event
+from certyard.db.documents import merge_document, read_document
 from certyard.db.models import Node, StoreEntry
 from certyard.errors import PolicyViolation
-from certyard.policy.store import load_setting, load_tls, merge_setting
+from certyard.policy.settings import load_tls
 from certyard.policy.tls import CIPHER_INTERFACES
 
 __all__ = ["FipsResult", "disable_fips", "enable_fips", "fips_status", "noncompliant_entries",
@@ -133,9 +134,9 @@ def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
                     f"the {iface} cipher string names CHACHA20, which FIPS mode forbids; "
                     f"change it first (`certyard tls ciphers set {iface} ...`)",
                     rule="fips_cipher", value=value)
-        merge_setting(s, "fips", {"enabled": True}, now=ctx.clock.now())
+        merge_document(s, "fips", {"enabled": True}, now=ctx.clock.now())
         # FIPS-approved password hashing (read by the accounts room; other keys kept).
-        merge_setting(s, "auth_rules", {"password_hash": "pbkdf2-sha256"},
+        merge_document(s, "auth_rules", {"password_hash": "pbkdf2-sha256"},
                       now=ctx.clock.now())
         record_event(s, ctx, action="fips.enable", target="fips",
                      details={"regenerate": regenerate})
@@ -162,10 +163,10 @@ def disable_fips(ctx: Any) -> FipsResult:
     from certyard.ipsec.policies import fips_switch_steps, recertify_steps
 
     with ctx.transaction() as s:
-        if load_setting(s, "enhanced_security").get("enabled"):
+        if read_document(s, "enhanced_security").get("enabled"):
             raise PolicyViolation("Enhanced Security Mode requires FIPS mode; disable "
                                   "Enhanced Security Mode first", rule="enhanced_requires_fips")
-        merge_setting(s, "fips", {"enabled": False}, now=ctx.clock.now())
+        merge_document(s, "fips", {"enabled": False}, now=ctx.clock.now())
         record_event(s, ctx, action="fips.disable", target="fips", details={})
         steps = [w for w in fips_switch_steps(s) if "certificate-based" in w]
         steps += recertify_steps(s)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from certyard.audit import record_event
+from certyard.db.documents import merge_document
 from certyard.errors import InvalidInput
-from certyard.policy.store import load_tls, merge_setting
+from certyard.policy.settings import load_tls
 from certyard.policy.tls import PolicyChange, set_cipher_string
 
 __all__ = ["SRTP_PRESETS", "TLS_PRESETS", "apply_tls_preset", "get_srtp_preset",
@@ -92,7 +93,7 @@ def get_srtp_preset(ctx: Any) -> dict[str, Any]:
 def set_srtp_preset(ctx: Any, preset: str) -> PolicyChange:
     key = _pick(SRTP_PRESETS, preset, "SRTP Ciphers", "srtp_ciphers")
     with ctx.transaction() as s:
-        value = merge_setting(s, "tls", {"srtp_ciphers": key}, now=ctx.clock.now())
+        value = merge_document(s, "tls", {"srtp_ciphers": key}, now=ctx.clock.now())
         record_event(s, ctx, action="tls.srtp_ciphers.set", target="tls",
                      details={"preset": key})
     label, suites = SRTP_PRESETS[key]

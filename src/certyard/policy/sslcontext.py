@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
 from certyard.policy.ciphers import HTTPS_PRIORITY, LEGACY_TLS10_SUITES
-from certyard.policy.store import TLS_DEFAULTS
+from certyard.policy.settings import TLS_DEFAULTS
 from certyard.policy.tls import effective_tls_string
 
 __all__ = ["FIPS_TLS13_SUITES", "SSL_VERSIONS", "build_server_ssl_context",

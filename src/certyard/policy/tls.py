@@ -1,7 +1,7 @@
 """Minimum TLS version, Cipher Management and the HTTPS Ciphers option (seed 002 chapters
 1 and 12, seed 001 "Cipher Management"), with the restart notices each change needs.
 
-Stored in ``Setting("tls")`` (keys in :data:`certyard.policy.store.TLS_DEFAULTS`). The
+Stored in ``Setting("tls")`` (keys in :data:`certyard.policy.settings.TLS_DEFAULTS`). The
 HTTPS and SIP strings override the All TLS string for their interface.
 """
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from certyard.audit import record_event
+from certyard.db.documents import merge_document, read_document
 from certyard.errors import InvalidInput
 from certyard.policy.ciphers import (
     HTTPS_PRIORITY,
@@ -20,7 +21,7 @@ from certyard.policy.ciphers import (
     resolve_tls_ciphers,
     validate_ssh_string,
 )
-from certyard.policy.store import load_setting, load_tls, merge_setting
+from certyard.policy.settings import load_tls
 from certyard.store import fips_enabled
 
 __all__ = [
@@ -98,14 +99,14 @@ def set_min_version(ctx: Any, version: str) -> PolicyChange:
         warnings.append(f"TLS {v} is obsolete (RFC 8996); allow it only for old clients")
     with ctx.transaction() as s:
         old = load_tls(s)["min_version"]
-        value = merge_setting(s, "tls", {"min_version": v}, now=ctx.clock.now())
+        value = merge_document(s, "tls", {"min_version": v}, now=ctx.clock.now())
         record_event(s, ctx, action="tls.min_version.set", target="tls",
                      details={"old": old, "new": v})
     return _change("tls", _with_defaults(value), "min_version", warnings=warnings)
 
 
 def _with_defaults(value: dict[str, Any]) -> dict[str, Any]:
-    from certyard.policy.store import TLS_DEFAULTS
+    from certyard.policy.settings import TLS_DEFAULTS
 
     return {**TLS_DEFAULTS, **value}
 
@@ -129,7 +130,7 @@ def set_cipher_string(ctx: Any, interface: str, string: str | None) -> PolicyCha
                 resolved = resolve_tls_ciphers(text, fips=fips, field_name=key)
                 details["resolved"] = resolved.to_dict()
                 warnings += resolved.warnings
-        value = merge_setting(s, "tls", {key: text}, now=ctx.clock.now())
+        value = merge_document(s, "tls", {key: text}, now=ctx.clock.now())
         record_event(s, ctx, action="tls.ciphers.set", target=key, details={"string": text})
     return _change("tls", _with_defaults(value), key, details=details, warnings=warnings)
 
@@ -140,7 +141,7 @@ def set_https_cipher_option(ctx: Any, option: str) -> PolicyChange:
         raise InvalidInput(f"{option!r} is not an HTTPS Ciphers option; choose rsa-only or "
                            "ec-and-rsa", field="https_cipher_option")
     with ctx.transaction() as s:
-        value = merge_setting(s, "tls", {"https_cipher_option": opt}, now=ctx.clock.now())
+        value = merge_document(s, "tls", {"https_cipher_option": opt}, now=ctx.clock.now())
         record_event(s, ctx, action="tls.https_ciphers.set", target="tls",
                      details={"option": opt})
     return _change("tls", _with_defaults(value), "https_cipher_option",
@@ -168,7 +169,7 @@ def cipher_report(ctx: Any) -> dict[str, Any]:
     with ctx.read() as s:
         policy = load_tls(s)
         fips = fips_enabled(s)
-        stored = load_setting(s, "tls")
+        stored = read_document(s, "tls")
     out: dict[str, Any] = {"min_version": policy["min_version"],
                            "https_cipher_option": policy["https_cipher_option"],
                            "fips": fips, "interfaces": {},

@@ -13,7 +13,7 @@ from certyard.audit import record_event
 from certyard.db.models import Node
 from certyard.db.models.policy import ProbeResult, ProbeTarget
 from certyard.errors import Duplicate, InvalidInput, NotFound
-from certyard.policy.store import load_tls
+from certyard.policy.settings import load_tls
 from certyard.probe.check import check_endpoint
 from certyard.probe.service import revocation_checker, trust_anchors
 from certyard.probe.tlsclient import STARTTLS, parse_target
@@ -111,7 +111,7 @@ def run_probes(ctx: Any, *, concurrency: int = 64, timeout: float = 5.0) -> dict
     raise or clear the alarm per target. The network work happens outside transactions."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from certyard.monitor import clear_alarm, raise_alarm
+    from certyard.alarms import clear_alarm, raise_alarm
 
     now = ctx.clock.now()
     with ctx.read() as s:

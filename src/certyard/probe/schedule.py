@@ -1,10 +1,12 @@
-"""Registers the scheduled probe of the inventory with ``certyard.jobs``."""
+"""The scheduled probe of the inventory (``JOBS``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from certyard.jobs import register_job
+from certyard.jobs import Job
+
+__all__ = ["JOBS", "PROBE_JOB"]
 
 PROBE_JOB = "probe.inventory"
 
@@ -14,5 +16,4 @@ def _run(ctx: Any) -> object:
 
     return run_probes(ctx)
 
-
-register_job(PROBE_JOB, 3600, _run)
+JOBS = (Job(PROBE_JOB, 3600, _run),)

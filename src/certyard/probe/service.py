@@ -12,7 +12,7 @@ from sqlalchemy import select
 from certyard.audit import record_event
 from certyard.db.models import StoreEntry
 from certyard.errors import InvalidFile, InvalidInput
-from certyard.policy.store import load_tls
+from certyard.policy.settings import load_tls
 from certyard.probe.check import ProbeReport, check_endpoint
 from certyard.probe.tlsclient import STARTTLS
 from certyard.probe.verify import VerifyResult, verify_chain

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from certyard.db.models import PrivateKey, StoreEntry
-from certyard.vault import MasterKey
+from certyard.sealing import MasterKey
 from certyard.x509 import key_description, private_key_der, public_sha256
 
 __all__ = ["open_private_key", "release_keys", "seal_private_key"]

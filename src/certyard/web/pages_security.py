@@ -15,10 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from certyard import bulk
+from certyard import bulk, syslog
 from certyard.api.auth import Auth, require
 from certyard.audit import query as audit_query
-from certyard.audit import syslog
 from certyard.errors import CertyardError, InvalidInput
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of

@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import Any
 
-from certyard.monitor import alarms
+from certyard import alarms
 
 __all__ = ["ALARM", "watch"]
 

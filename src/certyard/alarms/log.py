@@ -16,6 +16,8 @@ from sqlalchemy import CursorResult, Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from certyard.alarms.alerts import load_alert_actions, queue_alarm_alert
+from certyard.audit import record_event
 from certyard.db.models.monitor import Alarm
 from certyard.errors import InvalidInput, NotFound
 
@@ -118,8 +120,6 @@ def raise_alarm(s: Session, ctx: Any, *, name: str, object: str,
     row.message = message
     notified = False
     if row.last_notified_at is None or now - row.last_notified_at >= THROTTLE:
-        from certyard.monitor.notify import queue_alarm_alert
-
         notified = queue_alarm_alert(s, ctx, name=name, object=object, severity=severity,
                                      message=message)
         if notified:
@@ -139,10 +139,7 @@ def raise_alarms_bulk(s: Session, ctx: Any, *, name: str, items: dict[str, str],
     _check(name, next(iter(items)), severity)
     from sqlalchemy import insert, update
 
-    from certyard.monitor.notify import queue_alarm_alert
-    from certyard.monitor.settings import load
-
-    alerting = bool(load(s, "alert_actions").recipients_for(name))
+    alerting = bool(load_alert_actions(s).recipients_for(name))
     now = ctx.clock.now()
     existing: dict[str, tuple[int, bool, dt.datetime | None]] = {}
     t: Table = Alarm.__table__  # type: ignore[assignment]
@@ -221,8 +218,6 @@ def clear_alarm(s: Session, ctx: Any, *, name: str, object: str) -> bool:
 
 def clear_alarm_by_id(ctx: Any, alarm_id: int) -> AlarmView:
     """An administrator clears an alarm by hand (recorded in the audit trail)."""
-    from certyard.audit import record_event
-
     with ctx.transaction() as s:
         row = s.get(Alarm, alarm_id)
         if row is None:
