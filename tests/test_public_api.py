@@ -103,6 +103,7 @@ PUBLIC: dict[str, list[str]] = {
         'settings_warnings', 'update_monitor_settings', 'update_revocation_settings',
         'update_smtp_settings',
     ],
+    'certyard.ops': [],
     'certyard.policy': [
         'CIPHER_INTERFACES', 'HTTPS_OPTIONS', 'HTTPS_PRIORITY', 'PolicyChange', 'SRTP_PRESETS',
         'SSL_VERSIONS', 'TLS_DEFAULTS', 'TLS_PRESETS', 'TLS_VERSIONS', 'apply_tls_preset',
@@ -123,11 +124,11 @@ PUBLIC: dict[str, list[str]] = {
     'certyard.store': [
         'DEFAULT_PURPOSES', 'ENTRY_TYPES', 'EntryView', 'GeneratedResult', 'Page', 'PurposeSpec',
         'UploadResult', 'add_purpose', 'check_key_choice', 'delete_entry', 'download_csr',
-        'download_entry', 'entry_view', 'find_entries', 'fips_enabled', 'generate_csr',
-        'generate_self_signed', 'get_purpose', 'install_self_signed', 'list_purposes',
-        'open_private_key', 'purpose_from_trust_store', 'put_entry', 'release_keys',
-        'resolve_node', 'seal_private_key', 'show_entry', 'upload_identity_certificate',
-        'upload_trust_certificates',
+        'download_entry', 'entry_view', 'find_entries', 'fips_changed_at', 'fips_enabled',
+        'generate_csr', 'generate_self_signed', 'get_purpose', 'install_self_signed',
+        'list_purposes', 'open_private_key', 'purpose_from_trust_store', 'put_entry',
+        'release_keys', 'resolve_node', 'seal_private_key', 'set_fips_mode', 'show_entry',
+        'upload_identity_certificate', 'upload_trust_certificates',
     ],
     'certyard.syslog': [
         'DeliveryResult', 'SyslogSettings', 'check_host', 'check_port', 'configure_syslog',

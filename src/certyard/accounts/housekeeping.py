@@ -4,7 +4,7 @@ timeout (seed 002 "Configuring Inactivity Timeout") and drop expired sessions.""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -15,10 +15,13 @@ from certyard.audit import record_event
 from certyard.db.models.accounts import User, UserSession
 from certyard.jobs import Job
 
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
 __all__ = ["JOBS", "account_housekeeping"]
 
 
-def account_housekeeping(ctx: Any) -> dict[str, int]:
+def account_housekeeping(ctx: AppContext) -> dict[str, int]:
     now = ctx.clock.now()
     disabled = purged = 0
     with ctx.transaction() as s:

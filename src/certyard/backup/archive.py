@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.runtime.migration import MigrationContext
 from cryptography.exceptions import InvalidTag
@@ -41,6 +41,9 @@ from certyard.audit import record_event
 from certyard.db.base import Base
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
 from certyard.hostutil.files import atomic_write
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["BackupInfo", "create_backup", "read_backup_info", "restore_backup"]
 
@@ -115,14 +118,14 @@ def _heads(conn: Any) -> list[str]:
     return sorted(MigrationContext.configure(conn).get_current_heads())
 
 
-def _master_key_b64(ctx: Any) -> str:
+def _master_key_b64(ctx: AppContext) -> str:
     s = ctx.settings
     if s.master_key_b64:
         return s.master_key_b64.strip()
     return s.master_key_file.read_text().strip()
 
 
-def create_backup(ctx: Any, output: Path, *, password: str,
+def create_backup(ctx: AppContext, output: Path, *, password: str,
                   progress: Progress | None = None, overwrite: bool = False) -> BackupInfo:
     """Write an encrypted archive of every table and the master key (temp file + rename).
     An existing file is never replaced unless ``overwrite``: it may be the only good backup."""
@@ -250,7 +253,7 @@ def _check_tokens(doc: dict[str, Any]) -> None:
                                "anyway)")
 
 
-def _prepare_key_file(ctx: Any, key_b64: str) -> str | None:
+def _prepare_key_file(ctx: AppContext, key_b64: str) -> str | None:
     """Write the backup's master key next to the key file; renamed into place only after
     the database commit, so data and key change together."""
     s = ctx.settings
@@ -271,7 +274,7 @@ def _prepare_key_file(ctx: Any, key_b64: str) -> str | None:
     return tmp
 
 
-def restore_backup(ctx: Any, path: Path, *, password: str,
+def restore_backup(ctx: AppContext, path: Path, *, password: str,
                    progress: Progress | None = None,
                    skip_token_check: bool = False) -> BackupInfo:
     """Replace every table with the backup's rows in one transaction, then install the
@@ -305,7 +308,7 @@ def restore_backup(ctx: Any, path: Path, *, password: str,
                       token_keys=_token_keys(doc))
 
 
-def _replace_rows(ctx: Any, path: Path, doc: dict[str, Any], ordered: list[Any],
+def _replace_rows(ctx: AppContext, path: Path, doc: dict[str, Any], ordered: list[Any],
                   counts: dict[str, int], progress: Progress | None) -> None:
     tables = doc["tables"]
     with ctx.transaction() as s:

@@ -26,7 +26,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -39,6 +39,9 @@ from certyard.ca.ocsp import _issuer_hashes, presign_responses
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.errors import InvalidInput
 from certyard.hostutil.files import atomic_write
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["OcspExport", "canonical_request", "export_ocsp_responses", "request_file_names"]
 
@@ -69,7 +72,7 @@ def request_file_names(request_der: bytes) -> tuple[str, str]:
             base64.urlsafe_b64encode(request_der).decode().rstrip("="))
 
 
-def export_ocsp_responses(ctx: Any, directory: Path, *, presign: bool = True) -> OcspExport:
+def export_ocsp_responses(ctx: AppContext, directory: Path, *, presign: bool = True) -> OcspExport:
     """Write every unexpired certificate's current pre-signed response under ``directory``
     (created if missing); ``presign`` first signs any that are missing or half stale."""
     if directory.exists() and not directory.is_dir():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -32,6 +32,9 @@ from certyard.db.models.ca import CaIssued, CaRequest
 from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound, PolicyViolation
 from certyard.store import fips_enabled, get_purpose, resolve_node, upload_identity_certificate
 from certyard.x509 import san_strings
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["RequestView", "deny_request", "issue_certificate_for_csr", "issue_request",
            "list_issued", "list_requests", "show_request", "sign_pending", "submit_request"]
@@ -72,7 +75,7 @@ def _view(s: Session, r: CaRequest, **extra: Any) -> RequestView:
         decided_by=r.decided_by, reason=r.reason, serial=r.serial, **extra)
 
 
-def _requester(ctx: Any, requester: str | None) -> str:
+def _requester(ctx: AppContext, requester: str | None) -> str:
     return (requester or ctx.actor.name)[:200]
 
 
@@ -85,7 +88,7 @@ def _chain_pem(s: Session, leaf_der: bytes) -> bytes:
 
 
 def submit_request(
-    ctx: Any, csr_data: bytes | x509.CertificateSigningRequest, *,
+    ctx: AppContext, csr_data: bytes | x509.CertificateSigningRequest, *,
     profile: str | None = None, requester: str | None = None,
     purpose: str | None = None, node: str | None = None,
 ) -> RequestView:
@@ -131,7 +134,9 @@ def submit_request(
     return view
 
 
-def list_requests(ctx: Any, *, state: str | None = None, limit: int = 1000) -> list[RequestView]:
+def list_requests(
+    ctx: AppContext, *, state: str | None = None, limit: int = 1000,
+) -> list[RequestView]:
     if state is not None and state not in STATES:
         raise InvalidInput(f"state must be one of {', '.join(STATES)}", field="state")
     with ctx.read() as s:
@@ -149,7 +154,7 @@ def _get(s: Session, request_id: int, *, lock: bool = False) -> CaRequest:
     return row
 
 
-def show_request(ctx: Any, request_id: int) -> RequestView:
+def show_request(ctx: AppContext, request_id: int) -> RequestView:
     """One request; once issued, with its certificate's PEM (certificates are public)."""
     with ctx.read() as s:
         req = _get(s, request_id)
@@ -162,12 +167,22 @@ def show_request(ctx: Any, request_id: int) -> RequestView:
 
 
 def issue_request(
-    ctx: Any, request_id: int, *, profile: str | None = None, days: int | None = None,
+    ctx: AppContext, request_id: int, *, profile: str | None = None, days: int | None = None,
     decided_by: str | None = None,
 ) -> RequestView:
     """Approve a pending request: sign it, and when it came from a node's CSR install it
     there as if uploaded (the root is in PURPOSE-trust; the chain includes the
-    intermediate)."""
+    intermediate). Issuing and installing are one unit of work: a certificate the store
+    refuses is never recorded as issued."""
+    with ctx.unit_of_work() as uow:
+        return _issue_request(uow, request_id, profile=profile, days=days,
+                              decided_by=decided_by)
+
+
+def _issue_request(
+    ctx: AppContext, request_id: int, *, profile: str | None, days: int | None,
+    decided_by: str | None,
+) -> RequestView:
     now = ctx.clock.now()
     with ctx.transaction() as s:
         req = _get(s, request_id, lock=True)
@@ -223,7 +238,7 @@ _EKU_LABELS = {"1.3.6.1.5.5.7.3.1": "TLS Web Server Authentication",
                "1.3.6.1.5.5.7.3.2": "TLS Web Client Authentication"}
 
 
-def deny_request(ctx: Any, request_id: int, *, reason: str) -> RequestView:
+def deny_request(ctx: AppContext, request_id: int, *, reason: str) -> RequestView:
     reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidInput("a reason is required to deny a request", field="reason")
@@ -241,11 +256,21 @@ def deny_request(ctx: Any, request_id: int, *, reason: str) -> RequestView:
 
 
 def sign_pending(
-    ctx: Any, purpose: str, *, node: str | None = None, profile: str | None = None,
+    ctx: AppContext, purpose: str, *, node: str | None = None, profile: str | None = None,
     approve: bool = False, days: int | None = None,
 ) -> RequestView:
     """Send a node's pending store CSR for PURPOSE to the built-in CA. It waits pending
-    (unless ``approve``); issuing it installs the certificate on the node(s)."""
+    (unless ``approve``); issuing it installs the certificate on the node(s). With
+    ``approve`` the request, the issuance and the installation commit once, or not at all."""
+    with ctx.unit_of_work() as uow:
+        return _sign_pending(uow, purpose, node=node, profile=profile, approve=approve,
+                             days=days)
+
+
+def _sign_pending(
+    ctx: AppContext, purpose: str, *, node: str | None, profile: str | None, approve: bool,
+    days: int | None,
+) -> RequestView:
     now = ctx.clock.now()
     with ctx.transaction() as s:
         spec = get_purpose(s, purpose)
@@ -269,7 +294,7 @@ def sign_pending(
 
 
 def issue_certificate_for_csr(
-    ctx: Any, csr: bytes | x509.CertificateSigningRequest, *, profile: str = "client",
+    ctx: AppContext, csr: bytes | x509.CertificateSigningRequest, *, profile: str = "client",
     days: int | None = None, requester: str | None = None,
 ) -> IssuedView:
     """Issue at once, bypassing the pending queue: for internal callers (agent client
@@ -279,7 +304,7 @@ def issue_certificate_for_csr(
 
 
 def issue_certificates_for_csrs(
-    ctx: Any, csrs: list[bytes | x509.CertificateSigningRequest], *, profile: str = "client",
+    ctx: AppContext, csrs: list[bytes | x509.CertificateSigningRequest], *, profile: str = "client",
     days: int | None = None, requester: str | None = None, workers: int | None = None,
 ) -> list[IssuedView]:
     """Many CSRs in one transaction (one audit record): bulk enrolment and benchmarks.
@@ -301,7 +326,7 @@ def issue_certificates_for_csrs(
 
 
 def list_issued(
-    ctx: Any, *, status: str | None = None, limit: int = 1000, with_pem: bool = False,
+    ctx: AppContext, *, status: str | None = None, limit: int = 1000, with_pem: bool = False,
 ) -> list[IssuedView]:
     if status is not None and status not in ("good", "revoked", "hold"):
         raise InvalidInput("status must be good, revoked or hold", field="status")
@@ -312,7 +337,7 @@ def list_issued(
         return [IssuedView.of(r, with_pem=with_pem) for r in s.scalars(q)]
 
 
-def show_issued(ctx: Any, serial: str) -> IssuedView:
+def show_issued(ctx: AppContext, serial: str) -> IssuedView:
     from certyard.ca.crl import parse_serial
 
     key = parse_serial(serial)

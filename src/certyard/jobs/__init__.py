@@ -15,9 +15,12 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from certyard.jobs.lease import PROCESS_HOLDER, acquire_lease, lease_state, release_lease
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["Job", "find_job", "lease_state", "run_due_jobs", "run_job_once", "run_scheduler"]
 
@@ -28,7 +31,7 @@ log = logging.getLogger("certyard.jobs")
 class Job:
     name: str
     every_seconds: float
-    run: Callable[[Any], object]
+    run: Callable[[AppContext], object]
 
     def __post_init__(self) -> None:
         if self.every_seconds <= 0:
@@ -39,7 +42,7 @@ def find_job(jobs: Sequence[Job], name: str) -> Job | None:
     return next((j for j in jobs if j.name == name), None)
 
 
-def run_job_once(ctx: Any, jobs: Sequence[Job], name: str) -> object:
+def run_job_once(ctx: AppContext, jobs: Sequence[Job], name: str) -> object:
     """Run a job now in this process, without the lease (an administrator's request)."""
     job = find_job(jobs, name)
     if job is None:
@@ -47,7 +50,7 @@ def run_job_once(ctx: Any, jobs: Sequence[Job], name: str) -> object:
     return job.run(ctx)
 
 
-def _keep_lease(ctx: Any, name: str, holder: str, ttl: dt.timedelta,
+def _keep_lease(ctx: AppContext, name: str, holder: str, ttl: dt.timedelta,
                 done: threading.Event) -> None:
     """Renew a running job's lease every third of its ttl, so the ttl can be short: a
     replica killed mid-job loses the lease within ``ttl`` and another takes the job over."""
@@ -60,7 +63,7 @@ def _keep_lease(ctx: Any, name: str, holder: str, ttl: dt.timedelta,
             log.exception("renewing lease for job %s", name)
 
 
-def run_due_jobs(ctx: Any, jobs: Sequence[Job], *, holder: str = PROCESS_HOLDER,
+def run_due_jobs(ctx: AppContext, jobs: Sequence[Job], *, holder: str = PROCESS_HOLDER,
                  ttl: dt.timedelta = dt.timedelta(seconds=60)) -> list[str]:
     """One scheduler pass: run each job that is due and whose lease this holder gets.
     Returns the names run here. The lease is renewed while the job runs."""
@@ -94,7 +97,7 @@ def run_due_jobs(ctx: Any, jobs: Sequence[Job], *, holder: str = PROCESS_HOLDER,
     return ran
 
 
-def run_scheduler(ctx: Any, stop: threading.Event, jobs: Sequence[Job], *,
+def run_scheduler(ctx: AppContext, stop: threading.Event, jobs: Sequence[Job], *,
                   tick: float = 1.0, holder: str = PROCESS_HOLDER) -> None:
     """Run each of ``jobs`` on its interval until ``stop`` is set."""
     while not stop.is_set():

@@ -14,7 +14,7 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -27,6 +27,9 @@ from certyard.monitor.settings import (
     smtp_password,
     validate_emails,
 )
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["DeliveryReport", "OutboxView", "backoff", "deliver_outbox", "list_outbox",
            "send_mail_now", "send_test_mail"]
@@ -51,7 +54,7 @@ def _build(smtp: SmtpSettings, recipients: list[str], subject: str, body: str) -
     return m
 
 
-def send_mail_now(ctx: Any, smtp: SmtpSettings, recipients: list[str], subject: str,
+def send_mail_now(ctx: AppContext, smtp: SmtpSettings, recipients: list[str], subject: str,
                   body: str) -> None:
     """One SMTP transaction; any failure is an ExternalServiceError with a one-line reason."""
     if not smtp.configured:
@@ -76,7 +79,7 @@ def send_mail_now(ctx: Any, smtp: SmtpSettings, recipients: list[str], subject: 
             f"SMTP {smtp.host}:{smtp.port} failed: {type(e).__name__}: {e}") from None
 
 
-def send_test_mail(ctx: Any, *, to: list[str] | str) -> dict[str, Any]:
+def send_test_mail(ctx: AppContext, *, to: list[str] | str) -> dict[str, Any]:
     """Send a test mail synchronously so the administrator sees the result now."""
     recipients = validate_emails(to, field_name="to")
     if not recipients:
@@ -107,7 +110,7 @@ class DeliveryReport:
         return {"sent": self.sent, "failed": self.failed, "pending": self.pending}
 
 
-def deliver_outbox(ctx: Any, *, limit: int = 100) -> DeliveryReport:
+def deliver_outbox(ctx: AppContext, *, limit: int = 100) -> DeliveryReport:
     """Send every due message once. Claiming (moving next_attempt_at forward under a row
     lock) happens before sending, so two replicas never send the same message."""
     now = ctx.clock.now()
@@ -131,22 +134,22 @@ def deliver_outbox(ctx: Any, *, limit: int = 100) -> DeliveryReport:
         except (ExternalServiceError, NotInitialised) as e:
             error = e.message
         with ctx.transaction() as s:
-            m = s.get(OutboxMessage, mid)
-            if m is None:
+            msg = s.get(OutboxMessage, mid)
+            if msg is None:
                 continue
-            m.attempts += 1
+            msg.attempts += 1
             if error:
                 failed += 1
-                m.last_error = error
-                m.next_attempt_at = ctx.clock.now() + backoff(m.attempts)
+                msg.last_error = error
+                msg.next_attempt_at = ctx.clock.now() + backoff(msg.attempts)
                 raise_alarm(s, ctx, name="EmailDeliveryFailed", object=smtp.host or "smtp",
                             message=f"e-mail to {', '.join(rcpt)} not delivered "
-                                    f"(attempt {m.attempts}): {error}")
+                                    f"(attempt {msg.attempts}): {error}")
             else:
                 sent += 1
-                m.status = "sent"
-                m.sent_at = ctx.clock.now()
-                m.last_error = ""
+                msg.status = "sent"
+                msg.sent_at = ctx.clock.now()
+                msg.last_error = ""
                 clear_alarm(s, ctx, name="EmailDeliveryFailed", object=smtp.host or "smtp")
     with ctx.read() as s:
         pending = s.scalar(select(func.count()).select_from(OutboxMessage)
@@ -172,7 +175,9 @@ class OutboxView:
                 for k, v in self.__dict__.items()}
 
 
-def list_outbox(ctx: Any, *, status: str | None = None, limit: int = 200) -> list[OutboxView]:
+def list_outbox(
+    ctx: AppContext, *, status: str | None = None, limit: int = 200,
+) -> list[OutboxView]:
     q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status:
         q = q.where(OutboxMessage.status == status)

@@ -6,32 +6,35 @@ and promptly for newly uploaded certificates, which have no status yet)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from certyard.jobs import Job
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["JOBS", "JOB_NAMES"]
 
 
-def _expiry(ctx: Any) -> object:
+def _expiry(ctx: AppContext) -> object:
     from certyard.monitor.expiry import scan_expiry
 
     return scan_expiry(ctx)
 
 
-def _revocation(ctx: Any) -> object:
+def _revocation(ctx: AppContext) -> object:
     from certyard.monitor.revocation import run_revocation_checks
 
     return run_revocation_checks(ctx)
 
 
-def _outbox(ctx: Any) -> object:
+def _outbox(ctx: AppContext) -> object:
     from certyard.monitor.notify import deliver_outbox
 
     return deliver_outbox(ctx)
 
 
-def _served(ctx: Any) -> object:
+def _served(ctx: AppContext) -> object:
     from certyard.monitor.own_cert import check_served_certificates
 
     return check_served_certificates(ctx)

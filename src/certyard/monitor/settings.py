@@ -16,7 +16,7 @@ import base64
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 from sqlalchemy.orm import Session
@@ -25,6 +25,9 @@ from certyard.alarms import validate_emails
 from certyard.audit import record_event
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "MonitorSettings",
@@ -206,7 +209,7 @@ def load(s: Session, name: str) -> Any:
     return cls(**kwargs)
 
 
-def _save(s: Session, ctx: Any, name: str, value: Any, details: dict[str, Any]) -> None:
+def _save(s: Session, ctx: AppContext, name: str, value: Any, details: dict[str, Any]) -> None:
     data = asdict(value)
     if "email_ids" in data:
         data["email_ids"] = list(data["email_ids"])
@@ -219,7 +222,9 @@ def _save(s: Session, ctx: Any, name: str, value: Any, details: dict[str, Any]) 
     record_event(s, ctx, action=f"{name}.update", target=name, details=details)
 
 
-def _update(ctx: Any, name: str, changes: dict[str, Any], secret: set[str] | None = None) -> Any:
+def _update(
+    ctx: AppContext, name: str, changes: dict[str, Any], secret: set[str] | None = None,
+) -> Any:
     changes = {k: v for k, v in changes.items() if v is not None}
     with ctx.transaction() as s:
         cur = load(s, name)
@@ -232,23 +237,25 @@ def _update(ctx: Any, name: str, changes: dict[str, Any], secret: set[str] | Non
         return new
 
 
-def get_monitor_settings(ctx: Any) -> MonitorSettings:
+def get_monitor_settings(ctx: AppContext) -> MonitorSettings:
     with ctx.read() as s:
         return load(s, "monitor")  # type: ignore[no-any-return]
 
 
-def update_monitor_settings(ctx: Any, **changes: Any) -> MonitorSettings:
+def update_monitor_settings(ctx: AppContext, **changes: Any) -> MonitorSettings:
     if changes.get("email_ids") is not None:
         changes["email_ids"] = tuple(validate_emails(changes["email_ids"]))
     return _update(ctx, "monitor", changes)  # type: ignore[no-any-return]
 
 
-def get_smtp_settings(ctx: Any) -> SmtpSettings:
+def get_smtp_settings(ctx: AppContext) -> SmtpSettings:
     with ctx.read() as s:
         return load(s, "smtp")  # type: ignore[no-any-return]
 
 
-def update_smtp_settings(ctx: Any, *, password: str | None = None, **changes: Any) -> SmtpSettings:
+def update_smtp_settings(
+    ctx: AppContext, *, password: str | None = None, **changes: Any,
+) -> SmtpSettings:
     """``password=""`` removes the stored password; None leaves it as it is — unless the
     host, port or user name changes: a stored password is never sent to a server it was not
     entered for, so it must be given again."""
@@ -264,18 +271,18 @@ def update_smtp_settings(ctx: Any, *, password: str | None = None, **changes: An
     return _update(ctx, "smtp", changes, {"password_sealed"})  # type: ignore[no-any-return]
 
 
-def smtp_password(ctx: Any, smtp: SmtpSettings) -> str:
+def smtp_password(ctx: AppContext, smtp: SmtpSettings) -> str:
     if not smtp.password_sealed:
         return ""
     return ctx.master_key.open(base64.b64decode(smtp.password_sealed), aad=b"smtp").decode()
 
 
-def get_revocation_settings(ctx: Any) -> RevocationSettings:
+def get_revocation_settings(ctx: AppContext) -> RevocationSettings:
     with ctx.read() as s:
         return load(s, "revocation")  # type: ignore[no-any-return]
 
 
-def update_revocation_settings(ctx: Any, **changes: Any) -> RevocationSettings:
+def update_revocation_settings(ctx: AppContext, **changes: Any) -> RevocationSettings:
     return _update(ctx, "revocation", changes)  # type: ignore[no-any-return]
 
 
@@ -291,7 +298,7 @@ def _responder_candidates(s: Session) -> int:
         StoreEntry.source_node_id.is_(None))) or 0)
 
 
-def settings_warnings(ctx: Any) -> list[str]:
+def settings_warnings(ctx: AppContext) -> list[str]:
     """What the Certificate Monitor and revocation settings in force will not achieve, said
     at the moment of the change rather than at the first failure (seed 001: "You must
     upload the OCSP Responder certificate to tomcat-trust before enabling OCSP")."""

@@ -15,13 +15,16 @@ is a separate, deliberate act in Authentication Rules.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certyard import store, syslog
 from certyard.accounts.rules import describe_rules, read_rules, set_rules_floor
 from certyard.audit import record_event
 from certyard.db.documents import merge_document, read_document
 from certyard.errors import PolicyViolation
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ENHANCED_AUTH_RULES", "ENHANCED_FLOOR", "disable_enhanced", "enable_enhanced",
            "enhanced_prerequisites", "enhanced_status"]
@@ -74,7 +77,7 @@ def enhanced_prerequisites(s: Any) -> list[str]:
     return missing
 
 
-def enhanced_status(ctx: Any) -> dict[str, Any]:
+def enhanced_status(ctx: AppContext) -> dict[str, Any]:
     with ctx.read() as s:
         rules = read_rules(s)
         return {"enabled": bool(read_document(s, "enhanced_security").get("enabled")),
@@ -85,7 +88,7 @@ def enhanced_status(ctx: Any) -> dict[str, Any]:
                 "syslog_protocol": syslog.stored_protocol(s)}
 
 
-def enable_enhanced(ctx: Any) -> dict[str, Any]:
+def enable_enhanced(ctx: AppContext) -> dict[str, Any]:
     now = ctx.clock.now()
     with ctx.transaction() as s:
         missing = enhanced_prerequisites(s)
@@ -103,7 +106,7 @@ def enable_enhanced(ctx: Any) -> dict[str, Any]:
             "syslog_protocol": "tcp", "restart": RESTART}
 
 
-def disable_enhanced(ctx: Any) -> dict[str, Any]:
+def disable_enhanced(ctx: AppContext) -> dict[str, Any]:
     with ctx.transaction() as s:
         set_rules_floor(s, rules={}, floor=None, now=ctx.clock.now())
         merge_document(s, "enhanced_security", {"enabled": False}, now=ctx.clock.now())

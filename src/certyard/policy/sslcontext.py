@@ -152,5 +152,7 @@ def build_server_ssl_context(
 def tls_policy_stamp(s: Session) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Changes whenever the TLS policy or FIPS mode changes: the listener compares it to
     decide whether to rebuild its context."""
-    tls, fips = s.get(Setting, "tls"), s.get(Setting, "fips")
-    return (tls.updated_at if tls else None, fips.updated_at if fips else None)
+    from certyard.store import fips_changed_at
+
+    tls = s.get(Setting, "tls")
+    return (tls.updated_at if tls else None, fips_changed_at(s))

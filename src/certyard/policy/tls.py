@@ -8,7 +8,7 @@ HTTPS and SIP strings override the All TLS string for their interface.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certyard.audit import record_event
 from certyard.db.documents import merge_document, read_document
@@ -23,6 +23,9 @@ from certyard.policy.ciphers import (
 )
 from certyard.policy.settings import load_tls
 from certyard.store import fips_enabled
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "CIPHER_INTERFACES",
@@ -84,12 +87,12 @@ def _change(setting: str, value: dict[str, Any], key: str, **kw: Any) -> PolicyC
     return PolicyChange(setting=setting, value=value, restart=restart, reloaded=reloaded, **kw)
 
 
-def get_tls_policy(ctx: Any) -> dict[str, Any]:
+def get_tls_policy(ctx: AppContext) -> dict[str, Any]:
     with ctx.read() as s:
         return load_tls(s)
 
 
-def set_min_version(ctx: Any, version: str) -> PolicyChange:
+def set_min_version(ctx: AppContext, version: str) -> PolicyChange:
     v = str(version).strip().removeprefix("TLS").removeprefix("v").strip()
     if v not in TLS_VERSIONS:
         raise InvalidInput(f"{version!r} is not a TLS version; choose one of "
@@ -111,7 +114,7 @@ def _with_defaults(value: dict[str, Any]) -> dict[str, Any]:
     return {**TLS_DEFAULTS, **value}
 
 
-def set_cipher_string(ctx: Any, interface: str, string: str | None) -> PolicyChange:
+def set_cipher_string(ctx: AppContext, interface: str, string: str | None) -> PolicyChange:
     """Set (or clear, with None/"") the cipher string of one interface after validating it
     with the real OpenSSL / OpenSSH."""
     key = CIPHER_INTERFACES.get(str(interface).lower())
@@ -135,7 +138,7 @@ def set_cipher_string(ctx: Any, interface: str, string: str | None) -> PolicyCha
     return _change("tls", _with_defaults(value), key, details=details, warnings=warnings)
 
 
-def set_https_cipher_option(ctx: Any, option: str) -> PolicyChange:
+def set_https_cipher_option(ctx: AppContext, option: str) -> PolicyChange:
     opt = str(option).strip().lower()
     if opt not in HTTPS_OPTIONS:
         raise InvalidInput(f"{option!r} is not an HTTPS Ciphers option; choose rsa-only or "
@@ -164,7 +167,7 @@ def effective_tls_string(policy: dict[str, Any], interface: str) -> str | None:
     return chosen
 
 
-def cipher_report(ctx: Any) -> dict[str, Any]:
+def cipher_report(ctx: AppContext) -> dict[str, Any]:
     """Per interface: configured string, effective string and OpenSSL's resolved list."""
     with ctx.read() as s:
         policy = load_tls(s)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from certyard.jobs import Job
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["JOBS", "PROBE_JOB"]
 
 PROBE_JOB = "probe.inventory"
 
 
-def _run(ctx: Any) -> object:
+def _run(ctx: AppContext) -> object:
     from certyard.probe.inventory import run_probes
 
     return run_probes(ctx)

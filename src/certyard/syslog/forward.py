@@ -21,7 +21,7 @@ import re
 import socket
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +32,9 @@ from certyard.db.documents import merge_document, read_document
 from certyard.db.models import Setting
 from certyard.db.models.audit import AuditEvent
 from certyard.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["DeliveryResult", "SyslogSettings", "check_host", "check_port", "configure_syslog",
            "deliver_backlog", "format_rfc5424", "load_syslog_settings", "set_protocol",
@@ -102,7 +105,7 @@ def load_syslog_settings(s: Session) -> SyslogSettings:
                           hostname=str(v.get("hostname") or ""))
 
 
-def configure_syslog(ctx: Any, *, host: str | None = None, port: int | None = None,
+def configure_syslog(ctx: AppContext, *, host: str | None = None, port: int | None = None,
                      protocol: str | None = None, tls: bool | None = None,
                      ca_file: str | None = None, enabled: bool | None = None,
                      hostname: str | None = None) -> SyslogSettings:
@@ -151,7 +154,7 @@ def _check_protocol(protocol: str) -> str:
     return p
 
 
-def set_protocol(ctx: Any, protocol: str) -> SyslogSettings:
+def set_protocol(ctx: AppContext, protocol: str) -> SyslogSettings:
     """``certyard syslog set-protocol tcp|udp`` (seed: utils remotesyslog set protocol)."""
     p = _check_protocol(protocol)
     with ctx.transaction() as s:
@@ -164,7 +167,7 @@ def set_protocol(ctx: Any, protocol: str) -> SyslogSettings:
         return load_syslog_settings(s)
 
 
-def use_tcp(s: Session, ctx: Any) -> None:
+def use_tcp(s: Session, ctx: AppContext) -> None:
     """Enhanced Security Mode: the audit trail goes to syslog over TCP (inside the caller's
     transaction; the caller records the audit event)."""
     _merge(s, "syslog", {"protocol": "tcp"}, ctx.clock.now())
@@ -254,7 +257,7 @@ class _Sender:
         self.sock.close()
 
 
-def deliver_backlog(ctx: Any, *, batch: int = 1000, timeout: float = 5.0) -> DeliveryResult:
+def deliver_backlog(ctx: AppContext, *, batch: int = 1000, timeout: float = 5.0) -> DeliveryResult:
     """Send the records not yet delivered, oldest first; one replica at a time (the
     cursor row is locked for the run)."""
     sent = 0
@@ -307,7 +310,7 @@ def deliver_backlog(ctx: Any, *, batch: int = 1000, timeout: float = 5.0) -> Del
     return DeliveryResult(sent=sent, pending=pending, error=error, alarm_raised=alarm)
 
 
-def syslog_status(ctx: Any) -> dict[str, Any]:
+def syslog_status(ctx: AppContext) -> dict[str, Any]:
     with ctx.read() as s:
         cfg = load_syslog_settings(s)
         state = _setting(s, "syslog_delivery")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -10,8 +11,11 @@ from certyard.cli.context import cli_context
 from certyard.cli.output import console
 from certyard.errors import CertyardError
 
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
-def _init_ca(ctx: object) -> None:
+
+def _init_ca(ctx: AppContext) -> None:
     """A fresh install gets its built-in CA too, so every CA task works at once."""
     from certyard import ca
     from certyard.errors import Conflict

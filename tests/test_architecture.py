@@ -1,0 +1,28 @@
+"""The import contracts in pyproject.toml hold (ARCHITECTURE.md): rooms are layered, there
+is no cycle between rooms, the core imports no delivery layer. scripts/test.sh runs
+lint-imports too; this keeps the check inside the suite for a plain ``pytest`` run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT = ("import sys; from importlinter.cli import lint_imports_command; "
+        "sys.exit(lint_imports_command())")
+
+
+def test_import_contracts_are_kept() -> None:
+    r = subprocess.run([sys.executable, "-c", LINT, "--no-cache"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert "0 broken" in r.stdout
+
+
+def test_no_room_registers_jobs_on_import() -> None:
+    """Jobs are values listed in certyard.ops.jobs, not a registry filled by imports."""
+    src = ROOT / "src" / "certyard"
+    offenders = [str(p.relative_to(src)) for p in src.rglob("*.py")
+                 if "register_job(" in p.read_text()]
+    assert offenders == []
