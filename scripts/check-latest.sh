@@ -15,10 +15,22 @@ VENV=${CHECK_LATEST_VENV:-$(mktemp -d /tmp/certyard-latest.XXXXXX)}
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade \
   --upgrade-strategy eager -e ".[test]"
 echo "newest allowed versions, differing from requirements/test.lock:"
-"$VENV/bin/python" -m pip freeze --exclude-editable | while IFS== read -r name _ version; do
-  locked=$(grep -i "^${name}==" requirements/test.lock | sed 's/ .*//; s/.*==//' || true)
-  [ -n "$locked" ] && [ "$locked" != "$version" ] && echo "  $name $locked -> $version"
-done || true
+# Names compared PEP 503-normalised (pip freeze says typing_extensions, the lock
+# typing-extensions).
+"$VENV/bin/python" -m pip freeze --exclude-editable | "$VENV/bin/python" -c '
+import re, sys
+norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()
+locked = {norm(n): v for n, v in re.findall(r"^([A-Za-z0-9_.-]+)==([^ \\;]+)",
+                                            open("requirements/test.lock").read(), re.M)}
+for line in sys.stdin:
+    if "==" in line:
+        name, version = line.strip().split("==", 1)
+        have = locked.get(norm(name))
+        if have is None:
+            print(f"  {name} {version} (not in the lock)")
+        elif have != version:
+            print(f"  {name} {have} -> {version}")
+'
 "$VENV/bin/python" -m ruff check src tests benchmarks
 "$VENV/bin/python" -m mypy
 exec "$VENV/bin/python" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:cacheprovider "$@"

@@ -84,6 +84,7 @@ PUBLIC: dict[str, list[str]] = {
         'HostCertificate', 'HostDir', 'LocalResult', 'atomic_write', 'check_shred_passes',
         'shred_file',
     ],
+    'certyard.http': [],
     'certyard.ipsec': [
         'IpsecPolicySpec', 'IpsecPolicyView', 'SwanctlExport', 'add_policy', 'choices',
         'delete_policies', 'export_swanctl', 'get_policy', 'list_policies', 'set_enabled',
@@ -121,6 +122,7 @@ PUBLIC: dict[str, list[str]] = {
     ],
     'certyard.sealing': ['MasterKey', 'load_or_create_master_key'],
     'certyard.server': ['create_app', 'create_http_app'],
+    'certyard.setup': ['FirstRun', 'bootstrap'],
     'certyard.store': [
         'DEFAULT_PURPOSES', 'ENTRY_TYPES', 'EntryView', 'GeneratedResult', 'Page', 'PurposeSpec',
         'UploadResult', 'add_purpose', 'check_key_choice', 'delete_entry', 'download_csr',

@@ -1,7 +1,8 @@
 """Typed errors raised by the service layer.
 
-Delivery layers (CLI, REST API, web UI) map these to exit codes, HTTP statuses and inline
-messages in one place each; domain code never sees HTTP.
+Domain code raises these and never sees HTTP or exit codes: each error carries a reason
+``code`` (machine-readable, stable) and its data. The delivery layers map them in one place
+each: certyard.http.errors.http_status (HTTP) and certyard.cli.errors.exit_code (CLI).
 
     CertyardError                      exit 1   HTTP 400
     ├── InvalidInput                   exit 2   HTTP 422   (a value a user typed is wrong)
@@ -13,6 +14,7 @@ messages in one place each; domain code never sees HTTP.
     │   ├── InvalidCSR
     │   ├── KeyMismatch
     │   ├── CertificateNotValidNow
+    │   ├── FileUnreadable(path, reason)             (missing, a directory, no permission)
     │   └── UntrustedChain(reason)
     ├── NotFound(kind, key)            exit 4   HTTP 404
     ├── Conflict                       exit 5   HTTP 409
@@ -55,8 +57,6 @@ class CertyardError(Exception):
     """Root of every error the service layer raises on purpose."""
 
     code = "error"
-    exit_code = 1
-    http_status = 400
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         # One line, always: delivery layers print it as is.
@@ -71,8 +71,6 @@ class CertyardError(Exception):
 
 class InvalidInput(CertyardError):
     code = "invalid_input"
-    exit_code = 2
-    http_status = 422
 
 
 class InvalidName(InvalidInput):
@@ -94,8 +92,6 @@ class PolicyViolation(InvalidInput):
 
 class InvalidFile(CertyardError):
     code = "invalid_file"
-    exit_code = 3
-    http_status = 422
 
 
 class InvalidCertificateFile(InvalidFile):
@@ -124,8 +120,6 @@ class UntrustedChain(InvalidFile):
 
 class NotFound(CertyardError):
     code = "not_found"
-    exit_code = 4
-    http_status = 404
 
     def __init__(self, kind: str, key: object) -> None:
         super().__init__(f"{kind} {key!s} not found")
@@ -135,8 +129,6 @@ class NotFound(CertyardError):
 
 class Conflict(CertyardError):
     code = "conflict"
-    exit_code = 5
-    http_status = 409
 
 
 class Duplicate(Conflict):
@@ -145,8 +137,6 @@ class Duplicate(Conflict):
 
 class PermissionDenied(CertyardError):
     code = "forbidden"
-    exit_code = 6
-    http_status = 403
 
 
 class PolicyForbids(PermissionDenied):
@@ -162,20 +152,14 @@ class PolicyForbids(PermissionDenied):
 
 class AuthenticationFailed(CertyardError):
     code = "unauthenticated"
-    exit_code = 6
-    http_status = 401
 
 
 class NotInitialised(CertyardError):
     code = "not_initialised"
-    exit_code = 7
-    http_status = 503
 
 
 class ExternalServiceError(CertyardError):
     code = "external_service"
-    exit_code = 8
-    http_status = 502
 
 
 class TokenUnavailable(ExternalServiceError):
@@ -183,5 +167,3 @@ class TokenUnavailable(ExternalServiceError):
     key is missing); signing resumes by itself once it is back."""
 
     code = "token_unavailable"
-    exit_code = 8
-    http_status = 503

@@ -29,7 +29,7 @@ class AgentServer:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        from certyard.api.agent_server import build_server
+        from certyard.server.agent_listener import build_server
 
         self.server = build_server(self.ctx, host="127.0.0.1", port=self.port,
                                    names=["localhost", "127.0.0.1"])

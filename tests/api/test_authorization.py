@@ -9,7 +9,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from certyard.accounts import BUILTIN_ROLES
-from certyard.api.auth import require
+from certyard.http.auth import require
 from tests.api.helpers import ROLE_USERS, make_harness
 
 PUBLIC = {("GET", "/login"), ("POST", "/login"),

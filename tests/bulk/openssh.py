@@ -11,6 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 SSHD = "/usr/sbin/sshd"
 
 
@@ -30,9 +32,7 @@ class OpenSshServer:
         auth = workdir / "authorized_keys"
         auth.write_text(client_public_key + "\n")
         auth.chmod(0o600)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()  # reserved below the ephemeral range, never handed out twice
         conf = workdir / "sshd_config"
         conf.write_text("\n".join([
             f"HostKey {self.host_key}", "ListenAddress 127.0.0.1",

@@ -113,14 +113,12 @@ def test_clear_errors_and_nothing_half_written(ctx, sftp) -> None:  # type: igno
         bulk.export_certificates(ctx, "all")
     assert _remote(sftp) == []
     sftp.fail_writes_after = None
-    import socket
+    from tests.support.ports import closed_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]
-    _configure(ctx, sftp, port=closed)
-    with pytest.raises(bulk.SftpError, match=f"127.0.0.1:{closed} unreachable"):
-        bulk.export_certificates(ctx, "all")
+    with closed_port() as closed:  # bound and never listening for the whole check
+        _configure(ctx, sftp, port=closed)
+        with pytest.raises(bulk.SftpError, match=f"127.0.0.1:{closed} unreachable"):
+            bulk.export_certificates(ctx, "all")
     # a failed export is audited as a failure
     from certyard.audit.query import AuditFilter, list_events
 

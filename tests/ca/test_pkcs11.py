@@ -12,6 +12,8 @@ import pytest
 from cryptography import x509
 
 from certyard import ca
+from certyard.cli.errors import exit_code
+from certyard.http.errors import http_status
 from tests.ca.helpers import make_csr
 from tests.ca.server import free_port, public_server
 from tests.ca.softhsm import SoftHsm, softhsm, unique_label  # noqa: F401 (fixture)
@@ -280,7 +282,7 @@ def test_fips_can_require_token_keys(ctx, softhsm: SoftHsm) -> None:  # type: ig
     # Turning the rule on would stop issuance at once: refused, unchanged, unless forced.
     with pytest.raises(PolicyViolation, match="issuance will be refused at once") as info:
         ca.configure_ca(ctx, fips_require_token=True)
-    assert "--force" in info.value.message and info.value.exit_code == 2
+    assert "--force" in info.value.message and exit_code(info.value) == 2
     assert ca.ca_settings(ctx).fips_require_token is False
     ca.configure_ca(ctx, fips_require_token=True, force=True)
     assert "sealed file" in (ca.token_rule_warning(ctx) or "")
@@ -288,7 +290,7 @@ def test_fips_can_require_token_keys(ctx, softhsm: SoftHsm) -> None:  # type: ig
     with pytest.raises(PolicyForbids, match="PKCS#11 token") as refused:
         ca.issue_certificates_for_csrs(ctx, [make_csr("z.example.com")[1]], profile="server")
     assert refused.value.rule == "fips_require_token"
-    assert refused.value.exit_code == 6 and refused.value.http_status == 403
+    assert exit_code(refused.value) == 6 and http_status(refused.value) == 403
     assert "--no-fips-require-token" in refused.value.message
     assert ca.list_issued(ctx) == []
 

@@ -14,7 +14,9 @@ import pytest
 
 from certyard import backup, ca
 from certyard.alarms import list_alarms
+from certyard.cli.errors import exit_code
 from certyard.errors import TokenUnavailable
+from certyard.http.errors import http_status
 from tests.ca.helpers import make_csr, setup_ca
 from tests.ca.softhsm import SoftHsm, softhsm, unique_label  # noqa: F401 (fixture)
 
@@ -49,7 +51,7 @@ def test_token_gone_then_back(ctx, cli, softhsm: SoftHsm, tmp_path: Path) -> Non
         with pytest.raises(TokenUnavailable) as info:
             ca.issue_certificates_for_csrs(ctx, [make_csr("b.example.com")[1]],
                                            profile="server")
-        assert info.value.http_status == 503 and info.value.exit_code == 8
+        assert http_status(info.value) == 503 and exit_code(info.value) == 8
         assert softhsm.pin not in info.value.message
         with pytest.raises(TokenUnavailable):
             ca.revoke_certificate(ctx, first[0].serial)

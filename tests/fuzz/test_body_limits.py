@@ -15,8 +15,8 @@ import httpx
 import pytest
 import uvicorn
 
+from certyard.http.limits import DEFAULT_MAX_BODY, OCSP_MAX_BODY
 from certyard.server import create_app, create_http_app
-from certyard.server.limits import DEFAULT_MAX_BODY, OCSP_MAX_BODY
 from tests.fuzz.conftest import Samples
 from tests.support.ports import listening_socket
 

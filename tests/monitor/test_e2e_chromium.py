@@ -12,9 +12,9 @@ import pytest
 
 from certyard import accounts, store
 from certyard.alarms import raise_alarm
-from certyard.api.metrics import set_metrics_allowlist
 from certyard.config import Settings
 from certyard.context import open_context
+from certyard.monitor.scrape_access import set_metrics_allowlist
 from tests.support.peers import requires_peer
 from tests.web.server import Served, start_serve, stop_serve
 from tests.web.test_e2e_chromium import ARGS, CHROMIUM, SHOTS

@@ -209,7 +209,7 @@ def test_revocation_status_in_certificate_list_and_details(ctx, clock):
 
 
 def test_metrics_allowlist_form(ctx):
-    from certyard.api.metrics import get_metrics_allowlist
+    from certyard.monitor.scrape_access import get_metrics_allowlist
 
     h, c, csrf = _signed(ctx)
     r = c.post("/monitoring/metrics-allowlist", data={"csrf_token": csrf,

@@ -151,9 +151,6 @@ def _age_crls(ctx) -> None:  # type: ignore[no-untyped-def]
             row.crl_next_update -= span
 
 
-@pytest.mark.xfail(reason="after this session's merges, SQLite reports 'disk I/O error' when the "
-                          "test reopens the store after `ca crl -o`; under investigation (see the "
-                          "closing note), PostgreSQL passes", strict=False)
 def test_kill_during_crl_generation(ca_ctx, env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`ca revoke` re-signs the CRL (here with ~100 entries) in its transaction; `ca crl`
     does when the CRL is due. Kills alternate between the two; the CRL number never goes

@@ -10,7 +10,7 @@ from cryptography import x509
 from fastapi.testclient import TestClient
 
 from certyard import ca, cluster
-from certyard.api.agent import create_agent_app
+from certyard.server.agent_listener import create_agent_app
 from tests.security.helpers import agent_csr, enrolled_agent, with_peer
 
 

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 
-from certyard.api.agent import create_agent_app
 from certyard.server import create_app
+from certyard.server.agent_listener import create_agent_app
 from certyard.server.app import create_http_app
 from tests.api.helpers import make_harness, sign_in
 from tests.security.helpers import enrolled_agent, with_peer

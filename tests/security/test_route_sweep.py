@@ -24,7 +24,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from certyard.accounts import BUILTIN_ROLES
-from certyard.api.auth import require
+from certyard.http.auth import require
 from tests.security.conftest import ROLE_USERS, sign_in
 
 
@@ -161,7 +161,7 @@ def test_plain_http_listener_serves_only_the_public_routes(ctx) -> None:  # type
 
 def test_agent_listener_needs_an_enrolled_client_certificate(ctx) -> None:  # type: ignore[no-untyped-def]
     from certyard import ca, cluster
-    from certyard.api.agent import create_agent_app
+    from certyard.server.agent_listener import create_agent_app
 
     cluster.init_cluster(ctx, name="pub", fqdn="pub.example.com")
     ca.init_ca(ctx)

@@ -111,7 +111,7 @@ def _attack(port: int, path: str) -> None:
 
 
 def test_agent_listener_bounds_header_time_and_connections(pub: Any) -> None:
-    from certyard.api.agent_server import build_server
+    from certyard.server.agent_listener import build_server
 
     port = free_port()
     server = build_server(pub, host="127.0.0.1", port=port, names=["localhost"],
@@ -121,9 +121,9 @@ def test_agent_listener_bounds_header_time_and_connections(pub: Any) -> None:
 
 
 def test_https_listener_bounds_header_time_and_connections(pub: Any) -> None:
+    from certyard.http.tls import TlsReloader
     from certyard.server import create_app
     from certyard.server.run import _config
-    from certyard.server.tls import TlsReloader
 
     port = free_port()
     cfg = _config(create_app(pub), "127.0.0.1", port, 1, limits=LIMITS)

@@ -27,7 +27,6 @@ __all__ = ["SignInThrottled", "count_sign_in_attempt", "purge_sign_in_throttle"]
 
 class SignInThrottled(AuthenticationFailed):
     code = "too_many_attempts"
-    http_status = 429
 
 
 def count_sign_in_attempt(ctx: AppContext, source: str) -> None:

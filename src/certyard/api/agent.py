@@ -1,4 +1,5 @@
-"""The agent API, served on its own mutual-TLS listener (``certyard agent-server``).
+"""The agent API, served on its own mutual-TLS listener (``certyard agent-server``,
+assembled in certyard.server.agent_listener).
 
     POST /agent/v1/enroll      token + CSR -> client certificate (no client cert needed)
     POST /agent/v1/renew       CSR -> new client certificate (current client cert needed)
@@ -17,18 +18,17 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from certyard.api.errors import install_error_handlers
-from certyard.api.params import QueryCount, etag_value
 from certyard.cluster import agents
 from certyard.cluster.trustlist import trust_lists_after
 from certyard.errors import InvalidInput
-from certyard.server.limits import BodyLimit
+from certyard.http.auth import app_ctx
+from certyard.http.params import QueryCount, etag_value
 
-__all__ = ["create_agent_app", "peer_certificate", "router"]
+__all__ = ["peer_certificate", "router"]
 
 router = APIRouter(prefix="/agent/v1")
 
@@ -50,8 +50,7 @@ class ReportBody(BaseModel):
     fingerprints: dict[str, str] = Field(default_factory=dict, max_length=5000)
 
 
-def _ctx(request: Request) -> Any:
-    return request.app.state.ctx
+_ctx = app_ctx
 
 
 def peer_certificate(request: Request) -> bytes | None:
@@ -112,13 +111,3 @@ def report(request: Request, body: ReportBody) -> dict[str, Any]:
 def trustlist(request: Request, after: QueryCount = 0) -> dict[str, Any]:
     lists = trust_lists_after(_ctx(request), after)
     return {"lists": [x.decode() for x in lists]}
-
-
-def create_agent_app(ctx: Any) -> FastAPI:
-    app = FastAPI(title="certyard agent API", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.ctx = ctx
-    app.include_router(router)
-    # Enrollment needs no client certificate: cap bodies before they are read (CSR + report).
-    app.add_middleware(BodyLimit, default=256 * 1024)
-    install_error_handlers(app, json_only=True)
-    return app

@@ -1,7 +1,6 @@
 """Endpoints served on the plain-HTTP listener without login: CA certificate and chain
 downloads, the CRL and the OCSP responder, and a certsrv-like distribution page. Mounted
-by ``certyard serve``; the AppContext comes from ``app.state.ctx`` (set by the server),
-else the process CLI context.
+by ``certyard serve``; the AppContext comes from ``app.state.ctx`` (set by the server).
 
 The routes are thin: each calls one ``certyard.ca`` service function.
 """
@@ -15,13 +14,16 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from certyard import ca
-from certyard.api.params import DB_INT_MAX, Id, attachment
+from certyard.context import AppContext
 from certyard.errors import CertyardError, NotFound
+from certyard.http.auth import app_ctx
+from certyard.http.errors import error_response, http_status
+from certyard.http.params import DB_INT_MAX, Id, attachment
 
 router = APIRouter()
 
@@ -29,17 +31,8 @@ _MAX_OCSP_REQUEST = 16 * 1024
 _OCSP_RESPONSE = "application/ocsp-response"
 
 
-def _ctx(request: Request) -> Any:
-    ctx = getattr(request.app.state, "ctx", None)
-    if ctx is None:
-        from certyard.cli.context import cli_context
-
-        ctx = cli_context()
-    return ctx
-
-
-def _error(exc: CertyardError) -> JSONResponse:
-    return JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
+_ctx = app_ctx
+_error = error_response
 
 
 def _download(request: Request, path: str) -> Response:
@@ -119,19 +112,13 @@ async def _answer(scope: Any, der: bytes) -> bytes:
     """A cached answer is a dictionary lookup on the event loop; anything else (first
     sight, nonce, stale entry: database and maybe signing) runs in the thread pool so it
     never stalls other requests. The client's address bounds what it can have signed."""
-    ctx = getattr(scope["app"].state, "ctx", None) or _fallback_ctx()
+    ctx: AppContext = scope["app"].state.ctx
     hit = ca.ocsp_cached(ctx, der)
     if hit is not None:
         return hit
     client = scope.get("client")
     return await run_in_threadpool(ca.ocsp_respond, ctx, der,
                                    source=client[0] if client else None)
-
-
-def _fallback_ctx() -> Any:
-    from certyard.cli.context import cli_context
-
-    return cli_context()
 
 
 async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
@@ -204,7 +191,8 @@ def distribution_page(request: Request) -> Response:
     try:
         subject, downloads, _ = ca.distribution(_ctx(request))
     except CertyardError as exc:
-        return HTMLResponse(f"<p>{html.escape(exc.message)}</p>", status_code=exc.http_status)
+        return HTMLResponse(f"<p>{html.escape(exc.message)}</p>",
+                            status_code=http_status(exc))
     rows = "".join(
         f'<tr><td><a href="/{d.path}">{html.escape(d.label)}</a></td><td>{d.size}</td>'
         f'<td><code class="sha512">{d.sha512}</code></td></tr>' for d in downloads)

@@ -55,8 +55,6 @@ Progress = Callable[[str, int, int], None]
 
 class BackupPasswordWrong(CertyardError):
     code = "backup_password"
-    exit_code = 6
-    http_status = 403
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -88,7 +88,7 @@ def preview_import(
     try:
         data = download_tree(cfg, name, MANIFEST, _paths, limit=limit, progress=progress)
     except SftpError as e:
-        if "No such file" in e.message or "not found" in e.message.lower():
+        if e.reason == "no_such_file":
             raise SftpError(f"export {name} not found on the SFTP server: {e.message}") \
                 from None
         raise

@@ -52,7 +52,14 @@ def fips_algorithms() -> dict[str, list[str]]:
 
 
 class SftpError(ExternalServiceError):
+    """``reason``: ``no_such_file`` when the server said the path does not exist, else
+    ``failed``; callers branch on it, never on the message text."""
+
     code = "sftp_failed"
+
+    def __init__(self, message: str, *, reason: str = "failed") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def _run(coro: Awaitable[T]) -> T:
@@ -202,7 +209,9 @@ async def _read(sftp: asyncssh.SFTPClient, cfg: SftpConfig, path: str, limit: in
         async with sftp.open(path, "rb") as fh:
             data = await fh.read(limit + 1)
     except asyncssh.SFTPError as e:
-        raise SftpError(f"{_where(cfg)}: cannot read {path}: {e.reason}") from None
+        missing = e.code == asyncssh.sftp.FX_NO_SUCH_FILE
+        raise SftpError(f"{_where(cfg)}: cannot read {path}: {e.reason}",
+                        reason="no_such_file" if missing else "failed") from None
     if not isinstance(data, bytes):
         raise SftpError(f"{_where(cfg)}: {path} was not read as bytes")
     if len(data) > limit:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,7 @@ from certyard.audit import record_event
 from certyard.ca.authority import ca_certificate, issuing_ca, open_ca_key
 from certyard.ca.build import authority_key_identifier
 from certyard.ca.config import load_settings
-from certyard.ca.signing import sign_crl
+from certyard.ca.crl_encode import entry_der_from_row, reason_extension_der, sign_crl_with_entries
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.errors import Conflict, InvalidInput, NotFound, NotInitialised
 
@@ -43,13 +42,11 @@ REASONS: dict[str, x509.ReasonFlags] = {
     "privilegeWithdrawn": x509.ReasonFlags.privilege_withdrawn,
     "aACompromise": x509.ReasonFlags.aa_compromise,
 }
-_REASON_EXTENSIONS: dict[str, x509.Extension[x509.CRLReason] | None] = {
-    name: None if flag == x509.ReasonFlags.unspecified
-    else x509.Extension(x509.CRLReason.oid, False, x509.CRLReason(flag))
-    for name, flag in REASONS.items()}
-# Built CRL entries per CA (by certificate fingerprint), reused when the CRL is signed
+_REASON_EXTENSIONS: dict[str, bytes] = {
+    name: reason_extension_der(flag) for name, flag in REASONS.items()}
+# Encoded CRL entries per CA (by certificate fingerprint), reused when the CRL is signed
 # again after the next revocation: only new entries cost anything.
-_ENTRIES: dict[bytes, dict[tuple[str, Any, str | None], x509.RevokedCertificate]] = {}
+_ENTRIES: dict[bytes, dict[tuple[str, Any, str | None], bytes]] = {}
 _ENTRIES_MAX = 1_000_000
 _BY_LOWER = {k.lower(): k for k in REASONS} | {
     v.value.lower(): k for k, v in REASONS.items()}
@@ -90,11 +87,10 @@ def generate_crl(
     *, issuer: x509.Certificate, key: Any, number: int, now: dt.datetime,
     next_update: dt.datetime, revoked: list[tuple[str, dt.datetime | str, str | None]],
     distribution_point: x509.IssuingDistributionPoint | None = None,
-) -> x509.CertificateRevocationList:
-    """A full CRL: CRL number and AKI; each entry's reason unless unspecified (RFC 5280
-    5.3.1 says to leave that out)."""
-    # Built in one go: the builder's add_revoked_certificate copies its list on every
-    # call, which is quadratic for a CRL of 100,000 entries.
+) -> bytes:
+    """A full CRL (DER): CRL number and AKI; each entry's reason unless unspecified (RFC 5280
+    5.3.1 says to leave that out). Entries are encoded by ``crl_encode`` and kept per CA, so
+    signing again after the next revocation costs only the new entries and the signature."""
     entries = []
     built = _ENTRIES.setdefault(fingerprint_of(issuer), {})
     if len(built) > _ENTRIES_MAX:
@@ -103,18 +99,15 @@ def generate_crl(
         entry = built.get(item)
         if entry is None:
             serial_hex, when, reason = item
-            if isinstance(when, str):  # as SQLite stores it (UTC): parsed on a miss only
-                when = dt.datetime.fromisoformat(when)
-            ext = _REASON_EXTENSIONS.get(reason or "unspecified")
-            entry = built[item] = x509.RevokedCertificateBuilder(
-                int(serial_hex, 16), when, [ext] if ext is not None else []).build()
+            entry = built[item] = entry_der_from_row(
+                serial_hex, when, _REASON_EXTENSIONS.get(reason or "unspecified", b""))
         entries.append(entry)
-    b = (x509.CertificateRevocationListBuilder(issuer.subject, now, next_update, [], entries)
+    b = (x509.CertificateRevocationListBuilder(issuer.subject, now, next_update, [], [])
          .add_extension(x509.CRLNumber(number), critical=False)
          .add_extension(authority_key_identifier_for(issuer), critical=False))
     if distribution_point is not None:  # a partition (RFC 5280 5.2.5: critical)
         b = b.add_extension(distribution_point, critical=True)
-    return sign_crl(b, key)
+    return sign_crl_with_entries(b, key, entries)
 
 
 def fingerprint_of(cert: x509.Certificate) -> bytes:
@@ -146,10 +139,9 @@ def regenerate_crl(ctx: AppContext, s: Session, row: CaCertificate, *, now: dt.d
                CaIssued.revocation_reason).where(
             CaIssued.issuer_id == row.id, CaIssued.status.in_(("revoked", "hold"))))]
     locked.crl_number = (locked.crl_number or 0) + 1
-    crl = generate_crl(issuer=ca_certificate(locked), key=open_ca_key(ctx, s, locked),
-                       number=locked.crl_number, now=now,
-                       next_update=now + dt.timedelta(days=days), revoked=revoked)
-    locked.crl_der = crl.public_bytes(Encoding.DER)
+    locked.crl_der = generate_crl(issuer=ca_certificate(locked), key=open_ca_key(ctx, s, locked),
+                                  number=locked.crl_number, now=now,
+                                  next_update=now + dt.timedelta(days=days), revoked=revoked)
     locked.crl_this_update = now
     locked.crl_next_update = now + dt.timedelta(days=days)
     s.flush()

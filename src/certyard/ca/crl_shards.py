@@ -17,7 +17,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -63,12 +62,10 @@ def regenerate_shard(ctx: AppContext, s: Session, ca: CaCertificate, shard: int,
             CaIssued.issuer_id == ca.id, CaIssued.crl_shard == shard,
             CaIssued.status.in_(("revoked", "hold"))))]
     row.crl_number = (row.crl_number or 0) + 1
-    crl = generate_crl(issuer=ca_certificate(ca), key=open_ca_key(ctx, s, ca),
-                       number=row.crl_number, now=now, next_update=now + dt.timedelta(days=days),
-                       revoked=revoked,
-                       distribution_point=shard_point(crl_url(load_settings(s).url, ca.id,
-                                                              shard)))
-    row.crl_der = crl.public_bytes(Encoding.DER)
+    row.crl_der = generate_crl(
+        issuer=ca_certificate(ca), key=open_ca_key(ctx, s, ca), number=row.crl_number,
+        now=now, next_update=now + dt.timedelta(days=days), revoked=revoked,
+        distribution_point=shard_point(crl_url(load_settings(s).url, ca.id, shard)))
     row.this_update, row.next_update = now, now + dt.timedelta(days=days)
     s.flush()
     return row.crl_der

@@ -17,7 +17,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from certyard.errors import InvalidInput, InvalidName, NotFound, PolicyViolation, WeakAlgorithm
 from certyard.x509 import check_common_name, check_dns_name
 
-__all__ = ["PROFILES", "Profile", "allowed_subject", "check_key", "checked_sans", "get_profile"]
+__all__ = ["CALLERS", "PROFILES", "Profile", "allowed_subject", "check_key",
+           "check_profile_for_caller", "checked_sans", "get_profile"]
 
 # Subject attributes a request may propose; anything else is refused, not dropped silently.
 _SUBJECT_OIDS = {
@@ -71,6 +72,22 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile(name="sub-ca", description="Subordinate CA (pathLen 0)", eku=(),
             default_days=1825, max_days=3650, needs_san=False, ca=True),
 )}
+
+
+# Who asks for a certificate decides which profiles it may have: over the network (REST
+# API, web UI) only end-entity profiles; a sub-CA or a delegated OCSP signer would escape
+# the name policy or vouch for every certificate, so those stay with the host
+# administrator (the CLI on the CA's host).
+CALLERS = ("host", "remote")
+
+
+def check_profile_for_caller(profile: Profile, caller: str) -> None:
+    if caller not in CALLERS:
+        raise ValueError(f"caller must be one of {CALLERS}, not {caller!r}")
+    if caller == "remote" and (profile.ca or profile.ocsp_nocheck):
+        raise InvalidInput(f"the {profile.name} profile is issued only by the host "
+                           "administrator (certyard ca on the CA host), not over the network",
+                           field="profile")
 
 
 def get_profile(name: str) -> Profile:

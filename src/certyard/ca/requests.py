@@ -27,6 +27,7 @@ from certyard.ca.issue import (
     store_issued,
 )
 from certyard.ca.parallel import default_workers, sign_many
+from certyard.ca.profiles import check_profile_for_caller
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.ca import CaIssued, CaRequest
 from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound, PolicyViolation
@@ -90,13 +91,15 @@ def _chain_pem(s: Session, leaf_der: bytes) -> bytes:
 def submit_request(
     ctx: AppContext, csr_data: bytes | x509.CertificateSigningRequest, *,
     profile: str | None = None, requester: str | None = None,
-    purpose: str | None = None, node: str | None = None,
+    purpose: str | None = None, node: str | None = None, caller: str = "host",
 ) -> RequestView:
     """Queue a CSR as *pending*. Every check that issuance would make is made now, so a
     request that waits is one that can be issued. When auto-approval is on and a cluster
-    node asks for only its own FQDN, it is issued at once."""
+    node asks for only its own FQDN, it is issued at once. ``caller="remote"`` (API, web)
+    may ask only for end-entity profiles."""
     csr = parse_csr(csr_data, ctx.settings.max_upload_bytes)
     prof = resolve_profile(profile)
+    check_profile_for_caller(prof, caller)  # "remote": API and web, end-entity only
     now = ctx.clock.now()
     try:
         with ctx.transaction() as s:
@@ -168,12 +171,15 @@ def show_request(ctx: AppContext, request_id: int) -> RequestView:
 
 def issue_request(
     ctx: AppContext, request_id: int, *, profile: str | None = None, days: int | None = None,
-    decided_by: str | None = None,
+    decided_by: str | None = None, caller: str = "host",
 ) -> RequestView:
     """Approve a pending request: sign it, and when it came from a node's CSR install it
     there as if uploaded (the root is in PURPOSE-trust; the chain includes the
-    intermediate). Issuing and installing are one unit of work: a certificate the store
-    refuses is never recorded as issued."""
+    intermediate). ``caller="remote"`` (API, web) may ask only for end-entity profiles.
+    Issuing and installing are one unit of work: a certificate the store refuses is never
+    recorded as issued."""
+    if profile is not None:
+        check_profile_for_caller(resolve_profile(profile), caller)
     with ctx.unit_of_work() as uow:
         return _issue_request(uow, request_id, profile=profile, days=days,
                               decided_by=decided_by)

@@ -122,8 +122,10 @@ def _classify(exc: BaseException) -> _Failure | None:
     from certyard.errors import CertyardError
 
     if isinstance(exc, CertyardError):
+        from certyard.cli.errors import exit_code
+
         reason = getattr(exc, "reason", None) or getattr(exc, "rule", None) or exc.code
-        return _Failure(exc.exit_code, exc.code, str(reason), exc.message,
+        return _Failure(exit_code(exc), exc.code, str(reason), exc.message,
                         getattr(exc, "option", None))
     if isinstance(exc, UsageProblem):
         return _Failure(2, "invalid_input", "usage", str(exc))
@@ -206,10 +208,12 @@ def main(argv: list[str] | None = None) -> int:
                 import traceback
 
                 traceback.print_exception(exc)
+            # The exception's text may carry internals (SQL, paths, keys' names): the
+            # class only, and the trace on request.
             failure = _Failure(1, "internal", "unexpected",
-                               f"unexpected {type(exc).__name__}: "
-                               f"{' '.join(str(exc).split()) or 'no detail'}"
-                               + ("" if debug else "; run with --debug for details"))
+                               f"internal error ({type(exc).__name__}); "
+                               + ("the trace is above" if debug
+                                  else "run with --debug (or CERTYARD_DEBUG=1) for a trace"))
         elif debug and failure.code == 1 and failure.kind == "error":
             import traceback
 

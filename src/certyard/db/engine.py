@@ -36,12 +36,21 @@ def _private_files(path: str) -> None:
 
 
 def _create_private(path: str) -> None:
+    """Create the database file owner-only if it does not exist yet.
+
+    Never open (and close) an existing database file here: closing any descriptor of a file
+    drops every POSIX lock this process holds on it, so a second engine in a process that
+    already has connections would silently release their WAL locks — another process could
+    then delete the -wal/-shm under them ("disk I/O error"). O_EXCL opens nothing when the
+    file is there."""
     old = os.umask(0o077)  # and the -wal/-shm SQLite makes later take the file's mode
     try:
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
     finally:
         os.umask(old)
+    os.close(fd)
 
 
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -47,6 +48,25 @@ def _port(value: int | None, field: str, *, optional: bool = True) -> int | None
         raise InvalidInput(f"{field.replace('_', ' ')} must be 1-65535"
                            f"{' or any' if optional else ''}, not {value!r}", field=field)
     return value
+
+
+_PORTS = ("destination_port", "source_port")
+_NUMBERS = ("remote_port", "phase1_lifetime", "phase2_lifetime", "phase1_dh", "phase2_dh")
+_UPPER = ("encryption_algorithm", "hash_algorithm", "esp_algorithm")
+_LOWER = ("auth_method", "peer_type", "mode")
+_PROTOCOL_CASE = {p.upper(): p for p in PROTOCOLS}
+
+
+def _number(value: Any, field: str, *, any_ok: bool) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    if any_ok and text.lower() == "any":
+        return None
+    if not text.isascii() or not text.isdigit():
+        raise InvalidInput(f"{field.replace('_', ' ')} must be a number"
+                           f"{' or any' if any_ok else ''}, not {text[:40]!r}", field=field)
+    return int(text)
 
 
 def _one_of(value: Any, allowed: tuple[Any, ...] | list[Any], field: str) -> Any:
@@ -145,6 +165,38 @@ class IpsecPolicySpec:
         if unknown:
             raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
         return replace(self, **changes)
+
+    @staticmethod
+    def parse(raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Field values as a person gives them (CLI options, form fields, JSON) read the one
+        way every front end shares: choices in any letter case (``--protocol tcp``),
+        ports ``any`` (no port), numbers from text, ``enabled`` from ``true``/``false``.
+        None and empty values are left out (ports given as ``any`` are kept, as None).
+        Nothing is checked here: the spec checks at construction."""
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, str):
+                value = value.strip()
+            if value is None or value == "":
+                continue
+            if key in _PORTS:
+                out[key] = _number(value, key, any_ok=True)
+            elif key in _NUMBERS:
+                out[key] = _number(value, key, any_ok=False)
+            elif key in _UPPER and isinstance(value, str):
+                out[key] = value.upper()
+            elif key in _LOWER and isinstance(value, str):
+                out[key] = value.lower()
+            elif key == "protocol" and isinstance(value, str):
+                out[key] = _PROTOCOL_CASE.get(value.upper(), value)
+            elif key == "enabled" and isinstance(value, str):
+                if value.lower() not in ("true", "false", "on", "off", "yes", "no"):
+                    raise InvalidInput(f"enabled must be true or false, not {value!r}",
+                                       field="enabled")
+                out[key] = value.lower() in ("true", "on", "yes")
+            else:
+                out[key] = value
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IpsecPolicySpec:

@@ -9,7 +9,8 @@ Public surface for other rooms and the delivery layers (API, web UI, CLI):
 * views — ``list_revocation_statuses``, ``revocation_status_of``, ``list_outbox``,
   ``render_metrics`` (Prometheus text, ``METRICS_CONTENT_TYPE``).
 
-The monitor's background jobs are ``certyard.monitor.schedule.JOBS``.
+The monitor's background jobs are ``certyard.monitor.schedule.JOBS``. Importing this package
+registers its revocation check with the store's upload hooks (certyard.store.upload_hooks).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ from certyard.monitor.settings import (
     update_revocation_settings,
     update_smtp_settings,
 )
+from certyard.monitor.upload_check import check_after_upload as _check_after_upload
+from certyard.store.upload_hooks import on_upload as _on_upload
 
 __all__ = [
     "METRICS_CONTENT_TYPE",
@@ -80,3 +83,5 @@ __all__ = [
     "update_revocation_settings",
     "update_smtp_settings",
 ]
+
+_on_upload(_check_after_upload)  # the revocation check on every certificate upload

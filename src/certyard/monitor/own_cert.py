@@ -2,7 +2,7 @@
 ``tomcat-ECDSA`` identities), what would replace it, and an alarm when it is revoked or
 expired.
 
-``certyard serve`` picks up a changed tomcat certificate within seconds (server/tls.py), so
+``certyard serve`` picks up a changed tomcat certificate within seconds (http/tls.py), so
 anything that installs one on the publisher changes what every administrator's browser
 sees. The UI asks before such an action (``served_certificate_change``) and shows the
 result after; ``check_served_certificates`` raises ``ServedCertificateRevoked`` or

@@ -136,7 +136,7 @@ def _flags(chain: list[x509.Certificate], *, anchors: Sequence[x509.Certificate]
     try:
         build_path(leaf, intermediates=[*chain[1:], *pool], anchors=anchors, at=now)
     except UntrustedChain as exc:
-        if "expired or not yet valid" in exc.message:
+        if exc.reason == "issuer_not_valid_now":
             # A path exists but an issuer is out of its validity: an expiry finding.
             if "expired" not in flags:
                 flags.append("expired")

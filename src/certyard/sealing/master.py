@@ -25,8 +25,6 @@ _VERSION = b"\x01"
 
 class MasterKeyError(CertyardError):
     code = "master_key"
-    exit_code = 7
-    http_status = 500
 
 
 class MasterKey:

@@ -2,87 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from certyard import accounts
-from certyard.api.errors import error_body, install_error_handlers
+from certyard.context import AppContext
+from certyard.http.app import SECURITY_HEADERS, finish_app, install_admin_guard, new_app
 from certyard.server.health import HEALTH_PATHS, ServerState, health_router
-from certyard.server.limits import install_body_limit
-from certyard.server.outage import install_outage_handler
 
 __all__ = ["SECURITY_HEADERS", "create_app", "create_http_app"]
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                               "base-uri 'none'; object-src 'none'",
-    "Strict-Transport-Security": "max-age=31536000",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
-Next = Callable[[Request], Awaitable[Response]]
-
-
-def create_app(ctx: Any, *, rate_limiter: accounts.RateLimiter | None = None,
+def create_app(ctx: AppContext, *, rate_limiter: accounts.RateLimiter | None = None,
                state: ServerState | None = None) -> FastAPI:
     """The HTTPS application: web UI at /, REST API at /api/v1, OpenAPI at /api/v1/openapi.json."""
+    from certyard.api.metrics import router as metrics_router
     from certyard.api.v1 import router as api_router
     from certyard.web import STATIC_DIR
     from certyard.web import router as web_router
+    from certyard.web.render import render_error
 
-    app = FastAPI(title="certyard", version="1", description="Certificates and TLS security "
-                  "for a cluster of servers. Authenticate with `Authorization: Bearer <token>` "
-                  "(create one under Account > API tokens or with `certyard token create`).",
+    app = new_app(ctx, pages=render_error, title="certyard", version="1",
+                  description="Certificates and TLS security for a cluster of servers. "
+                  "Authenticate with `Authorization: Bearer <token>` (create one under "
+                  "Account > API tokens or with `certyard token create`).",
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
-    app.state.ctx = ctx
     app.state.rate_limiter = rate_limiter or accounts.RateLimiter(limit=10, window_seconds=60)
     app.state.server = state or ServerState()
-    install_error_handlers(app)
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Next) -> Response:
-        # The allowlist is checked before any page or sign-in is served.
-        ip = request.client.host if request.client else None
-        # Load-balancer probes are exempt: they come from the balancer's own address.
-        if request.url.path not in HEALTH_PATHS and \
-                not accounts.is_allowed(accounts.list_allowed(ctx), ip):
-            body = error_body("forbidden", f"access from {ip} is not in the admin UI allowlist")
-            resp: Response = (JSONResponse(body, status_code=403)
-                              if request.url.path.startswith("/api/")
-                              else PlainTextResponse(body["error"]["message"],  # type: ignore[index]
-                                                     status_code=403))
-        else:
-            resp = await call_next(request)
-        for k, v in SECURITY_HEADERS.items():
-            if k == "Cache-Control" and request.url.path.startswith("/static/"):
-                continue
-            resp.headers.setdefault(k, v)
-        return resp
-
+    install_admin_guard(app, ctx, exempt=HEALTH_PATHS)
     app.include_router(health_router(ctx, app.state.server))
     app.include_router(api_router)
-    from certyard.api.metrics import router as metrics_router
-
     app.include_router(metrics_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    install_body_limit(app, ctx)  # outermost: oversized bodies never reach a route
-    install_outage_handler(app)  # a database restart: 503, never a bare 500
+    finish_app(app, ctx)
     return app
 
 
 _FQDN: dict[int, str] = {}
 
 
-def _publisher_fqdn(ctx: Any) -> str:
+def _publisher_fqdn(ctx: AppContext) -> str:
     """The publisher's FQDN, looked up once per context (redirects must not cost anonymous
     clients a database query each)."""
     name = _FQDN.get(id(ctx))
@@ -97,7 +58,7 @@ def _publisher_fqdn(ctx: Any) -> str:
     return name
 
 
-def create_http_app(ctx: Any, *, https_port: int, state: ServerState | None = None,
+def create_http_app(ctx: AppContext, *, https_port: int, state: ServerState | None = None,
                     server_name: str | None = None) -> FastAPI:
     """Plain HTTP: the CA's public endpoints, and a redirect to HTTPS for the rest.
 
@@ -106,14 +67,11 @@ def create_http_app(ctx: Any, *, https_port: int, state: ServerState | None = No
     client chooses (a cacheable redirect to any host otherwise)."""
     from certyard.api.public import router as public_router
 
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    app.state.ctx = ctx
+    app = new_app(ctx, json_only=True, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.server = state or ServerState()
-    install_error_handlers(app, json_only=True)
     app.include_router(health_router(ctx, app.state.server))
     app.include_router(public_router)
-    install_body_limit(app, ctx)
-    install_outage_handler(app)
+    finish_app(app, ctx)
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
                    include_in_schema=False)

@@ -146,11 +146,10 @@ async def _worker(host: str, port: int, https_port: int) -> None:
 
 
 def run_event_loop(coro: Any) -> Any:
-    """Run ``coro`` on uvloop when it is installed (it is a declared dependency)."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - a stripped-down install
-        return asyncio.run(coro)
+    """Run ``coro`` on uvloop: the one stack certyard declares and measures (no silent
+    fallback to asyncio's loop; a missing uvloop is an install error)."""
+    import uvloop
+
     return uvloop.run(coro)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import uvicorn
 
+from certyard.http.tls import TlsReloader
 from certyard.ops.logs import AccessLog
 from certyard.ops.notify import notify, watchdog_interval
 from certyard.server.app import create_app, create_http_app
@@ -39,16 +40,14 @@ from certyard.server.ocsp_workers import (
     spawn_workers,
     stop_workers,
 )
-from certyard.server.tls import TlsReloader
 
 __all__ = ["check_listen_options", "probe_listeners", "serve"]
 
 log = logging.getLogger("certyard.server")
 
 # The one server stack, declared in pyproject.toml and measured by benchmarks/: uvloop's
-# event loop and the httptools HTTP parser (never uvicorn's silent fallback to asyncio/h11).
-LOOP = "uvloop"
-HTTP = "httptools"
+# event loop (ocsp_workers.run_event_loop) and the httptools HTTP parser
+# (guard.http_protocol_class), each imported without a fallback.
 
 
 def check_listen_options(*, host: str, https_port: int, http_port: int, ocsp_port: int = 0,

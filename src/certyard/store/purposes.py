@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,26 @@ _HASHES = {"SHA256", "SHA384", "SHA512"}
 # it, so it is neither offered nor accepted (stored purposes that list it are read without).
 SHA1_GONE = ("SHA1 is not offered: the cryptography library certyard signs with no longer "
              "produces SHA-1 signatures, which are broken (RFC 9155); use SHA256")
+
+
+DEFAULT_KEY_LENGTHS = (2048, 3072, 4096)
+DEFAULT_HASHES = ("SHA256", "SHA384", "SHA512")
+
+
+def _text_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [str(x).strip() for x in items if str(x).strip()]
+
+
+def _int_list(value: Any, field: str) -> list[int]:
+    items = _text_list(value) if not isinstance(value, int) else [str(value)]
+    try:
+        return [int(x) for x in items]
+    except ValueError:
+        raise InvalidInput(f"{field.replace('_', ' ')} must be whole numbers separated by "
+                           f"commas, not {', '.join(items)[:60]!r}", field=field) from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +94,26 @@ class PurposeSpec:
         if self.default_hash not in self.hashes:
             raise InvalidInput("the default hash must be one of the allowed hashes",
                                field="default_hash")
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> PurposeSpec:
+        """A purpose from what a person gives (CLI options, JSON, a form): the one reading,
+        with the one set of defaults, every front end shares. Lists may be given as lists
+        or comma-separated text; key type and hashes in any letter case. Left out:
+        key type RSA, lengths 2048/3072/4096, hashes SHA256/SHA384/SHA512, and the first
+        length and hash as the defaults."""
+        key_type = str(raw.get("key_type") or "RSA").strip().upper()
+        lengths = tuple(_int_list(raw.get("key_lengths"), "key_lengths")) or DEFAULT_KEY_LENGTHS
+        hashes = tuple(h.upper() for h in _text_list(raw.get("hashes"))) or DEFAULT_HASHES
+        dkl = raw.get("default_key_length")
+        dh = raw.get("default_hash")
+        return cls(
+            name=str(raw.get("name") or "").strip(), key_type=key_type, key_lengths=lengths,
+            default_key_length=_int_list(dkl, "default_key_length")[0] if dkl else lengths[0],
+            hashes=hashes, default_hash=str(dh).strip().upper() if dh else hashes[0],
+            multi_server=bool(raw.get("multi_server", False)),
+            services=tuple(_text_list(raw.get("services"))),
+            description=str(raw.get("description") or ""))
 
     @property
     def trust_store(self) -> str:

@@ -25,6 +25,7 @@ from certyard.store.entries import EntryView, entry_view
 from certyard.store.generate import fips_enabled, resolve_node
 from certyard.store.keystore import release_keys
 from certyard.store.purposes import PurposeSpec, get_purpose, purpose_from_trust_store
+from certyard.store.upload_hooks import Deferral, run_upload_hooks
 from certyard.store.writes import put_entry, trust_fingerprints
 from certyard.x509 import (
     build_path,
@@ -81,10 +82,11 @@ def _weak_signature_warnings(cert: x509.Certificate) -> list[str]:
 
 def upload_trust_certificates(
     ctx: AppContext, trust_store: str, data: bytes, *, description: str = "",
+    after: Deferral | None = None,
 ) -> UploadResult:
     """Add one or many CA certificates (PEM, DER, PKCS#7) to PURPOSE-trust. Trust
     certificates go to every node; a certificate already in the store is reported, not
-    stored twice."""
+    stored twice. ``after``: run the upload hooks (certyard.store.upload_hooks) with it."""
     with ctx.read() as s:
         purpose_from_trust_store(s, trust_store)  # name the store before judging the file
     certs = load_certificates(data, limit=ctx.settings.max_upload_bytes)
@@ -118,7 +120,10 @@ def upload_trust_certificates(
                      details={"added": [a.fingerprint_sha256 for a in added],
                               "duplicates": len(duplicates)})
         nodes = list(s.scalars(select(Node.name).order_by(Node.name)))
-    return UploadResult(added=added, duplicates=duplicates, warnings=warnings, nodes=nodes)
+    result = UploadResult(added=added, duplicates=duplicates, warnings=warnings, nodes=nodes)
+    if after is not None:
+        run_upload_hooks(ctx, result, trust=True, after=after)
+    return result
 
 
 def _find_key_owner(
@@ -192,6 +197,7 @@ def _check_usages(cert: x509.Certificate, owner: StoreEntry) -> list[str]:
 def upload_identity_certificate(
     ctx: AppContext, purpose: str, data: bytes, *, node: str | None = None, description: str = "",
     chain_description: str = "Intermediate from an uploaded chain",
+    after: Deferral | None = None,
 ) -> UploadResult:
     """Install a CA-signed application certificate (PEM, DER or PKCS#7 chain).
     ``chain_description`` describes intermediates the chain adds to the trust store.
@@ -259,6 +265,9 @@ def upload_identity_certificate(
                      details={"fingerprint": facts.fingerprint_sha256,
                               "distribution": distribution,
                               "nodes": [t.name for t in targets]})
-    return UploadResult(added=added, trust_added=trust_added,
-                        restart_services=list(spec.services), warnings=warnings,
-                        nodes=[t.name for t in targets])
+    result = UploadResult(added=added, trust_added=trust_added,
+                          restart_services=list(spec.services), warnings=warnings,
+                          nodes=[t.name for t in targets])
+    if after is not None:
+        run_upload_hooks(ctx, result, trust=False, after=after)
+    return result

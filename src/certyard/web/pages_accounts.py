@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from certyard import accounts
-from certyard.api.auth import Auth, client_ip, require
-from certyard.api.params import Id
 from certyard.errors import CertyardError, InvalidInput
+from certyard.http.auth import Auth, client_ip, require
+from certyard.http.errors import http_status
+from certyard.http.params import Id
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -59,7 +60,7 @@ def _do(request: Request, auth: Auth, tab: str, fn: Callable[[], object], ok: st
     try:
         fn()
     except CertyardError as exc:
-        return _page(request, auth, tab, errors_of(exc), form, status=exc.http_status)
+        return _page(request, auth, tab, errors_of(exc), form, status=http_status(exc))
     return flash_redirect(request, f"/accounts?tab={tab}", ok)
 
 

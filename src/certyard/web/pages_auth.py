@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from certyard import accounts
-from certyard.api.auth import COOKIE, Auth, anonymous_ctx, app_ctx, client_ip, require
-from certyard.api.params import Id
 from certyard.errors import AuthenticationFailed, CertyardError, Conflict
+from certyard.http.auth import COOKIE, Auth, anonymous_ctx, app_ctx, client_ip, require
+from certyard.http.errors import http_status
+from certyard.http.params import Id
 from certyard.web.flash import flash_redirect
 from certyard.web.render import render
 
@@ -72,7 +73,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
         token, _csrf = accounts.start_session(ctx, user.id, source=ip)
     except (AuthenticationFailed, Conflict) as exc:
         return _login_form(request, next=next, username=username, error=exc.message,
-                           status=exc.http_status)
+                           status=http_status(exc))
     target = "/account/password" if user.must_change_password else _safe_next(next)
     resp = RedirectResponse(target, status_code=303)
     resp.set_cookie(COOKIE, token, secure=True, httponly=True, samesite="strict", path="/")

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from certyard import ca, monitor
-from certyard.api.auth import Auth, require
-from certyard.api.params import Id
 from certyard.errors import CertyardError, InvalidInput, NotFound
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
+from certyard.http.params import Id
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -114,10 +115,11 @@ def issue(request: Request, request_id: Id, auth: Execute,
         except ValueError:
             raise InvalidInput("validity must be a whole number of days", field="days") \
                 from None
-        done = ca.issue_request(auth.ctx, request_id, profile=profile or None, days=n_days)
+        done = ca.issue_request(auth.ctx, request_id, profile=profile or None, days=n_days,
+                                caller="remote")
     except CertyardError as exc:
         return _request_page(request, auth, request_id, errors=errors_of(exc), form=form,
-                             status=exc.http_status)
+                             status=http_status(exc))
     msg = f"Issued request {request_id}: serial {done.serial}."
     if done.installed_on:
         msg += f" Installed on {', '.join(done.installed_on)}."
@@ -136,7 +138,7 @@ def deny(request: Request, request_id: Id, auth: Execute,
         ca.deny_request(auth.ctx, request_id, reason=reason)
     except CertyardError as exc:
         return _request_page(request, auth, request_id, errors={"reason": exc.message},
-                             form={"reason": reason}, status=exc.http_status)
+                             form={"reason": reason}, status=http_status(exc))
     return flash_redirect(request, "/ca?tab=pending", f"Denied request {request_id}.")
 
 
@@ -189,7 +191,7 @@ def revoke(request: Request, serial: str, auth: Delete,
     try:
         r = ca.revoke_certificate(auth.ctx, serial, reason=reason)
     except CertyardError as exc:
-        return _certificate_page(request, auth, serial, status=exc.http_status,
+        return _certificate_page(request, auth, serial, status=http_status(exc),
                                  errors={"_": exc.message})
     verb = "Put on hold" if r.status == "hold" else "Revoked"
     return _after_revocation_change(request, auth, r.serial,
@@ -202,7 +204,7 @@ def release(request: Request, serial: str, auth: Delete) -> Response:
     try:
         r = ca.release_hold(auth.ctx, serial)
     except CertyardError as exc:
-        return _certificate_page(request, auth, serial, status=exc.http_status,
+        return _certificate_page(request, auth, serial, status=http_status(exc),
                                  errors={"_": exc.message})
     return _after_revocation_change(request, auth, r.serial,
                                     f"Released {r.serial} from hold; it is good again.")

@@ -10,9 +10,10 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFi
 from fastapi.responses import RedirectResponse, Response
 
 from certyard import cluster, monitor, store
-from certyard.api.auth import Auth, require
-from certyard.api.params import Id, attachment
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
+from certyard.http.params import Id, attachment
 from certyard.store.entries import SORT_KEYS
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
@@ -228,7 +229,7 @@ def download_csr(request: Request, auth: Read, purpose: str, node: str = "") -> 
     try:
         name, pem = store.download_csr(auth.ctx, purpose, node=node or None)
     except CertyardError as exc:
-        return render(request, "download_csr.html", status=exc.http_status,
+        return render(request, "download_csr.html", status=http_status(exc),
                       title="Download CSR", purposes=store.list_purposes(auth.ctx),
                       csrs=_csrs(auth), error=exc.message,
                       nodes=[n.name for n in cluster.list_nodes(auth.ctx)],
@@ -262,14 +263,15 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
                               field="file")
         if purpose.endswith("-trust"):
             r = store.upload_trust_certificates(auth.ctx, purpose, data,
-                                                description=description)
+                                                description=description, after=tasks.add_task)
         else:
             r = store.upload_identity_certificate(auth.ctx, purpose, data, node=node or None,
-                                                  description=description)
+                                                  description=description,
+                                                  after=tasks.add_task)
     except CertyardError as exc:
         if exc.field is None and isinstance(exc, InvalidFile):
             exc.field = "file"
-        return render(request, "upload.html", status=exc.http_status, title="Upload",
+        return render(request, "upload.html", status=http_status(exc), title="Upload",
                       form={"purpose": purpose, "description": description, "node": node,
                             "pem": pem if "PRIVATE KEY" not in pem else ""},
                       errors=errors_of(exc), purposes=store.list_purposes(auth.ctx),
@@ -279,12 +281,6 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
         msg += f"; {len(r.duplicates)} already present"
     if r.restart_services:
         msg += f". Restart: {', '.join(r.restart_services)}"
-    from certyard.api.v1.monitor import after_upload
-
-    if purpose.endswith("-trust"):  # revocation checks, after the response is sent
-        tasks.add_task(after_upload, auth.ctx, trust=True)
-    else:
-        tasks.add_task(after_upload, auth.ctx, entry_ids=[e.id for e in r.added])
     return _done(request, "/certificates", msg + ".")
 
 
@@ -333,7 +329,7 @@ def add_node(request: Request, auth: Annotated[Auth, Depends(require("nodes:crea
     try:
         cluster.add_node(auth.ctx, name, fqdn=fqdn, ip=ip or None)
     except CertyardError as exc:
-        return render(request, "nodes.html", status=exc.http_status, title="Nodes",
+        return render(request, "nodes.html", status=http_status(exc), title="Nodes",
                       nodes=cluster.list_nodes(auth.ctx), errors=errors_of(exc),
                       form={"name": name, "fqdn": fqdn, "ip": ip})
     return _done(request, "/nodes", f"Added node {name} with self-signed certificates.")

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from certyard import cluster, store
-from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
 from certyard.web.render import render
 
@@ -42,7 +43,7 @@ def make_token(request: Request, auth: KeyAccess, node: Annotated[str, Form(max_
     try:
         token = cluster.create_enroll_token(auth.ctx, node, minutes=minutes)
     except CertyardError as exc:
-        return _agents_page(request, auth, status=exc.http_status, error=exc.message)
+        return _agents_page(request, auth, status=http_status(exc), error=exc.message)
     return _agents_page(request, auth, token=token)
 
 
@@ -52,7 +53,7 @@ def revoke_agent(request: Request, auth: Execute,
     try:
         cluster.revoke_agents(auth.ctx, serial=serial)
     except CertyardError as exc:
-        return _agents_page(request, auth, status=exc.http_status, error=exc.message)
+        return _agents_page(request, auth, status=http_status(exc), error=exc.message)
     return flash_redirect(request, "/nodes/agents", f"Revoked agent {serial}.")
 
 
@@ -82,7 +83,7 @@ def add_connection(request: Request, auth: Execute,
     try:
         cluster.add_connection(auth.ctx, **form)
     except CertyardError as exc:
-        return _connections_page(request, auth, status=exc.http_status, error=exc.message,
+        return _connections_page(request, auth, status=http_status(exc), error=exc.message,
                                  form=form)
     return flash_redirect(request, "/nodes/connections", f"Added {name}.")
 
@@ -92,7 +93,7 @@ def fix_connection(request: Request, name: str, auth: Execute) -> Response:
     try:
         _, imported = cluster.fix_connection(auth.ctx, name)
     except CertyardError as exc:
-        return _connections_page(request, auth, status=exc.http_status, error=exc.message)
+        return _connections_page(request, auth, status=http_status(exc), error=exc.message)
     msg = "; ".join(f"Imported {x}" for x in imported) or "Nothing to import."
     return flash_redirect(request, "/nodes/connections", msg)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from certyard.api.auth import Auth, require
+from certyard.http.auth import Auth, require
 from certyard.web.render import render
 
 router = APIRouter()

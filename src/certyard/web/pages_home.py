@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from certyard import ca, cluster, monitor, store
-from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError, NotFound, PermissionDenied
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -78,7 +79,7 @@ def save_settings(request: Request, auth: SettingsEdit,
                             https_port=https_port)
     except CertyardError as exc:
         return _settings_page(request, auth, errors=errors_of(exc), form=form,
-                              status=exc.http_status)
+                              status=http_status(exc))
     warnings = ca.url_warnings(auth.ctx, running=_running(request) or None)
     msg = "Settings saved. Certificates issued from now on carry the new URLs."
     if warnings:

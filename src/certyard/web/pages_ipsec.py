@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from certyard import ipsec
-from certyard.api.auth import Auth, require
-from certyard.errors import CertyardError, InvalidInput
+from certyard.errors import CertyardError
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -45,21 +46,14 @@ def ipsec_page(request: Request, auth: PolicyRead) -> Response:
     return _page(request, auth)
 
 
-def _int(v: str, field: str) -> int | None:
-    if not v or v.lower() == "any":
-        return None
-    if not v.isdigit():
-        raise InvalidInput(f"{field.replace('_', ' ')} must be a number", field=field)
-    return int(v)
-
-
 def _spec_values(form: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {k: form.get(k, "") for k in _TEXT}
+    """The form's fields read by the spec's own parse(), as in the CLI and API. An empty
+    port means any (no port); an unticked box means disabled."""
+    raw: dict[str, Any] = {k: form.get(k, "") for k in (*_TEXT, *_NUMBERS)}
+    data = ipsec.IpsecPolicySpec.parse(raw)
+    for k in ("destination_port", "source_port"):
+        data.setdefault(k, None)
     data["preshared_key"] = form.get("preshared_key") or None
-    for k in _NUMBERS:
-        v = _int(form.get(k, ""), k)
-        if v is not None or k in ("destination_port", "source_port"):
-            data[k] = v
     data["enabled"] = form.get("enabled") == "true"
     return data
 
@@ -72,7 +66,7 @@ def _refused(request: Request, auth: Auth, exc: CertyardError, form: dict[str, s
              editing: str = "") -> Response:
     form.pop("preshared_key", None)  # a secret is never echoed back
     form.setdefault("enabled", "")
-    return _page(request, auth, errors=errors_of(exc), status=exc.http_status, form=form,
+    return _page(request, auth, errors=errors_of(exc), status=http_status(exc), form=form,
                  editing=editing)
 
 
@@ -135,7 +129,7 @@ def ipsec_export(request: Request, auth: PolicyExec,
     try:
         res = ipsec.export_swanctl(auth.ctx, node=node or None)
     except CertyardError as exc:
-        return _page(request, auth, errors=errors_of(exc), status=exc.http_status)
+        return _page(request, auth, errors=errors_of(exc), status=http_status(exc))
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for path, text in sorted(res.files.items()):
@@ -151,5 +145,5 @@ def _do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str) -> Respons
     try:
         fn()
     except CertyardError as exc:
-        return _page(request, auth, errors=errors_of(exc), status=exc.http_status)
+        return _page(request, auth, errors=errors_of(exc), status=http_status(exc))
     return flash_redirect(request, "/ipsec", ok)

@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from certyard import alarms, monitor
-from certyard.api.auth import Auth, require
-from certyard.api.params import Id
 from certyard.errors import CertyardError, InvalidInput
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
+from certyard.http.params import Id
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -64,7 +65,7 @@ def _submit(request: Request, auth: Auth, action: Callable[[], Any], *,
     try:
         action()
     except CertyardError as exc:
-        return page(request, auth, errors=errors_of(exc), status=exc.http_status, form=form)
+        return page(request, auth, errors=errors_of(exc), status=http_status(exc), form=form)
     return _redirect(request, done, notice)
 
 
@@ -82,7 +83,7 @@ def _settings_page(request: Request, auth: Auth, *, errors: dict[str, str] | Non
     if form is not None:
         shown = {**{k: "" for k in shown}, **form}
     smtp = monitor.get_smtp_settings(auth.ctx)
-    from certyard.api.metrics import get_metrics_allowlist
+    from certyard.monitor.scrape_access import get_metrics_allowlist
 
     return _page(request, "monitor_settings.html", "Certificate Monitor", errors=errors,
                  status=status, form=shown, smtp_configured=smtp.configured, report=report,
@@ -116,14 +117,14 @@ async def settings_save(request: Request, auth: Edit) -> Response:
 @router.post("/monitoring/metrics-allowlist")
 async def metrics_allowlist_save(request: Request, auth: Edit) -> Response:
     """Addresses that may scrape /metrics without credentials (e.g. a Prometheus server)."""
-    from certyard.api.metrics import set_metrics_allowlist
+    from certyard.monitor.scrape_access import set_metrics_allowlist
 
     form = await _form(request)
     nets = [n for n in form.get("networks", "").replace(",", " ").split() if n]
     try:
         set_metrics_allowlist(auth.ctx, nets)
     except CertyardError as exc:
-        return _settings_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+        return _settings_page(request, auth, errors=errors_of(exc), status=http_status(exc))
     return _redirect(request, "/monitoring", "Metrics allowlist saved.")
 
 
@@ -184,7 +185,7 @@ async def smtp_test(request: Request, auth: Exec) -> Response:
     except CertyardError as exc:
         field = exc.field if exc.field == "to" else "test"
         return _smtp_page(request, auth, errors={field: exc.message},
-                          status=exc.http_status)
+                          status=http_status(exc))
     return _redirect(request, "/monitoring/smtp", f"Test mail sent to {', '.join(sent['to'])}.")
 
 
@@ -287,7 +288,7 @@ def alarm_clear(request: Request, alarm_id: Id, auth: Edit) -> Response:
     try:
         a = alarms.clear_alarm_by_id(auth.ctx, alarm_id)
     except CertyardError as exc:
-        return _alarms_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+        return _alarms_page(request, auth, errors=errors_of(exc), status=http_status(exc))
     return _redirect(request, "/monitoring/alarms", f"Alarm {a.name} on {a.object} cleared.")
 
 

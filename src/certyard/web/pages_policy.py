@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from certyard import policy, probe
-from certyard.api.auth import Auth, require
 from certyard.errors import CertyardError
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -50,7 +51,7 @@ def _do(request: Request, auth: Auth, tab: str, fn: Callable[[], Any], ok: str,
     try:
         result = fn()
     except CertyardError as exc:  # the page again, with what was typed
-        return _page(request, auth, tab, errors=errors_of(exc), status=exc.http_status,
+        return _page(request, auth, tab, errors=errors_of(exc), status=http_status(exc),
                      form=form or {})
     restart = getattr(result, "restart", None) or (
         result.get("restart") if isinstance(result, dict) else None)
@@ -129,5 +130,5 @@ def verify(request: Request, auth: Read,
             trust_store=None if trusted else (trust_store or "tomcat-trust"),
             hostname=hostname or None)
     except CertyardError as exc:
-        return _page(request, auth, "verify", errors=errors_of(exc), status=exc.http_status)
+        return _page(request, auth, "verify", errors=errors_of(exc), status=http_status(exc))
     return _page(request, auth, "verify", result=result.to_dict())

@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from certyard import bulk, syslog
-from certyard.api.auth import Auth, require
 from certyard.audit import query as audit_query
 from certyard.errors import CertyardError, InvalidInput
+from certyard.http.auth import Auth, require
+from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
 from certyard.web.pages_auth import errors_of
 from certyard.web.render import render
@@ -65,7 +66,7 @@ def _audit_page(request: Request, auth: Auth, *, errors: dict[str, str] | None =
         data["records"] = audit_query.list_events(auth.ctx, _audit_filter(request))
     except CertyardError as exc:
         data["errors"].update(errors_of(exc))
-        status = exc.http_status
+        status = http_status(exc)
     data["syslog"] = syslog.syslog_status(auth.ctx)
     data["syslog_form"] = None
     data.update(extra)
@@ -83,7 +84,7 @@ def audit_export(request: Request, auth: AuditRead) -> Response:
     try:
         text = audit_query.export_events(auth.ctx, _audit_filter(request), fmt=fmt)
     except CertyardError as exc:
-        return _audit_page(request, auth, errors=errors_of(exc), status=exc.http_status)
+        return _audit_page(request, auth, errors=errors_of(exc), status=http_status(exc))
     return PlainTextResponse(text, media_type="text/csv" if fmt == "csv" else "application/json",
                              headers={"Content-Disposition":
                                       f'attachment; filename="audit.{fmt}"'})
@@ -108,7 +109,7 @@ def audit_syslog(request: Request, auth: AuditEdit, host: Annotated[str, F] = ""
     except CertyardError as exc:
         typed = {"host": host, "port": port, "protocol": protocol, "tls": tls,
                  "enabled": enabled, "effective_port": ""}
-        return _audit_page(request, auth, errors=errors_of(exc), status=exc.http_status,
+        return _audit_page(request, auth, errors=errors_of(exc), status=http_status(exc),
                            syslog_form=typed)
     return _redirect(request, "/audit", "Remote syslog saved.")
 
@@ -141,7 +142,7 @@ def _bulk_do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str | None
     except CertyardError as exc:
         if isinstance(exc, bulk.SftpNotConfigured):
             exc.message = "Set up the SFTP server above first."
-        return _bulk_page(request, auth, errors=errors_of(exc), status=exc.http_status,
+        return _bulk_page(request, auth, errors=errors_of(exc), status=http_status(exc),
                           form=form)
     if ok is None:
         return _bulk_page(request, auth, result=result)
@@ -183,7 +184,7 @@ def bulk_host_key(request: Request, auth: SettingsEdit, host: Annotated[str, F],
     except CertyardError as exc:
         if exc.field is None:
             exc.field = "host_key_fingerprint"
-        return _bulk_page(request, auth, errors=errors_of(exc), status=exc.http_status,
+        return _bulk_page(request, auth, errors=errors_of(exc), status=http_status(exc),
                           form=typed)
     return _bulk_page(request, auth, form={**typed, "host_key_fingerprint": fingerprint},
                       fetched=fingerprint)

@@ -115,5 +115,6 @@ def render(request: Request, template: str, *, status: int = 200, **values: Any)
     return resp
 
 
-def render_error(request: Request, *, status: int, message: str) -> HTMLResponse:
+def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+    """The error page (certyard.http.errors calls it for page paths)."""
     return render(request, "error.html", status=status, status_code=status, message=message)

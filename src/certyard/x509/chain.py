@@ -96,7 +96,7 @@ def build_path(
         return [leaf]
 
     budget = [max_signature_checks]
-    reasons: list[str] = []
+    reasons: list[tuple[str, str]] = []  # (reason code, text)
 
     def valid_at(c: x509.Certificate) -> bool:
         return c.not_valid_before_utc <= at <= c.not_valid_after_utc
@@ -104,7 +104,7 @@ def build_path(
     def extend(path: list[x509.Certificate]) -> list[x509.Certificate] | None:
         current = path[-1]
         if len(path) > max_depth:
-            reasons.append(f"chain is deeper than {max_depth} certificates")
+            reasons.append(("too_deep", f"chain is deeper than {max_depth} certificates"))
             return None
         candidates = by_subject.get(current.issuer.public_bytes(), [])
         # Anchors first: the shortest path to trust wins.
@@ -119,19 +119,21 @@ def build_path(
                 )
             budget[0] -= 1
             if not _signed_by(current, cand):
-                reasons.append(
+                reasons.append((
+                    "bad_signature",
                     f"'{current.subject.rfc4514_string()}' is not signed by the key of "
-                    f"'{cand.subject.rfc4514_string()}'"
-                )
+                    f"'{cand.subject.rfc4514_string()}'"))
                 continue
             if not valid_at(cand):
-                reasons.append(
-                    f"issuer '{cand.subject.rfc4514_string()}' is expired or not yet valid")
+                reasons.append((
+                    "issuer_not_valid_now",
+                    f"issuer '{cand.subject.rfc4514_string()}' is expired or not yet valid"))
                 continue
             if is_anchor:
                 return [*path, cand]
             if not _is_ca(cand):
-                reasons.append(f"'{cand.subject.rfc4514_string()}' is not a CA certificate")
+                reasons.append(("issuer_not_ca",
+                                f"'{cand.subject.rfc4514_string()}' is not a CA certificate"))
                 continue
             found = extend([*path, cand])
             if found:
@@ -142,7 +144,8 @@ def build_path(
     if path:
         return path
     if reasons:
-        raise UntrustedChain(f"chain not trusted: {reasons[0]}", reason="signature_or_validity")
+        code, text = reasons[0]
+        raise UntrustedChain(f"chain not trusted: {text}", reason=code)
     raise UntrustedChain(
         f"chain not trusted: no certificate in the trust store issued "
         f"'{_last_issuer(leaf, by_subject)}'; upload the CA root certificate to the trust "

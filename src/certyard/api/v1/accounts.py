@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from certyard import accounts
-from certyard.api.auth import COOKIE, Auth, require
 from certyard.api.v1.common import ERRORS, Id
+from certyard.http.auth import COOKIE, Auth, require
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
 UserName = Annotated[str, Path(min_length=1, max_length=64)]

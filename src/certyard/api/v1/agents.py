@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from certyard import cluster
-from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS
+from certyard.http.auth import Auth, require
 
 router = APIRouter(responses=ERRORS, tags=["agents"])
 Read = Annotated[Auth, Depends(require("nodes:read"))]

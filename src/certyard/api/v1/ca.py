@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from certyard import ca
-from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS, Id, upload_bytes
+from certyard.http.auth import Auth, require
 
 router = APIRouter(prefix="/ca", tags=["ca"], responses=ERRORS)
 Read = Annotated[Auth, Depends(require("ca:read"))]
@@ -24,9 +24,10 @@ def list_requests(auth: Read,
     return [r.to_dict() for r in ca.list_requests(auth.ctx, state=state)]
 
 
-# Over the API only end-entity profiles: a sub-CA or a delegated OCSP signer would escape the
-# name policy or vouch for every certificate, so those stay with the host administrator (CLI).
-EndEntityProfile = Literal["server-client", "server", "client"]
+# Over the API only end-entity profiles (server-client, server, client): the ca service
+# refuses the others to a "remote" caller (ca.profiles.check_profile_for_caller).
+EndEntityProfile = Annotated[str, Field(min_length=1, max_length=32,
+                                        description="server-client, server or client")]
 
 
 class SubmitIn(BaseModel):
@@ -38,7 +39,7 @@ class SubmitIn(BaseModel):
 def submit_request(body: SubmitIn,
                    auth: Annotated[Auth, Depends(require("ca:create"))]) -> dict[str, Any]:
     data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes)
-    return ca.submit_request(auth.ctx, data, profile=body.profile).to_dict()
+    return ca.submit_request(auth.ctx, data, profile=body.profile, caller="remote").to_dict()
 
 
 class SignPendingIn(BaseModel):
@@ -66,8 +67,8 @@ class IssueIn(BaseModel):
 
 @router.post("/requests/{request_id}/issue")
 def issue_request(request_id: Id, body: IssueIn, auth: Execute) -> dict[str, Any]:
-    return ca.issue_request(auth.ctx, request_id, profile=body.profile,
-                            days=body.days).to_dict()
+    return ca.issue_request(auth.ctx, request_id, profile=body.profile, days=body.days,
+                            caller="remote").to_dict()
 
 
 class DenyIn(BaseModel):

@@ -2,9 +2,6 @@
 write-only) with a test mail, revocation settings and checks, the alarm log with alert
 actions, the expiry scan and the e-mail outbox. Each route calls one ``certyard.monitor``
 service function; errors are mapped in one place (api.errors).
-
-``after_upload`` is the hook the upload routes (API, web) call so that "checks run on every
-certificate upload": it runs after the response is sent, and never fails the upload.
 """
 
 from __future__ import annotations
@@ -16,10 +13,10 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from certyard import alarms, monitor
-from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS, Id
+from certyard.http.auth import Auth, require
 
-__all__ = ["after_upload", "router"]
+__all__ = ["router"]
 
 log = logging.getLogger(__name__)
 router = APIRouter(responses=ERRORS, tags=["monitoring"])
@@ -30,23 +27,6 @@ MonExec = Annotated[Auth, Depends(require("monitoring:execute"))]
 
 Unit = Literal["hours", "days"]
 Email = Annotated[str, Field(min_length=3, max_length=254)]
-
-
-def after_upload(ctx: Any, *, entry_ids: list[int] | None = None, trust: bool = False) -> None:
-    """Best-effort revocation check after an upload (seed: "on every certificate upload").
-
-    Identity uploads check the new entries; a trust upload may make an issuer or an OCSP
-    responder known, so it re-checks the certificates whose last check failed. Disabled
-    revocation checking makes this a no-op; responders are bounded by their timeout and any
-    failure is only logged (the result is stored per certificate and raised as an alarm)."""
-    try:
-        if trust:
-            entry_ids = [v.entry_id for v in monitor.list_revocation_statuses(ctx)
-                         if v.status == "error" and v.entry_id is not None]
-        if entry_ids:
-            monitor.run_revocation_checks(ctx, entry_ids=entry_ids)
-    except Exception:  # an upload never fails because of this check
-        log.warning("revocation check after upload failed", exc_info=True)
 
 
 class MonitorIn(BaseModel):
@@ -225,13 +205,13 @@ class MetricsAllowlistIn(BaseModel):
 @router.get("/monitor/metrics-allowlist")
 def get_metrics_allowlist(auth: MonRead) -> dict[str, Any]:
     """Addresses that may read /metrics without credentials (e.g. a Prometheus server)."""
-    from certyard.api import metrics
+    from certyard.monitor import scrape_access
 
-    return {"networks": metrics.get_metrics_allowlist(auth.ctx)}
+    return {"networks": scrape_access.get_metrics_allowlist(auth.ctx)}
 
 
 @router.put("/monitor/metrics-allowlist")
 def set_metrics_allowlist(body: MetricsAllowlistIn, auth: MonEdit) -> dict[str, Any]:
-    from certyard.api import metrics
+    from certyard.monitor import scrape_access
 
-    return {"networks": metrics.set_metrics_allowlist(auth.ctx, body.networks)}
+    return {"networks": scrape_access.set_metrics_allowlist(auth.ctx, body.networks)}

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from certyard import policy, probe
-from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS, upload_bytes
+from certyard.http.auth import Auth, require
 
 router = APIRouter(responses=ERRORS, tags=["policy"])
 Read = Annotated[Auth, Depends(require("policy:read"))]

@@ -12,9 +12,10 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from certyard import bulk, ipsec, syslog
-from certyard.api.auth import Auth, require
 from certyard.api.v1.common import ERRORS, Name
 from certyard.audit import query as audit_query
+from certyard.http.auth import Auth, require
+from certyard.ipsec.spec import LIFETIME_BOUNDS
 
 router = APIRouter(responses=ERRORS, tags=["security"])
 
@@ -33,21 +34,24 @@ AuditRead = Annotated[Auth, Depends(require("audit:read"))]
 AuditEdit = Annotated[Auth, Depends(require("audit:edit"))]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
-Lifetime = Annotated[int, Field(ge=1, le=10_000_000)]
+# The spec's bounds (seed: 300-86,400 seconds), here too so the OpenAPI document says so.
+Lifetime = Annotated[int, Field(ge=LIFETIME_BOUNDS[0], le=LIFETIME_BOUNDS[1])]
+Choice = Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class PolicyFields(BaseModel):
     group_name: str | None = Field(None, max_length=64)
-    auth_method: Literal["pre-shared-key", "certificate"] | None = None
+    # Choices in any letter case, read by the spec's own parse() as in the CLI and web.
+    auth_method: Choice | None = Field(None, description="pre-shared-key or certificate")
     preshared_key: str | None = Field(None, max_length=128, description="write-only")
-    peer_type: Literal["same", "different"] | None = None
+    peer_type: Choice | None = Field(None, description="same or different")
     destination_address: str | None = Field(None, max_length=253)
     destination_port: Port | None = None
     source_address: str | None = Field(None, max_length=253)
     source_port: Port | None = None
-    mode: Literal["transport", "tunnel"] | None = None
+    mode: Choice | None = Field(None, description="transport or tunnel")
     remote_port: Port | None = None
-    protocol: Literal["TCP", "UDP", "Any"] | None = None
+    protocol: Choice | None = Field(None, description="TCP, UDP or Any")
     encryption_algorithm: str | None = Field(None, max_length=16)
     hash_algorithm: str | None = Field(None, max_length=16)
     esp_algorithm: str | None = Field(None, max_length=16)
@@ -88,13 +92,14 @@ def show_ipsec_policy(name: Name, auth: PolicyRead) -> dict[str, Any]:
 
 @router.post("/ipsec/policies", status_code=201)
 def add_ipsec_policy(body: NewPolicy, auth: PolicyCreate) -> dict[str, Any]:
-    data = body.model_dump(exclude_none=True)
+    data = ipsec.IpsecPolicySpec.parse(body.model_dump(exclude_none=True))
     return ipsec.add_policy(auth.ctx, ipsec.IpsecPolicySpec.from_dict(data)).to_dict()
 
 
 @router.patch("/ipsec/policies/{name}")
 def edit_ipsec_policy(name: Name, body: PolicyFields, auth: PolicyEdit) -> dict[str, Any]:
-    return ipsec.update_policy(auth.ctx, name, **body.model_dump(exclude_none=True)).to_dict()
+    changes = ipsec.IpsecPolicySpec.parse(body.model_dump(exclude_none=True))
+    return ipsec.update_policy(auth.ctx, name, **changes).to_dict()
 
 
 @router.post("/ipsec/policies/delete")

@@ -10,10 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from certyard import cluster, store
-from certyard.api.auth import Auth, require
-from certyard.api.params import attachment
 from certyard.api.v1.common import ERRORS, Id, Name, Upload, upload_bytes
-from certyard.api.v1.monitor import after_upload
+from certyard.http.auth import Auth, require
+from certyard.http.params import attachment
 from certyard.x509 import SubjectFields
 
 router = APIRouter(responses=ERRORS)
@@ -93,8 +92,8 @@ def upload_certificate(
     """Upload a signed certificate or chain for a purpose (checked against its CSR key)."""
     data = upload_bytes(body.data, auth.ctx.settings.max_upload_bytes)
     r = store.upload_identity_certificate(auth.ctx, body.purpose, data, node=body.node,
-                                          description=body.description)
-    tasks.add_task(after_upload, auth.ctx, entry_ids=[e.id for e in r.added])  # revocation
+                                          description=body.description,
+                                          after=tasks.add_task)  # checks after the answer
     return r.to_dict()
 
 
@@ -106,8 +105,8 @@ def upload_trust(
 ) -> dict[str, Any]:
     data = upload_bytes(body.data, auth.ctx.settings.max_upload_bytes)
     r = store.upload_trust_certificates(auth.ctx, trust_store, data,
-                                        description=body.description)
-    tasks.add_task(after_upload, auth.ctx, trust=True)  # revocation checks
+                                        description=body.description,
+                                        after=tasks.add_task)  # checks after the answer
     return r.to_dict()
 
 
@@ -180,14 +179,17 @@ def list_purposes(auth: Read) -> list[dict[str, Any]]:
 
 
 class PurposeIn(BaseModel):
+    """Left out: the defaults of ``PurposeSpec.parse`` (the same in CLI, API and web)."""
+
     name: str = Field(..., min_length=1, max_length=64)
-    key_type: Literal["RSA", "EC"] = "RSA"
-    key_lengths: list[int] = Field(default_factory=lambda: [2048, 3072, 4096], min_length=1,
-                                   max_length=8)
-    default_key_length: int = 2048
-    hashes: list[str] = Field(default_factory=lambda: ["SHA256", "SHA384", "SHA512"],
-                              min_length=1, max_length=8)
-    default_hash: str = Field("SHA256", max_length=16)
+    key_type: Literal["RSA", "EC", "rsa", "ec"] = "RSA"
+    key_lengths: list[int] | None = Field(None, min_length=1, max_length=8,
+                                          description="default 2048, 3072, 4096")
+    default_key_length: int | None = Field(None, description="default: the first length")
+    hashes: list[Annotated[str, Field(max_length=16)]] | None = Field(
+        None, min_length=1, max_length=8, description="default SHA256, SHA384, SHA512")
+    default_hash: str | None = Field(None, max_length=16,
+                                     description="default: the first hash")
     multi_server: bool = False
     services: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list,
                                                                  max_length=20)
@@ -198,11 +200,7 @@ class PurposeIn(BaseModel):
 def add_purpose(body: PurposeIn,
                 auth: Annotated[Auth, Depends(require("certificates:create"))]) -> dict[str, Any]:
     """Add a purpose by configuration; every node gets a self-signed identity for it."""
-    spec = store.PurposeSpec(
-        name=body.name, key_type=body.key_type, key_lengths=tuple(body.key_lengths),
-        default_key_length=body.default_key_length, hashes=tuple(body.hashes),
-        default_hash=body.default_hash, multi_server=body.multi_server,
-        services=tuple(body.services), description=body.description)
+    spec = store.PurposeSpec.parse(body.model_dump())
     return store.add_purpose(auth.ctx, spec).to_dict()
 
 

@@ -156,7 +156,7 @@ def server(
                                    help="Extra DNS names / IPs for the server certificate."),
 ) -> None:
     """Serve the agent API over mutual TLS (certificate from the built-in CA)."""
-    from certyard.api.agent_server import run_agent_server
+    from certyard.server.agent_listener import run_agent_server
 
     console.print(f"Agent server on https://{host}:{port}")
     run_agent_server(cli_context(), host=host, port=port, names=name)

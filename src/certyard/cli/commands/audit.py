@@ -7,10 +7,10 @@ import sys
 
 import typer
 
+from certyard.audit.errors import ChainBroken
 from certyard.audit.query import AuditFilter, export_events, list_events, verify_chain
 from certyard.cli.context import cli_context
 from certyard.cli.output import console, emit_json, emit_list, fmt_datetime, parse_date, table
-from certyard.errors import CertyardError
 
 NAME = "audit"
 app = typer.Typer(help="The audit trail: list, export (CSV/JSON) and verify the hash chain.",
@@ -67,11 +67,6 @@ def export(fmt: str = typer.Option("csv", "--format", help="csv or json."),
     console.print(f"Wrote {output}.")
 
 
-class ChainBroken(CertyardError):
-    code = "audit_chain_broken"
-    exit_code = 9
-
-
 @app.command("verify")
 def verify(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Check the hash chain: exits 9 when a record was edited or removed."""
@@ -88,4 +83,5 @@ def verify(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
             console.print(f"[red]{p['message']}[/red]")
     if not report.ok:
         raise ChainBroken(f"audit trail tampered: {len(report.problems)} problem(s) in "
-                          f"{report.checked} records")
+                          f"{report.checked} records", problems=len(report.problems),
+                          checked=report.checked)

@@ -11,6 +11,7 @@ from certyard import store
 from certyard.cli.context import cli_context, read_input
 from certyard.cli.output import console, emit_json, emit_list, fmt_date, show_fields, table, warn
 from certyard.cli.ui import confirm, write_output
+from certyard.store.upload_hooks import run_now
 
 NAME = "cert"
 app = typer.Typer(help="Certificate Management: list, show, download, delete, generate, "
@@ -149,18 +150,6 @@ def generate_self_signed(
         console.print(f"Restart: {', '.join(result.restart_services)}")
 
 
-def _check_revocation(ctx: object, entry_ids: list[int] | None) -> None:
-    """Revocation check on every upload (monitor room); best-effort, never fails the
-    upload: it is off unless enabled, responders have a timeout, failures become alarms.
-    A trust upload re-checks the certificates whose last check failed."""
-    try:
-        from certyard.api.v1.monitor import after_upload
-
-        after_upload(ctx, entry_ids=entry_ids, trust=entry_ids is None)
-    except Exception as exc:  # an upload never fails because of this check
-        warn(f"revocation check after upload failed: {exc}")
-
-
 @app.command("upload-trust")
 def upload_trust(
     trust_store: str = typer.Argument(..., metavar="PURPOSE-trust",
@@ -172,8 +161,8 @@ def upload_trust(
     """Upload CA certificates to a trust store; they are distributed to every node."""
     ctx = cli_context()
     data = read_input(file, ctx.settings.max_upload_bytes)
-    result = store.upload_trust_certificates(ctx, trust_store, data, description=description)
-    _check_revocation(ctx, None)
+    result = store.upload_trust_certificates(ctx, trust_store, data, description=description,
+                                             after=run_now)
     if json_:
         emit_json(result.to_dict())
         return
@@ -197,8 +186,7 @@ def upload(
     ctx = cli_context()
     data = read_input(file, ctx.settings.max_upload_bytes)
     result = store.upload_identity_certificate(ctx, purpose, data, node=node,
-                                               description=description)
-    _check_revocation(ctx, [e.id for e in result.added])
+                                               description=description, after=run_now)
     if json_:
         emit_json(result.to_dict())
         return

@@ -12,21 +12,10 @@ from certyard import ipsec
 from certyard.cli.context import cli_context, read_input
 from certyard.cli.output import console, emit_json, emit_list, show_fields, table
 from certyard.cli.ui import confirm
-from certyard.errors import InvalidInput
 
 NAME = "ipsec"
 app = typer.Typer(help="IPsec policies: add, list, show, edit, enable/disable, delete, export "
                        "as strongSwan swanctl.conf.", no_args_is_help=True)
-
-
-def _port(text: str | None, field: str) -> int | None:
-    if text is None or text.lower() in ("any", ""):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput(f"{field.replace('_', ' ')} must be a number or 'any', not {text!r}",
-                           field=field) from None
 
 
 def _psk(path: str | None) -> str | None:
@@ -36,24 +25,11 @@ def _psk(path: str | None) -> str | None:
 
 
 def _fields(**opts: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    """Option names to field names; the values are read by the spec's own parse()."""
     mapping = {"destination": "destination_address", "source": "source_address",
                "encryption": "encryption_algorithm", "hash_": "hash_algorithm",
                "esp": "esp_algorithm"}
-    for k, v in opts.items():
-        if v is None:
-            continue
-        key = mapping.get(k, k)
-        if key in ("destination_port", "source_port"):
-            v = _port(v, key)
-        elif key in ("encryption_algorithm", "hash_algorithm", "esp_algorithm"):
-            v = v.upper()
-        elif key == "protocol":
-            v = {"TCP": "TCP", "UDP": "UDP", "ANY": "Any"}.get(v.upper(), v)
-        elif key in ("auth_method", "peer_type", "mode"):
-            v = v.lower()
-        out[key] = v
-    return out
+    return ipsec.IpsecPolicySpec.parse({mapping.get(k, k): v for k, v in opts.items()})
 
 
 AUTH = typer.Option(None, "--auth-method", help="pre-shared-key or certificate.")

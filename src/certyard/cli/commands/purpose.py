@@ -7,7 +7,6 @@ import typer
 from certyard import store
 from certyard.cli.context import cli_context
 from certyard.cli.output import console, emit_json, emit_list, table
-from certyard.errors import InvalidInput
 
 NAME = "purpose"
 app = typer.Typer(help="Certificate purposes (tomcat, ipsec, ...): list and add.",
@@ -32,12 +31,14 @@ def list_(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
 def add(
     name: str = typer.Argument(..., help="Purpose name, e.g. CallManager."),
     key_type: str = typer.Option("RSA", "--key-type", help="RSA or EC."),
-    key_lengths: str = typer.Option("2048,3072,4096", "--key-lengths",
-                                    help="Comma-separated allowed key lengths."),
+    key_lengths: str = typer.Option(None, "--key-lengths",
+                                    help="Comma-separated allowed key lengths "
+                                         "(default 2048,3072,4096)."),
     default_key_length: int = typer.Option(None, "--default-key-length",
                                            help="Key length used when none is chosen "
                                                 "(default: the first of --key-lengths)."),
-    hashes: str = typer.Option("SHA256", "--hashes", help="Comma-separated hashes."),
+    hashes: str = typer.Option(None, "--hashes", help="Comma-separated hashes "
+                               "(default SHA256,SHA384,SHA512)."),
     default_hash: str = typer.Option(None, "--default-hash",
                                      help="Hash used when none is chosen (default: the "
                                           "first of --hashes)."),
@@ -49,18 +50,10 @@ def add(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Add a purpose by configuration; every node gets a self-signed certificate for it."""
-    try:
-        lengths = [int(x) for x in key_lengths.split(",") if x.strip()]
-    except ValueError:
-        raise InvalidInput(f"--key-lengths must be whole numbers separated by commas, "
-                           f"not {key_lengths!r}", field="key_lengths") from None
-    hash_list = [h.strip().upper() for h in hashes.split(",") if h.strip()]
-    spec = store.PurposeSpec.from_dict({
-        "name": name, "key_type": key_type.upper(), "key_lengths": lengths,
-        "default_key_length": default_key_length or lengths[0] if lengths else 0,
-        "hashes": hash_list, "default_hash": default_hash or (hash_list[0] if hash_list else ""),
-        "multi_server": multi_server,
-        "services": [x.strip() for x in services.split(",") if x.strip()],
+    spec = store.PurposeSpec.parse({
+        "name": name, "key_type": key_type, "key_lengths": key_lengths,
+        "default_key_length": default_key_length, "hashes": hashes,
+        "default_hash": default_hash, "multi_server": multi_server, "services": services,
         "description": description,
     })
     store.add_purpose(cli_context(), spec)

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import typer
 
 from certyard.cli.context import cli_context
+from certyard.cli.errors import exit_code
 from certyard.cli.output import console
 from certyard.errors import CertyardError
-
-if TYPE_CHECKING:
-    from certyard.context import AppContext
-
-
-def _init_ca(ctx: AppContext) -> None:
-    """A fresh install gets its built-in CA too, so every CA task works at once."""
-    from certyard import ca
-    from certyard.errors import Conflict
-
-    try:
-        ca.init_ca(ctx)
-    except Conflict:
-        pass
 
 
 def register(root: typer.Typer) -> None:
@@ -52,7 +38,7 @@ def register(root: typer.Typer) -> None:
             "(default: the publisher's FQDN); never the request's Host header."),
     ) -> None:
         """Run the web UI and REST API over HTTPS (initialising a fresh store first)."""
-        from certyard import accounts, cluster
+        from certyard import accounts
         from certyard.ops.logs import configure_logging
         from certyard.server.run import check_listen_options, probe_listeners
         from certyard.server.run import serve as run
@@ -69,19 +55,14 @@ def register(root: typer.Typer) -> None:
             logging.getLogger("certyard.server").error(
                 "not starting: %s", exc.message,
                 extra={"reason": getattr(exc, "reason", None) or exc.code})
-            raise typer.Exit(exc.exit_code) from None
-        init = cluster.init_cluster(ctx)
-        password = accounts.ensure_initial_admin(ctx)
-        if init.created:
-            if http_port:  # the CA's URLs name the listener this first run serves on
-                from certyard import ca
+            raise typer.Exit(exit_code(exc)) from None
+        from certyard.setup import bootstrap
 
-                ca.configure_ca(ctx, base_url=f"http://{server_name or init.publisher.fqdn}"
-                                f":{http_port}")
-            _init_ca(ctx)
+        first = bootstrap(ctx, http_port=http_port, server_name=server_name)
+        password = first.admin_password
         shown = "localhost" if host in ("0.0.0.0", "::") else host  # noqa: S104
         console.print(f"certyard is serving https://{shown}:{https_port}/ "
-                      f"(publisher {init.publisher.fqdn})")
+                      f"(publisher {first.publisher_fqdn})")
         if http_port:
             console.print(f"CRL, OCSP and CA downloads: http://{shown}:{http_port}/ca")
         if password:
@@ -91,4 +72,4 @@ def register(root: typer.Typer) -> None:
             console.print(f"OCSP responder: http://{shown}:{ocsp_port}/ocsp")
         run(ctx, host=host, https_port=https_port, http_port=http_port, jobs=not no_jobs,
             drain_seconds=drain_seconds, grace_seconds=grace_seconds, ocsp_port=ocsp_port,
-            ocsp_workers=ocsp_workers, server_name=server_name or init.publisher.fqdn)
+            ocsp_workers=ocsp_workers, server_name=server_name or first.publisher_fqdn)

@@ -1,8 +1,7 @@
 """The agent API's own mutual-TLS listener (default port 8444).
 
-The server certificate is issued by the built-in CA for the publisher's FQDN (plus the
-names given, e.g. localhost and 127.0.0.1) and kept in ``$CERTYARD_HOME/agent-server/``;
-it is re-issued when it is missing or within 30 days of expiry. Client certificates are
+The server certificate and the TLS policy come from certyard.cluster.agent_listener (issued
+by the built-in CA, renewed within 30 days of expiry). Client certificates are
 requested and must chain to the built-in CA (``CERT_OPTIONAL`` so that enrollment and the
 public trust list work without one; every other route refuses a request without one).
 """
@@ -10,14 +9,11 @@ public trust list work without one; every other route refuses a request without 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import ssl
-from pathlib import Path
 from typing import Any
 
 import uvicorn
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 try:  # the C parser when installed (uvicorn[standard]); h11 otherwise
@@ -25,11 +21,17 @@ try:  # the C parser when installed (uvicorn[standard]); h11 otherwise
 except ImportError:  # pragma: no cover
     _Base = H11Protocol  # type: ignore[assignment,misc]
 
-from certyard.api.agent import create_agent_app
+from certyard.context import AppContext
+from certyard.http.app import finish_app, new_app
 from certyard.server.guard import ListenerLimits, guarded
 
-__all__ = ["PeerCertProtocol", "agent_server_context", "ensure_server_certificate",
-           "run_agent_server"]
+__all__ = [
+    "PeerCertProtocol",
+    "agent_server_context",
+    "build_server",
+    "create_agent_app",
+    "run_agent_server",
+]
 
 
 class PeerCertProtocol(_Base):  # type: ignore[valid-type,misc]
@@ -54,57 +56,35 @@ class PeerCertProtocol(_Base):  # type: ignore[valid-type,misc]
         self.app = with_tls
 
 
-def ensure_server_certificate(ctx: Any, *, names: list[str]) -> tuple[Path, Path, bytes]:
-    """(cert file, key file, CA chain PEM) for the listener, issuing when needed."""
-    from certyard.ca import export_ca, issue_certificate_for_csr
-    from certyard.store import resolve_node
-    from certyard.x509 import build_csr, generate_private_key, parse_san
-
-    d = ctx.settings.home / "agent-server"
-    d.mkdir(parents=True, exist_ok=True, mode=0o700)
-    cert_file, key_file = d / "cert.pem", d / "key.pem"
-    now = ctx.clock.now()
-    if cert_file.exists() and key_file.exists():
-        cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
-        if cert.not_valid_after_utc - now > dt.timedelta(days=30):
-            return cert_file, key_file, export_ca(ctx, format="pem", chain=True)
-    with ctx.read() as s:
-        fqdn = resolve_node(s, None).fqdn
-    key = generate_private_key("EC", 256)
-    sans = [parse_san(n) for n in dict.fromkeys([fqdn, *names])]
-    csr = build_csr(key, common_name=fqdn, sans=sans, hash_name="SHA256")
-    issued = issue_certificate_for_csr(ctx, csr, profile="server", requester="agent-server")
-    from certyard.hostutil.files import atomic_write
-
-    atomic_write(key_file, key.private_bytes(serialization.Encoding.PEM,
-                                             serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()), mode=0o600)
-    chain = export_ca(ctx, format="pem", chain=True)
-    atomic_write(cert_file, issued.pem.encode() + chain)
-    return cert_file, key_file, chain
-
-
-def agent_server_context(ctx: Any, *, names: list[str]) -> ssl.SSLContext:
+def agent_server_context(ctx: AppContext, *, names: list[str]) -> ssl.SSLContext:
     """The listener's context from the cluster TLS policy (minimum version, All TLS
     ciphers, FIPS) through the same builder as the HTTPS listener, plus client
     certificates checked against the built-in CA. A policy change applies when the agent
     server restarts."""
-    from certyard.db.models import Setting
+    from certyard.cluster.agent_listener import agent_listener_identity
     from certyard.policy.sslcontext import build_server_ssl_context
-    from certyard.store import fips_enabled
 
-    cert_file, key_file, chain = ensure_server_certificate(ctx, names=names)
-    with ctx.read() as s:
-        row = s.get(Setting, "tls")
-        tls, fips = (row.value if row else None), fips_enabled(s)
-    sc = build_server_ssl_context(tls, [(cert_file.read_bytes(), key_file.read_bytes())],
-                                  fips=fips, interface="agent")
-    sc.load_verify_locations(cadata=chain.decode())
+    ident = agent_listener_identity(ctx, names=names)
+    sc = build_server_ssl_context(ident.tls_policy, [(ident.cert_file.read_bytes(),
+                                                      ident.key_file.read_bytes())],
+                                  fips=ident.fips, interface="agent")
+    sc.load_verify_locations(cadata=ident.ca_chain.decode())
     sc.verify_mode = ssl.CERT_OPTIONAL
     return sc
 
 
-def build_server(ctx: Any, *, host: str, port: int, names: list[str],
+def create_agent_app(ctx: AppContext) -> FastAPI:
+    from certyard.api.agent import router
+
+    app = new_app(ctx, json_only=True, title="certyard agent API", docs_url=None,
+                  redoc_url=None, openapi_url=None)
+    app.include_router(router)
+    # Enrollment needs no client certificate: cap bodies before they are read (CSR + report).
+    finish_app(app, ctx, default_body=256 * 1024)
+    return app
+
+
+def build_server(ctx: AppContext, *, host: str, port: int, names: list[str],
                  limits: ListenerLimits | None = None) -> uvicorn.Server:
     """The listener, with a header deadline and connection caps (certyard.server.guard)."""
     cfg = uvicorn.Config(create_agent_app(ctx), host=host, port=port, log_level="warning",
@@ -116,7 +96,7 @@ def build_server(ctx: Any, *, host: str, port: int, names: list[str],
     return uvicorn.Server(cfg)
 
 
-def run_agent_server(ctx: Any, *, host: str = "0.0.0.0", port: int = 8444,  # noqa: S104
+def run_agent_server(ctx: AppContext, *, host: str = "0.0.0.0", port: int = 8444,  # noqa: S104
                      names: list[str] | None = None) -> None:
     server = build_server(ctx, host=host, port=port,
                           names=names or ["localhost", "127.0.0.1"])

@@ -13,7 +13,6 @@ few hundred bytes, and it is served on the plain-HTTP listener to anyone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -48,17 +47,12 @@ def limit_for(path: str, default: int = DEFAULT_MAX_BODY) -> int:
 
 
 async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-    message = f"request body larger than {limit} bytes"
-    if str(scope.get("path", "")).startswith("/api/"):
-        body = json.dumps({"error": {"code": "too_large", "message": message,
-                                     "field": None}}).encode()
-        ctype = b"application/json"
-    else:
-        body, ctype = message.encode(), b"text/plain; charset=utf-8"
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", ctype),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    from certyard.http.errors import plain_error
+
+    body, headers = plain_error(str(scope.get("path", "")), 413, "too_large",
+                                f"request body larger than {limit} bytes",
+                                headers=[(b"connection", b"close")])
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

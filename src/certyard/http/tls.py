@@ -29,7 +29,7 @@ from certyard.store import fips_enabled, open_private_key
 
 __all__ = ["TlsReloader", "build_context", "identity_chains", "tls_stamp"]
 
-log = logging.getLogger("certyard.server.tls")
+log = logging.getLogger("certyard.http.tls")
 _PURPOSES = ("tomcat", "tomcat-ECDSA")
 
 

@@ -1,0 +1,76 @@
+"""Pieces every certyard HTTP application shares: the application object with its context,
+the error handlers and outermost guards, the security headers, and the admin allowlist
+check. certyard.server assembles the listeners from these plus the api and web routers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from certyard import accounts
+from certyard.context import AppContext
+from certyard.http.errors import PageRenderer, error_body, install_error_handlers
+from certyard.http.limits import install_body_limit
+from certyard.http.outage import install_outage_handler
+
+__all__ = ["SECURITY_HEADERS", "finish_app", "install_admin_guard", "new_app"]
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'; object-src 'none'",
+    "Strict-Transport-Security": "max-age=31536000",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+Next = Callable[[Request], Awaitable[Response]]
+
+
+def new_app(ctx: AppContext, *, json_only: bool = False, pages: PageRenderer | None = None,
+            **options: Any) -> FastAPI:
+    """A FastAPI application holding ``ctx`` (the one context of the process, read by every
+    route through certyard.http.auth.app_ctx) with the one error mapper installed."""
+    app = FastAPI(**options)
+    app.state.ctx = ctx
+    install_error_handlers(app, json_only=json_only, pages=pages)
+    return app
+
+
+def finish_app(app: FastAPI, ctx: AppContext | None, *, default_body: int | None = None) -> None:
+    """Add the outer guards, after every other middleware: the body limit (oversized
+    bodies never reach a route), then outermost the boundary (database outage: 503;
+    anything unexpected: a logged 500 with a request id)."""
+    if default_body is not None:
+        from certyard.http.limits import BodyLimit
+
+        app.add_middleware(BodyLimit, default=default_body)
+    else:
+        install_body_limit(app, ctx)
+    install_outage_handler(app)
+
+
+def install_admin_guard(app: FastAPI, ctx: AppContext, *, exempt: frozenset[str]) -> None:
+    """The admin UI allowlist, checked before any page or sign-in is served, and the
+    security headers on every answer. ``exempt``: paths load balancers probe."""
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Next) -> Response:
+        ip = request.client.host if request.client else None
+        if request.url.path not in exempt and \
+                not accounts.is_allowed(accounts.list_allowed(ctx), ip):
+            message = f"access from {ip} is not in the admin UI allowlist"
+            resp: Response = (JSONResponse(error_body("forbidden", message), status_code=403)
+                              if request.url.path.startswith("/api/")
+                              else PlainTextResponse(message, status_code=403))
+        else:
+            resp = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            if k == "Cache-Control" and request.url.path.startswith("/static/"):
+                continue
+            resp.headers.setdefault(k, v)
+        return resp
