@@ -64,12 +64,11 @@ def _ensure_certificate(ctx: AppContext, names: list[str]) -> tuple[Path, Path, 
 def agent_listener_identity(ctx: AppContext, *, names: list[str]) -> ListenerIdentity:
     """The listener's certificate (issued or renewed when needed) and the TLS policy it
     must follow (minimum version, ciphers, FIPS)."""
-    from certyard.db.models import Setting
+    from certyard.policy.settings import stored_tls_policy
     from certyard.store import fips_enabled
 
     cert_file, key_file, chain = _ensure_certificate(ctx, names)
     with ctx.read() as s:
-        row = s.get(Setting, "tls")
-        tls, fips = (row.value if row else None), fips_enabled(s)
+        tls, fips = stored_tls_policy(s), fips_enabled(s)
     return ListenerIdentity(cert_file=cert_file, key_file=key_file, ca_chain=chain,
                             tls_policy=tls, fips=fips)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from certyard.db.documents import read_document
 
-__all__ = ["TLS_DEFAULTS", "load_tls"]
+__all__ = ["TLS_DEFAULTS", "load_tls", "stored_tls_policy"]
 
 TLS_DEFAULTS: dict[str, Any] = {
     "min_version": "1.2",  # seed 002: fresh install, 1.0 and 1.1 disabled
@@ -23,6 +23,12 @@ TLS_DEFAULTS: dict[str, Any] = {
     "ssh_macs": None,
     "https_cipher_option": "rsa-only",
 }
+
+
+def stored_tls_policy(s: Session) -> dict[str, Any] | None:
+    """The TLS policy as stored (None when never set: the listeners use their defaults)."""
+    value = read_document(s, "tls")
+    return value or None
 
 
 def load_tls(s: Session) -> dict[str, Any]:
