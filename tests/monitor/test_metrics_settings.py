@@ -91,3 +91,11 @@ def test_send_test_mail(ctx):
         send_test_mail(ctx, to="admin@example.com")
     with pytest.raises(InvalidInput, match="valid e-mail"):
         send_test_mail(ctx, to="bad address")
+
+
+def test_metrics_content_type_is_prometheus_text_0_0_4() -> None:
+    from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
+    from certyard.monitor import METRICS_CONTENT_TYPE
+
+    assert METRICS_CONTENT_TYPE == CONTENT_TYPE_PLAIN_0_0_4

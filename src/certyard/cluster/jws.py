@@ -33,9 +33,6 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import ECKey
 
 from certyard.errors import InvalidFile
 from certyard.hostutil.files import atomic_write
@@ -46,10 +43,12 @@ TYP = "certyard-trust-list+jws"
 ALG = "ES384"
 
 
-def _registry() -> jws.JWSRegistry:
+def _registry() -> Any:  # joserfc.jws.JWSRegistry; joserfc is imported on first use
     """ES384 only. joserfc's default size limits (512-byte header, 128 kB payload) suit
     tokens, not a trust list: the header carries the signer certificate and the payload
     every trusted certificate of the cluster."""
+    from joserfc import jws
+
     registry = jws.JWSRegistry(algorithms=[ALG])
     registry.max_header_length = 64 * 1024
     registry.max_payload_length = 256 * 1024 * 1024
@@ -91,6 +90,9 @@ def sign_list(payload: dict[str, Any], *, key: Any, cert: x509.Certificate) -> b
     """The compact JWS of ``payload`` signed with ``key`` (ES384), ``cert`` in ``x5c``."""
     header = {"alg": ALG, "typ": TYP, "kid": cert_fingerprint(cert),
               "x5c": [base64.b64encode(cert.public_bytes(Encoding.DER)).decode()]}
+    from joserfc import jws
+    from joserfc.jwk import ECKey
+
     body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     token = jws.serialize_compact(header, body, ECKey.import_key(_private_key(key)),
                                   registry=_registry())
@@ -144,6 +146,10 @@ def parse_list(data: bytes) -> VerifiedList:
     if not isinstance(public, ec.EllipticCurvePublicKey) or \
             not isinstance(public.curve, ec.SECP384R1):
         raise TrustListRejected("the trust list signature is malformed", reason="signature")
+    from joserfc import jws
+    from joserfc.errors import JoseError
+    from joserfc.jwk import ECKey
+
     try:
         obj = jws.deserialize_compact(text, ECKey.import_key(public), registry=_registry())
         payload = json.loads(obj.payload)

@@ -13,10 +13,6 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
-from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from certyard.alarms import alarm_counts
@@ -24,24 +20,30 @@ from certyard.db.models.monitor import JobLease, OutboxMessage, RevocationStatus
 from certyard.monitor.expiry import expiring_certificates
 
 if TYPE_CHECKING:
+    from prometheus_client.core import Metric
+
     from certyard.context import AppContext
 
 __all__ = ["CONTENT_TYPE", "CertyardCollector", "render_metrics"]
 
-CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+# prometheus_client is imported when metrics are rendered, not with the monitor room: the
+# CLI imports the monitor for most commands and should not pay for it.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # CONTENT_TYPE_PLAIN_0_0_4
 FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
 REVOCATION_STATES = ("good", "revoked", "unknown", "error")
 CERT_LABELS = ("node", "purpose", "cn", "serial", "issuer", "source", "cert")
 
 
-class CertyardCollector(Collector):
-    """Reads certificates, revocation statuses, alarms, the outbox and job leases in one
-    read transaction per scrape."""
+class CertyardCollector:
+    """A prometheus_client collector: reads certificates, revocation statuses, alarms, the
+    outbox and job leases in one read transaction per scrape."""
 
     def __init__(self, ctx: AppContext) -> None:
         self._ctx = ctx
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily
+
         with self._ctx.read() as s:
             certs = list(expiring_certificates(s, FAR_FUTURE))
             rev = {r.cert_key: r for r in s.scalars(select(RevocationStatus))}
@@ -105,6 +107,8 @@ class CertyardCollector(Collector):
 
 
 def render_metrics(ctx: AppContext) -> str:
+    from prometheus_client import CollectorRegistry, generate_latest
+
     registry = CollectorRegistry(auto_describe=False)
     registry.register(CertyardCollector(ctx))
     return generate_latest(registry).decode()
