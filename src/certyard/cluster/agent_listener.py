@@ -34,8 +34,8 @@ class ListenerIdentity:
 
 
 def _ensure_certificate(ctx: AppContext, names: list[str]) -> tuple[Path, Path, bytes]:
-    from certyard.hostutil.files import atomic_write
     from certyard.ca import export_ca, issue_certificate_for_csr
+    from certyard.hostutil.files import atomic_write
     from certyard.store import resolve_node
     from certyard.x509 import build_csr, generate_private_key, parse_san
 
