@@ -183,7 +183,10 @@ def main() -> int:
         # Exactly what a user runs: `certyard serve` with the default plain-HTTP listener
         # (no extra flag), extra processes sharing its port for --workers > 1.
         port = _free_port()
-        cmd = [shutil.which("certyard") or "certyard", "serve", "--host", "127.0.0.1",
+        # sys.executable: the certyard of the interpreter whose stack was just checked,
+        # never whichever `certyard` comes first on PATH.
+        cmd = [sys.executable, "-c", "from certyard.cli.main import run; run()", "serve",
+               "--host", "127.0.0.1",
                "--https-port", str(_free_port()), "--http-port", str(port),
                "--ocsp-workers", str(workers), "--no-jobs"]
         proc = subprocess.Popen(_pin(cmd, cpu), env=env, stdout=subprocess.DEVNULL,

@@ -14,6 +14,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import require_installed_stack  # noqa: F401  (checks on import)
 
 
 def _run(args: list[str], home: str) -> tuple[float, float]:
@@ -37,7 +42,11 @@ def _modules(args: list[str]) -> int:
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    import argparse
+
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("runs", nargs="?", type=int, default=5, help="runs per command")
+    runs = ap.parse_args().runs
     for args in (["--version"], ["--help"]):
         with tempfile.TemporaryDirectory() as tmp:
             home = os.path.join(tmp, "home")

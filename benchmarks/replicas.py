@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from sqlalchemy import create_engine, text
 
+from benchmarks._common import require_installed_stack  # noqa: F401  (checks on import)
 from benchmarks._load import have_wrk, run_wrk
 from tests.scale.replicas import (
     Cluster,

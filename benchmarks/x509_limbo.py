@@ -26,9 +26,12 @@ import warnings
 from collections import Counter
 from typing import Any
 
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent.parent))
+
 from cryptography import x509
 from cryptography.x509 import verification as xv
 
+from benchmarks._common import require_installed_stack  # noqa: F401  (checks on import)
 from certyard.errors import CertyardError
 from certyard.probe.verify import verify_chain
 

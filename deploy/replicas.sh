@@ -93,6 +93,8 @@ write_haproxy_cfg() {
 global
     maxconn 2000
     pidfile $DIR/haproxy.pid
+    # Per-server counters ("show stat"), for the operator on this host only.
+    stats socket $DIR/haproxy.sock mode 600 level user
 
 defaults
     timeout connect 2s

@@ -7,9 +7,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "${PYTHON+set}" = set ] && [ -z "$PYTHON" ]; then
+  echo "install.sh: PYTHON is set but empty; unset it (python3) or name an interpreter" >&2
+  exit 2
+fi
 PY=${PYTHON:-python3}
 LOCK=requirements/runtime.lock
-[ "${1:-}" = "--test" ] && LOCK=requirements/test.lock
+case "${1:-}" in
+  "") ;;
+  --test) LOCK=requirements/test.lock ;;
+  *) echo "install.sh: unknown option ${1} (use --test or nothing)" >&2; exit 2 ;;
+esac
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "install.sh: $PY is not a Python 3.11+ interpreter (PYTHON=$PY)" >&2
+  exit 2
+fi
 PIP=("$PY" -m pip --disable-pip-version-check)
 # Hash-checking mode and an editable install cannot share one pip call.
 "${PIP[@]}" install -q --require-hashes -r "$LOCK"

@@ -18,6 +18,12 @@ command -v haproxy >/dev/null || DEBS+=(haproxy)
 command -v systemd-analyze >/dev/null || DEBS+=(systemd)
 command -v softhsm2-util >/dev/null || DEBS+=(softhsm2)  # the PKCS#11 token for CA keys
 command -v pkcs11-tool >/dev/null || DEBS+=(opensc)
+[ -x /usr/sbin/named ] || DEBS+=(bind9)  # the authoritative DNS server of ACME dns-01 tests
+command -v nsupdate >/dev/null || DEBS+=(dnsutils)
+# Real ACME clients for the ACME server tests (tests/acme/test_clients_*.py).
+command -v certbot >/dev/null || DEBS+=(certbot)
+command -v lego >/dev/null || DEBS+=(lego)
+command -v dehydrated >/dev/null || DEBS+=(dehydrated)
 if [ ${#DEBS[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${DEBS[*]} (run as root or install them)" >&2

@@ -20,6 +20,7 @@ from certyard.config import Settings
 from certyard.context import AppContext, open_context
 from certyard.db import create_db_engine, migrate
 from tests.support.cli import CliResult, run_cli
+from tests.support.dns import dns_server  # noqa: F401  (BIND 9 fixture, tests/support/dns.py)
 from tests.support.peers import in_ci, require_peer
 from tests.support.postgres import PostgresServer, find_pg_bin
 

@@ -129,7 +129,15 @@ def open_context(
                                  f"is no database at {path}: wrong home or lost volume? "
                                  "Restore the database, or run `certyard init --force` to "
                                  "start an empty one with this key")
-        settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            from certyard.errors import InvalidFile
+
+            raise InvalidFile(f"CERTYARD_HOME {settings.home} cannot be created: "
+                              f"{exc.strerror or exc}; choose a writable directory "
+                              "(CERTYARD_HOME=...) or create it for this user",
+                              field="home") from None
     from sqlalchemy.exc import SQLAlchemyError
 
     from certyard.db.failures import database_failure, open_database

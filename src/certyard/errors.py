@@ -8,6 +8,7 @@ each: certyard.http.errors.http_status (HTTP) and certyard.cli.errors.exit_code 
     ├── InvalidInput                   exit 2   HTTP 422   (a value a user typed is wrong)
     │   ├── InvalidName                              (CN/SAN/node name rejected)
     │   ├── WeakAlgorithm                            (key or hash not allowed)
+    │   ├── InvalidInputs(problems)                  (several values wrong at once)
     │   └── PolicyViolation(rule, value)
     ├── InvalidFile                    exit 3   HTTP 422   (uploaded material cannot be used)
     │   ├── InvalidCertificateFile
@@ -40,6 +41,7 @@ __all__ = [
     "InvalidCertificateFile",
     "InvalidFile",
     "InvalidInput",
+    "InvalidInputs",
     "InvalidName",
     "KeyMismatch",
     "NotFound",
@@ -75,6 +77,21 @@ class InvalidInput(CertyardError):
 
 class InvalidName(InvalidInput):
     code = "invalid_name"
+
+
+class InvalidInputs(InvalidInput):
+    """Several values are wrong at once: ``problems`` holds each, so a person fixes them
+    all in one go (the CLI prints one line each, a form shows each under its field). The
+    message joins them; ``field`` is the first one's."""
+
+    def __init__(self, problems: list[InvalidInput]) -> None:
+        if not problems:
+            raise ValueError("InvalidInputs needs at least one problem")
+        super().__init__("; ".join(p.message for p in problems), field=problems[0].field)
+        self.problems = tuple(problems)
+
+    def to_dict(self) -> dict[str, object]:  # type: ignore[override]
+        return {**super().to_dict(), "problems": [p.to_dict() for p in self.problems]}
 
 
 class WeakAlgorithm(InvalidInput):

@@ -89,6 +89,13 @@ def test_nodes_and_not_found(h):
     assert [n["name"] for n in h.client.get("/api/v1/nodes", headers=hdr).json()] == \
         ["pub", "sub1"]
     assert h.client.delete("/api/v1/nodes/pub", headers=hdr).status_code == 409
+    # Two wrong values at once: both reported, each with its field; nothing added.
+    r = h.client.post("/api/v1/nodes", json={"name": "sub2", "fqdn": "not a host",
+                                             "ip": "999.1.1.1"}, headers=hdr)
+    assert r.status_code == 422, r.text
+    problems = r.json()["error"]["problems"]
+    assert {p["field"] for p in problems} >= {"fqdn", "ip"}, problems
+    assert "sub2" not in [n["name"] for n in h.client.get("/api/v1/nodes", headers=hdr).json()]
     assert h.client.delete("/api/v1/nodes/sub1", headers=hdr).status_code == 200
     r = h.client.get("/api/v1/certificates/424242", headers=hdr)
     assert r.status_code == 404

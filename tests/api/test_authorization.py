@@ -9,6 +9,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from certyard.accounts import BUILTIN_ROLES
+from certyard.api.acme import router as _acme_router
 from certyard.http.auth import require
 from tests.api.helpers import ROLE_USERS, make_harness
 
@@ -16,6 +17,9 @@ PUBLIC = {("GET", "/login"), ("POST", "/login"),
           # load-balancer probes (certyard.server.health): no sign-in by design
           ("GET", "/healthz"), ("GET", "/readyz")}
 
+# The ACME protocol (RFC 8555): each request is authenticated by its JWS, not a sign-in.
+PUBLIC |= {(m, r.path) for r in _acme_router.routes  # type: ignore[attr-defined]
+           for m in r.methods - {"HEAD"}}  # type: ignore[attr-defined]
 
 def _privilege(route: APIRoute) -> tuple[bool, str | None]:
     stack = [route.dependant]

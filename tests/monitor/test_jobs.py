@@ -75,7 +75,8 @@ def test_the_job_list_is_explicit_and_complete():
     assert not hasattr(jobs, "register_job")
     names = [j.name for j in all_jobs()]
     assert names == sorted(set(names))
-    assert {"accounts.housekeeping", "audit.syslog_forward", "ca.crl_refresh",
+    assert {"accounts.housekeeping", "acme.nonce_sweep", "acme.validation_resume",
+            "audit.syslog_forward", "ca.crl_refresh",
             "ca.ocsp_presign", "monitor.expiry_scan", "monitor.outbox",
             "monitor.revocation_checks", "monitor.served_certificate",
             "probe.inventory"} == set(names)

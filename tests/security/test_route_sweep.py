@@ -24,6 +24,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from certyard.accounts import BUILTIN_ROLES
+from certyard.api.acme import router as _acme_router
 from certyard.http.auth import require
 from tests.security.conftest import ROLE_USERS, sign_in
 
@@ -37,6 +38,9 @@ PUBLIC_HTTPS = {
     ("GET", "/login"), ("POST", "/login"),        # signing in
     ("GET", "/healthz"), ("GET", "/readyz"),      # load-balancer probes, no data
 }
+# The ACME protocol (RFC 8555): each request is authenticated by its JWS, not a sign-in.
+PUBLIC_HTTPS |= {(m, r.path) for r in _acme_router.routes  # type: ignore[attr-defined]
+           for m in r.methods - {"HEAD"}}  # type: ignore[attr-defined]
 # The plain-HTTP listener: what must be reachable without TLS or login (DESIGN.md).
 PUBLIC_HTTP_PREFIXES = ("/ca", "/healthz", "/readyz", "/ocsp", "/crl", "/{path:path}")
 # The agent listener: enrollment is authenticated by its one-time token, /ca is the public

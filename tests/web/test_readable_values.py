@@ -3,6 +3,8 @@ in certificate details or the audit Detail column; long values wrap inside their
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from certyard import ca
@@ -128,3 +130,69 @@ def test_generate_csr_reload_carries_typed_fields(h) -> None:
     assert r.status_code == 200
     assert 'name="common_name" value="www.example.com" placeholder' in r.text
     assert "a.example.com\nb.example.com</textarea>" in r.text
+
+
+PAGES = ["/", "/certificates", "/certificates/generate-csr?purpose=tomcat",
+         "/certificates/generate-self-signed", "/certificates/upload",
+         "/certificates/download-csr", "/ca?tab=overview", "/ca?tab=pending",
+         "/ca?tab=issued", "/ca?tab=revoked", "/ca?tab=denied", "/ca?tab=downloads",
+         "/nodes", "/nodes/sub1", "/nodes/agents", "/nodes/connections", "/monitoring",
+         "/monitoring/smtp", "/monitoring/revocation", "/monitoring/alarms",
+         "/policy?tab=tls", "/policy?tab=fips", "/policy?tab=enhanced", "/policy?tab=probes",
+         "/policy?tab=verify", "/ipsec", "/ipsec/p1/edit", "/bulk", "/accounts?tab=users",
+         "/accounts?tab=roles", "/accounts?tab=rules", "/accounts?tab=sessions",
+         "/accounts?tab=tokens", "/accounts?tab=allowlist", "/audit", "/settings", "/doctor",
+         "/account", "/account/password"]
+# What a Python value looks like when it reaches a page unformatted ("None" as the label of
+# a choice, SMTP security "None", is a word, not a value).
+REPRS = re.compile(r">\s*(None|True|False)\s*<(?!/option)|\[\s*'|\{\s*'|\bdatetime\.|timedelta\(|"
+                   r"value=\"(None|True|False)\"|<[A-Za-z]+\(")
+
+
+def test_no_page_shows_a_python_value(h) -> None:
+    """Every page, with data whose fields are empty, true/false, lists and dates: no repr
+    anywhere (the layout's finalize writes such values with ``human``), and the cells of
+    the revocation page say "—" for what is not there."""
+    import datetime as dt
+
+    from certyard import cluster, ipsec, store
+    from certyard.db.models.monitor import RevocationStatus
+
+    cluster.add_node(h.ctx, "sub1", fqdn="sub1.example.com")
+    store.generate_csr(h.ctx, "tomcat", node="sub1")
+    pending = ca.sign_pending(h.ctx, "tomcat", node="sub1")
+    store.generate_csr(h.ctx, "ipsec")
+    issued = ca.sign_pending(h.ctx, "ipsec", approve=True)
+    ca.revoke_certificate(h.ctx, issued.serial or "", reason="certificateHold")
+    ipsec.add_policy(h.ctx, ipsec.IpsecPolicySpec(
+        group_name="g1", name="p1", preshared_key="Secret-Key-123",
+        destination_address="10.0.0.2", source_address="10.0.0.1"))
+    with h.ctx.transaction() as s:
+        s.add(RevocationStatus(cert_key="k1", status="unknown", source="none", url="",
+                               detail="", checked_at=dt.datetime.now(dt.timezone.utc),
+                               revoked_at=None, extra={}))
+    sign_in(h.client, "sysadm")
+    assert pending.state == "pending"
+    for path in [*PAGES, f"/ca/requests/{pending.id}", f"/ca/certificates/{issued.serial}"]:
+        r = h.client.get(path)
+        assert r.status_code == 200, (path, r.text[:300])
+        found = REPRS.search(r.text)
+        assert found is None, (path, r.text[max(0, found.start() - 200):found.end() + 100])
+    page = h.client.get("/monitoring/revocation").text
+    row = re.search(r"<tr><td>k1</td>(.*?)</tr>", page, re.S)
+    assert row, page
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    assert cells[-1] == "—" and cells[-2] == "—"  # no detail, never revoked
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", cells[-3])
+
+
+def test_human_durations_and_dates() -> None:
+    import datetime as dt
+
+    from certyard.web.render import duration
+
+    assert duration(dt.timedelta(days=1, hours=2, minutes=5)) == "1 day 2 hours"
+    assert duration(45 * 60) == "45 minutes" and duration(0) == "0 seconds"
+    assert human(dt.timedelta(seconds=30)) == "30 seconds"
+    assert human(dt.date(2026, 1, 2)) == "2026-01-02"
+    assert human(dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.timezone.utc)) == "2026-01-02 03:04 UTC"

@@ -23,6 +23,7 @@ from certyard.accounts.rules import (
     describe_rules,
     get_auth_rules,
     hash_password,
+    new_password_rules,
     set_auth_rules,
     verify_password,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "list_sessions",
     "list_tokens",
     "list_users",
+    "new_password_rules",
     "reset_password",
     "resolve_session",
     "resolve_token",

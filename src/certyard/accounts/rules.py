@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from certyard.context import AppContext
 
 __all__ = ["CLASS_NAMES", "DEFAULT_RULES", "check_new_password", "describe_rules",
-           "get_auth_rules", "hash_password", "read_floor", "read_rules", "set_auth_rules",
-           "set_rules_floor", "verify_password"]
+           "get_auth_rules", "hash_password", "new_password_rules", "read_floor", "read_rules",
+           "set_auth_rules", "set_rules_floor", "verify_password"]
 
 DEFAULT_RULES: dict[str, Any] = {
     "failed_attempts": 3,
@@ -208,16 +208,22 @@ def set_rules_floor(s: Session, *, rules: dict[str, Any], floor: dict[str, Any] 
     return current
 
 
-def describe_rules(rules: dict[str, Any]) -> list[str]:
-    """The credential policy in force, in words, as a user meets it."""
+def describe_rules(rules: dict[str, Any], *, new_account: bool = False) -> list[str]:
+    """The credential policy in force, in words, as a user meets it: the checks
+    :func:`check_new_password` makes, in the same terms. ``new_account``: only what an
+    initial password must meet (no history, no current password to differ from, no
+    minimum age)."""
     out = [f"{rules['min_length']} to {rules['max_length']} characters"]
-    if rules["require_classes"]:
-        out.append("at least " + ", ".join(CLASS_NAMES[c] for c in rules["require_classes"]))
-    elif rules["check_trivial"]:
-        out.append("three of: an uppercase letter, a lowercase letter, a digit, a symbol")
+    required = list(dict.fromkeys(rules["require_classes"] or []))
+    if required:
+        out.append("at least " + ", ".join(CLASS_NAMES[c] for c in required))
     if rules["check_trivial"]:
+        if len(required) < 3:  # three required classes already imply "three of"
+            out.append("three of: an uppercase letter, a lowercase letter, a digit, a symbol")
         out.append("not the user name or its reverse, no character four times in a row, not "
                    "all consecutive characters")
+    if new_account:
+        return out
     if rules["remembered_credentials"]:
         out.append(f"none of the last {rules['remembered_credentials']} passwords")
     if rules["min_char_changes"]:
@@ -230,6 +236,15 @@ def describe_rules(rules: dict[str, Any]) -> list[str]:
         out.append(f"can be changed by its user once every {rules['min_password_age_days']} "
                    "day(s)")
     return out
+
+
+def new_password_rules(ctx: AppContext) -> tuple[list[str], str]:
+    """What a new account's initial password must meet, in words, and the security mode
+    that imposes the rules ("" when none is on)."""
+    with ctx.read() as s:
+        rules, floor = read_rules(s), read_floor(s)
+    mode = str(floor.get("mode", "Enhanced Security Mode")) if floor else ""
+    return describe_rules(rules, new_account=True), mode
 
 
 # -- hashing ------------------------------------------------------------------------------

@@ -10,7 +10,14 @@ same key), NotFound (unknown request or serial), Conflict (wrong state), NotInit
 
 from __future__ import annotations
 
-from certyard.ca.authority import CaInfo, export_ca, import_ca, init_ca
+from certyard.ca.authority import (
+    CA_KEY_SIZES,
+    CaInfo,
+    ca_key_size_help,
+    export_ca,
+    import_ca,
+    init_ca,
+)
 from certyard.ca.config import CaSettings
 from certyard.ca.crl import (
     REASONS,
@@ -50,13 +57,16 @@ from certyard.ca.requests import (
     show_issued,
     show_request,
     sign_pending,
+    sign_pending_entry,
     submit_request,
+    usable_profiles,
 )
 from certyard.ca.signing import TokenRef
 
 generate_crl = current_crl  # the public name: the current CRL, regenerated when due
 
 __all__ = [
+    "CA_KEY_SIZES",
     "PROFILES",
     "REASONS",
     "CaCertificateView",
@@ -71,6 +81,7 @@ __all__ = [
     "RequestView",
     "RevocationView",
     "TokenRef",
+    "ca_key_size_help",
     "ca_overview",
     "ca_settings",
     "check_token_keys",
@@ -100,8 +111,10 @@ __all__ = [
     "show_issued",
     "show_request",
     "sign_pending",
+    "sign_pending_entry",
     "submit_request",
     "token_rule_warning",
     "update_listeners",
     "url_warnings",
+    "usable_profiles",
 ]

@@ -51,7 +51,8 @@ from certyard.x509 import (
 if TYPE_CHECKING:
     from certyard.context import AppContext
 
-__all__ = ["CaInfo", "ca_chain", "export_ca", "import_ca", "init_ca", "issuing_ca", "open_ca_key"]
+__all__ = ["CA_KEY_SIZES", "CaInfo", "ca_chain", "ca_key_size_help", "export_ca", "import_ca",
+           "init_ca", "issuing_ca", "open_ca_key"]
 
 _KEYS: dict[tuple[int, str], Signer] = {}
 _CERTS: dict[tuple[int, str], x509.Certificate] = {}
@@ -178,6 +179,19 @@ def _refuse_if_set_up(s: Session) -> None:
         raise Conflict("the certificate authority is already set up")
 
 
+# The CA key choices of `ca init` (file key or token alike), the one list its help, its
+# check and the README state; each is FIPS-approved (ca.fips: RSA >= 2048, NIST curves).
+CA_KEY_SIZES: dict[str, tuple[int, ...]] = {"RSA": (2048, 3072, 4096), "EC": (256, 384)}
+CA_DEFAULT_KEY_SIZE = {"RSA": 3072, "EC": 384}
+
+
+def ca_key_size_help() -> str:
+    """The ``--key-size`` help of ``ca init``, from CA_KEY_SIZES."""
+    return ", ".join(f"{t} {'/'.join(map(str, sizes))} (default {CA_DEFAULT_KEY_SIZE[t]})"
+                     for t, sizes in CA_KEY_SIZES.items()) + \
+        "; every choice is FIPS-approved, so FIPS mode accepts the same."
+
+
 def init_ca(
     ctx: AppContext, *, common_name: str | None = None, organization: str | None = None,
     key_type: str = "EC", key_size: int | None = None, root_days: int = 7300,
@@ -188,18 +202,20 @@ def init_ca(
     trust store of every purpose it will sign for (all purposes unless named). With
     ``pkcs11`` both keys are generated in that token, labelled ``<key_label>-root`` and
     ``<key_label>-issuing`` (just ``<key_label>`` for a lone root)."""
-    key_type = key_type.upper()
-    sizes = {"RSA": (2048, 3072, 4096), "EC": (256, 384)}  # file key or token alike
+    key_type = (key_type or "").upper()
+    choices = "; ".join(f"{t} {'/'.join(map(str, v))}" for t, v in CA_KEY_SIZES.items())
     if key_size is not None:
         with ctx.read() as s:
             if fips_enabled(s):  # say why in FIPS terms before the generic size check
-                check_init_choice(key_type, key_size)
-    if key_type not in sizes:
-        raise InvalidInput("CA key type must be RSA or EC", field="key_type")
-    key_size = key_size or (3072 if key_type == "RSA" else 384)
-    if key_size not in sizes[key_type]:
+                check_init_choice(key_type, key_size, choices=choices)
+    if key_type not in CA_KEY_SIZES:
+        raise InvalidInput(f"CA key type must be RSA or EC, not {key_type[:20]!r}",
+                           field="key_type")
+    key_size = key_size or CA_DEFAULT_KEY_SIZE[key_type]
+    if key_size not in CA_KEY_SIZES[key_type]:
         raise InvalidInput(f"{key_type} CA key size must be one of "
-                           f"{'/'.join(map(str, sizes[key_type]))}", field="key_size")
+                           f"{'/'.join(map(str, CA_KEY_SIZES[key_type]))}, not {key_size}",
+                           field="key_size")
     if not 365 <= root_days <= 36500 or not 30 <= intermediate_days <= root_days:
         raise InvalidInput("root validity 365..36500 days; intermediate 30 days up to the "
                            "root's", field="days")

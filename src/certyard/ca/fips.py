@@ -34,15 +34,18 @@ APPROVED_HASHES = ("sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-5
 MIN_RSA = 2048
 
 
-def check_init_choice(key_type: str, key_size: int) -> None:
-    """``ca init``: refuse a key type/size FIPS mode does not approve."""
+def check_init_choice(key_type: str, key_size: int, *, choices: str = "") -> None:
+    """``ca init``: refuse a key type/size FIPS mode does not approve; ``choices`` names
+    what ``ca init`` offers (all approved), so the message points at a size that works."""
     kt = key_type.upper()
     if kt == "RSA" and key_size >= MIN_RSA:
         return
     if kt == "EC" and key_size in APPROVED_CURVES.values():
         return
-    raise WeakAlgorithm(f"FIPS mode is on: a {kt}-{key_size} CA key is not FIPS-approved "
-                        f"(RSA >= {MIN_RSA} or EC P-256/P-384/P-521)")
+    raise WeakAlgorithm(f"FIPS mode is on: a {kt}-{key_size} CA key is not FIPS-approved; "
+                        + (f"choose {choices}" if choices else
+                           f"use RSA >= {MIN_RSA} or EC P-256/P-384/P-521"),
+                        field="key_size")
 
 
 def check_public_key(key: Any, what: str) -> None:

@@ -3,6 +3,7 @@ store CSR sent to the CA (sign-pending); and direct issuance for internal caller
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -27,10 +28,17 @@ from certyard.ca.issue import (
     store_issued,
 )
 from certyard.ca.parallel import default_workers, sign_many
-from certyard.ca.profiles import check_profile_for_caller
+from certyard.ca.profiles import PROFILES, Profile, check_profile_for_caller
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.ca import CaIssued, CaRequest
-from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound, PolicyViolation
+from certyard.errors import (
+    CertyardError,
+    Conflict,
+    Duplicate,
+    InvalidInput,
+    NotFound,
+    PolicyViolation,
+)
 from certyard.store import fips_enabled, get_purpose, resolve_node, upload_identity_certificate
 from certyard.x509 import san_strings
 
@@ -38,9 +46,15 @@ if TYPE_CHECKING:
     from certyard.context import AppContext
 
 __all__ = ["RequestView", "deny_request", "issue_certificate_for_csr", "issue_request",
-           "list_issued", "list_requests", "show_request", "sign_pending", "submit_request"]
+           "list_issued", "list_requests", "show_request", "sign_pending", "sign_pending_entry",
+           "submit_request", "usable_profiles"]
 
 STATES = ("pending", "issued", "denied")
+
+# Rooms that queue requests on someone's behalf (ACME) may say which validity a request
+# asks for; an approval without --days issues that. Each hook: (session, request id) ->
+# days or None.
+REQUEST_DAYS_HOOKS: list[Callable[[Session, int], int | None]] = []
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,6 +210,10 @@ def _issue_request(
             raise Conflict(f"request {request_id} is {req.state}, not pending")
         prof = resolve_profile(profile or req.profile)
         settings = load_settings(s)
+        for hook in REQUEST_DAYS_HOOKS if days is None else ():
+            days = hook(s, req.id)
+            if days is not None:
+                break
         csr = x509.load_der_x509_csr(req.csr_der)
         checked = check_csr(csr, prof, settings)  # the policy may have changed meanwhile
         if req.purpose and req.node_id:
@@ -244,6 +262,40 @@ _EKU_LABELS = {"1.3.6.1.5.5.7.3.1": "TLS Web Server Authentication",
                "1.3.6.1.5.5.7.3.2": "TLS Web Client Authentication"}
 
 
+def usable_profiles(ctx: AppContext, request_id: int, *,
+                    caller: str = "host") -> tuple[list[Profile], str]:
+    """The profiles a pending request can be issued with by ``caller``, the requested one
+    first, and when none can, why not. A request for a sub-CA or OCSP-signer certificate
+    is issued as asked or not at all (never swapped for a leaf profile), and only by the
+    host administrator (``check_profile_for_caller``); a leaf request never gets one of
+    those (choosing a CA profile for a leaf is never a click away), nor does a node's
+    request. Each profile must pass the checks issuance makes: key, names, and the
+    extended key usage a node's CSR asks for."""
+    with ctx.read() as s:
+        req = _get(s, request_id)
+        settings = load_settings(s)
+    csr = x509.load_der_x509_csr(req.csr_der)
+    requested = PROFILES.get(req.profile)
+    if requested is not None and (requested.ca or requested.ocsp_nocheck):
+        candidates = [requested] if req.node_id is None else []
+    else:
+        candidates = sorted((p for p in PROFILES.values() if not (p.ca or p.ocsp_nocheck)),
+                            key=lambda p: p.name != req.profile)
+    usable: list[Profile] = []
+    why = ""
+    for prof in candidates:
+        try:
+            check_profile_for_caller(prof, caller)
+            check_csr(csr, prof, settings)
+            if req.purpose and req.node_id:
+                _check_installable(csr, prof)
+        except CertyardError as exc:
+            why = why or exc.message
+            continue
+        usable.append(prof)
+    return usable, ("" if usable else why or "no profile fits this request")
+
+
 def deny_request(ctx: AppContext, request_id: int, *, reason: str) -> RequestView:
     reason = " ".join((reason or "").split())
     if not reason:
@@ -259,6 +311,18 @@ def deny_request(ctx: AppContext, request_id: int, *, reason: str) -> RequestVie
         record_event(s, ctx, action="ca.request.deny", target=f"request {req.id}",
                      details={"reason": req.reason})
         return _view(s, req)
+
+
+def sign_pending_entry(ctx: AppContext, entry_id: int) -> RequestView:
+    """Send the CSR a user is looking at (a store entry of type CSR) to the built-in CA:
+    the same as :func:`sign_pending` for its purpose and node."""
+    with ctx.read() as s:
+        entry = s.get(StoreEntry, entry_id)
+        if entry is None or entry.type != "csr":
+            raise NotFound("CSR", entry_id)
+        node = s.get(Node, entry.node_id) if entry.node_id else None
+        purpose, node_name = entry.purpose, node.name if node else None
+    return sign_pending(ctx, purpose, node=node_name)
 
 
 def sign_pending(

@@ -6,6 +6,24 @@ from __future__ import annotations
 __all__ = ["EXAMPLES"]
 
 EXAMPLES: dict[str, list[str]] = {
+    "acme account deactivate": ["certyard acme account deactivate Xk3v9Qd2Lr0aPq1s --yes"],
+    "acme account list": ["certyard acme account list --profile web --json"],
+    "acme eab create": ["certyard acme eab create web --description 'k8s cluster a'"],
+    "acme eab list": ["certyard acme eab list --profile web"],
+    "acme eab revoke": ["certyard acme eab revoke eab-3kT9xQ2mVbq8Zr1c"],
+    "acme order list": ["certyard acme order list --status processing"],
+    "acme order show": ["certyard acme order show Yp2cK8sLm0Q4aZx7"],
+    "acme profile add": ["certyard acme profile add web --suffix example.com --days 90",
+                         "certyard acme profile add internal --suffix corp.example "
+                         "--network 10.0.0.0/8 --eab-required --approval required"],
+    "acme profile list": ["certyard acme profile list --json"],
+    "acme profile remove": ["certyard acme profile remove web --yes"],
+    "acme profile show": ["certyard acme profile show web"],
+    "acme profile update": ["certyard acme profile update web --approval required "
+                            "--orders-per-hour 20"],
+    "acme settings": ["certyard acme settings",
+                      "certyard acme settings --http-port 80 --dns-resolver 10.0.0.53:53 "
+                      "--allowed-network 10.0.0.0/8"],
     "agent enroll": ["certyard agent enroll --server https://pub.example.com:8443 "
                      "--token TOKEN --ca-fingerprint SHA256:AB12..."],
     "agent list": ["certyard agent list --node sub1 --all"],

@@ -47,9 +47,10 @@ def _has_base(exc: BaseException, *names: str) -> bool:
 
 class _Failure:
     def __init__(self, code: int, kind: str, reason: str, message: str,
-                 option: str | None = None) -> None:
+                 option: str | None = None, problems: list[Any] | None = None) -> None:
         self.code, self.kind, self.reason, self.message = code, kind, reason, message
         self.option = option
+        self.problems = problems or []  # several errors at once: one line each
 
 
 def _usage_message(exc: Any) -> str:
@@ -126,7 +127,7 @@ def _classify(exc: BaseException) -> _Failure | None:
 
         reason = getattr(exc, "reason", None) or getattr(exc, "rule", None) or exc.code
         return _Failure(exit_code(exc), exc.code, str(reason), exc.message,
-                        getattr(exc, "option", None))
+                        getattr(exc, "option", None), list(getattr(exc, "problems", ())))
     if isinstance(exc, UsageProblem):
         return _Failure(2, "invalid_input", "usage", str(exc))
     if isinstance(exc, Aborted):
@@ -165,7 +166,13 @@ def _report(failure: _Failure, json_mode: bool) -> None:
                                 "message": failure.message}
         if failure.option:
             body["option"] = failure.option
+        if failure.problems:
+            body["problems"] = [{"code": p.code, "message": p.message,
+                                 **({"option": p.option} if getattr(p, "option", None)
+                                    else {})} for p in failure.problems]
         sys.stderr.write(json.dumps({"error": body}) + "\n")
+    elif failure.problems:
+        sys.stderr.write("".join(f"error: {p.message}\n" for p in failure.problems))
     else:
         sys.stderr.write(f"error: {failure.message}\n")
     sys.stderr.flush()

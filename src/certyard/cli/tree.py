@@ -118,20 +118,32 @@ def _name_the_option(cmd: Any, callback: Callable[..., Any]) -> Callable[..., An
         try:
             return callback(*args, **kwargs)
         except CertyardError as exc:
-            field = exc.field
-            option = _option_for(cmd, field) if field else None
-            if field and option and option != field:
-                text = exc.message
-                # "notification_start_days must be ..." -> "--start-days must be ...";
-                # a field that is a plain word inside a sentence ("unknown role") stays.
-                if text.startswith(field + " ") or ("_" in field and field in text):
-                    text = text.replace(field, option, 1)
-                exc.message = text
-                exc.args = (text,)
-            exc.option = option  # type: ignore[attr-defined]
+            for problem in (*getattr(exc, "problems", ()), exc):
+                _with_option(cmd, problem)
+            if getattr(exc, "problems", ()):
+                exc.message = "; ".join(p.message for p in exc.problems)  # type: ignore[attr-defined]
+                exc.args = (exc.message,)
             raise
 
     return run
+
+
+def _with_option(cmd: Any, exc: CertyardError) -> None:
+    """Name the option the user typed in ``exc``'s message, and note it on ``exc``."""
+    field = exc.field
+    option = _option_for(cmd, field) if field else None
+    if field and option and option != field:
+        text = exc.message
+        # "notification_start_days must be ..." -> "--start-days must be ...", "FQDN 'x'
+        # is ..." -> "--fqdn 'x' is ..."; a field that is a plain word inside a sentence
+        # ("unknown role") stays.
+        if text.lower().startswith(field.lower() + " "):
+            text = option + text[len(field):]
+        elif "_" in field and field in text:
+            text = text.replace(field, option, 1)
+        exc.message = text
+        exc.args = (text,)
+    exc.option = option  # type: ignore[attr-defined]
 
 
 def param_kind(param: Any) -> tuple[str, list[str]]:
@@ -193,8 +205,9 @@ def _type_label(param: Any) -> str | None:
         return "|".join(choices)
     if param.name in ("output",):
         return "FILE"
+    # A text option keeps the metavar its command chose (MODULE, LABEL, VAR, HEX).
     return {"int": "N", "float": "NUMBER", "date": "YYYY-MM-DD", "path": "FILE"}.get(
-        kind, param.name.rstrip("_").upper().replace("_", "-"))
+        kind, param.metavar or param.name.rstrip("_").upper().replace("_", "-"))
 
 
 def _one_paragraph_per_line(text: str | None) -> str | None:

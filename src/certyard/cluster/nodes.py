@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from certyard.audit import record_event
 from certyard.db.documents import read_document
 from certyard.db.models import Node, Purpose, Setting, StoreEntry
-from certyard.errors import Conflict, Duplicate, InvalidInput, InvalidName, NotFound
+from certyard.errors import (
+    Conflict,
+    Duplicate,
+    InvalidInput,
+    InvalidInputs,
+    InvalidName,
+    NotFound,
+)
 from certyard.store import DEFAULT_PURPOSES, PurposeSpec, install_self_signed, release_keys
 from certyard.store.purposes import load_purpose_file, save_purpose
 from certyard.x509 import check_dns_name
@@ -59,15 +66,24 @@ def cluster_name(s: Session) -> str:
     return str(value) if value else "certyard"
 
 def _check_node(name: str, fqdn: str, ip: str | None) -> tuple[str, str, str | None]:
+    """Every problem of the three values at once (InvalidInputs when more than one)."""
+    problems: list[InvalidInput] = []
     if not _NODE_NAME.match(name or ""):
-        raise InvalidName(f"node name {name!r}: letters, digits and inner hyphens, at most 64",
-                          field="name")
-    fqdn = check_dns_name(fqdn, field="fqdn", wildcard=False)
+        problems.append(InvalidName(f"node name {name!r}: letters, digits and inner hyphens, "
+                                    "at most 64", field="name"))
+    try:
+        fqdn = check_dns_name(fqdn, field="fqdn", wildcard=False)
+    except InvalidInput as exc:
+        problems.append(InvalidName(f"FQDN {exc.message}", field="fqdn"))
     if ip is not None:
         try:
             ip = str(ipaddress.ip_address(ip.strip()))
         except ValueError:
-            raise InvalidInput(f"{ip!r} is not an IP address", field="ip") from None
+            problems.append(InvalidInput(f"IP {ip!r} is not an IP address", field="ip"))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InvalidInputs(problems)
     return name, fqdn, ip
 
 

@@ -55,13 +55,16 @@ def finish_app(app: FastAPI, ctx: AppContext | None, *, default_body: int | None
     install_outage_handler(app)
 
 
-def install_admin_guard(app: FastAPI, ctx: AppContext, *, exempt: frozenset[str]) -> None:
+def install_admin_guard(app: FastAPI, ctx: AppContext, *, exempt: frozenset[str],
+                        exempt_prefixes: tuple[str, ...] = ()) -> None:
     """The admin UI allowlist, checked before any page or sign-in is served, and the
-    security headers on every answer. ``exempt``: paths load balancers probe."""
+    security headers on every answer. ``exempt``: paths load balancers probe;
+    ``exempt_prefixes``: public protocols with their own authentication (ACME)."""
     @app.middleware("http")
     async def guard(request: Request, call_next: Next) -> Response:
         ip = request.client.host if request.client else None
-        if request.url.path not in exempt and \
+        path = request.url.path
+        if path not in exempt and not path.startswith(exempt_prefixes) and \
                 not accounts.is_allowed(accounts.list_allowed(ctx), ip):
             message = f"access from {ip} is not in the admin UI allowlist"
             resp: Response = (JSONResponse(error_body("forbidden", message), status_code=403)

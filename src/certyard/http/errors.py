@@ -76,14 +76,23 @@ def http_status(exc: e.CertyardError) -> int:
 
 
 def error_body(code: str, message: str, field: str | None = None,
-               **extra: str) -> dict[str, object]:
+               **extra: object) -> dict[str, object]:
     return {"error": {"code": code, "message": message, "field": field, **extra}}
+
+
+def _extra(exc: Exception) -> dict[str, object]:
+    """Several wrong values at once (errors.InvalidInputs): each one, with its field."""
+    problems = getattr(exc, "problems", None)
+    if isinstance(exc, e.InvalidInputs) and problems:
+        return {"problems": [{"code": p.code, "message": p.message, "field": p.field}
+                             for p in problems]}
+    return {}
 
 
 def error_response(exc: e.CertyardError, *, headers: dict[str, str] | None = None
                    ) -> JSONResponse:
     """The problem answer for a typed error (for routes that answer instead of raising)."""
-    return JSONResponse(error_body(exc.code, exc.message, exc.field),
+    return JSONResponse(error_body(exc.code, exc.message, exc.field, **_extra(exc)),
                         status_code=http_status(exc), headers=headers)
 
 
@@ -122,8 +131,8 @@ def install_error_handlers(app: FastAPI, *, json_only: bool = False,
         status, code, message, field = _to_error(exc)
         if json_only or request.url.path.startswith("/api/"):
             headers = getattr(exc, "headers", None) if isinstance(exc, HTTPException) else None
-            return JSONResponse(error_body(code, message, field), status_code=status,
-                                headers=headers)
+            return JSONResponse(error_body(code, message, field, **_extra(exc)),
+                                status_code=status, headers=headers)
         if isinstance(exc, e.AuthenticationFailed):
             nxt = request.url.path if request.method == "GET" else "/"
             return RedirectResponse(f"/login?next={quote(nxt)}", status_code=303)

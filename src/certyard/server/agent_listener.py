@@ -14,12 +14,9 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
-try:  # the C parser when installed (uvicorn[standard]); h11 otherwise
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
-except ImportError:  # pragma: no cover
-    _Base = H11Protocol  # type: ignore[assignment,misc]
+# The one declared stack (httptools + uvloop), no silent fallback to h11/asyncio.
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
 
 from certyard.context import AppContext
 from certyard.http.app import finish_app, new_app
@@ -88,7 +85,7 @@ def build_server(ctx: AppContext, *, host: str, port: int, names: list[str],
                  limits: ListenerLimits | None = None) -> uvicorn.Server:
     """The listener, with a header deadline and connection caps (certyard.server.guard)."""
     cfg = uvicorn.Config(create_agent_app(ctx), host=host, port=port, log_level="warning",
-                         lifespan="off", proxy_headers=False, server_header=False,
+                         lifespan="off", loop="uvloop", proxy_headers=False, server_header=False,
                          http=guarded(PeerCertProtocol, limits), access_log=False,
                          h11_max_incomplete_event_size=16 * 1024)
     cfg.load()

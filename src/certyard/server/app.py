@@ -30,9 +30,14 @@ def create_app(ctx: AppContext, *, rate_limiter: accounts.RateLimiter | None = N
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.rate_limiter = rate_limiter or accounts.RateLimiter(limit=10, window_seconds=60)
     app.state.server = state or ServerState()
-    install_admin_guard(app, ctx, exempt=HEALTH_PATHS)
+    # ACME is exempt from the admin allowlist: servers anywhere renew through it,
+    # authenticated by their JWS.
+    install_admin_guard(app, ctx, exempt=HEALTH_PATHS, exempt_prefixes=("/acme/",))
     app.include_router(health_router(ctx, app.state.server))
     app.include_router(api_router)
+    from certyard.api.acme import router as acme_router
+
+    app.include_router(acme_router)
     app.include_router(metrics_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -50,7 +50,7 @@ def _page(request: Request, auth: Auth, tab: str, errors: dict[str, str] | None 
                   actions=accounts.ACTIONS, rules=accounts.get_auth_rules(auth.ctx),
                   rule_fields=RULE_FIELDS, sessions=accounts.list_sessions(auth.ctx),
                   default_role=accounts.DEFAULT_NEW_USER_ROLE,
-                  password_rules=accounts.describe_rules(accounts.get_auth_rules(auth.ctx)),
+                  password_rules=accounts.new_password_rules(auth.ctx),
                   tokens=accounts.list_tokens(auth.ctx),
                   allowlist=accounts.list_allowed(auth.ctx), your_ip=client_ip(request))
 

@@ -28,7 +28,13 @@ def _safe_next(value: str) -> str:
 
 
 def errors_of(exc: CertyardError) -> dict[str, str]:
-    return {exc.field or "_": exc.message}
+    """Each problem under its field ("_": above the form); several at once when the
+    error carries them (InvalidInputs)."""
+    out: dict[str, str] = {}
+    for problem in getattr(exc, "problems", None) or (exc,):
+        key = problem.field or "_"
+        out[key] = f"{out[key]}; {problem.message}" if key in out else problem.message
+    return out
 
 
 

@@ -26,7 +26,6 @@ TABS = ("overview", "pending", "issued", "revoked", "denied", "downloads")
 # Revocation reasons offered by the Revoke button; certificateHold has its own button
 # (it is the one reversible state).
 FINAL_REASONS = [r for r in ca.REASONS if r != "certificateHold"]
-LEAF_PROFILES = [p for p in ca.PROFILES.values() if not p.ca and p.name != "ocsp"]
 
 
 @router.get("/ca")
@@ -81,15 +80,17 @@ def _request_page(request: Request, auth: Auth, request_id: int, *,
                   errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
                   status: int = 200) -> Response:
     r = ca.show_request(auth.ctx, request_id)
-    served = monitor.served_change_for_request(auth.ctx, r.purpose, r.node) \
-        if r.state == "pending" else ""
-    profile = ca.PROFILES.get(r.profile)
-    shown = {"profile": r.profile,
-             "days": str(profile.default_days) if profile else ""}
+    pending = r.state == "pending"
+    served = monitor.served_change_for_request(auth.ctx, r.purpose, r.node) if pending else ""
+    profiles, no_profile = ca.usable_profiles(auth.ctx, request_id, caller="remote") \
+        if pending else ([], "")
+    chosen = profiles[0] if profiles else None
+    shown = {"profile": chosen.name if chosen else "",
+             "days": str(chosen.default_days) if chosen else ""}
     shown.update(form or {})
     return render(request, "ca_request.html", status=status, title=f"Request {r.id}", r=r,
-                  served_change=served, profiles=LEAF_PROFILES, form=shown,
-                  errors=errors or {})
+                  served_change=served, profiles=profiles, no_profile=no_profile,
+                  form=shown, errors=errors or {})
 
 
 @router.get("/ca/requests/{request_id}")
@@ -97,12 +98,29 @@ def request_detail(request: Request, request_id: Id, auth: Read) -> Response:
     return _request_page(request, auth, request_id)
 
 
-@router.post("/ca/requests/{request_id}/issue")
+@router.post("/ca/requests/{request_id}")
+def request_action(request: Request, request_id: Id, auth: Execute,
+                   action: Annotated[str, Form(max_length=8)] = "",
+                   profile: Annotated[str, Form(max_length=32)] = "",
+                   days: Annotated[str, Form(max_length=6)] = "",
+                   reason: Annotated[str, Form(max_length=500)] = "",
+                   accept_served_change: Annotated[str, Form(max_length=8)] = "") -> Response:
+    """The request page's forms post to the page itself, so a refused issue or deny is
+    shown on /ca/requests/N with what was typed."""
+    if action == "deny":
+        return deny(request, request_id, auth, reason)
+    if action != "issue":
+        return _request_page(request, auth, request_id, status=422,
+                             errors={"_": "choose Issue certificate or Deny request"})
+    return issue(request, request_id, auth, profile, days, accept_served_change)
+
+
+@router.post("/ca/requests/{request_id}/issue")  # the form of earlier releases (scripts)
 def issue(request: Request, request_id: Id, auth: Execute,
           profile: Annotated[str, Form(max_length=32)] = "",
           days: Annotated[str, Form(max_length=6)] = "",
           accept_served_change: Annotated[str, Form(max_length=8)] = "") -> Response:
-    form = {"profile": profile, "days": days}
+    form = {"profile": profile, "days": days, "accept_served_change": accept_served_change}
     try:
         r = ca.show_request(auth.ctx, request_id)
         served = monitor.served_change_for_request(auth.ctx, r.purpose, r.node)
@@ -113,12 +131,21 @@ def issue(request: Request, request_id: Id, auth: Execute,
         try:
             n_days = int(days) if days.strip() else None
         except ValueError:
-            raise InvalidInput("validity must be a whole number of days", field="days") \
-                from None
+            raise InvalidInput(f"Validity must be a whole number of days, not "
+                               f"\"{days[:6]}\"", field="days") from None
+        usable = [p.name for p in ca.usable_profiles(auth.ctx, request_id,
+                                                     caller="remote")[0]]
+        if profile and profile not in usable and r.state == "pending":
+            raise InvalidInput(f"the {profile[:32]} profile cannot be used for this request; "
+                               f"choose one of: {', '.join(usable) or 'none'}",
+                               field="profile")
         done = ca.issue_request(auth.ctx, request_id, profile=profile or None, days=n_days,
                                 caller="remote")
     except CertyardError as exc:
-        return _request_page(request, auth, request_id, errors=errors_of(exc), form=form,
+        errors = errors_of(exc)
+        if exc.field not in (None, "profile", "days", "accept_served_change"):
+            errors = {"_": exc.message}
+        return _request_page(request, auth, request_id, errors=errors, form=form,
                              status=http_status(exc))
     msg = f"Issued request {request_id}: serial {done.serial}."
     if done.installed_on:
@@ -131,7 +158,7 @@ def issue(request: Request, request_id: Id, auth: Execute,
     return flash_redirect(request, f"/ca/certificates/{done.serial}", msg)
 
 
-@router.post("/ca/requests/{request_id}/deny")
+@router.post("/ca/requests/{request_id}/deny")  # the form of earlier releases (scripts)
 def deny(request: Request, request_id: Id, auth: Execute,
          reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     try:

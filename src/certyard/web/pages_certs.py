@@ -286,13 +286,40 @@ async def upload(request: Request, auth: Create, purpose: Annotated[str, Form(ma
 
 @router.get("/certificates/{entry_id}")
 def details(request: Request, entry_id: Id, auth: Read) -> Response:
+    return _details_page(request, auth, entry_id)
+
+
+def _details_page(request: Request, auth: Auth, entry_id: int, *, error: str = "",
+                  status: int = 200) -> Response:
     d, view = _view(auth, entry_id)
     rows = _detail_rows(d)
     rev = _revocation(auth, [entry_id]).get(entry_id)
     if rev is not None and rev.status in ("revoked", "hold") and d["details"].get("serial"):
         request.state.revoked = frozenset({d["details"]["serial"]})
-    return render(request, "certificate.html", title=d["common_name"], d=d, v=view, rows=rows,
-                  rev=rev)
+    return render(request, "certificate.html", status=status, title=d["common_name"], d=d,
+                  v=view, rows=rows, rev=rev, error=error)
+
+
+@router.post("/certificates/{entry_id}/send-to-ca")
+def send_to_ca(request: Request, entry_id: Id,
+               auth: Annotated[Auth, Depends(require("ca:execute"))]) -> Response:
+    """The CSR on this page goes to the built-in CA's pending queue (or is issued at once
+    when auto-approval covers it); the result is the request's page."""
+    from certyard import ca
+
+    try:
+        r = ca.sign_pending_entry(auth.ctx, entry_id)
+    except CertyardError as exc:
+        return _details_page(request, auth, entry_id, error=exc.message,
+                             status=http_status(exc))
+    if r.state == "issued" and r.serial:
+        where = f" and installed on {', '.join(r.installed_on)}" if r.installed_on else ""
+        return _done(request, f"/ca/certificates/{r.serial}",
+                     f"Sent the {r.purpose} CSR to the built-in CA as request {r.id}; "
+                     f"auto-approval issued it at once (serial {r.serial}){where}.")
+    return _done(request, f"/ca/requests/{r.id}",
+                 f"Sent the {r.purpose} CSR of {r.node} to the built-in CA: request {r.id} "
+                 "is pending. Check it and issue or deny it below.")
 
 
 @router.get("/certificates/{entry_id}/download")

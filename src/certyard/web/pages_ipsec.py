@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from certyard import ipsec
-from certyard.errors import CertyardError
+from certyard.errors import CertyardError, InvalidInput, InvalidInputs
 from certyard.http.auth import Auth, require
 from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
@@ -31,6 +31,27 @@ _TEXT = ("group_name", "name", "auth_method", "peer_type", "destination_address"
          "esp_algorithm")
 _NUMBERS = ("destination_port", "source_port", "remote_port", "phase1_lifetime", "phase1_dh",
             "phase2_lifetime", "phase2_dh")
+_ANY_PORTS = ("destination_port", "source_port")  # empty means any, shown as "any"
+_REQUIRED = ("group_name", "name", "destination_address", "source_address")
+# The form's labels (seed 001 Table 4), used by the template and in every error message,
+# so a message names the box the user typed into, never an internal field name.
+LABELS = {
+    "group_name": "Policy Group Name", "name": "Policy Name",
+    "auth_method": "Authentication Method", "preshared_key": "Preshared Key",
+    "peer_type": "Peer Type", "destination_address": "Destination Address",
+    "destination_port": "Destination Port", "source_address": "Source Address",
+    "source_port": "Source Port", "mode": "Mode", "remote_port": "Remote Port",
+    "protocol": "Protocol", "encryption_algorithm": "Encryption Algorithm",
+    "hash_algorithm": "Hash Algorithm", "esp_algorithm": "ESP Algorithm",
+    "phase1_lifetime": "Phase One Life Time (s)", "phase1_dh": "Phase One DH",
+    "phase2_lifetime": "Phase Two Life Time (s)", "phase2_dh": "Phase Two DH",
+    "enabled": "Enable Policy",
+}
+# How the domain's messages start for a field, when not with the field's own words.
+_SPOKEN = {"group_name": ("policy group name",), "name": ("policy name",),
+           "phase1_lifetime": ("phase one lifetime",),
+           "phase2_lifetime": ("phase two lifetime",),
+           "preshared_key": ("the pre-shared key", "a pre-shared key")}
 
 
 def _page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
@@ -38,7 +59,7 @@ def _page(request: Request, auth: Auth, *, errors: dict[str, str] | None = None,
           editing: str = "") -> Response:
     return render(request, "security_ipsec.html", status=status, title="IPsec Policies",
                   policies=ipsec.list_policies(auth.ctx), choices=ipsec.choices(),
-                  errors=errors or {}, form=form or {}, editing=editing)
+                  errors=errors or {}, form=form or {}, editing=editing, labels=LABELS)
 
 
 @router.get("/ipsec")
@@ -46,9 +67,34 @@ def ipsec_page(request: Request, auth: PolicyRead) -> Response:
     return _page(request, auth)
 
 
+def _labelled(exc: CertyardError, editing: str) -> dict[str, str]:
+    """Each problem under its box, in the form's words: "destination port must be
+    1-65535" becomes "Destination Port must be 1-65535"; a problem of no box (or of the
+    name, which cannot change on edit) goes above the form."""
+    out: dict[str, str] = {}
+    for key, message in errors_of(exc).items():
+        if key in LABELS:
+            for spoken in (key.replace("_", " "), *_SPOKEN.get(key, ())):
+                if message.lower().startswith(spoken + " "):
+                    message = LABELS[key] + message[len(spoken):]
+                    break
+            else:
+                message = f"{LABELS[key]}: {message}"
+        if key not in LABELS or (editing and key == "name"):
+            key = "_"
+        out[key] = f"{out[key]}; {message}" if key in out else message
+    return out
+
+
 def _spec_values(form: dict[str, str]) -> dict[str, Any]:
     """The form's fields read by the spec's own parse(), as in the CLI and API. An empty
     port means any (no port); an unticked box means disabled."""
+    missing = [InvalidInput(f"{LABELS[k]} is required", field=k)
+               for k in _REQUIRED if not form.get(k, "").strip()]
+    if len(missing) == 1:
+        raise missing[0]
+    if missing:
+        raise InvalidInputs(missing)
     raw: dict[str, Any] = {k: form.get(k, "") for k in (*_TEXT, *_NUMBERS)}
     data = ipsec.IpsecPolicySpec.parse(raw)
     for k in ("destination_port", "source_port"):
@@ -64,10 +110,11 @@ async def _typed(request: Request) -> dict[str, str]:
 
 def _refused(request: Request, auth: Auth, exc: CertyardError, form: dict[str, str],
              editing: str = "") -> Response:
-    form.pop("preshared_key", None)  # a secret is never echoed back
+    # A secret is never echoed back; the form asks for it again if one was typed.
+    form["psk_typed"] = "yes" if form.pop("preshared_key", "") else ""
     form.setdefault("enabled", "")
-    return _page(request, auth, errors=errors_of(exc), status=http_status(exc), form=form,
-                 editing=editing)
+    return _page(request, auth, errors=_labelled(exc, editing), status=http_status(exc),
+                 form=form, editing=editing)
 
 
 @router.post("/ipsec")
@@ -88,6 +135,8 @@ def ipsec_edit_page(request: Request, name: str, auth: PolicyEdit) -> Response:
     spec = view.spec
     form = {k: "" if getattr(spec, k, None) is None else str(getattr(spec, k))
             for k in (*_TEXT, *_NUMBERS)}
+    for k in _ANY_PORTS:  # no port stored means any port: say so, as the add form does
+        form[k] = form[k] or "any"
     form["enabled"] = "true" if spec.enabled else ""
     return _page(request, auth, form=form, editing=name)
 
@@ -129,7 +178,7 @@ def ipsec_export(request: Request, auth: PolicyExec,
     try:
         res = ipsec.export_swanctl(auth.ctx, node=node or None)
     except CertyardError as exc:
-        return _page(request, auth, errors=errors_of(exc), status=http_status(exc))
+        return _page(request, auth, errors={"_": exc.message}, status=http_status(exc))
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for path, text in sorted(res.files.items()):
@@ -144,6 +193,6 @@ def ipsec_export(request: Request, auth: PolicyExec,
 def _do(request: Request, auth: Auth, fn: Callable[[], Any], ok: str) -> Response:
     try:
         fn()
-    except CertyardError as exc:
-        return _page(request, auth, errors=errors_of(exc), status=http_status(exc))
+    except CertyardError as exc:  # no form box here: the message goes above the list
+        return _page(request, auth, errors={"_": exc.message}, status=http_status(exc))
     return flash_redirect(request, "/ipsec", ok)

@@ -13,12 +13,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from certyard.web.flash import COOKIE as FLASH_COOKIE
 from certyard.web.flash import pop_flash
 
-__all__ = ["NAV", "days_left", "format_date", "render", "render_error"]
+__all__ = ["NAV", "days_left", "duration", "format_date", "human", "render", "render_error"]
 
 NAV: list[tuple[str, str, str | None]] = [  # (label, path, privilege to see it)
     ("Dashboard", "/", None),
     ("Certificates", "/certificates", "certificates:read"),
     ("Certificate Authority", "/ca", "ca:read"),
+    ("ACME", "/acme-server", "ca:read"),
     ("Nodes", "/nodes", "nodes:read"),
     ("Monitoring", "/monitoring", "monitoring:read"),
     ("Policy", "/policy", "policy:read"),
@@ -29,9 +30,24 @@ NAV: list[tuple[str, str, str | None]] = [  # (label, path, privilege to see it)
     ("Settings", "/settings", "settings:read"),
 ]
 
+def _finalize(value: Any) -> Any:
+    """Every ``{{ }}`` output on every page passes here: a value that is not text yet
+    (a boolean, list, mapping, date, duration) is written with :func:`human`, so no page
+    can show a Python repr (True, ['a'], {'k': 1}, a raw datetime). None prints nothing:
+    it may stand in an input's value, where a dash would be sent back; cells that show
+    "nothing" as "—" say so with ``|human``. Text (and markup) passes unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, list, tuple, set, frozenset, dict, dt.date, dt.timedelta)):
+        return human(value)
+    return value
+
+
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]), trim_blocks=True,
-                   lstrip_blocks=True)
+                   lstrip_blocks=True, finalize=_finalize)
 
 
 def format_date(value: Any) -> str:
@@ -59,11 +75,29 @@ def human(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
         return format_date(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return duration(value)
     if isinstance(value, dict):
         return ", ".join(f"{str(k).replace('_', ' ')}: {human(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(human(v) for v in value)
     return str(value)
+
+
+def duration(value: dt.timedelta | int | float) -> str:
+    """A length of time as a person says it: "2 days 3 hours", "45 minutes", "30 seconds"
+    (the two largest units; ``int``/``float`` are seconds)."""
+    seconds = int(value.total_seconds() if isinstance(value, dt.timedelta) else value)
+    if seconds < 0:
+        return "-" + duration(-seconds)
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        n, seconds = divmod(seconds, size)
+        if n:
+            parts.append(f"{n} {unit}{'s' if n != 1 else ''}")
+    return " ".join(parts[:2]) or "0 seconds"
 
 
 def days_left(not_after: Any, now: dt.datetime) -> str:
@@ -95,6 +129,7 @@ def _badges(item: Any, now: dt.datetime, revoked: frozenset[str]) -> list[tuple[
 
 _env.filters["date"] = format_date
 _env.filters["human"] = human
+_env.filters["duration"] = duration
 
 
 def render(request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from certyard.api.v1 import accounts, agents, ca, monitor, policy, security, store
+from certyard.api.v1 import accounts, acme, agents, ca, monitor, policy, security, store
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(store.router)
@@ -14,5 +14,6 @@ router.include_router(security.router)
 router.include_router(monitor.router)
 router.include_router(policy.router)
 router.include_router(agents.router)
+router.include_router(acme.router)
 
 __all__ = ["router"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+import certyard.acme  # noqa: F401  (approving an ACME request issues its profile's lifetime)
 from certyard import ca
 from certyard.cli.context import cli_context, read_input
 from certyard.cli.output import (
@@ -44,9 +45,8 @@ def _print_info(info: ca.CaInfo, json_: bool) -> None:
 def init(
     cn: str = typer.Option(None, "--cn", help="Root CA common name."),
     org: str = typer.Option(None, "--org", help="Organisation (default certyard)."),
-    key_type: str = typer.Option("EC", "--key-type", help="RSA or EC."),
-    key_size: int = typer.Option(None, "--key-size", help="RSA 2048/3072/4096 (default "
-                                 "3072), EC 256/384 (default 384)."),
+    key_type: str = typer.Option("EC", "--key-type", help="Key type: RSA or EC."),
+    key_size: int = typer.Option(None, "--key-size", help=ca.ca_key_size_help()),
     root_days: int = typer.Option(7300, "--root-days", help="Validity of the root, in days."),
     intermediate_days: int = typer.Option(3650, "--intermediate-days",
                                           help="Validity of the issuing CA, in days."),
