@@ -42,10 +42,10 @@ class HttpTarget:
 
 
 @contextlib.contextmanager
-def http_target(answers: dict[str, Answer] | None = None, host: str = "127.0.0.1"
-                ) -> Iterator[HttpTarget]:
+def http_target(answers: dict[str, Answer] | None = None, host: str = "127.0.0.1", *,
+                tls: tuple[bytes, bytes] | None = None) -> Iterator[HttpTarget]:
     """A threaded HTTP/1.1 server on ``host`` port 0 answering ``answers[path]`` (404 for
-    any other path) and recording what it was asked."""
+    any other path) and recording what it was asked; HTTPS with ``tls`` (cert, key PEM)."""
     target = HttpTarget(0, dict(answers or {}), [])
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -71,6 +71,13 @@ def http_target(answers: dict[str, Answer] | None = None, host: str = "127.0.0.1
         address_family = family
 
     server = Server((host, 0), Handler)
+    if tls is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "c.pem").write_bytes(tls[0])
+            (Path(tmp) / "k.pem").write_bytes(tls[1])
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(Path(tmp) / "c.pem", Path(tmp) / "k.pem")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     target.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

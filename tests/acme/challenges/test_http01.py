@@ -13,8 +13,10 @@ from tests.acme.challenges.targets import (
     KEY_AUTH,
     TOKEN,
     Answer,
+    alpn_certificate,
     challenge_path,
     http_target,
+    name_san,
     silent_target,
 )
 from tests.support.ports import closed_port
@@ -105,6 +107,24 @@ def test_redirect_to_another_port_is_refused() -> None:
         err = _fails("connection", "ip", "127.0.0.1", TOKEN, KEY_AUTH, _cfg(t.port))
     assert other.seen == []
     assert "refused" in err.message
+
+
+def test_redirect_to_https_on_the_tls_port_is_followed() -> None:
+    # RFC 8555 §8.3 lets the target redirect to https; its certificate is not checked
+    # (self-signed here), the name it is asked for is.
+    cert = alpn_certificate(name_san("localhost"), with_extension=False)
+    with http_target({"/moved": Answer(body=KEY_AUTH.encode())}, tls=cert) as https, \
+            http_target({challenge_path(): Answer(302, headers={
+                "Location": f"https://localhost:{0}/moved"})}) as t:
+        t.answers[challenge_path()].headers["Location"] = f"https://localhost:{https.port}/moved"
+        validate("http-01", "dns", "localhost", TOKEN, KEY_AUTH,
+                 ValidationConfig(http_port=t.port, tlsalpn_port=https.port, timeout=5))
+        # the same redirect when the TLS port is another one: refused, never fetched
+        with pytest.raises(ChallengeFailed) as info:
+            validate("http-01", "dns", "localhost", TOKEN, KEY_AUTH,
+                     ValidationConfig(http_port=t.port, tlsalpn_port=443, timeout=5))
+        assert info.value.acme_type == "connection"
+    assert https.seen == [("/moved", f"localhost:{https.port}")]
 
 
 def test_redirect_to_another_scheme_is_refused() -> None:

@@ -68,12 +68,11 @@ class _Fetch:
                                   acme_type="connection")
         default = 80 if scheme == "http" else 443
         headers = {"Host": _authority(host, port, default)}
-        extensions: dict[str, object] = {"timeout": httpx.Timeout(remaining).as_dict()}
-        if scheme == "https":
-            extensions["sni_hostname"] = host
+        # Connected by address (checked against the allowed networks), named by host.
+        extensions = {"sni_hostname": host} if scheme == "https" else {}
         url = _address_url(addr, scheme, port, path)
         try:
-            with self.client.stream("GET", url, headers=headers,
+            with self.client.stream("GET", url, headers=headers, timeout=remaining,
                                     extensions=extensions) as response:
                 location = response.headers.get("location")
                 body = bytearray()
