@@ -38,4 +38,6 @@ PYTHON="$PY" ./scripts/install.sh --test
 # Lint and types first: ruff and mypy are part of the suite (CONVENTIONS 11).
 "$PY" -m ruff check src tests benchmarks
 "$PY" -m mypy
+# The architecture (ARCHITECTURE.md): layers, no cycles between rooms, a pure core.
+"$PY" -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())' --no-cache
 exec "$PY" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:cacheprovider "$@"

@@ -15,7 +15,7 @@ from certyard.clock import Clock, SystemClock
 from certyard.config import Settings
 from certyard.db import migrate
 from certyard.errors import NotInitialised
-from certyard.vault import MasterKey, load_or_create_master_key
+from certyard.sealing import MasterKey, load_or_create_master_key
 
 __all__ = ["Actor", "AppContext", "check_initialised", "open_context"]
 
@@ -39,17 +39,37 @@ class AppContext:
     master_key: MasterKey
     clock: Clock = field(default_factory=SystemClock)
     actor: Actor = field(default_factory=Actor)
+    # The session of the unit of work this context belongs to (see unit_of_work).
+    uow_session: Session | None = field(default=None, repr=False, compare=False)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed as a whole or not at all."""
+        """One transaction: committed as a whole or not at all. Inside a unit of work it
+        is the unit's session, committed when the unit ends."""
+        if self.uow_session is not None:
+            yield self.uow_session
+            return
         with self.sessions() as session, session.begin():
             yield session
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
+        if self.uow_session is not None:  # sees what the unit of work wrote so far
+            yield self.uow_session
+            return
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[AppContext]:
+        """A workflow across rooms that commits once: service functions called with the
+        yielded context run in one transaction, committed when the block ends and rolled
+        back as a whole when anything in it raises. Nested units join the outer one."""
+        if self.uow_session is not None:
+            yield self
+            return
+        with self.sessions() as session, session.begin():
+            yield replace(self, uow_session=session)
 
     def acting_as(self, actor: Actor) -> AppContext:
         return replace(self, actor=actor)

@@ -214,9 +214,9 @@ def test_pbkdf2_for_fips():
 
 
 def test_housekeeping_disables_inactive_and_purges_sessions(ctx, clock):
-    from certyard.jobs import registered_jobs
+    from certyard.ops.jobs import all_jobs
 
-    assert "accounts.housekeeping" in [j.name for j in registered_jobs()]
+    assert "accounts.housekeeping" in [j.name for j in all_jobs()]
     u = _user(ctx)
     accounts.start_session(ctx, u.id, source="10.0.0.1")
     assert accounts.account_housekeeping(ctx) == {"disabled": 0, "sessions_purged": 0,

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from certyard import ca
 from certyard.agent.client import enroll, load_config, save_config, sync_once
+from certyard.alarms import list_alarms
 from certyard.cluster.agents import create_enroll_token
 from certyard.errors import AuthenticationFailed, PermissionDenied
-from certyard.monitor.alarms import list_alarms
 
 
 def _agent(srv, tmp_path: Path, node: str = "sub1", **kw) -> Path:  # type: ignore[no-untyped-def]

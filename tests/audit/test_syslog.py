@@ -7,10 +7,10 @@ import re
 
 import pytest
 
+from certyard.alarms import list_alarms
 from certyard.audit import record_event
-from certyard.audit.syslog import configure_syslog, deliver_backlog, set_protocol, syslog_status
 from certyard.errors import InvalidInput
-from certyard.monitor.alarms import list_alarms
+from certyard.syslog.forward import configure_syslog, deliver_backlog, set_protocol, syslog_status
 from tests.audit.receiver import SyslogReceiver
 from tests.support.ports import free_port
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from certyard import backup, ca
+from certyard.alarms import list_alarms
 from certyard.cli.errors import exit_code
 from certyard.errors import TokenUnavailable
 from certyard.http.errors import http_status
-from certyard.monitor import list_alarms
 from tests.ca.helpers import make_csr, setup_ca
 from tests.ca.softhsm import SoftHsm, softhsm, unique_label  # noqa: F401 (fixture)
 

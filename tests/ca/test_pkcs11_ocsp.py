@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
 from certyard import ca
-from certyard.monitor import list_alarms
+from certyard.alarms import list_alarms
 from tests.ca.fast_server import fast_listener
 from tests.ca.helpers import make_csr, setup_ca
 from tests.ca.server import public_server

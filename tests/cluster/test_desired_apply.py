@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from certyard import cluster
 from certyard.agent.apply import apply_state
-from certyard.agent.files import atomic_write, shred_file
 from certyard.cluster.desired import desired_state
 from certyard.db.models import Node
 from certyard.errors import InvalidInput
+from certyard.hostutil.files import atomic_write, shred_file
 from certyard.store import (
     generate_csr,
     generate_self_signed,

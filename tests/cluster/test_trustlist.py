@@ -93,3 +93,41 @@ def test_garbage_is_one_clear_error(data: bytes, tmp_path: Path) -> None:
     with pytest.raises(TrustListRejected):
         accept_list(data, tmp_path / "pin.json")
     assert not (tmp_path / "pin.json").exists()
+
+
+def _hand_built_list(payload: dict, key: ec.EllipticCurvePrivateKey,  # type: ignore[type-arg]
+                     cert: x509.Certificate) -> bytes:
+    """A trust list as releases before joserfc wrote it (header keys in this order, compact
+    JSON, r||s signature), built here with cryptography alone."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from certyard.cluster.jws import cert_fingerprint
+
+    header = {"alg": "ES384", "typ": "certyard-trust-list+jws", "kid": cert_fingerprint(cert),
+              "x5c": [base64.b64encode(cert.public_bytes(Encoding.DER)).decode()]}
+    signing_input = (_b64(json.dumps(header, separators=(",", ":")).encode()) + "." +
+                     _b64(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()))
+    r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA384())))
+    return (signing_input + "." + _b64(r.to_bytes(48, "big") + s.to_bytes(48, "big"))).encode()
+
+
+def test_lists_written_before_joserfc_stay_readable(tmp_path: Path) -> None:
+    from certyard.cluster.jws import cert_fingerprint
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    cert = build_self_signed(key, common_name="old signer", sans=[], hash_name="SHA384", now=NOW)
+    payload = {"type": "certyard-trust-list", "version": 7, "issued_at": NOW.isoformat(),
+               "signers": [cert_fingerprint(cert)], "records": []}
+    old = _hand_built_list(payload, key, cert)
+    vl, how = accept_list(old, tmp_path / "pin.json")
+    assert how == "first-use" and vl.version == 7 and vl.signer == cert_fingerprint(cert)
+    # What sign_list writes now is the same container: the same key and payload verify,
+    # and the old list's pin accepts the new list of the next version.
+    new = sign_list({**payload, "version": 8}, key=key, cert=cert)
+    assert accept_list(new, tmp_path / "pin.json")[1] == "newer"
+    # A tampered old-format list is refused as before.
+    h, _, s = old.decode().split(".")
+    with pytest.raises(TrustListRejected, match="does not verify"):
+        parse_list(f"{h}.{_b64(b'{}')}.{s}".encode())

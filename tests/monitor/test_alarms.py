@@ -5,10 +5,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from certyard.alarms import clear_alarm, list_alarms, raise_alarm, update_alert_actions
 from certyard.db.models.monitor import OutboxMessage
 from certyard.errors import InvalidInput
-from certyard.monitor import clear_alarm, list_alarms, raise_alarm
-from certyard.monitor.settings import update_alert_actions
 
 
 def test_raise_counts_and_clear(ctx, clock):

@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_pem_x509_csr
 from fastapi.testclient import TestClient
 
-from certyard import monitor, store
-from certyard.monitor.alarms import raise_alarm
+from certyard import alarms, monitor, store
+from certyard.alarms import raise_alarm
 from tests.api.helpers import make_harness
 from tests.monitor.ocsp_pki import OpenSSLResponder, index_line, make_cert
 from tests.monitor.smtp_server import LoopbackSmtp
@@ -172,7 +172,7 @@ def test_revocation_settings_upload_triggers_check(ctx, tmp_path):
     assert r.json()["error"] == 1
     rows = c.get("/api/v1/monitor/revocation/statuses", headers=h.as_role(VIEWER)).json()
     assert [x["status"] for x in rows] == ["error"]
-    assert monitor.list_alarms(ctx, name="RevocationCheckFailed")
+    assert alarms.list_alarms(ctx, name="RevocationCheckFailed")
 
 
 def test_upload_survives_a_failing_check(ctx, tmp_path):

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from certyard import accounts, store
+from certyard.alarms import raise_alarm
 from certyard.config import Settings
 from certyard.context import open_context
-from certyard.monitor.alarms import raise_alarm
 from certyard.monitor.scrape_access import set_metrics_allowlist
 from tests.support.peers import requires_peer
 from tests.web.server import Served, start_serve, stop_serve

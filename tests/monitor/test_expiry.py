@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from certyard.alarms import list_alarms
 from certyard.cluster.nodes import init_cluster
 from certyard.context import open_context
-from certyard.monitor import list_alarms
 from certyard.monitor.expiry import scan_expiry
 from certyard.monitor.notify import deliver_outbox, list_outbox
 from certyard.monitor.settings import update_monitor_settings, update_smtp_settings

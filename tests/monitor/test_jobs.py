@@ -12,20 +12,17 @@ from certyard.jobs.lease import acquire_lease, release_lease
 
 def test_only_one_replica_runs_a_due_job(ctx, clock):
     calls: list[str] = []
-    jobs.register_job("test.count", 60, lambda c: calls.append("x"))
+    job = [jobs.Job("test.count", 60, lambda c: calls.append("x"))]
+    other = open_context(ctx.settings, clock=clock)  # a second replica
     try:
-        other = open_context(ctx.settings, clock=clock)  # a second replica
-        try:
-            assert "test.count" in jobs.run_due_jobs(ctx, holder="replica-a")
-            assert "test.count" not in jobs.run_due_jobs(other, holder="replica-b")
-            clock.advance(dt.timedelta(seconds=61))
-            assert "test.count" in jobs.run_due_jobs(other, holder="replica-b")
-            assert "test.count" not in jobs.run_due_jobs(ctx, holder="replica-a")
-        finally:
-            other.engine.dispose()
-        assert len(calls) == 2
+        assert "test.count" in jobs.run_due_jobs(ctx, job, holder="replica-a")
+        assert "test.count" not in jobs.run_due_jobs(other, job, holder="replica-b")
+        clock.advance(dt.timedelta(seconds=61))
+        assert "test.count" in jobs.run_due_jobs(other, job, holder="replica-b")
+        assert "test.count" not in jobs.run_due_jobs(ctx, job, holder="replica-a")
     finally:
-        jobs._JOBS.pop("test.count")
+        other.engine.dispose()
+    assert len(calls) == 2
 
 
 def test_dead_holder_lease_expires(ctx, clock):
@@ -63,13 +60,23 @@ def test_failing_job_records_error_and_others_run(ctx):
         raise RuntimeError("boom")
 
     ran: list[int] = []
-    jobs.register_job("test.boom", 60, boom)
-    jobs.register_job("test.ok", 60, lambda c: ran.append(1))
-    try:
-        done = jobs.run_due_jobs(ctx, holder="a")
-        assert {"test.boom", "test.ok"} <= set(done) and ran == [1]
-        state = {r["name"]: r for r in jobs.lease_state(ctx)}
-        assert "boom" in state["test.boom"]["last_error"]
-    finally:
-        jobs._JOBS.pop("test.boom")
-        jobs._JOBS.pop("test.ok")
+    listed = [jobs.Job("test.boom", 60, boom), jobs.Job("test.ok", 60, lambda c: ran.append(1))]
+    done = jobs.run_due_jobs(ctx, listed, holder="a")
+    assert {"test.boom", "test.ok"} <= set(done) and ran == [1]
+    state = {r["name"]: r for r in jobs.lease_state(ctx)}
+    assert "boom" in state["test.boom"]["last_error"]
+
+
+def test_the_job_list_is_explicit_and_complete():
+    """What serve runs is the list in certyard.ops.jobs; importing rooms registers nothing."""
+    import certyard.server.app  # noqa: F401  (imports every room)
+    from certyard.ops.jobs import all_jobs
+
+    assert not hasattr(jobs, "register_job")
+    names = [j.name for j in all_jobs()]
+    assert names == sorted(set(names))
+    assert {"accounts.housekeeping", "acme.nonce_sweep", "acme.validation_resume",
+            "audit.syslog_forward", "ca.crl_refresh",
+            "ca.ocsp_presign", "monitor.expiry_scan", "monitor.outbox",
+            "monitor.revocation_checks", "monitor.served_certificate",
+            "probe.inventory"} == set(names)

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
+from certyard.alarms import raise_alarm
 from certyard.cluster.nodes import init_cluster
 from certyard.errors import ExternalServiceError, InvalidInput, NotInitialised
 from certyard.monitor import (
     get_monitor_settings,
     get_smtp_settings,
-    raise_alarm,
     render_metrics,
     send_test_mail,
     update_monitor_settings,
@@ -38,10 +38,12 @@ def test_metrics_text_format(ctx):
           if ln.startswith("certyard_certificate_not_after_timestamp_seconds{")]
     assert ts and all('node="node1"' in ln or 'source="trust"' in ln for ln in ts)
     assert any('purpose="tomcat"' in ln and 'cn="node1.example.com"' in ln for ln in ts)
-    assert 'certyard_alarms{name="CertificateExpired",severity="Critical",state="active"} 1' \
+    assert 'certyard_alarms{name="CertificateExpired",severity="Critical",state="active"} 1.0' \
         in text
-    value = ts[0].rsplit(" ", 1)[1]
-    assert value.isdigit() and int(value) > dt.datetime.now(dt.timezone.utc).timestamp()
+    assert "# TYPE certyard_certificate_revocation_status gauge" in text
+    assert 'certyard_outbox_messages{status="pending"} 0.0' in text
+    value = float(ts[0].rsplit(" ", 1)[1])  # Go float text, e.g. 1.7672256e+09
+    assert value > dt.datetime.now(dt.timezone.utc).timestamp()
 
 
 def test_settings_validation_leaves_store_unchanged(ctx):
@@ -89,3 +91,11 @@ def test_send_test_mail(ctx):
         send_test_mail(ctx, to="admin@example.com")
     with pytest.raises(InvalidInput, match="valid e-mail"):
         send_test_mail(ctx, to="bad address")
+
+
+def test_metrics_content_type_is_prometheus_text_0_0_4() -> None:
+    from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
+    from certyard.monitor import METRICS_CONTENT_TYPE
+
+    assert METRICS_CONTENT_TYPE == CONTENT_TYPE_PLAIN_0_0_4

@@ -13,9 +13,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from certyard import ca, store
+from certyard.alarms import list_alarms
 from certyard.cluster.nodes import init_cluster
 from certyard.context import open_context
-from certyard.monitor import list_alarms
 from certyard.monitor.expiry import scan_expiry
 from certyard.monitor.revocation import revocation_status_of, run_revocation_checks
 from certyard.monitor.settings import update_monitor_settings, update_revocation_settings

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from certyard import monitor, store
+from certyard import alarms, monitor, store
+from certyard.alarms import raise_alarm
 from certyard.db.models.monitor import RevocationStatus
-from certyard.monitor.alarms import raise_alarm
 from tests.api.helpers import make_harness, sign_in
 from tests.monitor.smtp_server import LoopbackSmtp
 
@@ -174,7 +174,7 @@ def test_alarms_table_filter_clear_and_alert_actions(ctx):
     assert "store:8" in only.text and "store:7" not in only.text
     r = c.post(f"/monitoring/alarms/{a.id}/clear", data={"csrf_token": csrf})
     assert r.status_code == 200 and "cleared" in r.text
-    assert monitor.get_alarm(ctx, a.id).cleared
+    assert alarms.get_alarm(ctx, a.id).cleared
     active = c.get("/monitoring/alarms?state=active")
     assert "store:7" not in active.text and "store:8" in active.text
     assert c.post("/monitoring/alarms/424242/clear",
@@ -183,12 +183,12 @@ def test_alarms_table_filter_clear_and_alert_actions(ctx):
         "csrf_token": csrf, "action": "Oncall", "recipients": "oncall@example.com",
         "alarm": "CertificateExpired", "enabled": "true"})
     assert r.status_code == 200 and "Alert action saved" in r.text
-    acts = monitor.get_alert_actions(ctx)
+    acts = alarms.get_alert_actions(ctx)
     assert acts.recipients_for("CertificateExpired") == ["oncall@example.com"]
     r = c.post("/monitoring/alert-actions", data={"csrf_token": csrf, "action": "Oncall",
                                                   "recipients": "no-at-sign"})
     assert r.status_code == 422 and _field_error(r.text, "recipients")
-    assert monitor.get_alert_actions(ctx) == acts
+    assert alarms.get_alert_actions(ctx) == acts
 
 
 def test_revocation_status_in_certificate_list_and_details(ctx, clock):

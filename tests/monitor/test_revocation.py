@@ -15,8 +15,8 @@ from cryptography.x509 import load_pem_x509_csr
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from certyard import store
+from certyard.alarms import list_alarms
 from certyard.cluster.nodes import init_cluster
-from certyard.monitor import list_alarms
 from certyard.monitor.revocation import (
     list_revocation_statuses,
     revocation_status_of,

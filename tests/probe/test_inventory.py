@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from certyard import store
+from certyard.alarms import list_alarms
 from certyard.cluster import init_cluster
 from certyard.errors import Duplicate, InvalidInput, NotFound
 from certyard.jobs import run_job_once
-from certyard.monitor import list_alarms
+from certyard.ops.jobs import all_jobs
 from certyard.probe import add_target, list_targets, remove_target, run_probes
 from tests.probe.tlspki import NOW, issue, pem, python_server
 from tests.support.ports import free_port
@@ -36,7 +37,7 @@ def test_inventory_run_results_and_alarms(ctx, tmp_path: Path) -> None:  # type:
         with pytest.raises(NotFound):
             add_target(ctx, target, name="x", node="ghost")
         assert run_probes(ctx, concurrency=2, timeout=2) == {"probed": 2, "failed": 1}
-        assert run_job_once(ctx, "probe.inventory") == {"probed": 2, "failed": 1}
+        assert run_job_once(ctx, all_jobs(), "probe.inventory") == {"probed": 2, "failed": 1}
     views = {v.name: v for v in list_targets(ctx)}
     assert views["web"].node == "pub" and views["web"].last["flags"] == []
     assert views["web"].last["version"] == "1.3"

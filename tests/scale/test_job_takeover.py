@@ -29,9 +29,9 @@ def slow(ctx):
     print("running", flush=True)
     time.sleep(120)
 
-jobs.register_job("zz.scale_slow", 3600, slow)
 ctx = open_context(Settings.from_env(__import__("os").environ))
-jobs.run_due_jobs(ctx, holder="victim", ttl=dt.timedelta(seconds=2))
+jobs.run_due_jobs(ctx, [jobs.Job("zz.scale_slow", 3600, slow)], holder="victim",
+                  ttl=dt.timedelta(seconds=2))
 """
 
 

@@ -11,6 +11,7 @@ import re
 import pytest
 from cryptography import x509
 
+from certyard import alarms as alarm_log
 from certyard import ca, cluster, monitor, store
 from tests.api.helpers import make_harness, sign_in
 
@@ -114,7 +115,7 @@ def test_ca_workflow_revocation_state_and_served_certificate(h):
     r = h.client.post(f"/ca/certificates/{serial}/revoke", data={
         "csrf_token": csrf, "reason": "keyCompromise"})
     assert r.status_code == 200 and "an alarm is raised" in r.text
-    alarms = monitor.list_alarms(h.ctx, active_only=True, name="ServedCertificateRevoked")
+    alarms = alarm_log.list_alarms(h.ctx, active_only=True, name="ServedCertificateRevoked")
     assert alarms and alarms[0].object.startswith("tomcat on pub")
     lst = h.client.get("/certificates?purpose=tomcat&type=identity&find=www.example.com")
     rows = [row for row in re.findall(r"<tr>(.*?)</tr>", lst.text, re.S)

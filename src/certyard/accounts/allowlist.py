@@ -4,13 +4,16 @@ allowed to reach the UI and API. Empty: everyone. The host CLI can always change
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from certyard.audit import record_event
 from certyard.db.models.accounts import AllowlistEntry
 from certyard.errors import Duplicate, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["add_allowed", "delete_allowed", "is_allowed", "list_allowed", "parse_network"]
 
@@ -25,12 +28,12 @@ def parse_network(text: str) -> Network:
                            "10.0.0.0/24)", field="address") from None
 
 
-def list_allowed(ctx: Any) -> list[str]:
+def list_allowed(ctx: AppContext) -> list[str]:
     with ctx.read() as s:
         return list(s.scalars(select(AllowlistEntry.network).order_by(AllowlistEntry.id)))
 
 
-def add_allowed(ctx: Any, address: str) -> str:
+def add_allowed(ctx: AppContext, address: str) -> str:
     net = str(parse_network(address))
     with ctx.transaction() as s:
         if s.scalar(select(AllowlistEntry).where(AllowlistEntry.network == net)):
@@ -40,7 +43,7 @@ def add_allowed(ctx: Any, address: str) -> str:
     return net
 
 
-def delete_allowed(ctx: Any, address: str) -> str:
+def delete_allowed(ctx: AppContext, address: str) -> str:
     net = str(parse_network(address))
     with ctx.transaction() as s:
         row = s.scalar(select(AllowlistEntry).where(AllowlistEntry.network == net))

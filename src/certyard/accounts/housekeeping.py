@@ -4,7 +4,7 @@ timeout (seed 002 "Configuring Inactivity Timeout") and drop expired sessions.""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -13,11 +13,15 @@ from certyard.accounts.sessions import _alive
 from certyard.accounts.throttle import purge_sign_in_throttle
 from certyard.audit import record_event
 from certyard.db.models.accounts import User, UserSession
+from certyard.jobs import Job
 
-__all__ = ["account_housekeeping"]
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
+__all__ = ["JOBS", "account_housekeeping"]
 
 
-def account_housekeeping(ctx: Any) -> dict[str, int]:
+def account_housekeeping(ctx: AppContext) -> dict[str, int]:
     now = ctx.clock.now()
     disabled = purged = 0
     with ctx.transaction() as s:
@@ -40,10 +44,4 @@ def account_housekeeping(ctx: Any) -> dict[str, int]:
     return {"disabled": disabled, "sessions_purged": purged, "throttles_purged": throttles}
 
 
-def _register() -> None:
-    from certyard.jobs import register_job
-
-    register_job("accounts.housekeeping", 3600, account_housekeeping)
-
-
-_register()
+JOBS = (Job("accounts.housekeeping", 3600, account_housekeeping),)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from certyard.audit import record_event
 from certyard.db.models.accounts import Role, User
 from certyard.errors import Conflict, Duplicate, InvalidInput, NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "ACTIONS",
@@ -97,7 +100,7 @@ def has_privilege(privileges: frozenset[str], needed: str) -> bool:
     return needed in privileges
 
 
-def require_privilege(s: Any, ctx: Any, needed: str, *, what: str) -> None:
+def require_privilege(s: Any, ctx: AppContext, needed: str, *, what: str) -> None:
     """The domain's own check of the acting role (the delivery layer checked its route's
     privilege already; this one holds for every front end, the CLI and jobs included)."""
     role = getattr(getattr(ctx, "actor", None), "role", "")
@@ -106,12 +109,12 @@ def require_privilege(s: Any, ctx: Any, needed: str, *, what: str) -> None:
                                f"({role or 'none'}) does not hold")
 
 
-def require_key_access(s: Any, ctx: Any, *, what: str) -> None:
+def require_key_access(s: Any, ctx: AppContext, *, what: str) -> None:
     """Refuse unless the acting role holds ``keys:read``: ``what`` would hand out keys."""
     require_privilege(s, ctx, KEY_ACCESS, what=what)
 
 
-def list_roles(ctx: Any) -> list[RoleView]:
+def list_roles(ctx: AppContext) -> list[RoleView]:
     out = [RoleView(name=n, privileges=tuple(sorted(p)), builtin=True)
            for n, p in BUILTIN_ROLES.items()]
     with ctx.read() as s:
@@ -121,7 +124,7 @@ def list_roles(ctx: Any) -> list[RoleView]:
     return out
 
 
-def create_role(ctx: Any, name: str, *, privileges: list[str],
+def create_role(ctx: AppContext, name: str, *, privileges: list[str],
                 description: str = "") -> RoleView:
     name = name.strip()
     if not _NAME.match(name):
@@ -155,13 +158,12 @@ def create_role(ctx: Any, name: str, *, privileges: list[str],
                     description=description)
 
 
-def _check_super_custom(s: Any, ctx: Any) -> None:
+def _check_super_custom(s: Any, ctx: AppContext) -> None:
     """The privilege exists in Enhanced Security Mode and only a System Administrator grants
     it: two levels of administrators, never more."""
-    from certyard.db.models.cluster import Setting
+    from certyard.accounts.rules import floor_mode
 
-    row = s.get(Setting, "enhanced_security")
-    if not (row is not None and isinstance(row.value, dict) and row.value.get("enabled")):
+    if floor_mode(s) != "Enhanced Security Mode":
         raise InvalidInput("the Super Custom Administrator privilege (roles:manage) exists only "
                            "in Enhanced Security Mode", field="privileges")
     if getattr(ctx.actor, "role", "") != "System Administrator":
@@ -169,7 +171,7 @@ def _check_super_custom(s: Any, ctx: Any) -> None:
                                "Administrator privilege")
 
 
-def delete_role(ctx: Any, name: str) -> None:
+def delete_role(ctx: AppContext, name: str) -> None:
     with ctx.transaction() as s:
         if name in BUILTIN_ROLES:
             raise Conflict(f"{name} is a built-in role and cannot be deleted")

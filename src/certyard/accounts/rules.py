@@ -6,18 +6,23 @@ keys. Defaults follow the seed's recommendations.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
+from certyard.db.documents import merge_document
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput, PolicyViolation
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["CLASS_NAMES", "DEFAULT_RULES", "check_new_password", "describe_rules",
            "get_auth_rules", "hash_password", "new_password_rules", "read_floor", "read_rules",
@@ -72,7 +77,7 @@ def read_rules(s: Session) -> dict[str, Any]:
     return merged
 
 
-def get_auth_rules(ctx: Any) -> dict[str, Any]:
+def get_auth_rules(ctx: AppContext) -> dict[str, Any]:
     with ctx.read() as s:
         return read_rules(s)
 
@@ -105,7 +110,7 @@ def _validate(rules: dict[str, Any]) -> None:
                            field="min_char_changes")
 
 
-def set_auth_rules(ctx: Any, **changes: Any) -> dict[str, Any]:
+def set_auth_rules(ctx: AppContext, **changes: Any) -> dict[str, Any]:
     """Change some rules; unknown keys are refused, the rest is kept."""
     unknown = set(changes) - set(DEFAULT_RULES)
     if unknown:
@@ -130,6 +135,18 @@ def read_floor(s: Session) -> dict[str, Any]:
     row = s.get(Setting, "auth_rules")
     value = row.value.get(_FLOOR_KEY) if row is not None else None
     return dict(value) if isinstance(value, dict) else {}
+
+
+def floor_mode(s: Session) -> str:
+    """The security mode whose floor is in force ("" when none): Enhanced Security Mode sets
+    its floor here, so accounts knows the mode without reading policy's settings."""
+    return str(read_floor(s).get("mode") or "")
+
+
+def use_password_hash(s: Session, scheme: str, *, now: dt.datetime) -> None:
+    """FIPS mode: new passwords are hashed with ``scheme`` (other rules kept), inside the
+    caller's transaction."""
+    merge_document(s, "auth_rules", {"password_hash": scheme}, now=now)
 
 
 def _check_floor(rules: dict[str, Any], floor: dict[str, Any]) -> None:
@@ -221,7 +238,7 @@ def describe_rules(rules: dict[str, Any], *, new_account: bool = False) -> list[
     return out
 
 
-def new_password_rules(ctx: Any) -> tuple[list[str], str]:
+def new_password_rules(ctx: AppContext) -> tuple[list[str], str]:
     """What a new account's initial password must meet, in words, and the security mode
     that imposes the rules ("" when none is on)."""
     with ctx.read() as s:

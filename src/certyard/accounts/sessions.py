@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -20,6 +20,9 @@ from certyard.accounts.rules import read_rules
 from certyard.audit import record_event
 from certyard.db.models.accounts import User, UserSession
 from certyard.errors import AuthenticationFailed, Conflict, NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["Principal", "SessionView", "end_other_sessions", "end_session", "list_sessions",
            "resolve_session", "start_session", "terminate_user_sessions", "token_digest"]
@@ -61,7 +64,7 @@ def _alive(row: UserSession, rules: dict[str, Any], now: dt.datetime) -> bool:
             and now - row.created_at <= dt.timedelta(hours=rules["session_lifetime_hours"]))
 
 
-def start_session(ctx: Any, user_id: int, *, source: str) -> tuple[str, str]:
+def start_session(ctx: AppContext, user_id: int, *, source: str) -> tuple[str, str]:
     """(cookie token, csrf token) for a new session; refused beyond the maximum."""
     now = ctx.clock.now()
     with ctx.transaction() as s:
@@ -89,7 +92,7 @@ def start_session(ctx: Any, user_id: int, *, source: str) -> tuple[str, str]:
     return token, csrf
 
 
-def resolve_session(ctx: Any, token: str) -> Principal:
+def resolve_session(ctx: AppContext, token: str) -> Principal:
     """The principal of a session cookie; touches it. Raises AuthenticationFailed if the
     session is unknown, expired, terminated, or its user disabled (not when locked: see the
     module's note)."""
@@ -117,12 +120,12 @@ def resolve_session(ctx: Any, token: str) -> Principal:
     return principal
 
 
-def end_session(ctx: Any, token: str) -> None:
+def end_session(ctx: AppContext, token: str) -> None:
     with ctx.transaction() as s:
         s.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
 
 
-def list_sessions(ctx: Any, *, user: str | None = None) -> list[SessionView]:
+def list_sessions(ctx: AppContext, *, user: str | None = None) -> list[SessionView]:
     now = ctx.clock.now()
     with ctx.read() as s:
         rules = read_rules(s)
@@ -143,7 +146,7 @@ def end_other_sessions(s: Session, user_id: int, *, keep_token: str | None) -> i
     return int(s.execute(q).rowcount or 0)  # type: ignore[attr-defined]
 
 
-def terminate_user_sessions(ctx: Any, user: str) -> int:
+def terminate_user_sessions(ctx: AppContext, user: str) -> int:
     """Seed "Session Management": end every active session of a user ID, and every API
     token (a script holding one is a session too). Only on accounts holding no privilege
     the acting administrator lacks."""

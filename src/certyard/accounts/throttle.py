@@ -10,7 +10,7 @@ refused without looking at the name or password until the window
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +19,9 @@ from certyard.accounts.rules import read_rules
 from certyard.db.models.accounts import SignInThrottle
 from certyard.errors import AuthenticationFailed
 
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
 __all__ = ["SignInThrottled", "count_sign_in_attempt", "purge_sign_in_throttle"]
 
 
@@ -26,7 +29,7 @@ class SignInThrottled(AuthenticationFailed):
     code = "too_many_attempts"
 
 
-def count_sign_in_attempt(ctx: Any, source: str) -> None:
+def count_sign_in_attempt(ctx: AppContext, source: str) -> None:
     """Count one sign-in attempt from ``source``; raise SignInThrottled past the limit.
     Committed on its own, before the password is looked at."""
     source = (source or "unknown")[:64]
@@ -52,7 +55,7 @@ def count_sign_in_attempt(ctx: Any, source: str) -> None:
                               "minutes and try again")
 
 
-def purge_sign_in_throttle(ctx: Any, s: Any, now: dt.datetime) -> int:
+def purge_sign_in_throttle(ctx: AppContext, s: Any, now: dt.datetime) -> int:
     """Drop windows that have passed (housekeeping, inside its transaction)."""
     window = dt.timedelta(seconds=read_rules(s)["sign_in_source_window_seconds"])
     res = s.execute(delete(SignInThrottle).where(SignInThrottle.window_start <= now - window))

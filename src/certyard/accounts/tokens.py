@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,9 @@ from certyard.accounts.sessions import Principal, token_digest
 from certyard.audit import record_event
 from certyard.db.models.accounts import ApiToken, User
 from certyard.errors import AuthenticationFailed, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["TOKEN_PREFIX", "TokenView", "create_token", "end_user_tokens", "list_tokens",
            "resolve_token", "revoke_token"]
@@ -52,7 +55,7 @@ def _expires(t: ApiToken, rules: dict[str, Any]) -> dt.datetime:
     return t.expires_at or t.created_at + dt.timedelta(days=rules["api_token_max_days"])
 
 
-def create_token(ctx: Any, user: str, *, name: str, days: int | None = None
+def create_token(ctx: AppContext, user: str, *, name: str, days: int | None = None
                  ) -> tuple[TokenView, str]:
     """A new token for ``user``, valid ``days`` (default and maximum from the rules)."""
     from certyard.accounts.users import act_on
@@ -86,7 +89,7 @@ def create_token(ctx: Any, user: str, *, name: str, days: int | None = None
     return view, secret
 
 
-def list_tokens(ctx: Any, *, user: str | None = None) -> list[TokenView]:
+def list_tokens(ctx: AppContext, *, user: str | None = None) -> list[TokenView]:
     """Live tokens (expired ones are not shown and no longer work)."""
     now = ctx.clock.now()
     with ctx.read() as s:
@@ -100,7 +103,7 @@ def list_tokens(ctx: Any, *, user: str | None = None) -> list[TokenView]:
                 for t, n in s.execute(q.order_by(ApiToken.id)) if _expires(t, rules) > now]
 
 
-def revoke_token(ctx: Any, token_id: int, *, user: str | None = None) -> None:
+def revoke_token(ctx: AppContext, token_id: int, *, user: str | None = None) -> None:
     """Revoke one token; with ``user``, only that user's own token. An administrator may
     revoke another user's token only if that user holds no privilege the administrator
     lacks."""
@@ -126,7 +129,7 @@ def end_user_tokens(s: Session, user_id: int) -> int:
     return int(n)
 
 
-def resolve_token(ctx: Any, secret: str) -> Principal:
+def resolve_token(ctx: AppContext, secret: str) -> Principal:
     """The principal of a bearer token. A lockout (failed sign-ins, possibly by a stranger)
     does not end it; a disabled user, expiry or revocation does."""
     now = ctx.clock.now()

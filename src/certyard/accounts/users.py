@@ -17,7 +17,7 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
@@ -36,6 +36,9 @@ from certyard.errors import (
     PermissionDenied,
     PolicyViolation,
 )
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "DEFAULT_ADMIN",
@@ -117,7 +120,7 @@ def _check_role(s: Any, role: str) -> None:
                            field="role")
 
 
-def check_role(ctx: Any, role: str) -> None:
+def check_role(ctx: AppContext, role: str) -> None:
     """Raise InvalidInput (listing the valid roles) unless ``role`` exists; lets a front
     end reject a wrong role before it asks for anything else."""
     with ctx.read() as s:
@@ -145,7 +148,7 @@ def _history(s: Any, u: User, rules: dict[str, Any]) -> list[str]:
                           .order_by(PasswordHistory.id.desc()).limit(keep)))
 
 
-def _no_escalation(s: Any, ctx: Any, role: str, *, what: str) -> None:
+def _no_escalation(s: Any, ctx: AppContext, role: str, *, what: str) -> None:
     """An administrator may only create, change or reset accounts whose role holds no
     privilege the administrator lacks: a Help Desk Administrator resets help-desk-level
     passwords, never the System Administrator's."""
@@ -160,13 +163,13 @@ def _no_escalation(s: Any, ctx: Any, role: str, *, what: str) -> None:
             f"have ({', '.join(missing[:3])}{'…' if len(missing) > 3 else ''})")
 
 
-def act_on(s: Any, ctx: Any, target: User, *, what: str) -> None:
+def act_on(s: Any, ctx: AppContext, target: User, *, what: str) -> None:
     """The no-escalation rule for any operation on another account: refused when the
     target's role holds a privilege the acting role lacks."""
     _no_escalation(s, ctx, target.role, what=what)
 
 
-def create_user(ctx: Any, name: str, *, role: str, password: str,
+def create_user(ctx: AppContext, name: str, *, role: str, password: str,
                 must_change_password: bool = True, default_admin: bool = False) -> UserView:
     name = name.strip()
     if not _NAME.match(name):
@@ -192,7 +195,7 @@ def create_user(ctx: Any, name: str, *, role: str, password: str,
         return _view(u)
 
 
-def ensure_initial_admin(ctx: Any) -> str | None:
+def ensure_initial_admin(ctx: AppContext) -> str | None:
     """On a fresh store create the default administrator with a random one-time password
     (returned once, never stored in clear); None when users already exist."""
     with ctx.read() as s:
@@ -211,17 +214,17 @@ def ensure_initial_admin(ctx: Any) -> str | None:
             continue  # a random draw that trips the trivial-password rules: draw again
 
 
-def list_users(ctx: Any) -> list[UserView]:
+def list_users(ctx: AppContext) -> list[UserView]:
     with ctx.read() as s:
         return [_view(u) for u in s.scalars(select(User).order_by(User.name))]
 
 
-def show_user(ctx: Any, name: str) -> UserView:
+def show_user(ctx: AppContext, name: str) -> UserView:
     with ctx.read() as s:
         return _view(_get(s, name))
 
 
-def set_role(ctx: Any, name: str, role: str) -> UserView:
+def set_role(ctx: AppContext, name: str, role: str) -> UserView:
     with ctx.transaction() as s:
         u = _get(s, name)
         _check_role(s, role)
@@ -236,7 +239,7 @@ def set_role(ctx: Any, name: str, role: str) -> UserView:
         return _view(u)
 
 
-def delete_user(ctx: Any, name: str) -> None:
+def delete_user(ctx: AppContext, name: str) -> None:
     with ctx.transaction() as s:
         u = _get(s, name)
         if u.is_default_admin:
@@ -248,7 +251,7 @@ def delete_user(ctx: Any, name: str) -> None:
         record_event(s, ctx, action="accounts.user.delete", target=name)
 
 
-def unlock_user(ctx: Any, name: str) -> UserView:
+def unlock_user(ctx: AppContext, name: str) -> UserView:
     """Clear a lockout, the failed count and an inactivity disable."""
     with ctx.transaction() as s:
         u = _get(s, name)
@@ -259,7 +262,7 @@ def unlock_user(ctx: Any, name: str) -> UserView:
         return _view(u)
 
 
-def reset_password(ctx: Any, name: str, password: str, *,
+def reset_password(ctx: AppContext, name: str, password: str, *,
                    must_change_password: bool = True) -> UserView:
     """An administrator sets a new password; the user changes it at next sign-in. Never on
     one's own account: that is a change with the current password (a stolen session or
@@ -283,7 +286,7 @@ def reset_password(ctx: Any, name: str, password: str, *,
         return _view(u)
 
 
-def change_password(ctx: Any, name: str, *, current: str, new: str,
+def change_password(ctx: AppContext, name: str, *, current: str, new: str,
                     keep_session: str | None = None) -> UserView:
     """The user's own change: the current password, then every rule. Every other session
     of the user ends; the one whose cookie is ``keep_session`` stays signed in."""
@@ -313,7 +316,7 @@ def change_password(ctx: Any, name: str, *, current: str, new: str,
         return _view(u)
 
 
-def authenticate(ctx: Any, name: str, password: str) -> UserView:
+def authenticate(ctx: AppContext, name: str, password: str) -> UserView:
     """Check a sign-in against every rule. Returns the user (whose ``must_change_password``
     may be set, e.g. on expiry); raises AuthenticationFailed with a message for the user."""
     now = ctx.clock.now()
@@ -335,7 +338,7 @@ def authenticate(ctx: Any, name: str, password: str) -> UserView:
     return view
 
 
-def _sign_in_checks(s: Any, ctx: Any, u: User, password: str, rules: dict[str, Any],
+def _sign_in_checks(s: Any, ctx: AppContext, u: User, password: str, rules: dict[str, Any],
                     now: dt.datetime) -> str | None:
     # The hash is verified first, whatever follows: the same work for every answer.
     password_ok = verify_password(u.password_hash, password)

@@ -10,7 +10,6 @@ settings. The protocol itself is served by ``certyard.api.acme`` on
 
 from __future__ import annotations
 
-from certyard.acme import jobs as _jobs  # noqa: F401  (registers the nonce sweep)
 from certyard.acme.admin import (
     AccountView,
     OrderView,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -12,6 +12,9 @@ from certyard.acme.profiles import get_profile_row
 from certyard.audit import record_event
 from certyard.db.models.acme import AcmeAccount, AcmeAuthz, AcmeChallenge, AcmeOrder, AcmeProfile
 from certyard.errors import Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["AccountView", "OrderView", "deactivate_account", "list_accounts", "list_orders",
            "show_order"]
@@ -53,7 +56,7 @@ class OrderView:
         return dict(self.__dict__)
 
 
-def list_accounts(ctx: Any, *, profile: str | None = None) -> list[AccountView]:
+def list_accounts(ctx: AppContext, *, profile: str | None = None) -> list[AccountView]:
     with ctx.read() as s:
         q = select(AcmeAccount, AcmeProfile.name).join(
             AcmeProfile, AcmeProfile.id == AcmeAccount.profile_id).order_by(AcmeAccount.id)
@@ -70,7 +73,7 @@ def list_accounts(ctx: Any, *, profile: str | None = None) -> list[AccountView]:
         return out
 
 
-def deactivate_account(ctx: Any, account_id: str) -> AccountView:
+def deactivate_account(ctx: AppContext, account_id: str) -> AccountView:
     """The account can no longer sign requests; its certificates stay valid (revoke them
     with the CA if they must go)."""
     with ctx.transaction() as s:
@@ -105,7 +108,7 @@ def _order_view(s: Any, o: AcmeOrder, *, detail: bool) -> OrderView:
                      error=(o.error or {}).get("detail"), authorizations=authz)
 
 
-def list_orders(ctx: Any, *, profile: str | None = None, status: str | None = None,
+def list_orders(ctx: AppContext, *, profile: str | None = None, status: str | None = None,
                 limit: int = 1000) -> list[OrderView]:
     """Newest first; processing orders are brought up to date with the CA's queue."""
     if status is not None and status not in ORDER_STATES:
@@ -121,7 +124,7 @@ def list_orders(ctx: Any, *, profile: str | None = None, status: str | None = No
                 if status is None or o.status == status]
 
 
-def show_order(ctx: Any, order_id: str) -> OrderView:
+def show_order(ctx: AppContext, order_id: str) -> OrderView:
     with ctx.transaction() as s:
         o = s.scalar(select(AcmeOrder).where(AcmeOrder.rid == order_id))
         if o is None:

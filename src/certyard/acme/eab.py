@@ -8,7 +8,7 @@ import base64
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +18,9 @@ from certyard.acme.profiles import get_profile_row
 from certyard.audit import record_event
 from certyard.db.models.acme import AcmeEabKey, AcmeProfile
 from certyard.errors import Conflict, NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["EabKeyCreated", "EabKeyView", "create_eab_key", "list_eab_keys",
            "revoke_eab_key", "verify_eab"]
@@ -68,7 +71,7 @@ def _account_rid(s: Session, account_id: int | None) -> str | None:
     return s.scalar(select(AcmeAccount.rid).where(AcmeAccount.id == account_id))
 
 
-def create_eab_key(ctx: Any, profile: str, *, description: str = "") -> EabKeyCreated:
+def create_eab_key(ctx: AppContext, profile: str, *, description: str = "") -> EabKeyCreated:
     """A new key ID and HMAC key for PROFILE. The HMAC key is returned this once."""
     kid = "eab-" + secrets.token_urlsafe(12)
     key = secrets.token_bytes(32)
@@ -87,7 +90,7 @@ def create_eab_key(ctx: Any, profile: str, *, description: str = "") -> EabKeyCr
     return EabKeyCreated(**v.__dict__, hmac_key=_b64(key))
 
 
-def list_eab_keys(ctx: Any, *, profile: str | None = None) -> list[EabKeyView]:
+def list_eab_keys(ctx: AppContext, *, profile: str | None = None) -> list[EabKeyView]:
     with ctx.read() as s:
         q = select(AcmeEabKey, AcmeProfile.name).join(
             AcmeProfile, AcmeProfile.id == AcmeEabKey.profile_id).order_by(AcmeEabKey.id)
@@ -96,7 +99,7 @@ def list_eab_keys(ctx: Any, *, profile: str | None = None) -> list[EabKeyView]:
         return [_view(r, name, _account_rid(s, r.account_id)) for r, name in s.execute(q)]
 
 
-def revoke_eab_key(ctx: Any, kid: str) -> EabKeyView:
+def revoke_eab_key(ctx: AppContext, kid: str) -> EabKeyView:
     """The key can no longer register an account (an account it bound keeps working;
     deactivate that account to end it)."""
     with ctx.transaction() as s:
@@ -113,7 +116,7 @@ def revoke_eab_key(ctx: Any, kid: str) -> EabKeyView:
         return _view(row, name, _account_rid(s, row.account_id))
 
 
-def verify_eab(ctx: Any, s: Session, profile: AcmeProfile, eab: Any,
+def verify_eab(ctx: AppContext, s: Session, profile: AcmeProfile, eab: Any,
                account_jwk: dict[str, Any], url: str) -> AcmeEabKey:
     """Check an ``externalAccountBinding`` JWS: HS256/384/512 over the account's public key,
     by a live, unused key of this profile, for the newAccount URL. Returns the key row

@@ -6,7 +6,7 @@ waits for an administrator. Certificate download with the chain (7.4.2)."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -30,6 +30,9 @@ from certyard.errors import (
     InvalidInput,
     WeakAlgorithm,
 )
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["certificate", "finalize"]
 
@@ -61,7 +64,7 @@ def _csr_names(csr: x509.CertificateSigningRequest) -> set[tuple[str, str]]:
     return names
 
 
-def finalize(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
+def finalize(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
              order_rid: str) -> Reply:
     # Locked: two finalize requests at once must not both find it ready.
     o = refresh_order(ctx, s, owned_order(s, v.account, order_rid, lock=True))
@@ -101,14 +104,14 @@ def _auto_approved(s: Session, prof: AcmeProfile, o: AcmeOrder) -> bool:
     return all(i["type"] == "dns" and i["value"] in fqdns for i in o.identifiers)
 
 
-def _back_to_ready(ctx: Any, order_id: int) -> None:
+def _back_to_ready(ctx: AppContext, order_id: int) -> None:
     with ctx.transaction() as s:
         o = s.get(AcmeOrder, order_id)
         if o is not None and o.status == "processing" and o.request_id is None:
             o.status = "ready"
 
 
-def _issue(ctx: Any, urls: Urls, der: bytes, *, order_id: int, order_rid: str,
+def _issue(ctx: AppContext, urls: Urls, der: bytes, *, order_id: int, order_rid: str,
            cert_profile: str, days: int, approve: bool, requester: str,
            decided_by: str) -> Reply:
     from certyard import ca
@@ -162,7 +165,7 @@ def _chain(s: Session, issuer_id: int) -> list[x509.Certificate]:
     return out
 
 
-def certificate(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
+def certificate(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
                 order_rid: str, alternate: int = 0) -> Reply:
     """The leaf and the issuing chain up to, not including, the root; alternate 1 adds
     the root (for clients that want the whole path)."""

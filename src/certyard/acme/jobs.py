@@ -5,23 +5,26 @@ whose replica died mid-way (challenge still ``processing`` long after its start)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
 from certyard.db.models.acme import AcmeChallenge, AcmeNonce
-from certyard.jobs import register_job
+from certyard.jobs import Job
 
-__all__ = ["resume_validations", "sweep_nonces"]
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
+__all__ = ["JOBS", "resume_validations", "sweep_nonces"]
 
 
-def sweep_nonces(ctx: Any) -> int:
+def sweep_nonces(ctx: AppContext) -> int:
     with ctx.transaction() as s:
         gone = s.execute(delete(AcmeNonce).where(AcmeNonce.expires_at < ctx.clock.now()))
         return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def resume_validations(ctx: Any) -> int:
+def resume_validations(ctx: AppContext) -> int:
     """Validate again every challenge left ``processing`` for longer than a validation
     can take (its replica stopped); returns how many."""
     from certyard.acme.settings import acme_settings
@@ -41,5 +44,5 @@ def resume_validations(ctx: Any) -> int:
     return len(ids)
 
 
-register_job("acme.nonce_sweep", 600, sweep_nonces)
-register_job("acme.validation_resume", 60, resume_validations)
+JOBS = (Job("acme.nonce_sweep", 600, sweep_nonces),
+        Job("acme.validation_resume", 60, resume_validations))

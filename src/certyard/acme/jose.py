@@ -9,13 +9,16 @@ import datetime as dt
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from certyard.acme.problems import AcmeProblem
 from certyard.db.models.acme import AcmeAccount, AcmeNonce, AcmeProfile
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ACCOUNT_ALGORITHMS", "Urls", "Verified", "b64decode", "b64encode",
            "consume_nonce", "import_jwk", "new_nonce", "thumbprint", "verify_request"]
@@ -97,7 +100,7 @@ class Urls:
         return self._u(f"cert/{rid}" + (f"/{alternate}" if alternate else ""))
 
 
-def new_nonce(ctx: Any) -> str:
+def new_nonce(ctx: AppContext) -> str:
     """A fresh nonce, stored so that any replica accepts it once. Expired ones are swept
     now and then on the way."""
     value = secrets.token_urlsafe(18)
@@ -214,7 +217,7 @@ def check_signature(obj: dict[str, Any], key: Any, algorithms: list[str]) -> byt
     return bytes(result.payload)
 
 
-def verify_request(ctx: Any, s: Session, profile: AcmeProfile, urls: Urls, body: bytes,
+def verify_request(ctx: AppContext, s: Session, profile: AcmeProfile, urls: Urls, body: bytes,
                    url: str, *, use_jwk: bool | None) -> Verified:
     """Check a POST body for ``url``. ``use_jwk``: True (newAccount) requires a jwk,
     False a kid, None (revokeCert) takes either. The nonce was consumed before."""

@@ -6,7 +6,7 @@ finalizing through the CA's request queue, and following that request to ``valid
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +18,9 @@ from certyard.acme.protocol import Reply, rid
 from certyard.audit import record_event
 from certyard.db.models.acme import AcmeAccount, AcmeAuthz, AcmeChallenge, AcmeOrder, AcmeProfile
 from certyard.db.models.ca import CaRequest
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["authz_body", "challenge_body", "new_order", "order_body", "refresh_order"]
 
@@ -79,7 +82,7 @@ def _challenge_types(kind: str, wildcard: bool) -> list[str]:
     return ["http-01", "dns-01", "tls-alpn-01"]
 
 
-def new_order(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified) -> Reply:
+def new_order(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified) -> Reply:
     account = v.account
     assert account is not None
     payload = v.json()
@@ -131,7 +134,7 @@ def owned_order(s: Session, account: AcmeAccount | None, order_rid: str, *,
     return o
 
 
-def refresh_order(ctx: Any, s: Session, o: AcmeOrder) -> AcmeOrder:
+def refresh_order(ctx: AppContext, s: Session, o: AcmeOrder) -> AcmeOrder:
     """Move an order on from what happened elsewhere: its authorizations' results, the
     CA request's decision (issued or denied by an administrator), expiry."""
     now = ctx.clock.now()
@@ -172,14 +175,14 @@ def _failed_challenge_error(s: Session, o: AcmeOrder) -> dict[str, Any] | None:
     return dict(err) if err else None
 
 
-def get_order(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
+def get_order(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
               order_rid: str) -> Reply:
     o = refresh_order(ctx, s, owned_order(s, v.account, order_rid))
     return Reply(body=order_body(s, urls, o), location=urls.order(o.rid),
                  retry_after=RETRY_PROCESSING if o.status == "processing" else None)
 
 
-def list_account_orders(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
+def list_account_orders(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
                         account_rid: str) -> Reply:
     a = v.account
     if a is None or a.rid != account_rid:
@@ -199,7 +202,7 @@ def _owned_authz(s: Session, account: AcmeAccount | None, authz_rid: str) -> Acm
     return a
 
 
-def get_authz(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
+def get_authz(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
               authz_rid: str) -> Reply:
     a = _owned_authz(s, v.account, authz_rid)
     if not v.post_as_get:
@@ -215,7 +218,7 @@ def get_authz(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
     return Reply(body=authz_body(s, urls, a), retry_after=1 if processing else None)
 
 
-def respond_challenge(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
+def respond_challenge(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
                       challenge_rid: str) -> Reply:
     """POST {} starts validation (in the background); POST-as-GET reads the state."""
     c = s.scalar(select(AcmeChallenge).where(AcmeChallenge.rid == challenge_rid[:32])

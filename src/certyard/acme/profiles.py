@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,9 @@ from certyard.acme.problems import AcmeProblem
 from certyard.audit import record_event
 from certyard.db.models.acme import AcmeProfile
 from certyard.errors import Duplicate, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["APPROVALS", "ProfileView", "add_profile", "check_identifiers", "get_profile_row",
            "list_profiles", "remove_profile", "show_profile", "update_profile"]
@@ -113,7 +116,7 @@ def get_profile_row(s: Session, name: str) -> AcmeProfile:
     return row
 
 
-def add_profile(ctx: Any, name: str, *, allowed_suffixes: list[str] | None = None,
+def add_profile(ctx: AppContext, name: str, *, allowed_suffixes: list[str] | None = None,
                 allowed_names: list[str] | None = None,
                 allowed_networks: list[str] | None = None, allow_wildcards: bool = False,
                 cert_profile: str = "server", days: int = 90, eab_required: bool = False,
@@ -147,7 +150,7 @@ def add_profile(ctx: Any, name: str, *, allowed_suffixes: list[str] | None = Non
         return ProfileView.of(row)
 
 
-def update_profile(ctx: Any, name: str, **changes: Any) -> ProfileView:
+def update_profile(ctx: AppContext, name: str, **changes: Any) -> ProfileView:
     """Change the given fields (None: unchanged)."""
     fields = set(ProfileView.__dataclass_fields__) - {"name", "created_at"}
     unknown = set(changes) - fields
@@ -168,18 +171,18 @@ def update_profile(ctx: Any, name: str, **changes: Any) -> ProfileView:
         return ProfileView.of(row)
 
 
-def list_profiles(ctx: Any) -> list[ProfileView]:
+def list_profiles(ctx: AppContext) -> list[ProfileView]:
     with ctx.read() as s:
         return [ProfileView.of(r) for r in s.scalars(select(AcmeProfile)
                                                      .order_by(AcmeProfile.name))]
 
 
-def show_profile(ctx: Any, name: str) -> ProfileView:
+def show_profile(ctx: AppContext, name: str) -> ProfileView:
     with ctx.read() as s:
         return ProfileView.of(get_profile_row(s, name))
 
 
-def remove_profile(ctx: Any, name: str) -> None:
+def remove_profile(ctx: AppContext, name: str) -> None:
     """Remove a directory with its accounts, orders and EAB keys. Certificates it issued
     stay with the CA (and can be revoked there)."""
     with ctx.transaction() as s:

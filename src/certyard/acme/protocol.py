@@ -11,7 +11,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +33,9 @@ from certyard.acme.profiles import get_profile_row
 from certyard.audit import record_event
 from certyard.db.models.acme import AcmeAccount, AcmeProfile
 from certyard.errors import NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["Reply", "directory", "handle", "new_account", "rid", "update_account"]
 
@@ -61,7 +64,7 @@ def _profile(s: Session, name: str) -> AcmeProfile:
         raise AcmeProblem("malformed", f"no ACME directory named {name[:64]}") from None
 
 
-def directory(ctx: Any, urls: Urls) -> dict[str, Any]:
+def directory(ctx: AppContext, urls: Urls) -> dict[str, Any]:
     with ctx.read() as s:
         prof = _profile(s, urls.profile)
         meta: dict[str, Any] = {"externalAccountRequired": prof.eab_required,
@@ -73,7 +76,7 @@ def directory(ctx: Any, urls: Urls) -> dict[str, Any]:
             "keyChange": urls.key_change, "renewalInfo": urls.renewal_info, "meta": meta}
 
 
-def handle(ctx: Any, urls: Urls, url: str, body: bytes, action: Action, *,
+def handle(ctx: AppContext, urls: Urls, url: str, body: bytes, action: Action, *,
            use_jwk: bool | None = False) -> Reply:
     _, header = parse_jws(body)
     if header.get("alg") not in ACCOUNT_ALGORITHMS:
@@ -124,7 +127,7 @@ def account_body(urls: Urls, a: AcmeAccount) -> dict[str, Any]:
     return body
 
 
-def new_account(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified) -> Reply:
+def new_account(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified) -> Reply:
     payload = v.json()
     thumb = thumbprint(v.jwk)
     existing = s.scalar(select(AcmeAccount).where(AcmeAccount.profile_id == prof.id,
@@ -162,7 +165,7 @@ def new_account(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified
                  location=urls.account(account.rid))
 
 
-def update_account(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
+def update_account(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
                    account_rid: str) -> Reply:
     a = v.account
     assert a is not None
@@ -187,7 +190,7 @@ def update_account(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verif
     return Reply(body=account_body(urls, a), location=urls.account(a.rid))
 
 
-def key_change(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified) -> Reply:
+def key_change(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified) -> Reply:
     """RFC 8555 7.3.5: the payload is a JWS by the new key over {account, oldKey}."""
     a = v.account
     assert a is not None

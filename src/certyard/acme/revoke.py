@@ -5,7 +5,7 @@ certificate's own key, into the CA's CRL and OCSP; and ACME Renewal Information
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -18,6 +18,9 @@ from certyard.acme.protocol import Reply
 from certyard.audit import record_event
 from certyard.db.models.acme import AcmeOrder, AcmeProfile
 from certyard.db.models.ca import CaCertificate, CaIssued
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ARI_RETRY_AFTER", "renewal_info", "revoke_cert"]
 
@@ -32,7 +35,7 @@ def _spki(key: Any) -> bytes:
     return bytes(key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
 
 
-def revoke_cert(ctx: Any, s: Session, prof: AcmeProfile, urls: Urls, v: Verified) -> Reply:
+def revoke_cert(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified) -> Reply:
     payload = v.json()
     der = b64decode(payload.get("certificate"), "certificate")
     try:
@@ -86,7 +89,7 @@ def cert_id(cert: x509.Certificate) -> str:
     return f"{b64encode(aki.key_identifier or b'')}.{b64encode(raw)}"
 
 
-def renewal_info(ctx: Any, urls: Urls, ident: str) -> tuple[dict[str, Any], int]:
+def renewal_info(ctx: AppContext, urls: Urls, ident: str) -> tuple[dict[str, Any], int]:
     """The suggested window: the middle of the last third of the lifetime; now, for a
     revoked certificate."""
     aki_text, dot, serial_text = ident.partition(".")

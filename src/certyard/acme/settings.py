@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["AcmeSettings", "acme_settings", "update_acme_settings"]
 
@@ -71,12 +74,12 @@ def _load(s: Any) -> AcmeSettings:
                            if k in AcmeSettings.__dataclass_fields__})
 
 
-def acme_settings(ctx: Any) -> AcmeSettings:
+def acme_settings(ctx: AppContext) -> AcmeSettings:
     with ctx.read() as s:
         return _load(s)
 
 
-def update_acme_settings(ctx: Any, *, http_port: int | None = None,
+def update_acme_settings(ctx: AppContext, *, http_port: int | None = None,
                          tlsalpn_port: int | None = None, dns_resolver: str | None = None,
                          allowed_networks: list[str] | None = None,
                          timeout: float | None = None) -> AcmeSettings:

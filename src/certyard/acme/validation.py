@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -15,12 +15,15 @@ from certyard.acme.settings import acme_settings
 from certyard.audit import record_event
 from certyard.db.models.acme import AcmeAccount, AcmeAuthz, AcmeChallenge, AcmeOrder
 
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
 __all__ = ["run_validation", "start_validation"]
 
 log = logging.getLogger("certyard.acme")
 
 
-def start_validation(ctx: Any, challenge_id: int) -> threading.Thread:
+def start_validation(ctx: AppContext, challenge_id: int) -> threading.Thread:
     t = threading.Thread(target=run_validation, args=(ctx, challenge_id),
                          name=f"acme-validate-{challenge_id}", daemon=True)
     t.start()
@@ -38,7 +41,7 @@ def _validate(kind: str, id_type: str, value: str, token: str, key_auth: str,
     challenges.validate(kind, id_type, value, token, key_auth, cfg)
 
 
-def run_validation(ctx: Any, challenge_id: int) -> None:
+def run_validation(ctx: AppContext, challenge_id: int) -> None:
     """Validate once; the challenge, its authorization and order move to valid/invalid."""
     from certyard.acme.orders import refresh_order
 

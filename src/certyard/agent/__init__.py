@@ -4,6 +4,5 @@ and applies it to a directory (atomic writes, 0600 keys, reloads, key shredding)
 from __future__ import annotations
 
 from certyard.agent.apply import ApplyResult, apply_state
-from certyard.agent.files import atomic_write, shred_file
 
-__all__ = ["ApplyResult", "apply_state", "atomic_write", "shred_file"]
+__all__ = ["ApplyResult", "apply_state"]

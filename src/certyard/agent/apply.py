@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from certyard.agent.files import atomic_write, check_shred_passes, shred_file
-from certyard.agent.paths import check_name, path_inside
 from certyard.errors import InvalidInput
+from certyard.hostutil.files import atomic_write, check_shred_passes, shred_file
+from certyard.hostutil.paths import check_name, path_inside
 
 __all__ = ["ApplyResult", "apply_state", "planned_files"]
 

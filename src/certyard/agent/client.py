@@ -35,7 +35,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from certyard.agent.apply import MANIFEST, apply_state, planned_files
-from certyard.agent.files import atomic_write, check_shred_passes, shred_file
 from certyard.cluster.jws import TrustListRejected, accept_list
 from certyard.errors import (
     AuthenticationFailed,
@@ -44,6 +43,7 @@ from certyard.errors import (
     InvalidInput,
     NotInitialised,
 )
+from certyard.hostutil.files import atomic_write, check_shred_passes, shred_file
 from certyard.x509 import build_csr, generate_private_key
 
 __all__ = ["AgentConfig", "SyncResult", "enroll", "load_config", "run_loop", "sync_once"]

@@ -1,5 +1,6 @@
 """Audit trail: every administrative action, hash-chained so edits and removals show;
-filtered reading and export for the audit reader roles; forwarding to remote syslog.
+filtered reading and export for the audit reader roles (forwarding to remote syslog is the
+``syslog`` room).
 
 Other rooms import ``record_event`` (inside their own transaction) from here."""
 
@@ -9,10 +10,3 @@ from certyard.audit.trail import ensure_keyed_chain, record_event
 
 __all__ = ["ensure_keyed_chain", "record_event"]
 
-
-def _register_jobs() -> None:
-    # Imported late: certyard.jobs may import rooms that import record_event from here.
-    from certyard.audit import schedule  # noqa: F401
-
-
-_register_jobs()

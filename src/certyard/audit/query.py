@@ -12,7 +12,7 @@ import hmac
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 
@@ -30,6 +30,9 @@ from certyard.db.models.audit import AuditEvent
 from certyard.db.models.cluster import Setting
 from certyard.errors import InvalidInput, PermissionDenied
 
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
 __all__ = ["AUDIT_READER_ROLES", "AuditFilter", "AuditRecord", "ChainReport", "export_events",
            "list_events", "require_audit_reader", "verify_chain"]
 
@@ -39,7 +42,7 @@ EXPORT_FORMATS = ("csv", "json")
 MAX_LIMIT = 10_000
 
 
-def require_audit_reader(ctx: Any) -> None:
+def require_audit_reader(ctx: AppContext) -> None:
     role = getattr(getattr(ctx, "actor", None), "role", "")
     if role not in AUDIT_READER_ROLES:
         raise PermissionDenied(
@@ -111,19 +114,19 @@ class AuditFilter:
         return q
 
 
-def list_events(ctx: Any, filt: AuditFilter | None = None) -> list[AuditRecord]:
+def list_events(ctx: AppContext, filt: AuditFilter | None = None) -> list[AuditRecord]:
     """Newest first, at most ``filt.limit`` records."""
     require_audit_reader(ctx)
     filt = filt or AuditFilter()
     with ctx.read() as s:
         q = filt.apply(select(AuditEvent)).order_by(AuditEvent.id.desc()).limit(filt.limit)
-        return [AuditRecord.of(r) for r in s.scalars(q)]
+        return [AuditRecord.of(r) for r in s.scalars(q)]  # type: ignore[arg-type]
 
 
 CSV_COLUMNS = ("id", "at", "actor", "source", "action", "target", "outcome", "details", "hash")
 
 
-def export_events(ctx: Any, filt: AuditFilter | None = None, *, fmt: str = "csv") -> str:
+def export_events(ctx: AppContext, filt: AuditFilter | None = None, *, fmt: str = "csv") -> str:
     """The filtered records, oldest first, as CSV or JSON text. Exporting is itself audited."""
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(EXPORT_FORMATS)}", field="format")
@@ -167,7 +170,7 @@ class ChainReport:
                 "keyed": self.keyed}
 
 
-def verify_chain(ctx: Any) -> ChainReport:
+def verify_chain(ctx: AppContext) -> ChainReport:
     """Walk the whole trail: an edited record no longer matches its MAC, a removed one
     leaves the next record pointing at a hash that is not its predecessor's; a record
     written or re-chained by someone without the master key matches no MAC."""

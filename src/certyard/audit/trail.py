@@ -22,13 +22,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certyard.db.models.audit import AuditEvent
 from certyard.db.models.cluster import Setting
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "GENESIS",
@@ -50,8 +54,8 @@ KEYED_MARKER = "audit.chain.keyed"
 _LOCK = 7426002
 
 
-def chain_key(ctx: Any) -> bytes:
-    return ctx.master_key.derive(b"audit-chain/v1")  # type: ignore[no-any-return]
+def chain_key(ctx: AppContext) -> bytes:
+    return ctx.master_key.derive(b"audit-chain/v1")
 
 
 def _body(fields: dict[str, Any]) -> bytes:
@@ -110,7 +114,7 @@ def _set_head(session: Session, event: AuditEvent, key: bytes) -> None:
         row.updated_at = event.at
 
 
-def _append(session: Session, ctx: Any, key: bytes, prev: str, *, action: str, target: str,
+def _append(session: Session, ctx: AppContext, key: bytes, prev: str, *, action: str, target: str,
             outcome: str, details: dict[str, Any]) -> AuditEvent:
     at = ctx.clock.now()
     fields = {"at": at.isoformat(), "actor": ctx.actor.name, "source": ctx.actor.source,
@@ -131,7 +135,7 @@ def _needs_rekey(session: Session) -> bool:
     return session.scalar(select(AuditEvent.id).limit(1)) is not None
 
 
-def _rekey(session: Session, ctx: Any) -> None:
+def _rekey(session: Session, ctx: AppContext) -> None:
     """Re-key every unkeyed record (oldest first), then append the marker."""
     if session.scalar(select(AuditEvent.id).where(AuditEvent.action == KEYED_MARKER)
                       .limit(1)) is not None:
@@ -159,11 +163,9 @@ def _rekey(session: Session, ctx: Any) -> None:
             legacy_head=legacy_prev)
 
 
-def _marker(session: Session, ctx: Any, key: bytes, prev: str, *, count: int, intact: bool,
+def _marker(session: Session, ctx: AppContext, key: bytes, prev: str, *, count: int, intact: bool,
             first_bad: int | None, legacy_head: str) -> AuditEvent:
-    from certyard.context import Actor
-
-    marker_ctx = ctx.acting_as(Actor(name="certyard", source="local", role=""))
+    marker_ctx = ctx.acting_as(replace(ctx.actor, name="certyard", source="local", role=""))
     return _append(session, marker_ctx, key, prev, action=KEYED_MARKER, target="audit_trail",
                    outcome="success" if intact else "failure",
                    details={"rekeyed_records": count, "legacy_chain_intact": intact,
@@ -171,7 +173,7 @@ def _marker(session: Session, ctx: Any, key: bytes, prev: str, *, count: int, in
                             "scheme": SCHEME})
 
 
-def ensure_keyed_chain(ctx: Any) -> bool:
+def ensure_keyed_chain(ctx: AppContext) -> bool:
     """Re-key a store written with the unkeyed chain (once, on upgrade). True if it did."""
     with ctx.read() as s:
         if not _needs_rekey(s):
@@ -186,7 +188,7 @@ def ensure_keyed_chain(ctx: Any) -> bool:
 
 def record_event(
     session: Session,
-    ctx: Any,
+    ctx: AppContext,
     *,
     action: str,
     target: str,

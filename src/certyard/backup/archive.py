@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.runtime.migration import MigrationContext
 from cryptography.exceptions import InvalidTag
@@ -40,6 +40,10 @@ import certyard.db.models  # noqa: F401  (every room's tables)
 from certyard.audit import record_event
 from certyard.db.base import Base
 from certyard.errors import CertyardError, InvalidFile, InvalidInput
+from certyard.hostutil.files import atomic_write
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["BackupInfo", "create_backup", "read_backup_info", "restore_backup"]
 
@@ -112,14 +116,14 @@ def _heads(conn: Any) -> list[str]:
     return sorted(MigrationContext.configure(conn).get_current_heads())
 
 
-def _master_key_b64(ctx: Any) -> str:
+def _master_key_b64(ctx: AppContext) -> str:
     s = ctx.settings
     if s.master_key_b64:
         return s.master_key_b64.strip()
     return s.master_key_file.read_text().strip()
 
 
-def create_backup(ctx: Any, output: Path, *, password: str,
+def create_backup(ctx: AppContext, output: Path, *, password: str,
                   progress: Progress | None = None, overwrite: bool = False) -> BackupInfo:
     """Write an encrypted archive of every table and the master key (temp file + rename).
     An existing file is never replaced unless ``overwrite``: it may be the only good backup."""
@@ -164,18 +168,7 @@ def create_backup(ctx: Any, output: Path, *, password: str,
     blob = header + AESGCM(key).encrypt(nonce, body, header)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, output)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(output, blob, mode=0o600)
     if progress:
         progress("done", len(sorted_tables), len(sorted_tables))
     return BackupInfo(path=str(output), created_at=created, tables=counts, heads=heads,
@@ -238,7 +231,7 @@ def _check_tokens(doc: dict[str, Any]) -> None:
         return
     from certyard.ca.keys import check_archived_token_keys
     from certyard.errors import TokenUnavailable
-    from certyard.vault import MasterKey
+    from certyard.sealing import MasterKey
 
     by_name = {t.name: t for t in Base.metadata.sorted_tables}
 
@@ -258,7 +251,7 @@ def _check_tokens(doc: dict[str, Any]) -> None:
                                "anyway)")
 
 
-def _prepare_key_file(ctx: Any, key_b64: str) -> str | None:
+def _prepare_key_file(ctx: AppContext, key_b64: str) -> str | None:
     """Write the backup's master key next to the key file; renamed into place only after
     the database commit, so data and key change together."""
     s = ctx.settings
@@ -279,7 +272,7 @@ def _prepare_key_file(ctx: Any, key_b64: str) -> str | None:
     return tmp
 
 
-def restore_backup(ctx: Any, path: Path, *, password: str,
+def restore_backup(ctx: AppContext, path: Path, *, password: str,
                    progress: Progress | None = None,
                    skip_token_check: bool = False) -> BackupInfo:
     """Replace every table with the backup's rows in one transaction, then install the
@@ -313,7 +306,7 @@ def restore_backup(ctx: Any, path: Path, *, password: str,
                       token_keys=_token_keys(doc))
 
 
-def _replace_rows(ctx: Any, path: Path, doc: dict[str, Any], ordered: list[Any],
+def _replace_rows(ctx: AppContext, path: Path, doc: dict[str, Any], ordered: list[Any],
                   counts: dict[str, int], progress: Progress | None) -> None:
     tables = doc["tables"]
     with ctx.transaction() as s:

@@ -11,7 +11,7 @@ older archives still need the old password: take a new backup at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,9 @@ from certyard.accounts.rules import hash_password, read_rules, verify_password
 from certyard.audit import record_event
 from certyard.db.models import Setting
 from certyard.errors import AuthenticationFailed, InvalidInput, PolicyViolation
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["FIPS_MIN_LENGTH", "MIN_LENGTH", "SecurityPasswordStatus", "check_security_password",
            "security_password_meets_fips", "security_password_status", "set_security_password"]
@@ -51,7 +54,7 @@ def security_password_meets_fips(s: Session) -> bool:
     return bool(doc.get("hash")) and bool(doc.get("fips_length"))
 
 
-def security_password_status(ctx: Any) -> SecurityPasswordStatus:
+def security_password_status(ctx: AppContext) -> SecurityPasswordStatus:
     with ctx.read() as s:
         doc = _doc(s)
     return SecurityPasswordStatus(set=bool(doc.get("hash")),
@@ -68,7 +71,9 @@ def _strict_mode(s: Session) -> str | None:
     return None
 
 
-def set_security_password(ctx: Any, new: str, *, current: str | None = None) -> dict[str, Any]:
+def set_security_password(
+    ctx: AppContext, new: str, *, current: str | None = None,
+) -> dict[str, Any]:
     """Set or change the security password. Changing needs the current one."""
     if not isinstance(new, str) or not MIN_LENGTH <= len(new) <= _MAX_LENGTH:
         raise InvalidInput(f"the security password must have {MIN_LENGTH} to {_MAX_LENGTH} "
@@ -104,7 +109,7 @@ def set_security_password(ctx: Any, new: str, *, current: str | None = None) -> 
             if doc.get("hash") else ""}
 
 
-def check_security_password(ctx: Any, password: str) -> None:
+def check_security_password(ctx: AppContext, password: str) -> None:
     """A backup is encrypted with the security password in force: refuse any other."""
     with ctx.read() as s:
         doc = _doc(s)

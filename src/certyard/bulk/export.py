@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -32,9 +32,13 @@ from sqlalchemy import select
 from certyard.audit import record_event
 from certyard.bulk.settings import load_sftp_config
 from certyard.bulk.sftp import Progress, upload_tree
-from certyard.db.models import Node, Setting, StoreEntry
+from certyard.cluster.nodes import cluster_name
+from certyard.db.models import Node, StoreEntry
 from certyard.db.models.bulk import BulkOperation
 from certyard.errors import Conflict, InvalidInput
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["EXPORT_PREFIX", "MANIFEST", "SCOPES", "ExportResult", "build_export",
            "export_certificates"]
@@ -64,7 +68,9 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:64] or "_"
 
 
-def build_export(ctx: Any, scope: str) -> tuple[str, list[tuple[str, bytes]], dict[str, Any]]:
+def build_export(
+    ctx: AppContext, scope: str,
+) -> tuple[str, list[tuple[str, bytes]], dict[str, Any]]:
     """The export's name, its files (manifest last) and the manifest, from one snapshot."""
     scope = (scope or "").lower()
     if scope not in SCOPES:
@@ -72,8 +78,7 @@ def build_export(ctx: Any, scope: str) -> tuple[str, list[tuple[str, bytes]], di
                            field="scope")
     now = ctx.clock.now()
     with ctx.read() as s:
-        cl = s.get(Setting, "cluster")
-        cluster = str((cl.value or {}).get("name", "certyard")) if cl else "certyard"
+        cluster = cluster_name(s)
         q = select(StoreEntry, Node.name).outerjoin(Node, StoreEntry.node_id == Node.id) \
             .where(StoreEntry.type.in_(("identity", "trust"))) \
             .order_by(StoreEntry.type, StoreEntry.purpose, Node.name, StoreEntry.id)
@@ -107,7 +112,7 @@ def build_export(ctx: Any, scope: str) -> tuple[str, list[tuple[str, bytes]], di
     return name, files, manifest
 
 
-def export_certificates(ctx: Any, scope: str, *, progress: Progress | None = None
+def export_certificates(ctx: AppContext, scope: str, *, progress: Progress | None = None
                         ) -> ExportResult:
     """Export to the configured SFTP server; recorded in the audit trail either way."""
     name, files, manifest = build_export(ctx, scope)

@@ -8,12 +8,11 @@ manifest naming a path outside the documented layout is refused.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -27,7 +26,10 @@ from certyard.bulk.settings import load_sftp_config
 from certyard.bulk.sftp import Progress, SftpError, download_tree, list_remote_exports
 from certyard.db.models import StoreEntry
 from certyard.db.models.bulk import BulkOperation
-from certyard.errors import InvalidFile, InvalidInput, NotFound
+from certyard.errors import InvalidFile, InvalidInput
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ImportPreview", "import_trust_certificates", "list_exports", "preview_import"]
 
@@ -36,7 +38,7 @@ _PATH = re.compile(r"^(nodes/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+\.pem|"
 MAX_FILES = 10_000
 
 
-def list_exports(ctx: Any) -> list[str]:
+def list_exports(ctx: AppContext) -> list[str]:
     with ctx.read() as s:
         cfg = load_sftp_config(ctx, s)
     return list_remote_exports(cfg, EXPORT_PREFIX)
@@ -72,7 +74,9 @@ class ImportPreview:
                 "created_at": self.created_at, "certificates": self.certificates}
 
 
-def preview_import(ctx: Any, name: str, *, progress: Progress | None = None) -> ImportPreview:
+def preview_import(
+    ctx: AppContext, name: str, *, progress: Progress | None = None,
+) -> ImportPreview:
     """Download and check an export; say what each certificate is and which trust stores
     already hold it. Changes nothing."""
     with ctx.read() as s:
@@ -123,7 +127,7 @@ def preview_import(ctx: Any, name: str, *, progress: Progress | None = None) -> 
                          certificates=list(certs.values()), pem=pems)
 
 
-def import_trust_certificates(ctx: Any, name: str, trust_stores: list[str], *,
+def import_trust_certificates(ctx: AppContext, name: str, trust_stores: list[str], *,
                               progress: Progress | None = None) -> dict[str, Any]:
     """Add every currently valid certificate of the export to each chosen trust store."""
     if not trust_stores:
@@ -139,27 +143,19 @@ def import_trust_certificates(ctx: Any, name: str, trust_stores: list[str], *,
         raise InvalidFile(f"export {name} holds no certificate valid now")
     bundle = b"".join(preview.pem[c["fingerprint_sha256"]] for c in usable)
     results: dict[str, Any] = {}
-    added_ids: list[int] = []
-    try:
+    # One unit of work: if one store refuses the bundle (e.g. a weak key in FIPS mode),
+    # nothing the stores before it accepted is committed; an import is all or nothing.
+    with ctx.unit_of_work() as uow, uow.transaction() as s:
         for ts in dict.fromkeys(trust_stores):
             res = store.upload_trust_certificates(
-                ctx, ts, bundle, description=f"bulk import from cluster {preview.cluster}")
-            added_ids += [e.id for e in res.added]
+                uow, ts, bundle, description=f"bulk import from cluster {preview.cluster}")
             results[ts] = {"added": len(res.added), "duplicates": len(res.duplicates),
                            "warnings": res.warnings}
-    except Exception:
-        # One store refused the bundle (e.g. a weak key in FIPS mode): take back what the
-        # stores before it accepted, so an import is all or nothing.
-        for entry_id in added_ids:
-            with contextlib.suppress(NotFound):
-                store.delete_entry(ctx, entry_id)
-        raise
-    with ctx.transaction() as s:
         s.add(BulkOperation(kind="import", scope=preview.scope, remote_path=name,
                             files=len(preview.certificates),
                             summary={"stores": results, "skipped": skipped},
                             at=ctx.clock.now()))
-        record_event(s, ctx, action="bulk.import", target=f"sftp:{name}",
+        record_event(s, uow, action="bulk.import", target=f"sftp:{name}",
                      details={"stores": {k: v["added"] for k, v in results.items()},
                               "skipped": len(skipped)})
     return {"export": name, "cluster": preview.cluster, "stores": results,

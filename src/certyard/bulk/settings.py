@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
-from certyard.audit.syslog import check_host, check_port
 from certyard.db.models.bulk import BulkSftpSettings
 from certyard.errors import InvalidInput, NotFound
+from certyard.syslog.forward import check_host, check_port
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["SftpConfig", "SftpSettingsView", "configure_sftp", "load_sftp_config",
            "show_sftp"]
@@ -70,7 +73,7 @@ def _check_directory(d: str) -> str:
     return d.rstrip("/") or "/"
 
 
-def configure_sftp(ctx: Any, *, host: str, user_id: str, directory: str, port: int = 22,
+def configure_sftp(ctx: AppContext, *, host: str, user_id: str, directory: str, port: int = 22,
                    password: str | None = None, private_key: bytes | None = None,
                    known_hosts: str | None = None, host_key_fingerprint: str | None = None,
                    ) -> SftpSettingsView:
@@ -163,7 +166,7 @@ class SftpNotConfigured(NotFound):
         self.args = (self.message,)
 
 
-def show_sftp(ctx: Any) -> SftpSettingsView:
+def show_sftp(ctx: AppContext) -> SftpSettingsView:
     with ctx.read() as s:
         row = s.get(BulkSftpSettings, 1)
         if row is None:
@@ -171,7 +174,7 @@ def show_sftp(ctx: Any) -> SftpSettingsView:
         return _view(row)
 
 
-def load_sftp_config(ctx: Any, s: Session) -> SftpConfig:
+def load_sftp_config(ctx: AppContext, s: Session) -> SftpConfig:
     row = s.get(BulkSftpSettings, 1)
     if row is None:
         raise SftpNotConfigured()

@@ -10,7 +10,6 @@ same key), NotFound (unknown request or serial), Conflict (wrong state), NotInit
 
 from __future__ import annotations
 
-from certyard.ca import jobs as _jobs  # noqa: F401  (registers the CA's background jobs)
 from certyard.ca.authority import (
     CA_KEY_SIZES,
     CaInfo,

@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
@@ -47,6 +47,9 @@ from certyard.x509 import (
     public_sha256,
     random_serial,
 )
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["CA_KEY_SIZES", "CaInfo", "ca_chain", "ca_key_size_help", "export_ca", "import_ca",
            "init_ca", "issuing_ca", "open_ca_key"]
@@ -84,7 +87,7 @@ def ca_certificate(row: CaCertificate) -> x509.Certificate:
     return cert
 
 
-def open_ca_key(ctx: Any, s: Session, row: CaCertificate) -> Signer:
+def open_ca_key(ctx: AppContext, s: Session, row: CaCertificate) -> Signer:
     """The signer of a CA (or OCSP responder) row: the only way to its key."""
     if row.private_key_id is None:
         raise NotInitialised(f"the CA '{row.subject}' has no private key here")
@@ -153,7 +156,7 @@ def add_root_to_trust(
     return added
 
 
-def _store_ca(s: Session, ctx: Any, cert: x509.Certificate, *, role: str,
+def _store_ca(s: Session, ctx: AppContext, cert: x509.Certificate, *, role: str,
               key: Signer | None, parent_id: int | None, now: dt.datetime) -> CaCertificate:
     key_id = None
     if isinstance(key, Pkcs11Signer):
@@ -190,7 +193,7 @@ def ca_key_size_help() -> str:
 
 
 def init_ca(
-    ctx: Any, *, common_name: str | None = None, organization: str | None = None,
+    ctx: AppContext, *, common_name: str | None = None, organization: str | None = None,
     key_type: str = "EC", key_size: int | None = None, root_days: int = 7300,
     intermediate_days: int = 3650, intermediate: bool = True,
     purposes: list[str] | None = None, pkcs11: TokenRef | None = None,
@@ -265,7 +268,7 @@ def init_ca(
 
 
 def import_ca(
-    ctx: Any, cert_data: bytes, key_data: bytes | None, *, chain_data: bytes | None = None,
+    ctx: AppContext, cert_data: bytes, key_data: bytes | None, *, chain_data: bytes | None = None,
     password: bytes | None = None, purposes: list[str] | None = None,
     pkcs11: TokenRef | None = None,
 ) -> CaInfo:
@@ -369,7 +372,7 @@ def _new_keys(ref: TokenRef | None, key_type: str, key_size: int,
     return out[0], out[1] if intermediate else None
 
 
-def export_ca(ctx: Any, *, format: str = "pem", chain: bool = False) -> bytes:
+def export_ca(ctx: AppContext, *, format: str = "pem", chain: bool = False) -> bytes:
     """The issuing CA certificate, or with ``chain`` the whole path to the root (p7b is
     always the whole path: the seed's "Install This CA Certification Path")."""
     if format not in ("pem", "der", "p7b"):

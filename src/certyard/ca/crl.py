@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from sqlalchemy import String, select, type_coerce
@@ -23,6 +23,9 @@ from certyard.ca.config import load_settings
 from certyard.ca.crl_encode import entry_der_from_row, reason_extension_der, sign_crl_with_entries
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.errors import Conflict, InvalidInput, NotFound, NotInitialised
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["REASONS", "RevocationView", "current_crl", "generate_crl", "parse_serial",
            "refresh_crls", "regenerate_crl", "release_hold", "revoke_certificate"]
@@ -121,7 +124,7 @@ def authority_key_identifier_for(issuer: x509.Certificate) -> x509.AuthorityKeyI
         return authority_key_identifier(issuer)
 
 
-def regenerate_crl(ctx: Any, s: Session, row: CaCertificate, *, now: dt.datetime) -> bytes:
+def regenerate_crl(ctx: AppContext, s: Session, row: CaCertificate, *, now: dt.datetime) -> bytes:
     """Sign a new CRL for one CA inside the caller's transaction; returns its DER."""
     # populate_existing: the row may already be in this session; after waiting for the
     # lock, its CRL number must be re-read, not taken from the identity map.
@@ -153,7 +156,7 @@ def _due(row: CaCertificate, now: dt.datetime) -> bool:
     return now >= row.crl_this_update + half
 
 
-def current_crl(ctx: Any, *, ca_id: int | None = None) -> bytes:
+def current_crl(ctx: AppContext, *, ca_id: int | None = None) -> bytes:
     """The CRL (DER) of the issuing CA, or of CA ``ca_id``; regenerated first when due."""
     now = ctx.clock.now()
     with ctx.read() as s:
@@ -172,7 +175,7 @@ def current_crl(ctx: Any, *, ca_id: int | None = None) -> bytes:
         return regenerate_crl(ctx, s, row, now=now)
 
 
-def refresh_crls(ctx: Any) -> int:
+def refresh_crls(ctx: AppContext) -> int:
     """Job: regenerate every CRL that is due. Returns how many were signed."""
     now = ctx.clock.now()
     count = 0
@@ -197,7 +200,7 @@ def _find(s: Session, serial: str) -> CaIssued:
     return row
 
 
-def _after_change(ctx: Any, s: Session, row: CaIssued, now: dt.datetime) -> int:
+def _after_change(ctx: AppContext, s: Session, row: CaIssued, now: dt.datetime) -> int:
     ca = s.get(CaCertificate, row.issuer_id)
     assert ca is not None
     if ca.private_key_id is None:
@@ -218,7 +221,7 @@ def _after_change(ctx: Any, s: Session, row: CaIssued, now: dt.datetime) -> int:
         locked.crl_next_update = None
         s.flush()
     from certyard.ca.ocsp import forget_cached, resign_response
-    from certyard.ca.responder import retire_if_responder
+    from certyard.ca.ocsp_signer import retire_if_responder
 
     if row.status != "good" and retire_if_responder(ctx, s, row, now=now):
         forget_cached()
@@ -226,7 +229,9 @@ def _after_change(ctx: Any, s: Session, row: CaIssued, now: dt.datetime) -> int:
     return ca.crl_number
 
 
-def revoke_certificate(ctx: Any, serial: str, *, reason: str = "unspecified") -> RevocationView:
+def revoke_certificate(
+    ctx: AppContext, serial: str, *, reason: str = "unspecified",
+) -> RevocationView:
     """Revoke a certificate this CA issued (expired ones too). A held certificate may be
     revoked for good with another reason; anything else already revoked is a conflict."""
     serial = parse_serial(serial)
@@ -248,7 +253,7 @@ def revoke_certificate(ctx: Any, serial: str, *, reason: str = "unspecified") ->
                               crl_number=number)
 
 
-def release_hold(ctx: Any, serial: str) -> RevocationView:
+def release_hold(ctx: AppContext, serial: str) -> RevocationView:
     """Take a certificate off hold (certificateHold is the one reversible reason)."""
     serial = parse_serial(serial)
     now = ctx.clock.now()

@@ -14,7 +14,7 @@ job instead of on every revocation.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from sqlalchemy import String, select, type_coerce
@@ -25,6 +25,9 @@ from certyard.ca.build import crl_url
 from certyard.ca.config import load_settings
 from certyard.db.models.ca import CaCertificate, CaCrlShard, CaIssued
 from certyard.errors import NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["current_shard_crl", "regenerate_shard", "shard_point"]
 
@@ -46,7 +49,7 @@ def _locked_shard(s: Session, ca_id: int, shard: int) -> CaCrlShard:
     return row
 
 
-def regenerate_shard(ctx: Any, s: Session, ca: CaCertificate, shard: int, *,
+def regenerate_shard(ctx: AppContext, s: Session, ca: CaCertificate, shard: int, *,
                      now: dt.datetime) -> bytes:
     """Sign shard ``shard``'s CRL of ``ca`` inside the caller's transaction."""
     from certyard.ca.crl import generate_crl
@@ -74,7 +77,7 @@ def _due(row: CaCrlShard | None, now: dt.datetime) -> bool:
     return now >= row.this_update + (row.next_update - row.this_update) / 2
 
 
-def current_shard_crl(ctx: Any, *, ca_id: int, shard: int) -> bytes:
+def current_shard_crl(ctx: AppContext, *, ca_id: int, shard: int) -> bytes:
     """Shard ``shard``'s CRL (DER) of CA ``ca_id``; signed first when missing or due."""
     now = ctx.clock.now()
     with ctx.read() as s:
@@ -100,7 +103,7 @@ def current_shard_crl(ctx: Any, *, ca_id: int, shard: int) -> bytes:
         return regenerate_shard(ctx, s, ca, shard, now=now)
 
 
-def refresh_shards(ctx: Any, s: Session, ca: CaCertificate, *, now: dt.datetime) -> int:
+def refresh_shards(ctx: AppContext, s: Session, ca: CaCertificate, *, now: dt.datetime) -> int:
     """Job part: re-sign the CA's shard CRLs that are due. Returns how many."""
     count = 0
     for row in s.scalars(select(CaCrlShard).where(CaCrlShard.ca_id == ca.id)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
@@ -17,6 +17,9 @@ from certyard.ca.crl import current_crl
 from certyard.ca.fips import token_rule_conflict
 from certyard.errors import PolicyViolation
 from certyard.store import fips_enabled
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["Download", "ca_settings", "configure_ca", "distribution", "token_rule_warning"]
 
@@ -33,7 +36,7 @@ class Download:
         return dict(self.__dict__)
 
 
-def distribution(ctx: Any) -> tuple[str, list[Download], dict[str, bytes]]:
+def distribution(ctx: AppContext) -> tuple[str, list[Download], dict[str, bytes]]:
     """(CA subject, downloads with SHA-512 checksums, their bodies by path)."""
     with ctx.read() as s:
         rows = ca_chain(s)
@@ -63,12 +66,12 @@ def distribution(ctx: Any) -> tuple[str, list[Download], dict[str, bytes]]:
     return subject, downloads, bodies
 
 
-def ca_settings(ctx: Any) -> CaSettings:
+def ca_settings(ctx: AppContext) -> CaSettings:
     with ctx.read() as s:
         return load_settings(s)
 
 
-def configure_ca(ctx: Any, *, force: bool = False, **changes: Any) -> CaSettings:
+def configure_ca(ctx: AppContext, *, force: bool = False, **changes: Any) -> CaSettings:
     """Change CA settings (base_url, auto_approve_nodes, allowed_domains, allow_wildcards,
     crl_days, ocsp_hours, ocsp_delegated, fips_require_token); None leaves a value as is.
     Turning delegated OCSP signing on issues the responder certificate at once. Turning
@@ -84,7 +87,7 @@ def configure_ca(ctx: Any, *, force: bool = False, **changes: Any) -> CaSettings
         result = update_settings(s, now=ctx.clock.now(), **changes)
         if changes.get("ocsp_delegated"):
             from certyard.ca.authority import issuing_ca
-            from certyard.ca.responder import ensure_ocsp_signer
+            from certyard.ca.ocsp_signer import ensure_ocsp_signer
 
             ensure_ocsp_signer(ctx, s, issuing_ca(s), now=ctx.clock.now())
         record_event(s, ctx, action="ca.configure", target="ca",
@@ -92,7 +95,7 @@ def configure_ca(ctx: Any, *, force: bool = False, **changes: Any) -> CaSettings
         return result
 
 
-def token_rule_warning(ctx: Any) -> str | None:
+def token_rule_warning(ctx: AppContext) -> str | None:
     """When ``fips_require_token`` is on but the issuing CA's key is a sealed file: what
     that does to issuance and how to fix it (for ``ca config`` to print), else None."""
     with ctx.read() as s:

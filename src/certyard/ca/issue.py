@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -20,6 +20,9 @@ from certyard.db.models.ca import CaIssued
 from certyard.errors import InvalidCSR, InvalidInput, WeakAlgorithm
 from certyard.store import fips_enabled
 from certyard.x509 import load_csr, public_sha256, random_serial, san_strings
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["CheckedCSR", "IssuedView", "Signer", "check_csr", "sign_and_store", "store_issued"]
 
@@ -121,7 +124,7 @@ class Signer:
     """The active issuing CA resolved once (row, certificate, opened key, AKI, URLs), to
     sign many certificates in one transaction."""
 
-    def __init__(self, ctx: Any, s: Session, settings: CaSettings | None = None) -> None:
+    def __init__(self, ctx: AppContext, s: Session, settings: CaSettings | None = None) -> None:
         self.settings = settings or load_settings(s)
         self.ca = issuing_ca(s)
         self.issuer = ca_certificate(self.ca)
@@ -179,7 +182,7 @@ def store_issued(s: Session, values: list[dict[str, Any]]) -> None:
 
 
 def sign_and_store(
-    ctx: Any, s: Session, checked: CheckedCSR, *, profile: Profile, days: int | None,
+    ctx: AppContext, s: Session, checked: CheckedCSR, *, profile: Profile, days: int | None,
     request_id: int | None, now: dt.datetime, settings: CaSettings | None = None,
 ) -> CaIssued:
     """Sign one certificate and insert its row in the caller's transaction."""

@@ -3,29 +3,30 @@ before they go stale. One replica runs each at a time (certyard.jobs leases)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from certyard.ca.crl import refresh_crls
 from certyard.ca.ocsp import presign_responses
 from certyard.errors import NotInitialised
-from certyard.jobs import register_job
+from certyard.jobs import Job
 
-__all__: list[str] = []
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
+__all__ = ["JOBS"]
 
 
-def _crl(ctx: Any) -> int:
+def _crl(ctx: AppContext) -> int:
     try:
         return refresh_crls(ctx)
     except NotInitialised:
         return 0
 
 
-def _ocsp(ctx: Any) -> int:
+def _ocsp(ctx: AppContext) -> int:
     try:
         return presign_responses(ctx)
     except NotInitialised:
         return 0
 
-
-register_job("ca.crl_refresh", 600, _crl)
-register_job("ca.ocsp_presign", 600, _ocsp)
+JOBS = (Job("ca.crl_refresh", 600, _crl), Job("ca.ocsp_presign", 600, _ocsp))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -24,6 +24,9 @@ from certyard.ca.signing import (
 from certyard.db.models import PrivateKey
 from certyard.db.models.ca import CaCertificate
 from certyard.errors import InvalidInput, KeyMismatch, NotFound, TokenUnavailable
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["CaKeyView", "check_archived_token_keys", "check_token_keys", "describe_ca_keys",
            "token_locations", "token_signer_for"]
@@ -58,7 +61,7 @@ def _rows(s: Session) -> list[tuple[CaCertificate, PrivateKey | None]]:
     return out
 
 
-def describe_ca_keys(ctx: Any) -> list[CaKeyView]:
+def describe_ca_keys(ctx: AppContext) -> list[CaKeyView]:
     """Every active CA certificate (root, issuing, parents, OCSP responder) and where its
     key lives."""
     from certyard.x509 import key_description
@@ -130,7 +133,7 @@ def _problems(master: Any, pairs: list[tuple[Any, Any]]) -> list[str]:
     return problems
 
 
-def check_token_keys(ctx: Any) -> list[str]:
+def check_token_keys(ctx: AppContext) -> list[str]:
     """One line per token-held CA key that its token does not give back (gone, wrong PIN,
     or another key). Empty when every key answers."""
     with ctx.read() as s:

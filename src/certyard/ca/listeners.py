@@ -15,7 +15,7 @@ does not block: the CRL may well be published elsewhere on purpose.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -26,6 +26,9 @@ from certyard.ca.config import load_settings
 from certyard.db.models import Node, Setting
 from certyard.errors import CertyardError, InvalidInput
 from certyard.x509 import check_dns_name
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ListenerSettings", "embedded_urls", "listener_settings", "update_listeners",
            "url_warnings"]
@@ -86,12 +89,12 @@ def _load(s: Any) -> ListenerSettings:
     return ListenerSettings(**known)
 
 
-def listener_settings(ctx: Any) -> ListenerSettings:
+def listener_settings(ctx: AppContext) -> ListenerSettings:
     with ctx.read() as s:
         return _load(s)
 
 
-def update_listeners(ctx: Any, *, names: list[str] | None = None,
+def update_listeners(ctx: AppContext, *, names: list[str] | None = None,
                      http_port: Any = None, https_port: Any = None) -> ListenerSettings:
     with ctx.transaction() as s:
         cur = _load(s).to_dict()
@@ -113,7 +116,7 @@ def update_listeners(ctx: Any, *, names: list[str] | None = None,
         return result
 
 
-def embedded_urls(ctx: Any, issuer_id: int | str = "N") -> dict[str, str]:
+def embedded_urls(ctx: AppContext, issuer_id: int | str = "N") -> dict[str, str]:
     """The URLs a certificate issued now would carry (``N``: the issuing CA's number)."""
     with ctx.read() as s:
         base = load_settings(s).url
@@ -122,7 +125,7 @@ def embedded_urls(ctx: Any, issuer_id: int | str = "N") -> dict[str, str]:
             "CA issuers (AIA)": u.ca_issuers}
 
 
-def url_warnings(ctx: Any, *, running: dict[str, Any] | None = None) -> list[str]:
+def url_warnings(ctx: AppContext, *, running: dict[str, Any] | None = None) -> list[str]:
     """Every way the CA base URL misses this server's plain-HTTP listener, and the HTTPS port
     setting misses the running HTTPS listener, in words."""
     with ctx.read() as s:

@@ -30,7 +30,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -42,10 +42,13 @@ from sqlalchemy.orm import Session
 from certyard.ca.authority import ca_certificate, open_ca_key
 from certyard.ca.config import load_settings
 from certyard.ca.crl import REASONS
-from certyard.ca.responder import delegated_signer, ensure_ocsp_signer
+from certyard.ca.ocsp_signer import delegated_signer, ensure_ocsp_signer
 from certyard.ca.signing import sign_ocsp_response
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.errors import CertyardError
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["MAX_NONCE", "OcspRequestFields", "SignatureBudget", "add_change_listener",
            "issuer_hashes", "ocsp_cached", "ocsp_respond", "parse_request",
@@ -196,7 +199,7 @@ def _find_issuer(s: Session, req: OcspRequestFields) -> CaCertificate | None:
     return None
 
 
-def _signing_pair(ctx: Any, s: Session, ca: CaCertificate,
+def _signing_pair(ctx: AppContext, s: Session, ca: CaCertificate,
                   now: dt.datetime) -> tuple[x509.Certificate, Any, bool]:
     """(responder certificate, key, delegated?): the one place that chooses who signs."""
     delegated = delegated_signer(ctx, s, ca, now)
@@ -206,7 +209,7 @@ def _signing_pair(ctx: Any, s: Session, ca: CaCertificate,
 
 
 def _sign(
-    ctx: Any, s: Session, ca: CaCertificate, *, serial: int, row: CaIssued | None,
+    ctx: AppContext, s: Session, ca: CaCertificate, *, serial: int, row: CaIssued | None,
     algo: hashes.HashAlgorithm, now: dt.datetime, nonce: bytes | None,
 ) -> tuple[bytes, dt.datetime]:
     issuer = ca_certificate(ca)
@@ -247,7 +250,7 @@ def _fresh(next_update: dt.datetime | None, now: dt.datetime, hours: int) -> boo
     return next_update is not None and next_update - now > dt.timedelta(hours=hours) / 2
 
 
-def resign_response(ctx: Any, s: Session, row: CaIssued, *, now: dt.datetime) -> None:
+def resign_response(ctx: AppContext, s: Session, row: CaIssued, *, now: dt.datetime) -> None:
     """Re-sign and store a certificate's response (SHA-1 CertID, what clients send) inside
     the caller's transaction, and drop this process's cached copy."""
     ca = s.get(CaCertificate, row.issuer_id)
@@ -279,7 +282,7 @@ def _lookup(req: OcspRequestFields, now: dt.datetime) -> bytes | None:
     return None
 
 
-def ocsp_cached(ctx: Any, request_der: bytes) -> bytes | None:
+def ocsp_cached(ctx: AppContext, request_der: bytes) -> bytes | None:
     """The pre-signed answer to a nonce-free SHA-1 request whose certificate was answered
     before, or None (then call :func:`ocsp_respond`). Pure memory: safe on an event loop."""
     if time.monotonic() >= _EPOCH[0]:
@@ -290,7 +293,7 @@ def ocsp_cached(ctx: Any, request_der: bytes) -> bytes | None:
     return _lookup(req, ctx.clock.now())
 
 
-def _check_epoch(ctx: Any) -> None:
+def _check_epoch(ctx: AppContext) -> None:
     """Re-read the revocation marker once the cache period is over; drop every cached
     answer when it changed (a revocation or release somewhere)."""
     if time.monotonic() < _EPOCH[0]:
@@ -308,7 +311,7 @@ def _check_epoch(ctx: Any) -> None:
         _EPOCH[0] = time.monotonic() + _CACHE_SECONDS
 
 
-def ocsp_respond(ctx: Any, request_der: bytes, *, source: str | None = None,
+def ocsp_respond(ctx: AppContext, request_der: bytes, *, source: str | None = None,
                  budget: SignatureBudget | None = None) -> bytes:
     """A DER OCSPResponse for a DER OCSPRequest from ``source`` (the client's address).
     Malformed requests and unknown issuers get the RFC 6960 error statuses, never an
@@ -322,7 +325,7 @@ def ocsp_respond(ctx: Any, request_der: bytes, *, source: str | None = None,
         return _unsuccessful(ocsp.OCSPResponseStatus.TRY_LATER)
 
 
-def _respond(ctx: Any, request_der: bytes, *, source: str | None,
+def _respond(ctx: AppContext, request_der: bytes, *, source: str | None,
              budget: SignatureBudget | None) -> bytes:
     req = parse_request(request_der)
     if req is None:
@@ -349,7 +352,8 @@ def _respond(ctx: Any, request_der: bytes, *, source: str | None,
             der, _ = _sign(ctx, s, ca, serial=req.serial, row=row,
                            algo=_HASHES[req.algorithm](), now=now, nonce=req.nonce)
             return der
-        if row.ocsp_der is not None and _fresh(row.ocsp_next_update, now, hours):
+        if (row.ocsp_der is not None and row.ocsp_next_update is not None
+                and _fresh(row.ocsp_next_update, now, hours)):
             _remember(cache_key, row.ocsp_der, row.ocsp_next_update, hours)
             return row.ocsp_der
         row_id = row.id
@@ -362,13 +366,14 @@ def _respond(ctx: Any, request_der: bytes, *, source: str | None,
             row = s.get(CaIssued, row_id)
             assert row is not None
             resign_response(ctx, s, row, now=now)
-            der, nxt = row.ocsp_der, row.ocsp_next_update
+            fresh, nxt = row.ocsp_der, row.ocsp_next_update
     except CertyardError:
         if stored is not None and valid:
             return stored  # due for re-signing but still valid: better than tryLater
         raise
-    _remember(cache_key, der, nxt, hours)  # type: ignore[arg-type]
-    return der  # type: ignore[return-value]
+    assert fresh is not None and nxt is not None  # resign_response stored both
+    _remember(cache_key, fresh, nxt, hours)
+    return fresh
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -388,7 +393,7 @@ def cache_size() -> int:
     return len(_CACHE)
 
 
-def presign_responses(ctx: Any, *, limit: int = 10_000) -> int:
+def presign_responses(ctx: AppContext, *, limit: int = 10_000) -> int:
     """Job: sign responses for certificates that have none or whose answer is half stale
     (unexpired certificates only). Returns how many were signed."""
     now = ctx.clock.now()

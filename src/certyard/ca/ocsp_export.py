@@ -24,10 +24,9 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -39,6 +38,10 @@ from certyard.ca.authority import ca_certificate
 from certyard.ca.ocsp import _issuer_hashes, presign_responses
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.errors import InvalidInput
+from certyard.hostutil.files import atomic_write
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["OcspExport", "canonical_request", "export_ocsp_responses", "request_file_names"]
 
@@ -69,14 +72,7 @@ def request_file_names(request_der: bytes) -> tuple[str, str]:
             base64.urlsafe_b64encode(request_der).decode().rstrip("="))
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
-def export_ocsp_responses(ctx: Any, directory: Path, *, presign: bool = True) -> OcspExport:
+def export_ocsp_responses(ctx: AppContext, directory: Path, *, presign: bool = True) -> OcspExport:
     """Write every unexpired certificate's current pre-signed response under ``directory``
     (created if missing); ``presign`` first signs any that are missing or half stale."""
     if directory.exists() and not directory.is_dir():
@@ -103,8 +99,8 @@ def export_ocsp_responses(ctx: Any, directory: Path, *, presign: bool = True) ->
         name_hash, key_hash = hashes_by_ca[r.issuer_id]
         sha1_name, b64_name = request_file_names(
             canonical_request(name_hash, key_hash, int(r.serial, 16)))
-        _write_atomically(directory / "sha1" / sha1_name, r.ocsp_der)
-        _write_atomically(directory / "b64" / b64_name, r.ocsp_der)
+        atomic_write(directory / "sha1" / sha1_name, r.ocsp_der, sync=False)
+        atomic_write(directory / "b64" / b64_name, r.ocsp_der, sync=False)
         keep["sha1"].add(sha1_name)
         keep["b64"].add(b64_name)
         earliest = r.ocsp_next_update if earliest is None else min(earliest,
@@ -117,7 +113,7 @@ def export_ocsp_responses(ctx: Any, directory: Path, *, presign: bool = True) ->
             if f.is_file() and f.name not in keep[sub]:
                 f.unlink()
                 removed += 1
-    _write_atomically(directory / "index.json", json.dumps(
+    atomic_write(directory / "index.json", json.dumps(
         {"generated_at": now.isoformat(), "responses": index}, indent=1).encode())
     with ctx.transaction() as s:
         record_event(s, ctx, action="ca.ocsp_export", target=str(directory),

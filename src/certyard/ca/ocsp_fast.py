@@ -27,7 +27,7 @@ import datetime as dt
 import email.utils
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp as x509_ocsp
@@ -36,6 +36,9 @@ from sqlalchemy import func, select
 from certyard.ca.authority import ca_certificate
 from certyard.ca.ocsp import issuer_hashes, parse_request
 from certyard.db.models.ca import CaCertificate, CaIssued
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["Entry", "PresignedSet", "canonical_request_der"]
 
@@ -97,7 +100,7 @@ class PresignedSet:
     """The pre-signed answers of this process. ``load`` and ``changes`` talk to the
     database (call them off the event loop); ``apply`` and ``lookup`` are pure memory."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.by_request: dict[bytes, Entry] = {}
         self.by_cert_id: dict[tuple[bytes, bytes, int], Entry] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import func, select
@@ -18,6 +18,9 @@ from certyard.ca.crl import parse_serial
 from certyard.ca.issue import IssuedView
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.errors import NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["CaCertificateView", "CaOverview", "ca_overview", "issued_with_chain"]
 
@@ -55,7 +58,7 @@ def _view(row: CaCertificate) -> CaCertificateView:
         crl_next_update=row.crl_next_update, has_key=row.private_key_id is not None)
 
 
-def ca_overview(ctx: Any) -> CaOverview:
+def ca_overview(ctx: AppContext) -> CaOverview:
     from certyard.ca.build import Urls
 
     with ctx.read() as s:
@@ -85,7 +88,7 @@ def ca_overview(ctx: Any) -> CaOverview:
                   "CA issuers (AIA)": u.ca_issuers})
 
 
-def issued_with_chain(ctx: Any, serial: str) -> tuple[IssuedView, list[CaCertificateView],
+def issued_with_chain(ctx: AppContext, serial: str) -> tuple[IssuedView, list[CaCertificateView],
                                                      str]:
     """An issued certificate, the CA certificates above it (issuer first) and the full
     chain as PEM (leaf first)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -41,6 +41,9 @@ from certyard.errors import (
 )
 from certyard.store import fips_enabled, get_purpose, resolve_node, upload_identity_certificate
 from certyard.x509 import san_strings
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["RequestView", "deny_request", "issue_certificate_for_csr", "issue_request",
            "list_issued", "list_requests", "show_request", "sign_pending", "sign_pending_entry",
@@ -87,7 +90,7 @@ def _view(s: Session, r: CaRequest, **extra: Any) -> RequestView:
         decided_by=r.decided_by, reason=r.reason, serial=r.serial, **extra)
 
 
-def _requester(ctx: Any, requester: str | None) -> str:
+def _requester(ctx: AppContext, requester: str | None) -> str:
     return (requester or ctx.actor.name)[:200]
 
 
@@ -100,7 +103,7 @@ def _chain_pem(s: Session, leaf_der: bytes) -> bytes:
 
 
 def submit_request(
-    ctx: Any, csr_data: bytes | x509.CertificateSigningRequest, *,
+    ctx: AppContext, csr_data: bytes | x509.CertificateSigningRequest, *,
     profile: str | None = None, requester: str | None = None,
     purpose: str | None = None, node: str | None = None, caller: str = "host",
 ) -> RequestView:
@@ -148,7 +151,9 @@ def submit_request(
     return view
 
 
-def list_requests(ctx: Any, *, state: str | None = None, limit: int = 1000) -> list[RequestView]:
+def list_requests(
+    ctx: AppContext, *, state: str | None = None, limit: int = 1000,
+) -> list[RequestView]:
     if state is not None and state not in STATES:
         raise InvalidInput(f"state must be one of {', '.join(STATES)}", field="state")
     with ctx.read() as s:
@@ -166,7 +171,7 @@ def _get(s: Session, request_id: int, *, lock: bool = False) -> CaRequest:
     return row
 
 
-def show_request(ctx: Any, request_id: int) -> RequestView:
+def show_request(ctx: AppContext, request_id: int) -> RequestView:
     """One request; once issued, with its certificate's PEM (certificates are public)."""
     with ctx.read() as s:
         req = _get(s, request_id)
@@ -179,14 +184,25 @@ def show_request(ctx: Any, request_id: int) -> RequestView:
 
 
 def issue_request(
-    ctx: Any, request_id: int, *, profile: str | None = None, days: int | None = None,
+    ctx: AppContext, request_id: int, *, profile: str | None = None, days: int | None = None,
     decided_by: str | None = None, caller: str = "host",
 ) -> RequestView:
     """Approve a pending request: sign it, and when it came from a node's CSR install it
     there as if uploaded (the root is in PURPOSE-trust; the chain includes the
-    intermediate). ``caller="remote"`` (API, web) may ask only for end-entity profiles."""
+    intermediate). ``caller="remote"`` (API, web) may ask only for end-entity profiles.
+    Issuing and installing are one unit of work: a certificate the store refuses is never
+    recorded as issued."""
     if profile is not None:
         check_profile_for_caller(resolve_profile(profile), caller)
+    with ctx.unit_of_work() as uow:
+        return _issue_request(uow, request_id, profile=profile, days=days,
+                              decided_by=decided_by)
+
+
+def _issue_request(
+    ctx: AppContext, request_id: int, *, profile: str | None, days: int | None,
+    decided_by: str | None,
+) -> RequestView:
     now = ctx.clock.now()
     with ctx.transaction() as s:
         req = _get(s, request_id, lock=True)
@@ -246,7 +262,7 @@ _EKU_LABELS = {"1.3.6.1.5.5.7.3.1": "TLS Web Server Authentication",
                "1.3.6.1.5.5.7.3.2": "TLS Web Client Authentication"}
 
 
-def usable_profiles(ctx: Any, request_id: int, *,
+def usable_profiles(ctx: AppContext, request_id: int, *,
                     caller: str = "host") -> tuple[list[Profile], str]:
     """The profiles a pending request can be issued with by ``caller``, the requested one
     first, and when none can, why not. A request for a sub-CA or OCSP-signer certificate
@@ -280,7 +296,7 @@ def usable_profiles(ctx: Any, request_id: int, *,
     return usable, ("" if usable else why or "no profile fits this request")
 
 
-def deny_request(ctx: Any, request_id: int, *, reason: str) -> RequestView:
+def deny_request(ctx: AppContext, request_id: int, *, reason: str) -> RequestView:
     reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidInput("a reason is required to deny a request", field="reason")
@@ -297,7 +313,7 @@ def deny_request(ctx: Any, request_id: int, *, reason: str) -> RequestView:
         return _view(s, req)
 
 
-def sign_pending_entry(ctx: Any, entry_id: int) -> RequestView:
+def sign_pending_entry(ctx: AppContext, entry_id: int) -> RequestView:
     """Send the CSR a user is looking at (a store entry of type CSR) to the built-in CA:
     the same as :func:`sign_pending` for its purpose and node."""
     with ctx.read() as s:
@@ -310,11 +326,21 @@ def sign_pending_entry(ctx: Any, entry_id: int) -> RequestView:
 
 
 def sign_pending(
-    ctx: Any, purpose: str, *, node: str | None = None, profile: str | None = None,
+    ctx: AppContext, purpose: str, *, node: str | None = None, profile: str | None = None,
     approve: bool = False, days: int | None = None,
 ) -> RequestView:
     """Send a node's pending store CSR for PURPOSE to the built-in CA. It waits pending
-    (unless ``approve``); issuing it installs the certificate on the node(s)."""
+    (unless ``approve``); issuing it installs the certificate on the node(s). With
+    ``approve`` the request, the issuance and the installation commit once, or not at all."""
+    with ctx.unit_of_work() as uow:
+        return _sign_pending(uow, purpose, node=node, profile=profile, approve=approve,
+                             days=days)
+
+
+def _sign_pending(
+    ctx: AppContext, purpose: str, *, node: str | None, profile: str | None, approve: bool,
+    days: int | None,
+) -> RequestView:
     now = ctx.clock.now()
     with ctx.transaction() as s:
         spec = get_purpose(s, purpose)
@@ -338,7 +364,7 @@ def sign_pending(
 
 
 def issue_certificate_for_csr(
-    ctx: Any, csr: bytes | x509.CertificateSigningRequest, *, profile: str = "client",
+    ctx: AppContext, csr: bytes | x509.CertificateSigningRequest, *, profile: str = "client",
     days: int | None = None, requester: str | None = None,
 ) -> IssuedView:
     """Issue at once, bypassing the pending queue: for internal callers (agent client
@@ -348,7 +374,7 @@ def issue_certificate_for_csr(
 
 
 def issue_certificates_for_csrs(
-    ctx: Any, csrs: list[bytes | x509.CertificateSigningRequest], *, profile: str = "client",
+    ctx: AppContext, csrs: list[bytes | x509.CertificateSigningRequest], *, profile: str = "client",
     days: int | None = None, requester: str | None = None, workers: int | None = None,
 ) -> list[IssuedView]:
     """Many CSRs in one transaction (one audit record): bulk enrolment and benchmarks.
@@ -370,7 +396,7 @@ def issue_certificates_for_csrs(
 
 
 def list_issued(
-    ctx: Any, *, status: str | None = None, limit: int = 1000, with_pem: bool = False,
+    ctx: AppContext, *, status: str | None = None, limit: int = 1000, with_pem: bool = False,
 ) -> list[IssuedView]:
     if status is not None and status not in ("good", "revoked", "hold"):
         raise InvalidInput("status must be good, revoked or hold", field="status")
@@ -381,7 +407,7 @@ def list_issued(
         return [IssuedView.of(r, with_pem=with_pem) for r in s.scalars(q)]
 
 
-def show_issued(ctx: Any, serial: str) -> IssuedView:
+def show_issued(ctx: AppContext, serial: str) -> IssuedView:
     from certyard.ca.crl import parse_serial
 
     key = parse_serial(serial)

@@ -87,18 +87,9 @@ def _stdout_is_terminal() -> bool:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
+    from certyard.hostutil.files import atomic_write
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
-                               prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_write(path, data, mode=0o600)
 
 
 def _progress_on() -> bool:

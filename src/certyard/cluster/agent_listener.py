@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from certyard.context import AppContext
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
 
 __all__ = ["RENEW_BEFORE", "ListenerIdentity", "agent_listener_identity"]
 
@@ -32,8 +34,8 @@ class ListenerIdentity:
 
 
 def _ensure_certificate(ctx: AppContext, names: list[str]) -> tuple[Path, Path, bytes]:
-    from certyard.agent.files import atomic_write
     from certyard.ca import export_ca, issue_certificate_for_csr
+    from certyard.hostutil.files import atomic_write
     from certyard.store import resolve_node
     from certyard.x509 import build_csr, generate_private_key, parse_san
 
@@ -62,12 +64,11 @@ def _ensure_certificate(ctx: AppContext, names: list[str]) -> tuple[Path, Path, 
 def agent_listener_identity(ctx: AppContext, *, names: list[str]) -> ListenerIdentity:
     """The listener's certificate (issued or renewed when needed) and the TLS policy it
     must follow (minimum version, ciphers, FIPS)."""
-    from certyard.db.models import Setting
+    from certyard.policy.settings import stored_tls_policy
     from certyard.store import fips_enabled
 
     cert_file, key_file, chain = _ensure_certificate(ctx, names)
     with ctx.read() as s:
-        row = s.get(Setting, "tls")
-        tls, fips = (row.value if row else None), fips_enabled(s)
+        tls, fips = stored_tls_policy(s), fips_enabled(s)
     return ListenerIdentity(cert_file=cert_file, key_file=key_file, ca_chain=chain,
                             tls_policy=tls, fips=fips)

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -31,6 +31,9 @@ from certyard.db.models.agent import AgentCredential, AgentEnrollToken, AgentSta
 from certyard.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from certyard.store import resolve_node
 from certyard.x509 import load_csr
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "AgentStatusView", "EnrollResult", "EnrollToken", "agent_settings", "create_enroll_token",
@@ -91,7 +94,7 @@ def agent_settings(s: Session) -> dict[str, Any]:
     return value
 
 
-def set_open_enrollment(ctx: Any, enabled: bool) -> dict[str, Any]:
+def set_open_enrollment(ctx: AppContext, enabled: bool) -> dict[str, Any]:
     with ctx.transaction() as s:
         require_key_access(s, ctx, what="changing open enrollment (any host could then "
                                         "enroll as any node and receive its keys)")
@@ -106,7 +109,7 @@ def set_open_enrollment(ctx: Any, enabled: bool) -> dict[str, Any]:
         return value
 
 
-def create_enroll_token(ctx: Any, node: str, *, minutes: int = 60) -> EnrollToken:
+def create_enroll_token(ctx: AppContext, node: str, *, minutes: int = 60) -> EnrollToken:
     """A one-time token for ``node``, valid ``minutes`` (1..10080). Shown once."""
     if not 1 <= minutes <= 7 * 24 * 60:
         raise InvalidInput("token lifetime must be 1 to 10080 minutes", field="minutes")
@@ -124,7 +127,7 @@ def create_enroll_token(ctx: Any, node: str, *, minutes: int = 60) -> EnrollToke
         return EnrollToken(node=n.name, token=token, expires_at=expires.isoformat())
 
 
-def _consume_token(ctx: Any, s: Session, token: str,
+def _consume_token(ctx: AppContext, s: Session, token: str,
                    now: dt.datetime) -> tuple[Node, str]:
     digest = _hash(token or "")
     row = s.scalar(select(AgentEnrollToken).where(AgentEnrollToken.token_sha256 == digest)
@@ -166,7 +169,7 @@ def _check_agent_csr(csr_pem: bytes) -> None:
                          f"{csr.subject.rfc4514_string()[:100]}")
 
 
-def _issue(ctx: Any, node: Node, csr_pem: bytes, *, action: str,
+def _issue(ctx: AppContext, node: Node, csr_pem: bytes, *, action: str,
            enrolled_by: str) -> EnrollResult:
     from certyard.ca import export_ca, issue_certificate_for_csr
 
@@ -191,7 +194,7 @@ def _issue(ctx: Any, node: Node, csr_pem: bytes, *, action: str,
                         for c in chain], not_after=cert.not_valid_after_utc.isoformat())
 
 
-def enroll_agent(ctx: Any, *, token: str | None, csr_pem: bytes,
+def enroll_agent(ctx: AppContext, *, token: str | None, csr_pem: bytes,
                  node: str | None = None) -> EnrollResult:
     """Exchange a one-time token (or, in open mode only, a node name) and a CSR for an
     agent client certificate from the built-in CA."""
@@ -212,7 +215,7 @@ def enroll_agent(ctx: Any, *, token: str | None, csr_pem: bytes,
                   enrolled_by=by)
 
 
-def _peer_node_id(ctx: Any, s: Session, peer_der: bytes | None) -> int:
+def _peer_node_id(ctx: AppContext, s: Session, peer_der: bytes | None) -> int:
     """The node id of the agent that presented this client certificate (already
     chain-checked by the TLS layer): a known credential, not expired, not revoked by the CA.
     One query, as it runs on every sync."""
@@ -237,14 +240,14 @@ def _peer_node_id(ctx: Any, s: Session, peer_der: bytes | None) -> int:
     return int(node_id)
 
 
-def node_for_peer(ctx: Any, s: Session, peer_der: bytes | None) -> Node:
+def node_for_peer(ctx: AppContext, s: Session, peer_der: bytes | None) -> Node:
     node = s.get(Node, _peer_node_id(ctx, s, peer_der))
     if node is None:
         raise NotFound("node", "of this agent")
     return node
 
 
-def renew_agent(ctx: Any, *, peer_der: bytes, csr_pem: bytes) -> EnrollResult:
+def renew_agent(ctx: AppContext, *, peer_der: bytes, csr_pem: bytes) -> EnrollResult:
     """Renewal with the current agent certificate (the seed: use the LSC, not the MIC)."""
     from certyard.ca import revoke_certificate
 
@@ -264,7 +267,7 @@ def renew_agent(ctx: Any, *, peer_der: bytes, csr_pem: bytes) -> EnrollResult:
     return result
 
 
-def sync_state(ctx: Any, *, peer_der: bytes | None,
+def sync_state(ctx: AppContext, *, peer_der: bytes | None,
                known_version: str | None = None) -> tuple[str, dict[str, Any] | None]:
     """(version, state), or (version, None) when the agent already holds that version."""
     with ctx.read() as s:
@@ -275,7 +278,7 @@ def sync_state(ctx: Any, *, peer_der: bytes | None,
     return state["version"], state
 
 
-def report_status(ctx: Any, *, peer_der: bytes | None, report: dict[str, Any]) -> None:
+def report_status(ctx: AppContext, *, peer_der: bytes | None, report: dict[str, Any]) -> None:
     """Record what the agent installed (fingerprints), when, and any failure; a failure
     raises the AgentSyncFailed alarm, a good report clears it."""
     version = str(report.get("version", ""))[:64]
@@ -301,9 +304,9 @@ def report_status(ctx: Any, *, peer_der: bytes | None, report: dict[str, Any]) -
         _alarm(s, ctx, node.name, ok, error)
 
 
-def _alarm(s: Session, ctx: Any, node: str, ok: bool, error: str) -> None:
+def _alarm(s: Session, ctx: AppContext, node: str, ok: bool, error: str) -> None:
     try:
-        from certyard.monitor.alarms import clear_alarm, raise_alarm
+        from certyard.alarms import clear_alarm, raise_alarm
     except ImportError:  # monitoring not installed: the status row still tells
         return
     if ok:
@@ -313,7 +316,7 @@ def _alarm(s: Session, ctx: Any, node: str, ok: bool, error: str) -> None:
                     message=f"agent on {node} failed to apply the desired state: {error}")
 
 
-def list_agent_status(ctx: Any) -> tuple[list[AgentStatusView], bool]:
+def list_agent_status(ctx: AppContext) -> tuple[list[AgentStatusView], bool]:
     """Per node: enrolled, last report, and whether it holds the current desired state;
     plus whether open enrollment is on (to flag it)."""
     out: list[AgentStatusView] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -30,6 +30,9 @@ from certyard.db.models.agent import SecuredConnection
 from certyard.errors import Duplicate, InvalidInput, NotFound, UntrustedChain
 from certyard.store import get_purpose, resolve_node
 from certyard.x509 import build_path
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ConnectionView", "DirectionCheck", "add_connection", "check_connection",
            "fix_connection", "list_connections", "remove_connection"]
@@ -73,7 +76,7 @@ def _node(s: Session, name: str) -> Node:
     return resolve_node(s, name)
 
 
-def add_connection(ctx: Any, *, name: str, client_node: str, client_purpose: str,
+def add_connection(ctx: AppContext, *, name: str, client_node: str, client_purpose: str,
                    server_node: str, server_purpose: str, mode: str = "mutual") -> ConnectionView:
     if not _NAME.match(name or ""):
         raise InvalidInput(f"connection name {name!r}: letters, digits, '.', '_', '-'",
@@ -97,7 +100,7 @@ def add_connection(ctx: Any, *, name: str, client_node: str, client_purpose: str
         return _check(ctx, s, row)
 
 
-def remove_connection(ctx: Any, name: str) -> None:
+def remove_connection(ctx: AppContext, name: str) -> None:
     with ctx.transaction() as s:
         row = s.scalar(select(SecuredConnection).where(SecuredConnection.name == name))
         if row is None:
@@ -120,7 +123,7 @@ def _trust(s: Session, purpose: str | None = None) -> list[x509.Certificate]:
     return [x509.load_der_x509_certificate(d) for d in s.scalars(q)]
 
 
-def _direction(ctx: Any, s: Session, direction: str, purpose: str, node: Node,
+def _direction(ctx: AppContext, s: Session, direction: str, purpose: str, node: Node,
                relying_purpose: str) -> DirectionCheck:
     store = f"{relying_purpose}-trust"
     presenter = f"{purpose}@{node.name}"
@@ -142,7 +145,7 @@ def _direction(ctx: Any, s: Session, direction: str, purpose: str, node: Node,
                           anchor=target.subject.rfc4514_string() if target else "")
 
 
-def _fix_target(ctx: Any, s: Session, leaf: x509.Certificate) -> x509.Certificate | None:
+def _fix_target(ctx: AppContext, s: Session, leaf: x509.Certificate) -> x509.Certificate | None:
     """The certificate to import: the leaf itself when self-signed, else the anchor of a
     path found through every trust store of the cluster."""
     if leaf.issuer == leaf.subject:
@@ -154,7 +157,7 @@ def _fix_target(ctx: Any, s: Session, leaf: x509.Certificate) -> x509.Certificat
         return None
 
 
-def _check(ctx: Any, s: Session, row: SecuredConnection) -> ConnectionView:
+def _check(ctx: AppContext, s: Session, row: SecuredConnection) -> ConnectionView:
     cn, sn = s.get(Node, row.client_node_id), s.get(Node, row.server_node_id)
     assert cn is not None and sn is not None
     checks = [_direction(ctx, s, "server->client", row.server_purpose, sn, row.client_purpose)]
@@ -166,14 +169,14 @@ def _check(ctx: Any, s: Session, row: SecuredConnection) -> ConnectionView:
                           checks=checks)
 
 
-def list_connections(ctx: Any) -> list[ConnectionView]:
+def list_connections(ctx: AppContext) -> list[ConnectionView]:
     """Every declared connection with its trust checks: the matrix."""
     with ctx.read() as s:
         rows = s.scalars(select(SecuredConnection).order_by(SecuredConnection.name))
         return [_check(ctx, s, r) for r in rows]
 
 
-def check_connection(ctx: Any, name: str) -> ConnectionView:
+def check_connection(ctx: AppContext, name: str) -> ConnectionView:
     with ctx.read() as s:
         row = s.scalar(select(SecuredConnection).where(SecuredConnection.name == name))
         if row is None:
@@ -181,7 +184,7 @@ def check_connection(ctx: Any, name: str) -> ConnectionView:
         return _check(ctx, s, row)
 
 
-def fix_connection(ctx: Any, name: str) -> tuple[ConnectionView, list[str]]:
+def fix_connection(ctx: AppContext, name: str) -> tuple[ConnectionView, list[str]]:
     """Import what is missing into each relying trust store; returns the new check and
     what was imported ("<subject> -> <store>")."""
     from certyard.store import upload_trust_certificates

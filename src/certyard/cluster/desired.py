@@ -18,7 +18,7 @@ import json
 import logging
 import re
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -27,6 +27,9 @@ from sqlalchemy.orm import Session
 
 from certyard.db.models import Node, Purpose, Setting, StoreEntry
 from certyard.store import open_private_key
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["desired_state", "state_signature", "trust_file_name"]
 
@@ -49,7 +52,7 @@ def trust_file_name(common_name: str, fingerprint: str) -> str:
 
 
 def _publishable(name: str) -> bool:
-    from certyard.agent.paths import is_safe_name
+    from certyard.hostutil.paths import is_safe_name
 
     if is_safe_name(name) and is_safe_name(f"{name}-trust"):
         return True
@@ -78,7 +81,7 @@ def state_signature(s: Session) -> tuple[Any, ...]:
     return tuple(str(x) for x in row)
 
 
-def desired_state(ctx: Any, s: Session, node: Node | int) -> dict[str, Any]:
+def desired_state(ctx: AppContext, s: Session, node: Node | int) -> dict[str, Any]:
     """The node's desired state (see the module docstring), with ``version``. Served from a
     per-process cache while :func:`state_signature` is unchanged, so a replica sees a
     change made through any other replica on the next request."""
@@ -116,7 +119,7 @@ def _cached_pem(fp: str, load: Any) -> str:
     return hit
 
 
-def _key_pem(ctx: Any, s: Session, key_id: int) -> str | None:
+def _key_pem(ctx: AppContext, s: Session, key_id: int) -> str | None:
     from certyard.db.models import PrivateKey
 
     krow = s.get(PrivateKey, key_id)
@@ -136,13 +139,13 @@ def _key_pem(ctx: Any, s: Session, key_id: int) -> str | None:
     return hit
 
 
-def _compute(ctx: Any, s: Session, node: Node) -> dict[str, Any]:
+def _compute(ctx: AppContext, s: Session, node: Node) -> dict[str, Any]:
     from sqlalchemy.orm import defer
 
-    from certyard.policy.store import load_tls
+    from certyard.policy.settings import load_tls
 
     # Names become file names on every node: never publish one that could leave the
-    # agent's directory (the agent checks too; see certyard.agent.paths).
+    # agent's directory (the agent checks too; see certyard.hostutil.paths).
     purposes = {p.name: p for p in s.scalars(select(Purpose)) if _publishable(p.name)}
     identities: list[dict[str, Any]] = []
     csrs: list[dict[str, Any]] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -19,6 +19,9 @@ from certyard.db.models import Node
 from certyard.db.models.agent import AgentCredential
 from certyard.errors import Conflict, InvalidInput, NotFound
 from certyard.store import resolve_node
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["EnrolledAgentView", "list_enrolled_agents", "revoke_agents"]
 
@@ -59,7 +62,7 @@ def _view(c: AgentCredential, node: str) -> EnrolledAgentView:
         revoked_by=c.revoked_by)
 
 
-def list_enrolled_agents(ctx: Any, *, node: str | None = None,
+def list_enrolled_agents(ctx: AppContext, *, node: str | None = None,
                          include_inactive: bool = False) -> list[EnrolledAgentView]:
     """Agent credentials, newest first; by default only the live ones (not revoked, not
     expired)."""
@@ -75,7 +78,7 @@ def list_enrolled_agents(ctx: Any, *, node: str | None = None,
         return out
 
 
-def revoke_agents(ctx: Any, *, serial: str | None = None, node: str | None = None,
+def revoke_agents(ctx: AppContext, *, serial: str | None = None, node: str | None = None,
                   reason: str = "cessationOfOperation") -> list[EnrolledAgentView]:
     """Revoke one agent (by its certificate serial) or every live agent of a node."""
     from certyard.ca import revoke_certificate

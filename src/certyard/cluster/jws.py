@@ -1,8 +1,9 @@
 """Signed trust lists as JWS (RFC 7515, compact serialization), verification and pinning.
 
 Why JWS and not CMS: ``cryptography`` can build CMS SignedData but has no API to verify it,
-and the agent and ``certyard trustlist verify`` must verify; JWS is a standard container
-that ``cryptography`` signs and verifies directly. The list is::
+and the agent and ``certyard trustlist verify`` must verify. The JWS container is built and
+checked by ``joserfc`` (the JOSE library the ACME room uses too); this module adds what is
+certyard's own: the payload, the signer pinning and the acceptance rules. The list is::
 
     BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature)
 
@@ -30,22 +31,28 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from certyard.agent.files import atomic_write
 from certyard.errors import InvalidFile
+from certyard.hostutil.files import atomic_write
 
 __all__ = ["TrustListRejected", "VerifiedList", "accept_list", "parse_list", "sign_list"]
 
 TYP = "certyard-trust-list+jws"
-_COORD = 48  # P-384
+ALG = "ES384"
+
+
+def _registry() -> Any:  # joserfc.jws.JWSRegistry; joserfc is imported on first use
+    """ES384 only. joserfc's default size limits (512-byte header, 128 kB payload) suit
+    tokens, not a trust list: the header carries the signer certificate and the payload
+    every trusted certificate of the cluster."""
+    from joserfc import jws
+
+    registry = jws.JWSRegistry(algorithms=[ALG])
+    registry.max_header_length = 64 * 1024
+    registry.max_payload_length = 256 * 1024 * 1024
+    return registry
 
 
 class TrustListRejected(InvalidFile):
@@ -56,10 +63,6 @@ class TrustListRejected(InvalidFile):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:
@@ -73,20 +76,27 @@ def cert_fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
 
 
+def _private_key(key: Any) -> ec.EllipticCurvePrivateKey:
+    """``key``: an EC P-384 private key, or a file-key signer (``ca.signing``) holding one."""
+    inner = key if isinstance(key, ec.EllipticCurvePrivateKey) else \
+        getattr(key, "private_key", None)
+    if not isinstance(inner, ec.EllipticCurvePrivateKey) or \
+            not isinstance(inner.curve, ec.SECP384R1):
+        raise TypeError("trust lists are signed with an EC P-384 file key")
+    return inner
+
+
 def sign_list(payload: dict[str, Any], *, key: Any, cert: x509.Certificate) -> bytes:
-    """``key``: an EC P-384 private key, or a signer (``ca.signing.Signer``) of one whose
-    ``sign(data)`` returns a DER ECDSA-SHA384 signature."""
-    header = {"alg": "ES384", "typ": TYP, "kid": cert_fingerprint(cert),
+    """The compact JWS of ``payload`` signed with ``key`` (ES384), ``cert`` in ``x5c``."""
+    header = {"alg": ALG, "typ": TYP, "kid": cert_fingerprint(cert),
               "x5c": [base64.b64encode(cert.public_bytes(Encoding.DER)).decode()]}
-    signing_input = (_b64(json.dumps(header, separators=(",", ":")).encode()) + "." +
-                     _b64(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()))
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        der_sig = key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA384()))
-    else:
-        der_sig = key.sign(signing_input.encode())
-    r, s = decode_dss_signature(der_sig)
-    sig = r.to_bytes(_COORD, "big") + s.to_bytes(_COORD, "big")
-    return (signing_input + "." + _b64(sig)).encode()
+    from joserfc import jws
+    from joserfc.jwk import ECKey
+
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    token = jws.serialize_compact(header, body, ECKey.import_key(_private_key(key)),
+                                  registry=_registry())
+    return token.encode()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +113,19 @@ class VerifiedList:
                 "digest": self.digest, "records": len(self.records)}
 
 
+def _header(text: str) -> tuple[dict[str, Any], x509.Certificate]:
+    """The protected header (not yet verified) and the signer certificate in its ``x5c``."""
+    try:
+        header = json.loads(_unb64(text.split(".", 1)[0]))
+        cert = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
+    except TrustListRejected:
+        raise
+    except Exception:  # hostile input: any parse failure is one clear error
+        raise TrustListRejected("the trust list header or payload cannot be read",
+                                reason="format") from None
+    return header, cert
+
+
 def parse_list(data: bytes) -> VerifiedList:
     """Check structure and signature (not yet whether the signer is trusted)."""
     try:
@@ -110,35 +133,35 @@ def parse_list(data: bytes) -> VerifiedList:
     except UnicodeDecodeError:
         raise TrustListRejected("the trust list is not a JWS (binary data)",
                                 reason="format") from None
-    parts = text.split(".")
-    if len(parts) != 3:
+    if text.count(".") != 2:
         raise TrustListRejected("the trust list is not a compact JWS (3 parts)", reason="format")
-    try:
-        header = json.loads(_unb64(parts[0]))
-        payload = json.loads(_unb64(parts[1]))
-        cert = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
-    except TrustListRejected:
-        raise
-    except Exception:  # hostile input: any parse failure is one clear error
-        raise TrustListRejected("the trust list header or payload cannot be read",
-                                reason="format") from None
-    if header.get("alg") != "ES384" or header.get("typ") != TYP:
+    header, cert = _header(text)
+    if header.get("alg") != ALG or header.get("typ") != TYP:
         raise TrustListRejected("unsupported trust list algorithm or type", reason="format")
-    sig = _unb64(parts[2])
     try:
-        key = cert.public_key()
+        public = cert.public_key()
     except Exception:  # a malformed or unsupported key in the signer certificate
         raise TrustListRejected("the trust list's signer certificate has an unusable key",
                                 reason="signature") from None
-    if len(sig) != 2 * _COORD or not isinstance(key, ec.EllipticCurvePublicKey):
+    if not isinstance(public, ec.EllipticCurvePublicKey) or \
+            not isinstance(public.curve, ec.SECP384R1):
         raise TrustListRejected("the trust list signature is malformed", reason="signature")
-    der_sig = encode_dss_signature(int.from_bytes(sig[:_COORD], "big"),
-                                   int.from_bytes(sig[_COORD:], "big"))
+    from joserfc import jws
+    from joserfc.errors import JoseError
+    from joserfc.jwk import ECKey
+
     try:
-        key.verify(der_sig, f"{parts[0]}.{parts[1]}".encode(), ec.ECDSA(hashes.SHA384()))
-    except InvalidSignature:
-        raise TrustListRejected("the trust list signature does not verify (tampered?)",
-                                reason="signature") from None
+        obj = jws.deserialize_compact(text, ECKey.import_key(public), registry=_registry())
+        payload = json.loads(obj.payload)
+    except JoseError as e:
+        if e.error == "bad_signature":
+            raise TrustListRejected("the trust list signature does not verify (tampered?)",
+                                    reason="signature") from None
+        raise TrustListRejected("the trust list header or payload cannot be read",
+                                reason="format") from None
+    except (ValueError, TypeError, KeyError, AttributeError):  # not base64url or JSON
+        raise TrustListRejected("the trust list header or payload cannot be read",
+                                reason="format") from None
     signer = cert_fingerprint(cert)
     if not isinstance(payload, dict) or payload.get("type") != "certyard-trust-list" \
             or not isinstance(payload.get("version"), int) \

@@ -6,11 +6,13 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
+from certyard.db.documents import read_document
 from certyard.db.models import Node, Purpose, Setting, StoreEntry
 from certyard.errors import (
     Conflict,
@@ -23,6 +25,9 @@ from certyard.errors import (
 from certyard.store import DEFAULT_PURPOSES, PurposeSpec, install_self_signed, release_keys
 from certyard.store.purposes import load_purpose_file, save_purpose
 from certyard.x509 import check_dns_name
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["InitResult", "NodeView", "add_node", "init_cluster", "list_nodes", "remove_node"]
 
@@ -53,6 +58,12 @@ class InitResult:
         return {"created": self.created, "publisher": self.publisher.to_dict(),
                 "purposes": self.purposes, "warnings": self.warnings}
 
+
+
+def cluster_name(s: Session) -> str:
+    """The cluster's name as set by ``init_cluster`` ("certyard" before that)."""
+    value = read_document(s, "cluster").get("name")
+    return str(value) if value else "certyard"
 
 def _check_node(name: str, fqdn: str, ip: str | None) -> tuple[str, str, str | None]:
     """Every problem of the three values at once (InvalidInputs when more than one)."""
@@ -92,7 +103,7 @@ def _local_identity() -> tuple[str, str]:
 
 
 def init_cluster(
-    ctx: Any, *, name: str | None = None, fqdn: str | None = None, ip: str | None = None,
+    ctx: AppContext, *, name: str | None = None, fqdn: str | None = None, ip: str | None = None,
     cluster_name: str = "certyard",
 ) -> InitResult:
     """Create the cluster with this host as publisher, the default purposes, and a
@@ -126,7 +137,7 @@ def init_cluster(
                           purposes=[p.name for p in specs], warnings=warnings)
 
 
-def add_node(ctx: Any, name: str, *, fqdn: str, ip: str | None = None) -> NodeView:
+def add_node(ctx: AppContext, name: str, *, fqdn: str, ip: str | None = None) -> NodeView:
     """Add a subscriber node; like a newly installed server it gets a self-signed identity
     certificate for every purpose."""
     nname, nfqdn, nip = _check_node(name, fqdn, ip)
@@ -148,13 +159,13 @@ def add_node(ctx: Any, name: str, *, fqdn: str, ip: str | None = None) -> NodeVi
         return _view(s, node)
 
 
-def list_nodes(ctx: Any) -> list[NodeView]:
+def list_nodes(ctx: AppContext) -> list[NodeView]:
     with ctx.read() as s:
         nodes = s.scalars(select(Node).order_by(Node.is_publisher.desc(), Node.name))
         return [_view(s, n) for n in nodes]
 
 
-def remove_node(ctx: Any, name: str) -> NodeView:
+def remove_node(ctx: AppContext, name: str) -> NodeView:
     """Remove a subscriber with its identity certificates, CSRs and the self-signed
     certificates it put in trust stores. The publisher cannot be removed."""
     with ctx.transaction() as s:

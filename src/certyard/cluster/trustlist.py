@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -28,6 +28,9 @@ from certyard.db.models.agent import TrustListVersion
 from certyard.errors import NotInitialised
 from certyard.store import open_private_key, seal_private_key
 from certyard.x509 import build_self_signed
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["SIGNER_DAYS", "TrustListInfo", "publish_trust_list", "rollover_signer",
            "trust_lists_after"]
@@ -62,10 +65,11 @@ def _save(s: Session, value: dict[str, Any], now: dt.datetime) -> None:
         row.updated_at = now
 
 
-def _new_signer(ctx: Any, s: Session, now: dt.datetime) -> dict[str, Any]:
+def _new_signer(ctx: AppContext, s: Session, now: dt.datetime) -> dict[str, Any]:
     key = ec.generate_private_key(ec.SECP384R1())
-    row_cluster = s.get(Setting, "cluster")
-    cluster = (row_cluster.value or {}).get("name", "certyard") if row_cluster else "certyard"
+    from certyard.cluster.nodes import cluster_name
+
+    cluster = cluster_name(s)
     cert = build_self_signed(key, common_name=f"{cluster} trust list signer"[:64], sans=[],
                              hash_name="SHA384", now=now, days=SIGNER_DAYS)
     row = seal_private_key(s, ctx.master_key, key, now=now)
@@ -74,7 +78,7 @@ def _new_signer(ctx: Any, s: Session, now: dt.datetime) -> dict[str, Any]:
             "cert": cert.public_bytes(Encoding.PEM).decode()}
 
 
-def _active(s: Session, ctx: Any, cfg: dict[str, Any]) -> tuple[Any, x509.Certificate]:
+def _active(s: Session, ctx: AppContext, cfg: dict[str, Any]) -> tuple[Any, x509.Certificate]:
     entry = next(x for x in cfg["signers"] if x["fingerprint"] == cfg["active"])
     row = s.get(PrivateKey, entry["key_id"])
     if row is None:
@@ -108,7 +112,7 @@ def _records(s: Session, cfg: dict[str, Any]) -> list[dict[str, Any]]:
     return [out[k] for k in sorted(out)]
 
 
-def _publish(ctx: Any, s: Session, cfg: dict[str, Any], now: dt.datetime,
+def _publish(ctx: AppContext, s: Session, cfg: dict[str, Any], now: dt.datetime,
              *, force: bool = False) -> TrustListInfo:
     records = _records(s, cfg)
     signers = [x["fingerprint"] for x in cfg["signers"]]
@@ -132,7 +136,7 @@ def _publish(ctx: Any, s: Session, cfg: dict[str, Any], now: dt.datetime,
                          created_at=now.isoformat(), published=True)
 
 
-def _config(ctx: Any, s: Session, now: dt.datetime) -> dict[str, Any]:
+def _config(ctx: AppContext, s: Session, now: dt.datetime) -> dict[str, Any]:
     cfg = _settings(s)
     if not cfg.get("signers"):
         if s.scalar(select(func.count()).select_from(Node)) == 0:
@@ -143,7 +147,7 @@ def _config(ctx: Any, s: Session, now: dt.datetime) -> dict[str, Any]:
     return cfg
 
 
-def publish_trust_list(ctx: Any, *, force: bool = False) -> TrustListInfo:
+def publish_trust_list(ctx: AppContext, *, force: bool = False) -> TrustListInfo:
     """Publish a new version if the store changed since the last one (or ``force``)."""
     now = ctx.clock.now()
     for attempt in range(3):
@@ -161,7 +165,7 @@ def publish_trust_list(ctx: Any, *, force: bool = False) -> TrustListInfo:
     raise AssertionError("unreachable")
 
 
-def trust_lists_after(ctx: Any, after: int = 0, *, limit: int = 50) -> list[bytes]:
+def trust_lists_after(ctx: AppContext, after: int = 0, *, limit: int = 50) -> list[bytes]:
     """The current list, preceded by every version newer than ``after`` (oldest first), so
     an agent that missed a key rollover can follow it step by step."""
     publish_trust_list(ctx)
@@ -174,7 +178,7 @@ def trust_lists_after(ctx: Any, after: int = 0, *, limit: int = 50) -> list[byte
         return [bytes(r.der) for r in reversed(rows)]
 
 
-def rollover_signer(ctx: Any) -> TrustListInfo:
+def rollover_signer(ctx: AppContext) -> TrustListInfo:
     """Replace the signing key: one list signed by the old key names old and new, then one
     signed by the new key names only the new one. Agents that follow both versions move to
     the new key without trusting anything on first use again."""

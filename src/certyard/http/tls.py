@@ -23,9 +23,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import select
 
 from certyard.context import AppContext
-from certyard.db.models import Node, Setting, StoreEntry
+from certyard.db.models import Node, StoreEntry
 from certyard.db.models.store import PrivateKey
 from certyard.errors import NotInitialised
+from certyard.policy.settings import stored_tls_policy
 from certyard.store import fips_enabled, open_private_key
 
 __all__ = ["TlsReloader", "build_context", "identity_chains", "tls_stamp"]
@@ -47,9 +48,8 @@ def tls_stamp(ctx: AppContext) -> tuple[Any, ...]:
     """Changes when the tomcat certificates, the TLS policy or FIPS mode change."""
     with ctx.read() as s:
         rows = _identity_rows(s)
-        tls, fips = s.get(Setting, "tls"), s.get(Setting, "fips")
         return (tuple((r.purpose, r.fingerprint_sha256) for r in rows),
-                tls.value if tls else None, fips.value if fips else None)
+                stored_tls_policy(s), fips_enabled(s))
 
 
 def identity_chains(ctx: AppContext) -> list[tuple[bytes, bytes]]:
@@ -79,10 +79,9 @@ def build_context(ctx: AppContext) -> ssl.SSLContext:
     from certyard.policy.sslcontext import build_server_ssl_context
 
     with ctx.read() as s:
-        tls = s.get(Setting, "tls")
+        tls = stored_tls_policy(s)
         fips = fips_enabled(s)
-    return build_server_ssl_context(tls.value if tls else None, identity_chains(ctx),
-                                    fips=fips)
+    return build_server_ssl_context(tls, identity_chains(ctx), fips=fips)
 
 
 class TlsReloader:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,9 @@ from certyard.audit import record_event
 from certyard.db.models.ipsec import IpsecPolicy
 from certyard.errors import Duplicate, InvalidInput, NotFound, WeakAlgorithm
 from certyard.ipsec.spec import IpsecPolicySpec
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "IpsecPolicyView",
@@ -77,7 +80,7 @@ def _row(s: Session, name: str, *, lock: bool = False) -> IpsecPolicy:
     return row
 
 
-def add_policy(ctx: Any, spec: IpsecPolicySpec) -> IpsecPolicyView:
+def add_policy(ctx: AppContext, spec: IpsecPolicySpec) -> IpsecPolicyView:
     if spec.auth_method == "pre-shared-key" and not spec.preshared_key:
         raise InvalidInput("a pre-shared key is required for pre-shared-key authentication",
                            field="preshared_key")
@@ -104,7 +107,7 @@ def _audit_details(spec: IpsecPolicySpec) -> dict[str, Any]:
     return d
 
 
-def update_policy(ctx: Any, name: str, /, **changes: Any) -> IpsecPolicyView:
+def update_policy(ctx: AppContext, name: str, /, **changes: Any) -> IpsecPolicyView:
     """Edit fields of a policy (``name`` cannot change; a new key replaces the old one)."""
     if "name" in changes and changes["name"] != name:
         raise InvalidInput("a policy cannot be renamed; add a new one", field="name")
@@ -128,11 +131,11 @@ def update_policy(ctx: Any, name: str, /, **changes: Any) -> IpsecPolicyView:
         return _view(row)
 
 
-def set_enabled(ctx: Any, name: str, enabled: bool) -> IpsecPolicyView:
+def set_enabled(ctx: AppContext, name: str, enabled: bool) -> IpsecPolicyView:
     return update_policy(ctx, name, enabled=enabled)
 
 
-def delete_policies(ctx: Any, names: list[str]) -> list[str]:
+def delete_policies(ctx: AppContext, names: list[str]) -> list[str]:
     """Delete Selected: all named policies or, if one is unknown, none."""
     if not names:
         raise InvalidInput("select at least one policy to delete", field="names")
@@ -180,7 +183,7 @@ def recertify_steps(s: Session) -> list[str]:
             f"enable {r.name})" for r in rows]
 
 
-def list_policies(ctx: Any, *, group: str | None = None) -> list[IpsecPolicyView]:
+def list_policies(ctx: AppContext, *, group: str | None = None) -> list[IpsecPolicyView]:
     with ctx.read() as s:
         q = select(IpsecPolicy).order_by(IpsecPolicy.group_name, IpsecPolicy.name)
         if group:
@@ -188,12 +191,12 @@ def list_policies(ctx: Any, *, group: str | None = None) -> list[IpsecPolicyView
         return [_view(r) for r in s.scalars(q)]
 
 
-def get_policy(ctx: Any, name: str) -> IpsecPolicyView:
+def get_policy(ctx: AppContext, name: str) -> IpsecPolicyView:
     with ctx.read() as s:
         return _view(_row(s, name))
 
 
-def open_preshared_key(ctx: Any, row: IpsecPolicy) -> str | None:
+def open_preshared_key(ctx: AppContext, row: IpsecPolicy) -> str | None:
     """For the swanctl export only; never shown in a listing."""
     if not row.psk_sealed:
         return None

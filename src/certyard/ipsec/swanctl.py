@@ -11,7 +11,7 @@ The node's private key is not exported; the agent installs it as private/ipsec-<
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -26,6 +26,9 @@ from certyard.errors import Conflict, InvalidInput, WeakAlgorithm
 from certyard.ipsec.algorithms import DH_GROUPS, ENCRYPTION, ESP, HASHES
 from certyard.ipsec.policies import _spec_of, open_preshared_key
 from certyard.ipsec.spec import IpsecPolicySpec
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["SwanctlExport", "export_swanctl", "render_connection"]
 
@@ -113,7 +116,7 @@ def render_connection(spec: IpsecPolicySpec, *, cert_file: str | None) -> str:
     return "\n".join(lines)
 
 
-def export_swanctl(ctx: Any, *, names: list[str] | None = None, node: str | None = None
+def export_swanctl(ctx: AppContext, *, names: list[str] | None = None, node: str | None = None
                    ) -> SwanctlExport:
     """The enabled policies (all, or those named) for one node (default: the publisher)."""
     with ctx.read() as s:

@@ -1,6 +1,8 @@
 """Background jobs (expiry scan, revocation checks, CRL refresh, probes, outbox delivery).
 
-Rooms register jobs at import time; ``certyard serve`` runs ``run_scheduler`` in a thread.
+Each room declares its jobs as values (``JOBS``, a tuple of :class:`Job`); nothing registers
+on import. The explicit list of what runs is ``certyard.ops.jobs.all_jobs()``, which
+``certyard serve`` hands to ``run_scheduler`` in a thread.
 Several replicas may run the scheduler against one database: a lease row per job
 (``certyard.jobs.lease``) makes one replica run each due job, and the next-run time is kept
 in the database so the interval holds across replicas and restarts.
@@ -11,14 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from certyard.jobs.lease import PROCESS_HOLDER, acquire_lease, lease_state, release_lease
 
-__all__ = ["Job", "lease_state", "register_job", "registered_jobs", "run_due_jobs",
-           "run_job_once", "run_scheduler"]
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
+__all__ = ["Job", "find_job", "lease_state", "run_due_jobs", "run_job_once", "run_scheduler"]
 
 log = logging.getLogger("certyard.jobs")
 
@@ -27,28 +31,26 @@ log = logging.getLogger("certyard.jobs")
 class Job:
     name: str
     every_seconds: float
-    run: Callable[[Any], object]
+    run: Callable[[AppContext], object]
+
+    def __post_init__(self) -> None:
+        if self.every_seconds <= 0:
+            raise ValueError("every_seconds must be positive")
 
 
-_JOBS: dict[str, Job] = {}
+def find_job(jobs: Sequence[Job], name: str) -> Job | None:
+    return next((j for j in jobs if j.name == name), None)
 
 
-def register_job(name: str, every_seconds: float, fn: Callable[[Any], object]) -> None:
-    if every_seconds <= 0:
-        raise ValueError("every_seconds must be positive")
-    _JOBS[name] = Job(name, every_seconds, fn)
-
-
-def registered_jobs() -> list[Job]:
-    return sorted(_JOBS.values(), key=lambda j: j.name)
-
-
-def run_job_once(ctx: Any, name: str) -> object:
+def run_job_once(ctx: AppContext, jobs: Sequence[Job], name: str) -> object:
     """Run a job now in this process, without the lease (an administrator's request)."""
-    return _JOBS[name].run(ctx)
+    job = find_job(jobs, name)
+    if job is None:
+        raise KeyError(name)
+    return job.run(ctx)
 
 
-def _keep_lease(ctx: Any, name: str, holder: str, ttl: dt.timedelta,
+def _keep_lease(ctx: AppContext, name: str, holder: str, ttl: dt.timedelta,
                 done: threading.Event) -> None:
     """Renew a running job's lease every third of its ttl, so the ttl can be short: a
     replica killed mid-job loses the lease within ``ttl`` and another takes the job over."""
@@ -61,12 +63,12 @@ def _keep_lease(ctx: Any, name: str, holder: str, ttl: dt.timedelta,
             log.exception("renewing lease for job %s", name)
 
 
-def run_due_jobs(ctx: Any, *, holder: str = PROCESS_HOLDER,
+def run_due_jobs(ctx: AppContext, jobs: Sequence[Job], *, holder: str = PROCESS_HOLDER,
                  ttl: dt.timedelta = dt.timedelta(seconds=60)) -> list[str]:
     """One scheduler pass: run each job that is due and whose lease this holder gets.
     Returns the names run here. The lease is renewed while the job runs."""
     ran: list[str] = []
-    for job in registered_jobs():
+    for job in sorted(jobs, key=lambda j: j.name):
         try:
             if not acquire_lease(ctx, job.name, holder=holder, ttl=ttl):
                 continue
@@ -95,9 +97,9 @@ def run_due_jobs(ctx: Any, *, holder: str = PROCESS_HOLDER,
     return ran
 
 
-def run_scheduler(ctx: Any, stop: threading.Event, *, tick: float = 1.0,
-                  holder: str = PROCESS_HOLDER) -> None:
-    """Run every registered job on its interval until ``stop`` is set."""
+def run_scheduler(ctx: AppContext, stop: threading.Event, jobs: Sequence[Job], *,
+                  tick: float = 1.0, holder: str = PROCESS_HOLDER) -> None:
+    """Run each of ``jobs`` on its interval until ``stop`` is set."""
     while not stop.is_set():
-        run_due_jobs(ctx, holder=holder)
+        run_due_jobs(ctx, jobs, holder=holder)
         stop.wait(tick)

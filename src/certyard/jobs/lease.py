@@ -12,12 +12,15 @@ import datetime as dt
 import os
 import socket
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from certyard.db.models.monitor import JobLease
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["PROCESS_HOLDER", "acquire_lease", "lease_state", "release_lease"]
 
@@ -25,7 +28,7 @@ EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 PROCESS_HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _ensure_row(ctx: Any, name: str) -> None:
+def _ensure_row(ctx: AppContext, name: str) -> None:
     with ctx.read() as s:
         if s.get(JobLease, name) is not None:
             return
@@ -37,7 +40,7 @@ def _ensure_row(ctx: Any, name: str) -> None:
         pass  # another replica created it
 
 
-def acquire_lease(ctx: Any, name: str, *, holder: str = PROCESS_HOLDER,
+def acquire_lease(ctx: AppContext, name: str, *, holder: str = PROCESS_HOLDER,
                   ttl: dt.timedelta = dt.timedelta(minutes=15), force: bool = False) -> bool:
     """Take the lease if the job is due (or ``force``) and no live holder has it."""
     _ensure_row(ctx, name)
@@ -46,12 +49,13 @@ def acquire_lease(ctx: Any, name: str, *, holder: str = PROCESS_HOLDER,
     if not force:
         cond.append(JobLease.next_run_at <= now)
     with ctx.transaction() as s:
-        n = s.execute(update(JobLease).where(*cond).values(
-            holder=holder, lease_until=now + ttl, last_started_at=now)).rowcount
-    return bool(n)
+        result: CursorResult[Any] = s.execute(  # type: ignore[assignment]
+            update(JobLease).where(*cond).values(holder=holder, lease_until=now + ttl,
+                                                 last_started_at=now))
+    return bool(result.rowcount)
 
 
-def release_lease(ctx: Any, name: str, *, holder: str = PROCESS_HOLDER,
+def release_lease(ctx: AppContext, name: str, *, holder: str = PROCESS_HOLDER,
                   every: dt.timedelta, error: str = "") -> None:
     now = ctx.clock.now()
     with ctx.transaction() as s:
@@ -60,7 +64,7 @@ def release_lease(ctx: Any, name: str, *, holder: str = PROCESS_HOLDER,
                           last_error=error[:2000], holder=""))
 
 
-def lease_state(ctx: Any) -> list[dict[str, Any]]:
+def lease_state(ctx: AppContext) -> list[dict[str, Any]]:
     with ctx.read() as s:
         return [{"name": r.name, "holder": r.holder, "lease_until": r.lease_until.isoformat(),
                  "next_run_at": r.next_run_at.isoformat(),

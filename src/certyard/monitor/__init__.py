@@ -1,33 +1,20 @@
-"""Monitoring: expiry notices, revocation checks, alarms, e-mail and metrics.
+"""Monitoring: expiry notices, revocation checks, e-mail delivery and metrics (alarms and
+alert actions are the ``alarms`` room).
 
 Public surface for other rooms and the delivery layers (API, web UI, CLI):
 
-* alarms — ``raise_alarm(s, ctx, name=, object=, severity=, message=)``, ``clear_alarm``,
-  ``list_alarms``, ``get_alarm``, ``clear_alarm_by_id``;
 * settings — ``get_/update_monitor_settings``, ``get_/update_smtp_settings``,
-  ``get_/update_revocation_settings``, ``get_/update_alert_actions``; ``send_test_mail``;
+  ``get_/update_revocation_settings``; ``send_test_mail``;
 * work — ``scan_expiry``, ``run_revocation_checks``, ``deliver_outbox``;
 * views — ``list_revocation_statuses``, ``revocation_status_of``, ``list_outbox``,
   ``render_metrics`` (Prometheus text, ``METRICS_CONTENT_TYPE``).
 
-Importing this package registers the monitor's background jobs with ``certyard.jobs`` and
-its revocation check with the store's upload hooks (certyard.store.upload_hooks).
+The monitor's background jobs are ``certyard.monitor.schedule.JOBS``. Importing this package
+registers its revocation check with the store's upload hooks (certyard.store.upload_hooks).
 """
 
 from __future__ import annotations
 
-from certyard.monitor import schedule as _schedule  # noqa: F401  (registers jobs)
-from certyard.monitor.alarms import (
-    ALARM_NAMES,
-    SEVERITIES,
-    AlarmView,
-    RaiseResult,
-    clear_alarm,
-    clear_alarm_by_id,
-    get_alarm,
-    list_alarms,
-    raise_alarm,
-)
 from certyard.monitor.certstate import RevocationState, revocation_states
 from certyard.monitor.dashboard import Dashboard, dashboard_summary
 from certyard.monitor.expiry import ScanReport, scan_expiry
@@ -49,16 +36,13 @@ from certyard.monitor.revocation import (
     run_revocation_checks,
 )
 from certyard.monitor.settings import (
-    AlertActions,
     MonitorSettings,
     RevocationSettings,
     SmtpSettings,
-    get_alert_actions,
     get_monitor_settings,
     get_revocation_settings,
     get_smtp_settings,
     settings_warnings,
-    update_alert_actions,
     update_monitor_settings,
     update_revocation_settings,
     update_smtp_settings,
@@ -67,35 +51,24 @@ from certyard.monitor.upload_check import check_after_upload as _check_after_upl
 from certyard.store.upload_hooks import on_upload as _on_upload
 
 __all__ = [
-    "ALARM_NAMES",
     "METRICS_CONTENT_TYPE",
     "SERVED_PURPOSES",
-    "SEVERITIES",
-    "AlarmView",
-    "AlertActions",
     "CheckReport",
     "Dashboard",
     "MonitorSettings",
-    "RaiseResult",
     "RevocationSettings",
     "RevocationState",
     "ScanReport",
     "ServedCertificate",
     "SmtpSettings",
     "check_served_certificates",
-    "clear_alarm",
-    "clear_alarm_by_id",
     "dashboard_summary",
     "deliver_outbox",
-    "get_alarm",
-    "get_alert_actions",
     "get_monitor_settings",
     "get_revocation_settings",
     "get_smtp_settings",
-    "list_alarms",
     "list_outbox",
     "list_revocation_statuses",
-    "raise_alarm",
     "render_metrics",
     "revocation_states",
     "revocation_status_of",
@@ -106,7 +79,6 @@ __all__ = [
     "served_certificates",
     "served_change_for_request",
     "settings_warnings",
-    "update_alert_actions",
     "update_monitor_settings",
     "update_revocation_settings",
     "update_smtp_settings",

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from certyard.db.models import StoreEntry
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.db.models.monitor import RevocationStatus
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["RevocationState", "revocation_states"]
 
@@ -46,7 +49,9 @@ class RevocationState:
                 for k, v in self.__dict__.items()} | {"label": self.label}
 
 
-def revocation_states(ctx: Any, entry_ids: list[int] | None = None) -> dict[int, RevocationState]:
+def revocation_states(
+    ctx: AppContext, entry_ids: list[int] | None = None,
+) -> dict[int, RevocationState]:
     """entry id -> state, for the given store entries (None: every certificate entry)."""
     out: dict[int, RevocationState] = {}
     with ctx.read() as s:

@@ -6,9 +6,12 @@ certificate this server serves is sound. Each part is read only when the caller 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certyard.errors import CertyardError
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["Dashboard", "dashboard_summary"]
 
@@ -24,8 +27,8 @@ class Dashboard:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def dashboard_summary(ctx: Any, *, privileges: frozenset[str], limit: int = 8) -> Dashboard:
-    from certyard.monitor.alarms import list_alarms
+def dashboard_summary(ctx: AppContext, *, privileges: frozenset[str], limit: int = 8) -> Dashboard:
+    from certyard.alarms import list_alarms
     from certyard.monitor.own_cert import served_certificates
 
     values: dict[str, Any] = {"counts": {}}

@@ -17,16 +17,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
+from certyard.alarms import clear_alarms_bulk, raise_alarms_bulk
+from certyard.alarms.alerts import enqueue_mails
 from certyard.db.models import Node, StoreEntry
 from certyard.db.models.monitor import ExpiryNotice
-from certyard.monitor.alarms import clear_alarms_bulk, raise_alarms_bulk
-from certyard.monitor.notify import enqueue_mails
 from certyard.monitor.settings import MonitorSettings, load
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ExpiringCertificate", "ScanReport", "expiring_certificates", "period_index",
            "scan_expiry"]
@@ -170,7 +173,7 @@ def _body(c: ExpiringCertificate, now: dt.datetime) -> tuple[str, str]:
     return subject, body
 
 
-def scan_expiry(ctx: Any) -> ScanReport:
+def scan_expiry(ctx: AppContext) -> ScanReport:
     """One scan. Safe to run on several replicas at once and after restarts."""
     now = ctx.clock.now()
     with ctx.transaction() as s:

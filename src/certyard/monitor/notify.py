@@ -14,10 +14,9 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
 from certyard.db.models.monitor import OutboxMessage
@@ -29,8 +28,11 @@ from certyard.monitor.settings import (
     validate_emails,
 )
 
-__all__ = ["DeliveryReport", "OutboxView", "backoff", "deliver_outbox", "enqueue_mail",
-           "enqueue_mails", "list_outbox", "queue_alarm_alert", "send_mail_now", "send_test_mail"]
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
+__all__ = ["DeliveryReport", "OutboxView", "backoff", "deliver_outbox", "list_outbox",
+           "send_mail_now", "send_test_mail"]
 
 CLAIM = dt.timedelta(minutes=5)  # a replica that dies mid-send releases its claim this late
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -39,50 +41,6 @@ MAX_BACKOFF = dt.timedelta(hours=1)
 def backoff(attempts: int) -> dt.timedelta:
     """1 min, 2, 4 ... capped at one hour: never give up, never hammer the server."""
     return min(dt.timedelta(minutes=2 ** max(0, attempts - 1)), MAX_BACKOFF)
-
-
-def enqueue_mail(s: Session, ctx: Any, *, kind: str, recipients: list[str], subject: str,
-                 body: str) -> OutboxMessage:
-    now = ctx.clock.now()
-    msg = OutboxMessage(kind=kind, recipients=list(recipients), subject=subject[:300],
-                        body=body, status="pending", attempts=0, created_at=now,
-                        next_attempt_at=now, last_error="")
-    s.add(msg)
-    s.flush()
-    return msg
-
-
-def enqueue_mails(s: Session, ctx: Any, *, kind: str, recipients: list[str],
-                  messages: list[tuple[str, str]]) -> int:
-    """Many (subject, body) messages in one executemany; for scans."""
-    if not messages:
-        return 0
-    from sqlalchemy import Table, insert
-
-    now = ctx.clock.now()
-    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
-    s.execute(insert(table), [
-        {"kind": kind, "recipients": list(recipients), "subject": subj[:300], "body": body,
-         "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now,
-         "sent_at": None, "last_error": ""} for subj, body in messages])
-    return len(messages)
-
-
-def queue_alarm_alert(s: Session, ctx: Any, *, name: str, object: str,
-                      severity: str, message: str) -> bool:
-    """Queue an alert e-mail for an alarm to its alert action's recipients, if any."""
-    if name == "EmailDeliveryFailed":  # the mail path is what is broken
-        return False
-    recipients = load(s, "alert_actions").recipients_for(name)
-    if not recipients:
-        return False
-    at = ctx.clock.now().strftime("%Y-%m-%d %H:%M:%S UTC")
-    body = (f"Alarm: {name}\nSeverity: {severity}\nObject: {object}\nTime: {at}\n\n"
-            f"{message}\n\nAlerts for the same alarm and object are sent at most once an "
-            "hour; see 'certyard alarms list' for the full log.\n")
-    enqueue_mail(s, ctx, kind="alarm", recipients=recipients,
-                 subject=f"[certyard] {severity}: {name} on {object}", body=body)
-    return True
 
 
 def _build(smtp: SmtpSettings, recipients: list[str], subject: str, body: str) -> EmailMessage:
@@ -96,7 +54,7 @@ def _build(smtp: SmtpSettings, recipients: list[str], subject: str, body: str) -
     return m
 
 
-def send_mail_now(ctx: Any, smtp: SmtpSettings, recipients: list[str], subject: str,
+def send_mail_now(ctx: AppContext, smtp: SmtpSettings, recipients: list[str], subject: str,
                   body: str) -> None:
     """One SMTP transaction; any failure is an ExternalServiceError with a one-line reason."""
     if not smtp.configured:
@@ -121,7 +79,7 @@ def send_mail_now(ctx: Any, smtp: SmtpSettings, recipients: list[str], subject: 
             f"SMTP {smtp.host}:{smtp.port} failed: {type(e).__name__}: {e}") from None
 
 
-def send_test_mail(ctx: Any, *, to: list[str] | str) -> dict[str, Any]:
+def send_test_mail(ctx: AppContext, *, to: list[str] | str) -> dict[str, Any]:
     """Send a test mail synchronously so the administrator sees the result now."""
     recipients = validate_emails(to, field_name="to")
     if not recipients:
@@ -152,7 +110,7 @@ class DeliveryReport:
         return {"sent": self.sent, "failed": self.failed, "pending": self.pending}
 
 
-def deliver_outbox(ctx: Any, *, limit: int = 100) -> DeliveryReport:
+def deliver_outbox(ctx: AppContext, *, limit: int = 100) -> DeliveryReport:
     """Send every due message once. Claiming (moving next_attempt_at forward under a row
     lock) happens before sending, so two replicas never send the same message."""
     now = ctx.clock.now()
@@ -167,7 +125,7 @@ def deliver_outbox(ctx: Any, *, limit: int = 100) -> DeliveryReport:
             m.next_attempt_at = now + CLAIM
         jobs = [(m.id, list(m.recipients), m.subject, m.body) for m in claimed]
     sent = failed = 0
-    from certyard.monitor.alarms import clear_alarm, raise_alarm
+    from certyard.alarms import clear_alarm, raise_alarm
 
     for mid, rcpt, subject, body in jobs:
         error = ""
@@ -176,22 +134,22 @@ def deliver_outbox(ctx: Any, *, limit: int = 100) -> DeliveryReport:
         except (ExternalServiceError, NotInitialised) as e:
             error = e.message
         with ctx.transaction() as s:
-            m = s.get(OutboxMessage, mid)
-            if m is None:
+            msg = s.get(OutboxMessage, mid)
+            if msg is None:
                 continue
-            m.attempts += 1
+            msg.attempts += 1
             if error:
                 failed += 1
-                m.last_error = error
-                m.next_attempt_at = ctx.clock.now() + backoff(m.attempts)
+                msg.last_error = error
+                msg.next_attempt_at = ctx.clock.now() + backoff(msg.attempts)
                 raise_alarm(s, ctx, name="EmailDeliveryFailed", object=smtp.host or "smtp",
                             message=f"e-mail to {', '.join(rcpt)} not delivered "
-                                    f"(attempt {m.attempts}): {error}")
+                                    f"(attempt {msg.attempts}): {error}")
             else:
                 sent += 1
-                m.status = "sent"
-                m.sent_at = ctx.clock.now()
-                m.last_error = ""
+                msg.status = "sent"
+                msg.sent_at = ctx.clock.now()
+                msg.last_error = ""
                 clear_alarm(s, ctx, name="EmailDeliveryFailed", object=smtp.host or "smtp")
     with ctx.read() as s:
         pending = s.scalar(select(func.count()).select_from(OutboxMessage)
@@ -217,7 +175,9 @@ class OutboxView:
                 for k, v in self.__dict__.items()}
 
 
-def list_outbox(ctx: Any, *, status: str | None = None, limit: int = 200) -> list[OutboxView]:
+def list_outbox(
+    ctx: AppContext, *, status: str | None = None, limit: int = 200,
+) -> list[OutboxView]:
     q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status:
         q = q.where(OutboxMessage.status == status)

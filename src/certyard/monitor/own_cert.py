@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from certyard.alarms import clear_alarm, raise_alarm
 from certyard.db.models import Node, StoreEntry
-from certyard.monitor.alarms import clear_alarm, raise_alarm
 from certyard.monitor.certstate import revocation_states
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "SERVED_PURPOSES",
@@ -58,7 +61,7 @@ def _publisher(s: Any) -> Node | None:
     return s.scalars(select(Node).where(Node.is_publisher.is_(True))).first()
 
 
-def served_certificates(ctx: Any) -> list[ServedCertificate]:
+def served_certificates(ctx: AppContext) -> list[ServedCertificate]:
     now = ctx.clock.now()
     with ctx.read() as s:
         pub = _publisher(s)
@@ -82,7 +85,7 @@ def served_certificates(ctx: Any) -> list[ServedCertificate]:
     return out
 
 
-def check_served_certificates(ctx: Any) -> list[ServedCertificate]:
+def check_served_certificates(ctx: AppContext) -> list[ServedCertificate]:
     """Raise or clear the served-certificate alarms; returns the served certificates."""
     served = served_certificates(ctx)
     with ctx.transaction() as s:
@@ -100,7 +103,7 @@ def check_served_certificates(ctx: Any) -> list[ServedCertificate]:
     return served
 
 
-def served_certificate_change(ctx: Any, *, purpose: str | None, node: str | None,
+def served_certificate_change(ctx: AppContext, *, purpose: str | None, node: str | None,
                               distribution: str = "single") -> str:
     """What installing a ``purpose`` certificate for ``node`` (or for every node, when
     multi-server) does to the certificate this server serves: a sentence, or "" when it
@@ -125,7 +128,7 @@ def served_certificate_change(ctx: Any, *, purpose: str | None, node: str | None
                 f"pinned the old one will warn.")
 
 
-def served_change_for_request(ctx: Any, purpose: str | None, node: str | None) -> str:
+def served_change_for_request(ctx: AppContext, purpose: str | None, node: str | None) -> str:
     """The same question for a CA request made from a node's CSR: its distribution is the
     CSR's (a multi-server CSR on any node installs on the publisher too)."""
     if purpose not in SERVED_PURPOSES or not node:

@@ -15,16 +15,16 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certyard.alarms import clear_alarm, raise_alarm
 from certyard.db.models import StoreEntry
 from certyard.db.models.monitor import RevocationStatus
 from certyard.errors import NotFound
-from certyard.monitor.alarms import clear_alarm, raise_alarm
 from certyard.monitor.egress import EgressPolicy
 from certyard.monitor.ocsp import (
     RevocationAnswer,
@@ -35,6 +35,9 @@ from certyard.monitor.ocsp import (
     ocsp_urls,
 )
 from certyard.monitor.settings import RevocationSettings, load
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["CheckReport", "StatusView", "check_one", "list_revocation_statuses",
            "revocation_status_of", "run_revocation_checks"]
@@ -140,7 +143,7 @@ def _find_issuer(cert: x509.Certificate, trust: list[x509.Certificate]) -> x509.
     return None
 
 
-def run_revocation_checks(ctx: Any, *, force: bool = False,
+def run_revocation_checks(ctx: AppContext, *, force: bool = False,
                           entry_ids: list[int] | None = None) -> CheckReport:
     """Check what is due (never checked, or older than Check Every); ``force`` checks all
     even when revocation checking is disabled (an administrator's explicit request)."""
@@ -198,7 +201,7 @@ def run_revocation_checks(ctx: Any, *, force: bool = False,
                        error=counts["error"])
 
 
-def revocation_status_of(ctx: Any, entry_id: int) -> StatusView:
+def revocation_status_of(ctx: AppContext, entry_id: int) -> StatusView:
     with ctx.read() as s:
         row = s.get(RevocationStatus, f"store:{entry_id}")
         if row is None:
@@ -206,7 +209,7 @@ def revocation_status_of(ctx: Any, entry_id: int) -> StatusView:
         return _view(row)
 
 
-def list_revocation_statuses(ctx: Any) -> list[StatusView]:
+def list_revocation_statuses(ctx: AppContext) -> list[StatusView]:
     with ctx.read() as s:
         return [_view(r) for r in s.scalars(select(RevocationStatus)
                                             .order_by(RevocationStatus.cert_key))]

@@ -1,4 +1,4 @@
-"""The monitor's background jobs, registered with ``certyard.jobs`` on import.
+"""The monitor's background jobs (``JOBS``; run by the scheduler of ``certyard serve``).
 
 The intervals are how often each job looks; what it does is governed by the settings
 (expiry notices once per Notification Frequency period; revocation checks per Check Every,
@@ -6,32 +6,35 @@ and promptly for newly uploaded certificates, which have no status yet)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from certyard.jobs import register_job
+from certyard.jobs import Job
 
-__all__ = ["JOB_NAMES"]
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
+__all__ = ["JOBS", "JOB_NAMES"]
 
 
-def _expiry(ctx: Any) -> object:
+def _expiry(ctx: AppContext) -> object:
     from certyard.monitor.expiry import scan_expiry
 
     return scan_expiry(ctx)
 
 
-def _revocation(ctx: Any) -> object:
+def _revocation(ctx: AppContext) -> object:
     from certyard.monitor.revocation import run_revocation_checks
 
     return run_revocation_checks(ctx)
 
 
-def _outbox(ctx: Any) -> object:
+def _outbox(ctx: AppContext) -> object:
     from certyard.monitor.notify import deliver_outbox
 
     return deliver_outbox(ctx)
 
 
-def _served(ctx: Any) -> object:
+def _served(ctx: AppContext) -> object:
     from certyard.monitor.own_cert import check_served_certificates
 
     return check_served_certificates(ctx)
@@ -39,7 +42,8 @@ def _served(ctx: Any) -> object:
 
 JOB_NAMES = ("monitor.expiry_scan", "monitor.revocation_checks", "monitor.outbox",
              "monitor.served_certificate")
-register_job("monitor.expiry_scan", 600, _expiry)
-register_job("monitor.revocation_checks", 60, _revocation)
-register_job("monitor.outbox", 30, _outbox)
-register_job("monitor.served_certificate", 60, _served)
+
+JOBS = (Job("monitor.expiry_scan", 600, _expiry),
+        Job("monitor.revocation_checks", 60, _revocation),
+        Job("monitor.outbox", 30, _outbox),
+        Job("monitor.served_certificate", 60, _served))

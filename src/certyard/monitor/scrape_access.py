@@ -6,11 +6,14 @@ servers often cannot hold a token, hence the list; everyone else needs credentia
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 from certyard.audit import record_event
-from certyard.context import AppContext
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["SETTING", "get_metrics_allowlist", "metrics_allowlisted", "set_metrics_allowlist"]
 

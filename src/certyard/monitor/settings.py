@@ -7,8 +7,7 @@
                    authentication (password sealed with the master key), sender.
 * ``revocation`` — Certificate Revocation: Enable OCSP, URI from certificate or configured
                    URI, Enable Revocation Check, Check Every N hours or days.
-* ``alert_actions`` — named alert actions (recipients, enabled) and which alarm uses which
-                   (seed "Config Alert Action"; unmapped alarms use "Default").
+(Alert actions belong to the alarms room: ``certyard.alarms``.)
 """
 
 from __future__ import annotations
@@ -17,51 +16,35 @@ import base64
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 from sqlalchemy.orm import Session
 
+from certyard.alarms import validate_emails
 from certyard.audit import record_event
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
 __all__ = [
-    "AlertActions",
     "MonitorSettings",
     "RevocationSettings",
     "SmtpSettings",
-    "get_alert_actions",
     "get_monitor_settings",
     "get_revocation_settings",
     "get_smtp_settings",
     "load",
     "settings_warnings",
     "smtp_password",
-    "update_alert_actions",
     "update_monitor_settings",
     "update_revocation_settings",
     "update_smtp_settings",
-    "validate_emails",
 ]
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
-                    r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 UNITS = ("hours", "days")
-
-
-def validate_emails(values: list[str] | str, *, field_name: str = "email_ids") -> list[str]:
-    """Comma/space separated or a list; each must be a plain address (no display name)."""
-    if isinstance(values, str):
-        values = [v for v in re.split(r"[,;\s]+", values) if v]
-    out: list[str] = []
-    for v in values:
-        v = str(v).strip()
-        if len(v) > 254 or not _EMAIL.match(v):
-            raise InvalidInput(f"{v!r} is not a valid e-mail address", field=field_name)
-        if v not in out:
-            out.append(v)
-    return out
 
 
 def _int(value: object, name: str, lo: int, hi: int) -> int:
@@ -210,38 +193,9 @@ def _destinations(values: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, kw_only=True)
-class AlertActions:
-    """actions: name -> {"enabled": bool, "recipients": [...]}; alarms: alarm -> action."""
-
-    actions: dict[str, dict[str, Any]] = field(
-        default_factory=lambda: {"Default": {"enabled": False, "recipients": []}})
-    alarms: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name, a in self.actions.items():
-            if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", name):
-                raise InvalidInput(f"alert action name {name!r} is not valid", field="actions")
-            a["recipients"] = validate_emails(list(a.get("recipients", [])),
-                                              field_name="recipients")
-            a["enabled"] = bool(a.get("enabled", False))
-        for alarm, action in self.alarms.items():
-            if action not in self.actions:
-                raise InvalidInput(f"alarm {alarm} refers to unknown alert action {action!r}",
-                                   field="alarms")
-
-    def recipients_for(self, alarm: str) -> list[str]:
-        a = self.actions.get(self.alarms.get(alarm, "Default"))
-        return list(a["recipients"]) if a and a["enabled"] else []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"actions": self.actions, "alarms": self.alarms}
-
-
 T = TypeVar("T")
 _KINDS: dict[str, type[Any]] = {"monitor": MonitorSettings, "smtp": SmtpSettings,
-                                "revocation": RevocationSettings,
-                                "alert_actions": AlertActions}
+                                "revocation": RevocationSettings}
 
 
 def load(s: Session, name: str) -> Any:
@@ -255,7 +209,7 @@ def load(s: Session, name: str) -> Any:
     return cls(**kwargs)
 
 
-def _save(s: Session, ctx: Any, name: str, value: Any, details: dict[str, Any]) -> None:
+def _save(s: Session, ctx: AppContext, name: str, value: Any, details: dict[str, Any]) -> None:
     data = asdict(value)
     if "email_ids" in data:
         data["email_ids"] = list(data["email_ids"])
@@ -268,7 +222,9 @@ def _save(s: Session, ctx: Any, name: str, value: Any, details: dict[str, Any]) 
     record_event(s, ctx, action=f"{name}.update", target=name, details=details)
 
 
-def _update(ctx: Any, name: str, changes: dict[str, Any], secret: set[str] | None = None) -> Any:
+def _update(
+    ctx: AppContext, name: str, changes: dict[str, Any], secret: set[str] | None = None,
+) -> Any:
     changes = {k: v for k, v in changes.items() if v is not None}
     with ctx.transaction() as s:
         cur = load(s, name)
@@ -281,23 +237,25 @@ def _update(ctx: Any, name: str, changes: dict[str, Any], secret: set[str] | Non
         return new
 
 
-def get_monitor_settings(ctx: Any) -> MonitorSettings:
+def get_monitor_settings(ctx: AppContext) -> MonitorSettings:
     with ctx.read() as s:
         return load(s, "monitor")  # type: ignore[no-any-return]
 
 
-def update_monitor_settings(ctx: Any, **changes: Any) -> MonitorSettings:
+def update_monitor_settings(ctx: AppContext, **changes: Any) -> MonitorSettings:
     if changes.get("email_ids") is not None:
         changes["email_ids"] = tuple(validate_emails(changes["email_ids"]))
     return _update(ctx, "monitor", changes)  # type: ignore[no-any-return]
 
 
-def get_smtp_settings(ctx: Any) -> SmtpSettings:
+def get_smtp_settings(ctx: AppContext) -> SmtpSettings:
     with ctx.read() as s:
         return load(s, "smtp")  # type: ignore[no-any-return]
 
 
-def update_smtp_settings(ctx: Any, *, password: str | None = None, **changes: Any) -> SmtpSettings:
+def update_smtp_settings(
+    ctx: AppContext, *, password: str | None = None, **changes: Any,
+) -> SmtpSettings:
     """``password=""`` removes the stored password; None leaves it as it is — unless the
     host, port or user name changes: a stored password is never sent to a server it was not
     entered for, so it must be given again."""
@@ -313,18 +271,18 @@ def update_smtp_settings(ctx: Any, *, password: str | None = None, **changes: An
     return _update(ctx, "smtp", changes, {"password_sealed"})  # type: ignore[no-any-return]
 
 
-def smtp_password(ctx: Any, smtp: SmtpSettings) -> str:
+def smtp_password(ctx: AppContext, smtp: SmtpSettings) -> str:
     if not smtp.password_sealed:
         return ""
     return ctx.master_key.open(base64.b64decode(smtp.password_sealed), aad=b"smtp").decode()
 
 
-def get_revocation_settings(ctx: Any) -> RevocationSettings:
+def get_revocation_settings(ctx: AppContext) -> RevocationSettings:
     with ctx.read() as s:
         return load(s, "revocation")  # type: ignore[no-any-return]
 
 
-def update_revocation_settings(ctx: Any, **changes: Any) -> RevocationSettings:
+def update_revocation_settings(ctx: AppContext, **changes: Any) -> RevocationSettings:
     return _update(ctx, "revocation", changes)  # type: ignore[no-any-return]
 
 
@@ -340,7 +298,7 @@ def _responder_candidates(s: Session) -> int:
         StoreEntry.source_node_id.is_(None))) or 0)
 
 
-def settings_warnings(ctx: Any) -> list[str]:
+def settings_warnings(ctx: AppContext) -> list[str]:
     """What the Certificate Monitor and revocation settings in force will not achieve, said
     at the moment of the change rather than at the first failure (seed 001: "You must
     upload the OCSP Responder certificate to tomcat-trust before enabling OCSP")."""
@@ -357,27 +315,3 @@ def settings_warnings(ctx: Any) -> list[str]:
                        "certificate; upload it first (certyard cert upload-trust tomcat-trust "
                        "FILE), or every response will be refused as untrusted")
     return out
-
-
-def get_alert_actions(ctx: Any) -> AlertActions:
-    with ctx.read() as s:
-        return load(s, "alert_actions")  # type: ignore[no-any-return]
-
-
-def update_alert_actions(ctx: Any, *, action: str = "Default", recipients: list[str] | None = None,
-                         enabled: bool | None = None, alarm: str | None = None) -> AlertActions:
-    """Edit one alert action (created if new); optionally route ``alarm`` to it."""
-    with ctx.transaction() as s:
-        cur: AlertActions = load(s, "alert_actions")
-        actions = {k: dict(v) for k, v in cur.actions.items()}
-        a = actions.setdefault(action, {"enabled": False, "recipients": []})
-        if recipients is not None:
-            a["recipients"] = validate_emails(recipients, field_name="recipients")
-        if enabled is not None:
-            a["enabled"] = enabled
-        alarms = dict(cur.alarms)
-        if alarm:
-            alarms[alarm] = action
-        new = AlertActions(actions=actions, alarms=alarms)
-        _save(s, ctx, "alert_actions", new, {"action": action, "alarm": alarm})
-        return new

@@ -3,15 +3,16 @@ certificate upload"), registered with the store's upload hooks by the monitor pa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from certyard.context import AppContext
     from certyard.store import UploadResult
 
 __all__ = ["check_after_upload"]
 
 
-def check_after_upload(ctx: Any, result: UploadResult, trust: bool) -> None:
+def check_after_upload(ctx: AppContext, result: UploadResult, trust: bool) -> None:
     """Identity uploads check the new entries; a trust upload may make an issuer or an
     OCSP responder known, so it re-checks the certificates whose last check failed.
     Disabled revocation checking makes this a no-op; responders are bounded by their

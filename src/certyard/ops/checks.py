@@ -7,7 +7,7 @@ import hashlib
 import socket
 import ssl
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID
@@ -18,6 +18,9 @@ from certyard.db.models.agent import AgentCredential, AgentStatus
 from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.db.models.monitor import JobLease, OutboxMessage
 from certyard.ops.doctor import DoctorOptions, Finding, parse_listener
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["agents_check", "ca_check", "jobs_check", "listener_check", "outbox_check",
            "ui_certificate_check", "url_check"]
@@ -34,7 +37,7 @@ def _days(delta: dt.timedelta) -> str:
     return f"{secs // 3600} h" if secs >= 3600 else f"{secs // 60} min"
 
 
-def ca_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
+def ca_check(ctx: AppContext, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
     with ctx.read() as s:
         rows = list(s.scalars(select(CaCertificate).where(CaCertificate.active.is_(True))))
     if not any(r.role in ("issuing", "root+issuing") for r in rows):
@@ -57,7 +60,7 @@ def ca_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
                                    f"{o.expiry_warning_days} days")]
 
 
-def _publisher_tomcat(ctx: Any) -> tuple[Node | None, list[StoreEntry]]:
+def _publisher_tomcat(ctx: AppContext) -> tuple[Node | None, list[StoreEntry]]:
     with ctx.read() as s:
         pub = s.scalar(select(Node).where(Node.is_publisher.is_(True)))
         if pub is None:
@@ -67,7 +70,7 @@ def _publisher_tomcat(ctx: Any) -> tuple[Node | None, list[StoreEntry]]:
             StoreEntry.purpose.in_(("tomcat", "tomcat-ECDSA")))))
 
 
-def ui_certificate_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
+def ui_certificate_check(ctx: AppContext, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
     pub, rows = _publisher_tomcat(ctx)
     if pub is None:
         return [Finding(check="ui_certificate", severity="error",
@@ -123,7 +126,7 @@ def _embedded_urls(der: bytes) -> list[tuple[str, str]]:
     return found
 
 
-def url_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
+def url_check(ctx: AppContext, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
     if not o.check_urls:
         return []
     import httpx
@@ -196,7 +199,7 @@ def _speaks_plain_http(host: str, port: int, timeout: float) -> bool:
         return False
 
 
-def listener_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
+def listener_check(ctx: AppContext, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
     from certyard.policy import get_tls_policy
 
     minimum = str(get_tls_policy(ctx).get("min_version") or "1.2")
@@ -254,19 +257,18 @@ def listener_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding
     return out
 
 
-def jobs_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
-    import certyard.server.app  # noqa: F401  (imports every room that registers jobs)
-    from certyard.jobs import registered_jobs
+def jobs_check(ctx: AppContext, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
+    from certyard.ops.jobs import all_jobs
 
     with ctx.read() as s:
         leases = {r.name: r for r in s.scalars(select(JobLease))}
     out: list[Finding] = []
-    never = [job.name for job in registered_jobs() if job.name not in leases]
+    never = [job.name for job in all_jobs() if job.name not in leases]
     if never:
         out.append(Finding(check="jobs", severity="error",
                            message=f"{len(never)} job(s) never ran ({', '.join(never)}); jobs "
                                    "run inside certyard serve", fix=_SERVER_FIX))
-    for job in registered_jobs():
+    for job in all_jobs():
         row = leases.get(job.name)
         if row is None:
             continue
@@ -289,7 +291,7 @@ def jobs_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
                            message=f"{len(leases)} job(s) on schedule, leases fresh")]
 
 
-def outbox_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
+def outbox_check(ctx: AppContext, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
     with ctx.read() as s:
         msgs = list(s.scalars(select(OutboxMessage).where(
             OutboxMessage.status.in_(("pending", "failed")))))
@@ -311,7 +313,7 @@ def outbox_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
                            message=f"outbox flowing ({len(msgs)} waiting, none stuck)")]
 
 
-def agents_check(ctx: Any, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
+def agents_check(ctx: AppContext, o: DoctorOptions, now: dt.datetime) -> list[Finding]:
     with ctx.read() as s:
         enrolled = {n for n in s.scalars(select(AgentCredential.node_id).where(
             AgentCredential.not_after > now))}

@@ -24,9 +24,12 @@ import datetime as dt
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certyard.config import Settings
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["DoctorOptions", "Finding", "Report", "parse_listener", "run_doctor"]
 
@@ -180,7 +183,7 @@ def _database(settings: Settings) -> tuple[list[Finding], Any]:
 
 
 def run_doctor(settings: Settings, options: DoctorOptions | None = None,
-               *, ctx: Any = None) -> Report:
+               *, ctx: AppContext | None = None) -> Report:
     """Run every check; ``ctx`` (an open AppContext) is reused when the caller has one."""
     from certyard.ops import checks
 

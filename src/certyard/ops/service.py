@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from certyard.errors import InvalidInput
+from certyard.hostutil.files import atomic_write
 
 __all__ = ["ServiceOptions", "UnitFile", "certyard_executable", "install_service",
            "render_units", "service_path", "setup_steps", "unit_warnings", "valid_host",
@@ -347,13 +348,9 @@ def write_units(units: list[UnitFile], directory: Path) -> list[tuple[Path, bool
     for unit in units:
         target = directory / unit.name
         existed = target.exists()
-        tmp = directory / f".{unit.name}.tmp"
         try:
-            tmp.write_text(unit.text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            atomic_write(target, unit.text.encode(), mode=0o644)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise InvalidInput(f"cannot write {target}: {exc.strerror}",
                                field="unit_dir") from None
         written.append((target, existed))

@@ -19,8 +19,8 @@ from certyard.policy.presets import (
     get_srtp_preset,
     set_srtp_preset,
 )
+from certyard.policy.settings import TLS_DEFAULTS, load_tls
 from certyard.policy.sslcontext import SSL_VERSIONS, build_server_ssl_context, tls_policy_stamp
-from certyard.policy.store import TLS_DEFAULTS, load_tls
 from certyard.policy.tls import (
     CIPHER_INTERFACES,
     HTTPS_OPTIONS,

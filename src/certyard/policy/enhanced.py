@@ -15,13 +15,16 @@ is a separate, deliberate act in Authentication Rules.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from certyard import store
+from certyard import store, syslog
 from certyard.accounts.rules import describe_rules, read_rules, set_rules_floor
 from certyard.audit import record_event
+from certyard.db.documents import merge_document, read_document
 from certyard.errors import PolicyViolation
-from certyard.policy.store import load_setting, merge_setting
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ENHANCED_AUTH_RULES", "ENHANCED_FLOOR", "disable_enhanced", "enable_enhanced",
            "enhanced_prerequisites", "enhanced_status"]
@@ -59,14 +62,13 @@ RESTART = ["certyard serve (sessions and login rules apply to new logins)",
 
 def enhanced_prerequisites(s: Any) -> list[str]:
     """What is missing before the mode can be enabled, each with the command that fixes it."""
-    from certyard.audit.syslog import load_syslog_settings
     from certyard.backup import security_password_meets_fips
 
     missing: list[str] = []
     if not store.fips_enabled(s):
         missing.append("FIPS mode is off (certyard fips enable)")
-    syslog = load_syslog_settings(s)
-    if not (syslog.enabled and syslog.host):
+    remote = syslog.load_syslog_settings(s)
+    if not (remote.enabled and remote.host):
         missing.append("no remote syslog server is configured for the audit trail "
                        "(certyard syslog configure --host H --protocol tcp --enable)")
     if not security_password_meets_fips(s):
@@ -75,18 +77,18 @@ def enhanced_prerequisites(s: Any) -> list[str]:
     return missing
 
 
-def enhanced_status(ctx: Any) -> dict[str, Any]:
+def enhanced_status(ctx: AppContext) -> dict[str, Any]:
     with ctx.read() as s:
         rules = read_rules(s)
-        return {"enabled": bool(load_setting(s, "enhanced_security").get("enabled")),
+        return {"enabled": bool(read_document(s, "enhanced_security").get("enabled")),
                 "fips": store.fips_enabled(s),
                 "auth_rules": {k: rules.get(k) for k in ENHANCED_AUTH_RULES},
                 "rules_in_force": describe_rules(rules),
                 "prerequisites_missing": enhanced_prerequisites(s),
-                "syslog_protocol": load_setting(s, "syslog").get("protocol")}
+                "syslog_protocol": syslog.stored_protocol(s)}
 
 
-def enable_enhanced(ctx: Any) -> dict[str, Any]:
+def enable_enhanced(ctx: AppContext) -> dict[str, Any]:
     now = ctx.clock.now()
     with ctx.transaction() as s:
         missing = enhanced_prerequisites(s)
@@ -96,18 +98,18 @@ def enable_enhanced(ctx: Any) -> dict[str, Any]:
                                   value=missing)
         rules = set_rules_floor(s, rules=dict(ENHANCED_AUTH_RULES), floor=ENHANCED_FLOOR,
                                 now=now)
-        merge_setting(s, "syslog", {"protocol": "tcp"}, now=now)
-        merge_setting(s, "enhanced_security", {"enabled": True}, now=now)
+        syslog.use_tcp(s, ctx)
+        merge_document(s, "enhanced_security", {"enabled": True}, now=now)
         record_event(s, ctx, action="enhanced_security.enable", target="enhanced_security",
                      details={"auth_rules": ENHANCED_AUTH_RULES, "syslog_protocol": "tcp"})
     return {"enabled": True, "auth_rules": rules, "rules_in_force": describe_rules(rules),
             "syslog_protocol": "tcp", "restart": RESTART}
 
 
-def disable_enhanced(ctx: Any) -> dict[str, Any]:
+def disable_enhanced(ctx: AppContext) -> dict[str, Any]:
     with ctx.transaction() as s:
         set_rules_floor(s, rules={}, floor=None, now=ctx.clock.now())
-        merge_setting(s, "enhanced_security", {"enabled": False}, now=ctx.clock.now())
+        merge_document(s, "enhanced_security", {"enabled": False}, now=ctx.clock.now())
         record_event(s, ctx, action="enhanced_security.disable", target="enhanced_security",
                      details={})
     return {"enabled": False, "restart": RESTART,

@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 
 from certyard import store
+from certyard.accounts.rules import use_password_hash
 from certyard.audit import record_event
+from certyard.db.documents import read_document
 from certyard.db.models import Node, StoreEntry
 from certyard.errors import PolicyViolation
-from certyard.policy.store import load_setting, load_tls, merge_setting
+from certyard.policy.settings import load_tls
 from certyard.policy.tls import CIPHER_INTERFACES
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["FipsResult", "disable_fips", "enable_fips", "fips_status", "noncompliant_entries",
            "openssl_fips_status"]
@@ -100,14 +105,14 @@ def noncompliant_entries(s: Any) -> list[dict[str, Any]]:
     return out
 
 
-def fips_status(ctx: Any) -> FipsResult:
+def fips_status(ctx: AppContext) -> FipsResult:
     with ctx.read() as s:
         enabled = store.fips_enabled(s)
         bad = noncompliant_entries(s) if enabled else []
     return FipsResult(enabled=enabled, noncompliant=bad, openssl=openssl_fips_status())
 
 
-def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
+def enable_fips(ctx: AppContext, *, regenerate: bool = False) -> FipsResult:
     """Turn FIPS mode on. Refused while a configured cipher string selects CHACHA20.
     With ``regenerate``, every non-compliant self-signed identity is regenerated."""
     from certyard.backup import security_password_meets_fips
@@ -133,10 +138,9 @@ def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
                     f"the {iface} cipher string names CHACHA20, which FIPS mode forbids; "
                     f"change it first (`certyard tls ciphers set {iface} ...`)",
                     rule="fips_cipher", value=value)
-        merge_setting(s, "fips", {"enabled": True}, now=ctx.clock.now())
-        # FIPS-approved password hashing (read by the accounts room; other keys kept).
-        merge_setting(s, "auth_rules", {"password_hash": "pbkdf2-sha256"},
-                      now=ctx.clock.now())
+        store.set_fips_mode(s, enabled=True, now=ctx.clock.now())
+        # FIPS-approved password hashing (the accounts room's rule; other rules kept).
+        use_password_hash(s, "pbkdf2-sha256", now=ctx.clock.now())
         record_event(s, ctx, action="fips.enable", target="fips",
                      details={"regenerate": regenerate})
         bad = noncompliant_entries(s)
@@ -158,14 +162,14 @@ def enable_fips(ctx: Any, *, regenerate: bool = False) -> FipsResult:
                       restart=FIPS_RESTART, openssl=openssl_fips_status(), warnings=warnings)
 
 
-def disable_fips(ctx: Any) -> FipsResult:
+def disable_fips(ctx: AppContext) -> FipsResult:
     from certyard.ipsec.policies import fips_switch_steps, recertify_steps
 
     with ctx.transaction() as s:
-        if load_setting(s, "enhanced_security").get("enabled"):
+        if read_document(s, "enhanced_security").get("enabled"):
             raise PolicyViolation("Enhanced Security Mode requires FIPS mode; disable "
                                   "Enhanced Security Mode first", rule="enhanced_requires_fips")
-        merge_setting(s, "fips", {"enabled": False}, now=ctx.clock.now())
+        store.set_fips_mode(s, enabled=False, now=ctx.clock.now())
         record_event(s, ctx, action="fips.disable", target="fips", details={})
         steps = [w for w in fips_switch_steps(s) if "certificate-based" in w]
         steps += recertify_steps(s)

@@ -9,12 +9,16 @@ crypto suites (RFC 4568, RFC 7714) media services may offer, distributed with th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certyard.audit import record_event
+from certyard.db.documents import merge_document
 from certyard.errors import InvalidInput
-from certyard.policy.store import load_tls, merge_setting
+from certyard.policy.settings import load_tls
 from certyard.policy.tls import PolicyChange, set_cipher_string
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["SRTP_PRESETS", "TLS_PRESETS", "apply_tls_preset", "get_srtp_preset",
            "set_srtp_preset"]
@@ -68,7 +72,7 @@ def _pick(table: dict[str, Any], name: str, what: str, field: str) -> str:
     return key
 
 
-def apply_tls_preset(ctx: Any, interface: str, preset: str) -> PolicyChange:
+def apply_tls_preset(ctx: AppContext, interface: str, preset: str) -> PolicyChange:
     """Set an interface's cipher string (all, https, sip) to a named preset."""
     if str(interface).lower() not in ("all", "https", "sip"):
         raise InvalidInput("presets apply to the all, https and sip interfaces",
@@ -82,17 +86,17 @@ def apply_tls_preset(ctx: Any, interface: str, preset: str) -> PolicyChange:
                         warnings=change.warnings)
 
 
-def get_srtp_preset(ctx: Any) -> dict[str, Any]:
+def get_srtp_preset(ctx: AppContext) -> dict[str, Any]:
     with ctx.read() as s:
         key = load_tls(s).get("srtp_ciphers") or SRTP_DEFAULT
     label, suites = SRTP_PRESETS[key]
     return {"preset": key, "label": label, "suites": list(suites)}
 
 
-def set_srtp_preset(ctx: Any, preset: str) -> PolicyChange:
+def set_srtp_preset(ctx: AppContext, preset: str) -> PolicyChange:
     key = _pick(SRTP_PRESETS, preset, "SRTP Ciphers", "srtp_ciphers")
     with ctx.transaction() as s:
-        value = merge_setting(s, "tls", {"srtp_ciphers": key}, now=ctx.clock.now())
+        value = merge_document(s, "tls", {"srtp_ciphers": key}, now=ctx.clock.now())
         record_event(s, ctx, action="tls.srtp_ciphers.set", target="tls",
                      details={"preset": key})
     label, suites = SRTP_PRESETS[key]

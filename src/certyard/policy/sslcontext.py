@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
 from certyard.policy.ciphers import HTTPS_PRIORITY, LEGACY_TLS10_SUITES
-from certyard.policy.store import TLS_DEFAULTS
+from certyard.policy.settings import TLS_DEFAULTS
 from certyard.policy.tls import effective_tls_string
 
 __all__ = ["FIPS_TLS13_SUITES", "SSL_VERSIONS", "build_server_ssl_context",
@@ -152,5 +152,7 @@ def build_server_ssl_context(
 def tls_policy_stamp(s: Session) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Changes whenever the TLS policy or FIPS mode changes: the listener compares it to
     decide whether to rebuild its context."""
-    tls, fips = s.get(Setting, "tls"), s.get(Setting, "fips")
-    return (tls.updated_at if tls else None, fips.updated_at if fips else None)
+    from certyard.store import fips_changed_at
+
+    tls = s.get(Setting, "tls")
+    return (tls.updated_at if tls else None, fips_changed_at(s))

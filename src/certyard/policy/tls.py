@@ -1,16 +1,17 @@
 """Minimum TLS version, Cipher Management and the HTTPS Ciphers option (seed 002 chapters
 1 and 12, seed 001 "Cipher Management"), with the restart notices each change needs.
 
-Stored in ``Setting("tls")`` (keys in :data:`certyard.policy.store.TLS_DEFAULTS`). The
+Stored in ``Setting("tls")`` (keys in :data:`certyard.policy.settings.TLS_DEFAULTS`). The
 HTTPS and SIP strings override the All TLS string for their interface.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certyard.audit import record_event
+from certyard.db.documents import merge_document, read_document
 from certyard.errors import InvalidInput
 from certyard.policy.ciphers import (
     HTTPS_PRIORITY,
@@ -20,8 +21,11 @@ from certyard.policy.ciphers import (
     resolve_tls_ciphers,
     validate_ssh_string,
 )
-from certyard.policy.store import load_setting, load_tls, merge_setting
+from certyard.policy.settings import load_tls
 from certyard.store import fips_enabled
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "CIPHER_INTERFACES",
@@ -83,12 +87,12 @@ def _change(setting: str, value: dict[str, Any], key: str, **kw: Any) -> PolicyC
     return PolicyChange(setting=setting, value=value, restart=restart, reloaded=reloaded, **kw)
 
 
-def get_tls_policy(ctx: Any) -> dict[str, Any]:
+def get_tls_policy(ctx: AppContext) -> dict[str, Any]:
     with ctx.read() as s:
         return load_tls(s)
 
 
-def set_min_version(ctx: Any, version: str) -> PolicyChange:
+def set_min_version(ctx: AppContext, version: str) -> PolicyChange:
     v = str(version).strip().removeprefix("TLS").removeprefix("v").strip()
     if v not in TLS_VERSIONS:
         raise InvalidInput(f"{version!r} is not a TLS version; choose one of "
@@ -98,19 +102,19 @@ def set_min_version(ctx: Any, version: str) -> PolicyChange:
         warnings.append(f"TLS {v} is obsolete (RFC 8996); allow it only for old clients")
     with ctx.transaction() as s:
         old = load_tls(s)["min_version"]
-        value = merge_setting(s, "tls", {"min_version": v}, now=ctx.clock.now())
+        value = merge_document(s, "tls", {"min_version": v}, now=ctx.clock.now())
         record_event(s, ctx, action="tls.min_version.set", target="tls",
                      details={"old": old, "new": v})
     return _change("tls", _with_defaults(value), "min_version", warnings=warnings)
 
 
 def _with_defaults(value: dict[str, Any]) -> dict[str, Any]:
-    from certyard.policy.store import TLS_DEFAULTS
+    from certyard.policy.settings import TLS_DEFAULTS
 
     return {**TLS_DEFAULTS, **value}
 
 
-def set_cipher_string(ctx: Any, interface: str, string: str | None) -> PolicyChange:
+def set_cipher_string(ctx: AppContext, interface: str, string: str | None) -> PolicyChange:
     """Set (or clear, with None/"") the cipher string of one interface after validating it
     with the real OpenSSL / OpenSSH."""
     key = CIPHER_INTERFACES.get(str(interface).lower())
@@ -129,18 +133,18 @@ def set_cipher_string(ctx: Any, interface: str, string: str | None) -> PolicyCha
                 resolved = resolve_tls_ciphers(text, fips=fips, field_name=key)
                 details["resolved"] = resolved.to_dict()
                 warnings += resolved.warnings
-        value = merge_setting(s, "tls", {key: text}, now=ctx.clock.now())
+        value = merge_document(s, "tls", {key: text}, now=ctx.clock.now())
         record_event(s, ctx, action="tls.ciphers.set", target=key, details={"string": text})
     return _change("tls", _with_defaults(value), key, details=details, warnings=warnings)
 
 
-def set_https_cipher_option(ctx: Any, option: str) -> PolicyChange:
+def set_https_cipher_option(ctx: AppContext, option: str) -> PolicyChange:
     opt = str(option).strip().lower()
     if opt not in HTTPS_OPTIONS:
         raise InvalidInput(f"{option!r} is not an HTTPS Ciphers option; choose rsa-only or "
                            "ec-and-rsa", field="https_cipher_option")
     with ctx.transaction() as s:
-        value = merge_setting(s, "tls", {"https_cipher_option": opt}, now=ctx.clock.now())
+        value = merge_document(s, "tls", {"https_cipher_option": opt}, now=ctx.clock.now())
         record_event(s, ctx, action="tls.https_ciphers.set", target="tls",
                      details={"option": opt})
     return _change("tls", _with_defaults(value), "https_cipher_option",
@@ -163,12 +167,12 @@ def effective_tls_string(policy: dict[str, Any], interface: str) -> str | None:
     return chosen
 
 
-def cipher_report(ctx: Any) -> dict[str, Any]:
+def cipher_report(ctx: AppContext) -> dict[str, Any]:
     """Per interface: configured string, effective string and OpenSSL's resolved list."""
     with ctx.read() as s:
         policy = load_tls(s)
         fips = fips_enabled(s)
-        stored = load_setting(s, "tls")
+        stored = read_document(s, "tls")
     out: dict[str, Any] = {"min_version": policy["min_version"],
                            "https_cipher_option": policy["https_cipher_option"],
                            "fips": fips, "interfaces": {},

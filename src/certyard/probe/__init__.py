@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from certyard.probe import schedule as _schedule  # noqa: F401  (registers the job)
 from certyard.probe.check import FLAGS, ProbeReport, check_endpoint, check_endpoints
 from certyard.probe.inventory import (
     TargetView,

@@ -5,7 +5,7 @@ cleared when the target is clean again)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
@@ -13,11 +13,14 @@ from certyard.audit import record_event
 from certyard.db.models import Node
 from certyard.db.models.policy import ProbeResult, ProbeTarget
 from certyard.errors import Duplicate, InvalidInput, NotFound
-from certyard.policy.store import load_tls
+from certyard.policy.settings import load_tls
 from certyard.probe.check import check_endpoint
 from certyard.probe.service import revocation_checker, trust_anchors
 from certyard.probe.tlsclient import STARTTLS, parse_target
 from certyard.x509 import check_dns_name
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ALARM", "TargetView", "add_target", "latest_results", "list_targets",
            "remove_target", "run_probes"]
@@ -51,7 +54,7 @@ def _view(row: ProbeTarget, node: str | None, last: ProbeResult | None) -> Targe
                                         "version": last.version, "error": last.error})
 
 
-def add_target(ctx: Any, target: str, *, name: str | None = None, node: str | None = None,
+def add_target(ctx: AppContext, target: str, *, name: str | None = None, node: str | None = None,
                sni: str | None = None, starttls: str | None = None,
                trust_store: str = "tomcat-trust") -> TargetView:
     host, port = parse_target(target)
@@ -79,7 +82,7 @@ def add_target(ctx: Any, target: str, *, name: str | None = None, node: str | No
         return _view(row, node_row.name if node_row else None, None)
 
 
-def remove_target(ctx: Any, name: str) -> None:
+def remove_target(ctx: AppContext, name: str) -> None:
     with ctx.transaction() as s:
         row = s.scalar(select(ProbeTarget).where(ProbeTarget.name == name))
         if row is None:
@@ -88,7 +91,7 @@ def remove_target(ctx: Any, name: str) -> None:
         record_event(s, ctx, action="probe.target.remove", target=name, details={})
 
 
-def list_targets(ctx: Any) -> list[TargetView]:
+def list_targets(ctx: AppContext) -> list[TargetView]:
     with ctx.read() as s:
         rows = s.execute(select(ProbeTarget, Node.name)
                          .outerjoin(Node, Node.id == ProbeTarget.node_id)
@@ -102,16 +105,16 @@ def list_targets(ctx: Any) -> list[TargetView]:
         return out
 
 
-def latest_results(ctx: Any) -> list[dict[str, Any]]:
+def latest_results(ctx: AppContext) -> list[dict[str, Any]]:
     return [t.to_dict() for t in list_targets(ctx)]
 
 
-def run_probes(ctx: Any, *, concurrency: int = 64, timeout: float = 5.0) -> dict[str, Any]:
+def run_probes(ctx: AppContext, *, concurrency: int = 64, timeout: float = 5.0) -> dict[str, Any]:
     """Probe every enabled target (at most ``concurrency`` at once), store the results,
     raise or clear the alarm per target. The network work happens outside transactions."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from certyard.monitor import clear_alarm, raise_alarm
+    from certyard.alarms import clear_alarm, raise_alarm
 
     now = ctx.clock.now()
     with ctx.read() as s:

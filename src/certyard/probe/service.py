@@ -4,7 +4,7 @@ configured minimum TLS version from the database, then call the pure checks."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from sqlalchemy import select
@@ -12,17 +12,20 @@ from sqlalchemy import select
 from certyard.audit import record_event
 from certyard.db.models import StoreEntry
 from certyard.errors import InvalidFile, InvalidInput
-from certyard.policy.store import load_tls
+from certyard.policy.settings import load_tls
 from certyard.probe.check import ProbeReport, check_endpoint
 from certyard.probe.tlsclient import STARTTLS
 from certyard.probe.verify import VerifyResult, verify_chain
 from certyard.store import purpose_from_trust_store
 from certyard.x509 import load_certificates
 
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
 __all__ = ["probe_endpoint", "revocation_checker", "trust_anchors", "verify_files"]
 
 
-def revocation_checker(ctx: Any, anchors: list[x509.Certificate]) -> Any:
+def revocation_checker(ctx: AppContext, anchors: list[x509.Certificate]) -> Any:
     """The monitor's revocation decision (OCSP, CRL fallback) under its settings, or None
     when the administrator has not enabled revocation checking."""
     from certyard.monitor.revocation import check_one
@@ -56,7 +59,7 @@ def _certs(data: bytes | None, what: str) -> list[x509.Certificate]:
 
 
 def probe_endpoint(
-    ctx: Any, target: str, *, sni: str | None = None, starttls: str | None = None,
+    ctx: AppContext, target: str, *, sni: str | None = None, starttls: str | None = None,
     trust_store: str = "tomcat-trust", untrusted: bytes | None = None,
     timeout: float = 5.0,
 ) -> ProbeReport:
@@ -78,7 +81,7 @@ def probe_endpoint(
 
 
 def verify_files(
-    ctx: Any, cert: bytes, *, untrusted: bytes | None = None, trust_store: str | None = None,
+    ctx: AppContext, cert: bytes, *, untrusted: bytes | None = None, trust_store: str | None = None,
     trusted: bytes | None = None, hostname: str | None = None, at: dt.datetime | None = None,
     purpose: str = "server", max_depth: int | None = None, crls: list[bytes] | None = None,
 ) -> VerifyResult:

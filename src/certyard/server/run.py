@@ -233,8 +233,9 @@ def serve(ctx: AppContext, *, host: str, https_port: int, http_port: int,
     scheduler: threading.Thread | None = None
     if jobs:
         from certyard.jobs import run_scheduler
+        from certyard.ops.jobs import all_jobs
 
-        scheduler = threading.Thread(target=run_scheduler, args=(ctx, stop),
+        scheduler = threading.Thread(target=run_scheduler, args=(ctx, stop, all_jobs()),
                                      name="certyard-jobs", daemon=True)
         scheduler.start()
     try:

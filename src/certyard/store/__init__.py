@@ -16,11 +16,13 @@ from certyard.store.entries import (
 from certyard.store.generate import (
     GeneratedResult,
     download_csr,
+    fips_changed_at,
     fips_enabled,
     generate_csr,
     generate_self_signed,
     install_self_signed,
     resolve_node,
+    set_fips_mode,
 )
 from certyard.store.keystore import open_private_key, release_keys, seal_private_key
 from certyard.store.purposes import (
@@ -53,6 +55,7 @@ __all__ = [
     "download_entry",
     "entry_view",
     "find_entries",
+    "fips_changed_at",
     "fips_enabled",
     "generate_csr",
     "generate_self_signed",
@@ -65,6 +68,7 @@ __all__ = [
     "release_keys",
     "resolve_node",
     "seal_private_key",
+    "set_fips_mode",
     "show_entry",
     "upload_identity_certificate",
     "upload_trust_certificates",

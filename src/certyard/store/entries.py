@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -16,6 +16,9 @@ from certyard.db.models import Node, StoreEntry
 from certyard.errors import InvalidInput, NotFound
 from certyard.store.keystore import release_keys
 from certyard.x509 import certificate_details, csr_details
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "ENTRY_TYPES",
@@ -126,7 +129,7 @@ def _node_id(session: Session, name: str | None) -> int | None:
 
 
 def find_entries(
-    ctx: Any,
+    ctx: AppContext,
     *,
     node: str | None = None,
     purpose: str | None = None,
@@ -188,7 +191,7 @@ def _get(s: Session, entry_id: int) -> tuple[StoreEntry, str | None]:
     return row, node_name
 
 
-def show_entry(ctx: Any, entry_id: int) -> dict[str, Any]:
+def show_entry(ctx: AppContext, entry_id: int) -> dict[str, Any]:
     """Certificate Details: every field, with SHA-512 checksum and fingerprints."""
     with ctx.read() as s:
         row, node_name = _get(s, entry_id)
@@ -200,7 +203,7 @@ def show_entry(ctx: Any, entry_id: int) -> dict[str, Any]:
     return {**view.to_dict(), "details": details}
 
 
-def download_entry(ctx: Any, entry_id: int, *, format: str = "pem") -> tuple[str, bytes]:
+def download_entry(ctx: AppContext, entry_id: int, *, format: str = "pem") -> tuple[str, bytes]:
     """(file name, bytes) of a certificate or CSR. Private keys never leave on this path."""
     if format not in ("pem", "der"):
         raise InvalidInput("format must be pem or der", field="format")
@@ -217,7 +220,7 @@ def download_entry(ctx: Any, entry_id: int, *, format: str = "pem") -> tuple[str
     return f"{row.purpose}-{safe or row.id}.{ext if format == 'pem' else 'der'}", data
 
 
-def delete_entry(ctx: Any, entry_id: int) -> dict[str, Any]:
+def delete_entry(ctx: AppContext, entry_id: int) -> dict[str, Any]:
     """Delete an entry. Deleting an identity certificate also deletes its CSR (seed caution);
     a multi-server certificate or CSR is deleted from every node."""
     with ctx.transaction() as s:

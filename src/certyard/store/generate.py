@@ -3,8 +3,9 @@ Certificate", "Generating a Certificate Signing Request")."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -12,6 +13,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
+from certyard.db.documents import merge_document, read_document
 from certyard.db.models import Node, StoreEntry
 from certyard.errors import InvalidInput, NotFound
 from certyard.store.entries import EntryView, entry_view
@@ -30,6 +32,9 @@ from certyard.x509 import (
     generate_private_key,
     parse_san,
 )
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "BACKUP_REMINDER",
@@ -83,15 +88,26 @@ def resolve_node(s: Session, name: str | None) -> Node:
 
 
 def fips_enabled(s: Session) -> bool:
-    """FIPS mode as stored by the policy room (absent: off)."""
+    """FIPS mode (absent: off). The ``fips`` document belongs to this room, the lowest that
+    acts on it (key generation); the policy room decides when it changes."""
+    return bool(read_document(s, "fips").get("enabled"))
+
+
+def set_fips_mode(s: Session, *, enabled: bool, now: dt.datetime) -> None:
+    """Record FIPS mode on or off, inside the caller's transaction (policy's enable/disable)."""
+    merge_document(s, "fips", {"enabled": enabled}, now=now)
+
+
+def fips_changed_at(s: Session) -> dt.datetime | None:
+    """When FIPS mode last changed (None when never set): listeners rebuild on a change."""
     from certyard.db.models import Setting
 
     row = s.get(Setting, "fips")
-    return bool(row and row.value.get("enabled"))
+    return row.updated_at if row is not None else None
 
 
 def install_self_signed(
-    ctx: Any, s: Session, spec: PurposeSpec, node: Node, *, key_length: int | None = None,
+    ctx: AppContext, s: Session, spec: PurposeSpec, node: Node, *, key_length: int | None = None,
     hash_name: str | None = None,
 ) -> tuple[StoreEntry, list[str]]:
     """Generate and install a node's self-signed identity for a purpose, and put it in the
@@ -121,7 +137,7 @@ def install_self_signed(
 
 
 def generate_self_signed(
-    ctx: Any, purpose: str, *, node: str | None = None, key_length: int | None = None,
+    ctx: AppContext, purpose: str, *, node: str | None = None, key_length: int | None = None,
     hash_name: str | None = None,
 ) -> GeneratedResult:
     """Regenerate a node's self-signed identity certificate. The CN is the node FQDN and
@@ -142,7 +158,7 @@ def generate_self_signed(
 
 
 def generate_csr(
-    ctx: Any, purpose: str, *, node: str | None = None, distribution: str = "single",
+    ctx: AppContext, purpose: str, *, node: str | None = None, distribution: str = "single",
     common_name: str | None = None, sans: list[str] | None = None,
     key_length: int | None = None, hash_name: str | None = None,
     subject: SubjectFields | None = None,
@@ -209,12 +225,12 @@ def generate_csr(
                 s.delete(old)
             s.flush()
         for target in nodes:
-            row, old = put_entry(s, type="csr", purpose=spec.name, node_id=target.id,
-                                 distribution=distribution, facts=facts, now=now,
-                                 private_key_id=key_row.id,
-                                 description=f"CSR for {spec.name}")
-            if old is not None:
-                replaced.add(old.private_key_id)
+            row, previous = put_entry(s, type="csr", purpose=spec.name, node_id=target.id,
+                                      distribution=distribution, facts=facts, now=now,
+                                      private_key_id=key_row.id,
+                                      description=f"CSR for {spec.name}")
+            if previous is not None:
+                replaced.add(previous.private_key_id)
             views.append(entry_view(row, target.name))
         release_keys(s, replaced)
         record_event(s, ctx, action="csr.generate", target=f"{spec.name} on {n.name}",
@@ -225,7 +241,7 @@ def generate_csr(
     return GeneratedResult(entries=views, warnings=warnings, pem=pem)
 
 
-def download_csr(ctx: Any, purpose: str, *, node: str | None = None) -> tuple[str, bytes]:
+def download_csr(ctx: AppContext, purpose: str, *, node: str | None = None) -> tuple[str, bytes]:
     """The pending CSR of a purpose on a node, as PEM (seed)."""
     with ctx.read() as s:
         spec = get_purpose(s, purpose)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from certyard.db.models import PrivateKey, StoreEntry
-from certyard.vault import MasterKey
+from certyard.sealing import MasterKey
 from certyard.x509 import key_description, private_key_der, public_sha256
 
 __all__ = ["open_private_key", "release_keys", "seal_private_key"]
 
 
 def seal_private_key(
-    session: Session, master: MasterKey, key: CertificateIssuerPrivateKeyTypes, *, now
-) -> PrivateKey:  # type: ignore[no-untyped-def]
+    session: Session, master: MasterKey, key: CertificateIssuerPrivateKeyTypes, *,
+    now: dt.datetime,
+) -> PrivateKey:
     pub = public_sha256(key.public_key())
     key_type, size = key_description(key.public_key())
     row = PrivateKey(

@@ -4,13 +4,16 @@ every generated CSR carries unless the request names its own (seed 000 step 12).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
 from certyard.db.models import Setting
 from certyard.x509 import SubjectFields
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["get_subject_defaults", "load_subject_defaults", "set_subject_defaults"]
 
@@ -24,12 +27,12 @@ def load_subject_defaults(s: Session) -> SubjectFields:
     return SubjectFields.from_dict(row.value)
 
 
-def get_subject_defaults(ctx: Any) -> SubjectFields:
+def get_subject_defaults(ctx: AppContext) -> SubjectFields:
     with ctx.read() as s:
         return load_subject_defaults(s)
 
 
-def set_subject_defaults(ctx: Any, changes: Mapping[str, str | None]) -> SubjectFields:
+def set_subject_defaults(ctx: AppContext, changes: Mapping[str, str | None]) -> SubjectFields:
     """Change some defaults; ``None`` leaves a field as it is, ``""`` clears it. Checked as a
     whole before anything is stored."""
     with ctx.transaction() as s:

@@ -4,7 +4,7 @@ Certificate", "Upload Application Certificate", "Third-Party CA Certificates")."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -34,6 +34,9 @@ from certyard.x509 import (
     load_certificates,
     public_sha256,
 )
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["UploadResult", "upload_identity_certificate", "upload_trust_certificates"]
 
@@ -78,7 +81,7 @@ def _weak_signature_warnings(cert: x509.Certificate) -> list[str]:
 
 
 def upload_trust_certificates(
-    ctx: Any, trust_store: str, data: bytes, *, description: str = "",
+    ctx: AppContext, trust_store: str, data: bytes, *, description: str = "",
     after: Deferral | None = None,
 ) -> UploadResult:
     """Add one or many CA certificates (PEM, DER, PKCS#7) to PURPOSE-trust. Trust
@@ -192,7 +195,7 @@ def _check_usages(cert: x509.Certificate, owner: StoreEntry) -> list[str]:
 
 
 def upload_identity_certificate(
-    ctx: Any, purpose: str, data: bytes, *, node: str | None = None, description: str = "",
+    ctx: AppContext, purpose: str, data: bytes, *, node: str | None = None, description: str = "",
     chain_description: str = "Intermediate from an uploaded chain",
     after: Deferral | None = None,
 ) -> UploadResult:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from certyard.context import AppContext
     from certyard.store.upload import UploadResult
 
 __all__ = ["Deferral", "UploadHook", "on_upload", "run_now", "run_upload_hooks"]
@@ -35,7 +36,7 @@ def run_now(fn: Callable[..., Any], *args: Any) -> None:
     fn(*args)
 
 
-def _guarded(hook: UploadHook, ctx: Any, result: UploadResult, trust: bool) -> None:
+def _guarded(hook: UploadHook, ctx: AppContext, result: UploadResult, trust: bool) -> None:
     try:
         hook(ctx, result, trust)
     except Exception as exc:  # an upload never fails because of what follows it
@@ -44,7 +45,7 @@ def _guarded(hook: UploadHook, ctx: Any, result: UploadResult, trust: bool) -> N
         log.debug("check after upload failed", exc_info=True)
 
 
-def run_upload_hooks(ctx: Any, result: UploadResult, *, trust: bool,
+def run_upload_hooks(ctx: AppContext, result: UploadResult, *, trust: bool,
                      after: Deferral) -> None:
     for hook in list(_HOOKS):
         after(_guarded, hook, ctx, result, trust)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from certyard import monitor
+from certyard import alarms, monitor
 from certyard.errors import CertyardError, InvalidInput
 from certyard.http.auth import Auth, require
 from certyard.http.errors import http_status
@@ -262,20 +262,20 @@ def _alarms_page(request: Request, auth: Auth, *, errors: dict[str, str] | None 
                  status: int = 200, form: dict[str, str] | None = None) -> Response:
     q = request.query_params
     active = q.get("state") == "active"
-    rows = monitor.list_alarms(auth.ctx, active_only=active, name=q.get("name") or None,
+    rows = alarms.list_alarms(auth.ctx, active_only=active, name=q.get("name") or None,
                                object_contains=(q.get("object") or "")[:300] or None,
                                limit=500)
     if q.get("severity"):
         rows = [a for a in rows if a.severity == q["severity"]]
-    actions = monitor.get_alert_actions(auth.ctx)
+    actions = alarms.get_alert_actions(auth.ctx)
     if form is None:  # the form starts as the Default action is stored, like the table
         default = actions.actions.get("Default")
         form = {"action": "Default",
                 "recipients": ", ".join(default["recipients"]) if default else "",
                 "enabled": "true" if default and default["enabled"] else ""}
     return _page(request, "monitor_alarms.html", "Alarms", errors=errors, status=status,
-                 alarms=rows, q=dict(q), names=sorted(monitor.ALARM_NAMES),
-                 severities=monitor.SEVERITIES, actions=actions, form=form)
+                 alarms=rows, q=dict(q), names=sorted(alarms.ALARM_NAMES),
+                 severities=alarms.SEVERITIES, actions=actions, form=form)
 
 
 @router.get("/monitoring/alarms")
@@ -286,7 +286,7 @@ def alarms_page(request: Request, auth: Read) -> Response:
 @router.post("/monitoring/alarms/{alarm_id}/clear")
 def alarm_clear(request: Request, alarm_id: Id, auth: Edit) -> Response:
     try:
-        a = monitor.clear_alarm_by_id(auth.ctx, alarm_id)
+        a = alarms.clear_alarm_by_id(auth.ctx, alarm_id)
     except CertyardError as exc:
         return _alarms_page(request, auth, **refused(exc))
     return _redirect(request, "/monitoring/alarms", f"Alarm {a.name} on {a.object} cleared.")
@@ -299,9 +299,9 @@ async def alert_action_save(request: Request, auth: Edit) -> Response:
     def act() -> None:
         name = form.get("action", "").strip() or "Default"
         alarm = form.get("alarm", "").strip() or None
-        if alarm and alarm not in monitor.ALARM_NAMES:
+        if alarm and alarm not in alarms.ALARM_NAMES:
             raise InvalidInput(f"unknown alarm {alarm!r}", field="alarm")
-        monitor.update_alert_actions(auth.ctx, action=name,
+        alarms.update_alert_actions(auth.ctx, action=name,
                                      recipients=[r for r in form.get("recipients", "")
                                                  .replace(";", ",").split(",") if r.strip()],
                                      enabled=_checked(form, "enabled"), alarm=alarm)

@@ -15,9 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from certyard import bulk
+from certyard import bulk, syslog
 from certyard.audit import query as audit_query
-from certyard.audit import syslog
 from certyard.errors import CertyardError, InvalidInput
 from certyard.http.auth import Auth, require
 from certyard.http.errors import http_status

@@ -106,7 +106,7 @@ class SubjectFields:
             raise InvalidName(f"--country {self.country!r} must be a two-letter ISO 3166 code "
                               "in capitals, e.g. US or DE", field="country")
 
-    def attributes(self) -> list[x509.NameAttribute]:
+    def attributes(self) -> list[x509.NameAttribute[str]]:
         """Subject attributes in the usual order after the CN: OU, O, L, ST, C."""
         order = ("organizational_unit", "organization", "locality", "state", "country")
         return [x509.NameAttribute(_SUBJECT_FIELDS[a][1], getattr(self, a))

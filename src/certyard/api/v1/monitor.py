@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from certyard import monitor
+from certyard import alarms, monitor
 from certyard.api.v1.common import ERRORS, Id
 from certyard.http.auth import Auth, require
 
@@ -168,31 +168,31 @@ def list_alarms(
     limit: int = Query(500, ge=1, le=10000),
 ) -> list[dict[str, Any]]:
     """The alarm log, newest first."""
-    rows = monitor.list_alarms(auth.ctx, active_only=active, name=name,
+    rows = alarms.list_alarms(auth.ctx, active_only=active, name=name,
                                object_contains=object, limit=limit)
     return [a.to_dict() for a in rows if severity is None or a.severity == severity]
 
 
 @router.get("/alarms/{alarm_id}")
 def show_alarm(alarm_id: Id, auth: MonRead) -> dict[str, Any]:
-    return monitor.get_alarm(auth.ctx, alarm_id).to_dict()
+    return alarms.get_alarm(auth.ctx, alarm_id).to_dict()
 
 
 @router.post("/alarms/{alarm_id}/clear")
 def clear_alarm(alarm_id: Id, auth: MonEdit) -> dict[str, Any]:
-    return monitor.clear_alarm_by_id(auth.ctx, alarm_id).to_dict()
+    return alarms.clear_alarm_by_id(auth.ctx, alarm_id).to_dict()
 
 
 @router.get("/alert-actions")
 def get_alert_actions(auth: MonRead) -> dict[str, Any]:
     """Alert actions (recipients, enabled) and which alarm uses which (else "Default")."""
-    return monitor.get_alert_actions(auth.ctx).to_dict()
+    return alarms.get_alert_actions(auth.ctx).to_dict()
 
 
 @router.put("/alert-actions/{name}")
 def set_alert_action(name: Annotated[str, Path(min_length=1, max_length=64)],
                      body: AlertActionIn, auth: MonEdit) -> dict[str, Any]:
-    return monitor.update_alert_actions(auth.ctx, action=name, recipients=body.recipients,
+    return alarms.update_alert_actions(auth.ctx, action=name, recipients=body.recipients,
                                         enabled=body.enabled, alarm=body.alarm).to_dict()
 
 

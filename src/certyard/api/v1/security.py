@@ -11,10 +11,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from certyard import bulk, ipsec
+from certyard import bulk, ipsec, syslog
 from certyard.api.v1.common import ERRORS, Name
 from certyard.audit import query as audit_query
-from certyard.audit import syslog
 from certyard.http.auth import Auth, require
 from certyard.ipsec.spec import LIFETIME_BOUNDS
 

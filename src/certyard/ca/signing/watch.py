@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from certyard.monitor import alarms
+from certyard import alarms
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["ALARM", "watch"]
 
 ALARM = "CaKeyTokenUnavailable"
 
 
-def _write(ctx: Any, subject: str, message: str | None) -> None:
+def _write(ctx: AppContext, subject: str, message: str | None) -> None:
     try:
         with ctx.transaction() as s:
             if message is None:
@@ -31,7 +34,7 @@ def _write(ctx: Any, subject: str, message: str | None) -> None:
         logging.getLogger(__name__).exception("could not record the %s alarm", ALARM)
 
 
-def watch(signer: Any, ctx: Any, subject: str) -> None:
+def watch(signer: Any, ctx: AppContext, subject: str) -> None:
     """Report ``signer``'s failures and recovery for CA ``subject`` through ``ctx``."""
 
     def observe(error: Exception | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from certyard import monitor
+from certyard import alarms as alarm_log
 from certyard.cli.context import cli_context
 from certyard.cli.output import console, emit_json, emit_list, fmt_datetime, show_fields, table
 
@@ -25,7 +25,7 @@ def list_(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List alarms, newest first: severity, object, first/last seen, count, cleared."""
-    rows = monitor.list_alarms(cli_context(), active_only=active, name=name,
+    rows = alarm_log.list_alarms(cli_context(), active_only=active, name=name,
                                object_contains=object_, limit=limit)
     if json_:
         emit_list(rows)
@@ -41,7 +41,7 @@ def list_(
 def show(alarm_id: int = typer.Argument(..., help="Alarm ID."),
          json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show one alarm."""
-    a = monitor.get_alarm(cli_context(), alarm_id)
+    a = alarm_log.get_alarm(cli_context(), alarm_id)
     if json_:
         emit_json(a.to_dict())
         return
@@ -52,7 +52,7 @@ def show(alarm_id: int = typer.Argument(..., help="Alarm ID."),
 def clear(alarm_id: int = typer.Argument(..., help="Alarm ID."),
           json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Clear an alarm by hand (it re-opens if the condition is seen again)."""
-    a = monitor.clear_alarm_by_id(cli_context(), alarm_id)
+    a = alarm_log.clear_alarm_by_id(cli_context(), alarm_id)
     if json_:
         emit_json(a.to_dict())
     else:
@@ -62,7 +62,7 @@ def clear(alarm_id: int = typer.Argument(..., help="Alarm ID."),
 @action_app.command("show")
 def action_show(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Alert actions with recipients, and which alarm uses which action."""
-    aa = monitor.get_alert_actions(cli_context())
+    aa = alarm_log.get_alert_actions(cli_context())
     if json_:
         emit_json(aa.to_dict())
         return
@@ -85,7 +85,7 @@ def action_set(
     """Edit an alert action (created if new); alerts are sent at most once an hour per
     alarm and object."""
     rcpt = None if recipients is None else [r for r in recipients.split(",") if r.strip()]
-    aa = monitor.update_alert_actions(cli_context(), action=action, recipients=rcpt,
+    aa = alarm_log.update_alert_actions(cli_context(), action=action, recipients=rcpt,
                                       enabled=enable, alarm=alarm)
     if json_:
         emit_json(aa.to_dict())

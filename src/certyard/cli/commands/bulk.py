@@ -58,7 +58,7 @@ def configure(
 def host_key(host: str = typer.Option(..., "--host", help="SFTP server IP address or FQDN."),
              port: int = typer.Option(22, "--port", help="Port; default 22.")) -> None:
     """Print the server's SHA-256 host key fingerprint to compare before pinning it."""
-    from certyard.audit.syslog import check_host, check_port
+    from certyard.syslog.forward import check_host, check_port
 
     console.print(bulk.scan_host_key(check_host(host), check_port(port)))
 

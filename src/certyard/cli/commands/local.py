@@ -22,7 +22,7 @@ _DIR_HELP = "Host directory (env CERTYARD_LOCAL_DIR; default $CERTYARD_HOME/ssl)
 
 def _hostdir(directory: Path | None):  # type: ignore[no-untyped-def]
     from certyard.config import Settings
-    from certyard.local import HostDir
+    from certyard.hostutil import HostDir
 
     if directory is None:
         env = os.environ.get("CERTYARD_LOCAL_DIR")

@@ -140,10 +140,11 @@ def run_job(name: str = typer.Argument(..., help="Job name, see 'certyard monito
             json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Run one registered background job now, in this process."""
     from certyard.errors import NotFound
+    from certyard.ops.jobs import all_jobs
 
-    if name not in {j.name for j in jobs.registered_jobs()}:
+    if jobs.find_job(all_jobs(), name) is None:
         raise NotFound("job", name)
-    r = jobs.run_job_once(cli_context(), name)
+    r = jobs.run_job_once(cli_context(), all_jobs(), name)
     d = r.to_dict() if hasattr(r, "to_dict") else {"result": str(r)}
     emit_json(d) if json_ else _print(d)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from certyard.audit.syslog import configure_syslog, deliver_backlog, set_protocol, syslog_status
 from certyard.cli.context import cli_context
 from certyard.cli.output import console, emit_json, show_fields
 from certyard.errors import ExternalServiceError
+from certyard.syslog.forward import configure_syslog, deliver_backlog, set_protocol, syslog_status
 
 NAME = "syslog"
 app = typer.Typer(help="Remote audit logging to a syslog server.", no_args_is_help=True)

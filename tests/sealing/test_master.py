@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from certyard import cluster
 from certyard.db.models import PrivateKey
-from certyard.vault import MasterKey, load_or_create_master_key
-from certyard.vault.master import MasterKeyError
+from certyard.sealing import MasterKey, load_or_create_master_key
+from certyard.sealing.master import MasterKeyError
 
 
 def test_seal_round_trip_and_aad_binding() -> None:

@@ -7,8 +7,9 @@ moves the cursor past each one that went out, so after an outage the server rece
 it missed, in order, and nothing is lost. A TCP failure raises TCPRemoteSyslogDeliveryFailed
 at most once an hour.
 
-Settings live in ``Setting("syslog")`` (shared with policy, which writes ``protocol`` when
-Enhanced Security Mode is enabled): enabled, host, port, protocol, tls, ca_file, hostname.
+Settings live in ``Setting("syslog")``, owned by this room (policy switches the protocol to
+TCP through :func:`use_tcp` when Enhanced Security Mode is enabled): enabled, host, port,
+protocol, tls, ca_file, hostname.
 """
 
 from __future__ import annotations
@@ -20,18 +21,24 @@ import re
 import socket
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certyard.alarms import raise_alarm
 from certyard.audit.trail import record_event
+from certyard.db.documents import merge_document, read_document
 from certyard.db.models import Setting
 from certyard.db.models.audit import AuditEvent
 from certyard.errors import InvalidInput
 
-__all__ = ["DeliveryResult", "SyslogSettings", "configure_syslog", "deliver_backlog",
-           "format_rfc5424", "load_syslog_settings", "set_protocol", "syslog_status"]
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
+__all__ = ["DeliveryResult", "SyslogSettings", "check_host", "check_port", "configure_syslog",
+           "deliver_backlog", "format_rfc5424", "load_syslog_settings", "set_protocol",
+           "stored_protocol", "syslog_status", "use_tcp"]
 
 PROTOCOLS = ("udp", "tcp")
 ALARM = "TCPRemoteSyslogDeliveryFailed"
@@ -82,33 +89,23 @@ class SyslogSettings:
 
 
 def _setting(s: Session, name: str, *, lock: bool = False) -> dict[str, Any]:
-    row = s.get(Setting, name, with_for_update=lock or None)
-    return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+    return read_document(s, name, lock=lock)
 
 
 def _merge(s: Session, name: str, changes: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    row = s.get(Setting, name, with_for_update=True)
-    if row is None:
-        row = Setting(name=name, value={}, updated_at=now)
-        s.add(row)
-    value = dict(row.value or {})
-    value.update(changes)
-    row.value = value
-    row.updated_at = now
-    return value
+    return merge_document(s, name, changes, now=now)
 
 
 def load_syslog_settings(s: Session) -> SyslogSettings:
     v = _setting(s, "syslog")
-    enhanced = bool(_setting(s, "enhanced_security").get("enabled"))
-    proto = v.get("protocol") or ("tcp" if enhanced else "udp")  # seed: TCP in enhanced mode
+    proto = v.get("protocol") or "udp"  # Enhanced Security Mode stores "tcp" (use_tcp)
     return SyslogSettings(enabled=bool(v.get("enabled")), host=str(v.get("host") or ""),
                           port=int(v.get("port") or 0), protocol=str(proto),
                           tls=bool(v.get("tls")), ca_file=str(v.get("ca_file") or ""),
                           hostname=str(v.get("hostname") or ""))
 
 
-def configure_syslog(ctx: Any, *, host: str | None = None, port: int | None = None,
+def configure_syslog(ctx: AppContext, *, host: str | None = None, port: int | None = None,
                      protocol: str | None = None, tls: bool | None = None,
                      ca_file: str | None = None, enabled: bool | None = None,
                      hostname: str | None = None) -> SyslogSettings:
@@ -157,7 +154,7 @@ def _check_protocol(protocol: str) -> str:
     return p
 
 
-def set_protocol(ctx: Any, protocol: str) -> SyslogSettings:
+def set_protocol(ctx: AppContext, protocol: str) -> SyslogSettings:
     """``certyard syslog set-protocol tcp|udp`` (seed: utils remotesyslog set protocol)."""
     p = _check_protocol(protocol)
     with ctx.transaction() as s:
@@ -168,6 +165,18 @@ def set_protocol(ctx: Any, protocol: str) -> SyslogSettings:
         record_event(s, ctx, action="syslog.set_protocol", target="syslog",
                      details={"protocol": p})
         return load_syslog_settings(s)
+
+
+def use_tcp(s: Session, ctx: AppContext) -> None:
+    """Enhanced Security Mode: the audit trail goes to syslog over TCP (inside the caller's
+    transaction; the caller records the audit event)."""
+    _merge(s, "syslog", {"protocol": "tcp"}, ctx.clock.now())
+
+
+def stored_protocol(s: Session) -> str | None:
+    """The protocol as configured (None when never set)."""
+    value = _setting(s, "syslog").get("protocol")
+    return str(value) if value else None
 
 
 def _sd_escape(text: str) -> str:
@@ -248,7 +257,7 @@ class _Sender:
         self.sock.close()
 
 
-def deliver_backlog(ctx: Any, *, batch: int = 1000, timeout: float = 5.0) -> DeliveryResult:
+def deliver_backlog(ctx: AppContext, *, batch: int = 1000, timeout: float = 5.0) -> DeliveryResult:
     """Send the records not yet delivered, oldest first; one replica at a time (the
     cursor row is locked for the run)."""
     sent = 0
@@ -287,8 +296,6 @@ def deliver_backlog(ctx: Any, *, batch: int = 1000, timeout: float = 5.0) -> Del
             due = (last_alarm is None
                    or now - dt.datetime.fromisoformat(last_alarm) >= ALARM_EVERY)
             if cfg.protocol == "tcp" and due:
-                from certyard.monitor.alarms import raise_alarm
-
                 raise_alarm(s, ctx, name=ALARM, object=f"{cfg.host}:{cfg.effective_port}",
                             severity="Error",
                             message=f"remote syslog delivery failed; records stay in the "
@@ -303,7 +310,7 @@ def deliver_backlog(ctx: Any, *, batch: int = 1000, timeout: float = 5.0) -> Del
     return DeliveryResult(sent=sent, pending=pending, error=error, alarm_raised=alarm)
 
 
-def syslog_status(ctx: Any) -> dict[str, Any]:
+def syslog_status(ctx: AppContext) -> dict[str, Any]:
     with ctx.read() as s:
         cfg = load_syslog_settings(s)
         state = _setting(s, "syslog_delivery")

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CursorResult, Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from certyard.alarms.alerts import load_alert_actions, queue_alarm_alert
+from certyard.audit import record_event
 from certyard.db.models.monitor import Alarm
 from certyard.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = [
     "ALARM_NAMES", "SEVERITIES", "AlarmView", "RaiseResult", "alarm_counts", "clear_alarm",
@@ -86,7 +91,7 @@ def _check(name: str, obj: str, severity: str) -> None:
                            field="severity")
 
 
-def raise_alarm(s: Session, ctx: Any, *, name: str, object: str,
+def raise_alarm(s: Session, ctx: AppContext, *, name: str, object: str,
                 severity: str | None = None, message: str = "") -> RaiseResult:
     """Record an occurrence inside the caller's transaction and, at most once per hour per
     (name, object), queue an e-mail alert to the alarm's alert action recipients."""
@@ -118,8 +123,6 @@ def raise_alarm(s: Session, ctx: Any, *, name: str, object: str,
     row.message = message
     notified = False
     if row.last_notified_at is None or now - row.last_notified_at >= THROTTLE:
-        from certyard.monitor.notify import queue_alarm_alert
-
         notified = queue_alarm_alert(s, ctx, name=name, object=object, severity=severity,
                                      message=message)
         if notified:
@@ -128,7 +131,7 @@ def raise_alarm(s: Session, ctx: Any, *, name: str, object: str,
     return RaiseResult(alarm=AlarmView.of(row), notified=notified)
 
 
-def raise_alarms_bulk(s: Session, ctx: Any, *, name: str, items: dict[str, str],
+def raise_alarms_bulk(s: Session, ctx: AppContext, *, name: str, items: dict[str, str],
                       severity: str | None = None) -> int:
     """raise_alarm for many objects of one alarm (object -> message) in a few statements
     (Core executemany, no ORM objects); used by scans that may touch thousands of
@@ -139,10 +142,7 @@ def raise_alarms_bulk(s: Session, ctx: Any, *, name: str, items: dict[str, str],
     _check(name, next(iter(items)), severity)
     from sqlalchemy import insert, update
 
-    from certyard.monitor.notify import queue_alarm_alert
-    from certyard.monitor.settings import load
-
-    alerting = bool(load(s, "alert_actions").recipients_for(name))
+    alerting = bool(load_alert_actions(s).recipients_for(name))
     now = ctx.clock.now()
     existing: dict[str, tuple[int, bool, dt.datetime | None]] = {}
     t: Table = Alarm.__table__  # type: ignore[assignment]
@@ -195,7 +195,7 @@ def raise_alarms_bulk(s: Session, ctx: Any, *, name: str, items: dict[str, str],
     return len(alerts)
 
 
-def clear_alarms_bulk(s: Session, ctx: Any, *, name: str, objects: list[str]) -> int:
+def clear_alarms_bulk(s: Session, ctx: AppContext, *, name: str, objects: list[str]) -> int:
     from sqlalchemy import update
 
     n = 0
@@ -208,7 +208,7 @@ def clear_alarms_bulk(s: Session, ctx: Any, *, name: str, objects: list[str]) ->
     return n
 
 
-def clear_alarm(s: Session, ctx: Any, *, name: str, object: str) -> bool:
+def clear_alarm(s: Session, ctx: AppContext, *, name: str, object: str) -> bool:
     """Mark an alarm cleared (the condition is gone). Returns False when none was open."""
     row = s.scalars(select(Alarm).where(Alarm.name == name, Alarm.object == object,
                                         Alarm.cleared.is_(False))).first()
@@ -219,10 +219,8 @@ def clear_alarm(s: Session, ctx: Any, *, name: str, object: str) -> bool:
     return True
 
 
-def clear_alarm_by_id(ctx: Any, alarm_id: int) -> AlarmView:
+def clear_alarm_by_id(ctx: AppContext, alarm_id: int) -> AlarmView:
     """An administrator clears an alarm by hand (recorded in the audit trail)."""
-    from certyard.audit import record_event
-
     with ctx.transaction() as s:
         row = s.get(Alarm, alarm_id)
         if row is None:
@@ -235,7 +233,7 @@ def clear_alarm_by_id(ctx: Any, alarm_id: int) -> AlarmView:
         return AlarmView.of(row)
 
 
-def list_alarms(ctx: Any, *, active_only: bool = False, name: str | None = None,
+def list_alarms(ctx: AppContext, *, active_only: bool = False, name: str | None = None,
                 object_contains: str | None = None, limit: int = 500) -> list[AlarmView]:
     """Newest first."""
     q = select(Alarm)
@@ -250,7 +248,7 @@ def list_alarms(ctx: Any, *, active_only: bool = False, name: str | None = None,
         return [AlarmView.of(r) for r in s.scalars(q)]
 
 
-def get_alarm(ctx: Any, alarm_id: int) -> AlarmView:
+def get_alarm(ctx: AppContext, alarm_id: int) -> AlarmView:
     with ctx.read() as s:
         row = s.get(Alarm, alarm_id)
         if row is None:

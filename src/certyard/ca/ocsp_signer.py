@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -42,6 +42,9 @@ from certyard.db.models.ca import CaCertificate, CaIssued
 from certyard.store import seal_private_key
 from certyard.x509 import fingerprint, generate_private_key, random_serial, san_strings
 
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
 __all__ = ["delegated_signer", "ensure_ocsp_signer", "retire_if_responder"]
 
 ROLE = "ocsp-signer"
@@ -57,7 +60,7 @@ def _current(s: Session, ca: CaCertificate) -> CaCertificate | None:
         .order_by(CaCertificate.id.desc()).limit(1))
 
 
-def retire_if_responder(ctx: Any, s: Session, issued: CaIssued, *, now: dt.datetime) -> bool:
+def retire_if_responder(ctx: AppContext, s: Session, issued: CaIssued, *, now: dt.datetime) -> bool:
     """Called in the transaction that revokes (or holds) ``issued``: when it is one of the
     CA's responder certificates, deactivate it, issue a successor (delegation on), and
     drop every stored response of that CA so none signed by it is served again (each is
@@ -82,7 +85,7 @@ def retire_if_responder(ctx: Any, s: Session, issued: CaIssued, *, now: dt.datet
     return True
 
 
-def delegated_signer(ctx: Any, s: Session, ca: CaCertificate,
+def delegated_signer(ctx: AppContext, s: Session, ca: CaCertificate,
                      now: dt.datetime) -> tuple[x509.Certificate, Any] | None:
     """The responder certificate and key to sign with, or None (the CA signs)."""
     if not load_settings(s).ocsp_delegated:
@@ -103,14 +106,14 @@ def _new_key(ca_key: Signer) -> Signer:
     return SealedFileSigner(generate_private_key("EC", 256))
 
 
-def _seal(s: Session, ctx: Any, key: Signer, now: dt.datetime) -> int:
+def _seal(s: Session, ctx: AppContext, key: Signer, now: dt.datetime) -> int:
     if isinstance(key, Pkcs11Signer):
         return seal_token_ref(s, ctx.master_key, key.ref, key.public_key(), now=now).id
     assert key.private_key is not None
     return seal_private_key(s, ctx.master_key, key.private_key, now=now).id
 
 
-def ensure_ocsp_signer(ctx: Any, s: Session, ca: CaCertificate, *, now: dt.datetime) -> bool:
+def ensure_ocsp_signer(ctx: AppContext, s: Session, ca: CaCertificate, *, now: dt.datetime) -> bool:
     """Issue a new responder certificate when there is none or a third of its life is
     left. Returns True when one was issued."""
     row = _current(s, ca)

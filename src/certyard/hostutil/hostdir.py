@@ -26,8 +26,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from certyard.agent.files import atomic_write, shred_file
 from certyard.errors import Conflict, InvalidFile, InvalidInput, NotFound
+from certyard.hostutil.files import atomic_write, shred_file
 from certyard.x509 import build_csr, build_self_signed, fingerprint, load_certificates
 
 __all__ = ["HostCertificate", "HostDir", "LocalResult", "host_fqdn"]

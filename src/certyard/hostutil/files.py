@@ -1,4 +1,4 @@
-"""File writes a node can rely on: atomic replace (temp file, fsync, rename, fsync of the
+"""File writes every room relies on: atomic replace (temp file, fsync, rename, fsync of the
 directory) so a half-written file never replaces a good one, and shredding of key files
 (seed 002's message-file shredding level, 0-10 overwrite passes) before removal."""
 
@@ -24,10 +24,11 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> bool:
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, sync: bool = True) -> bool:
     """Write ``data`` to ``path`` atomically with the given mode. Returns False (and does
     not touch the file) when it already holds exactly these bytes and this mode, so callers
-    can tell which files changed."""
+    can tell which files changed. ``sync=False`` skips the fsyncs (bulk exports that are
+    rewritten as a whole if a crash interrupts them): still atomic, not durable."""
     path = Path(path)
     with contextlib.suppress(FileNotFoundError):
         st = path.stat()
@@ -42,7 +43,8 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> bool:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         with contextlib.suppress(FileNotFoundError):
@@ -50,7 +52,8 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> bool:
         raise
     os.close(fd)
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    if sync:
+        _fsync_dir(path.parent)
     return True
 
 

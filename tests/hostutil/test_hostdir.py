@@ -87,7 +87,7 @@ def test_host_name_is_never_localhost_for_a_named_host(monkeypatch) -> None:  # 
     maps the name to loopback, getfqdn() answers `localhost`; the host name is used."""
     import socket
 
-    from certyard.local.hostdir import host_fqdn
+    from certyard.hostutil.hostdir import host_fqdn
 
     monkeypatch.setattr(socket, "gethostname", lambda: "vm")
     monkeypatch.setattr(socket, "getfqdn", lambda name="": "localhost")
@@ -99,7 +99,7 @@ def test_host_name_is_never_localhost_for_a_named_host(monkeypatch) -> None:  # 
 def test_force_shreds_the_old_key(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
-    from certyard.local import hostdir
+    from certyard.hostutil import hostdir
 
     calls: list[tuple[Path, int]] = []
     real = hostdir.shred_file
@@ -124,7 +124,7 @@ def test_force_drops_the_old_csr_and_names_are_checked(tmp_path: Path) -> None:
     import pytest
 
     from certyard.errors import InvalidInput
-    from certyard.local import hostdir
+    from certyard.hostutil import hostdir
 
     d = hostdir.HostDir(tmp_path)
     now = dt.datetime.now(dt.timezone.utc)

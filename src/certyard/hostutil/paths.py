@@ -1,4 +1,4 @@
-"""Names and paths the agent accepts from the server.
+"""Safe names and paths: what the agent accepts from the server (and the server publishes).
 
 Purpose, trust-store and trust-file names arrive over the network; a compromised or
 impersonated server must not be able to make the agent (often root) write or delete

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from certyard.vault.master import MasterKey, load_or_create_master_key
+from certyard.sealing.master import MasterKey, load_or_create_master_key
 
 __all__ = ["MasterKey", "load_or_create_master_key"]
