@@ -14,13 +14,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from certyard.accounts.roles import role_privileges
 from certyard.accounts.rules import read_rules
 from certyard.accounts.sessions import Principal, token_digest
 from certyard.audit import record_event
+from certyard.db import snapshot
 from certyard.db.models.accounts import ApiToken, User
 from certyard.errors import AuthenticationFailed, InvalidInput, NotFound
 
@@ -128,20 +129,28 @@ def end_user_tokens(s: Session, user_id: int) -> int:
 
 def resolve_token(ctx: Any, secret: str) -> Principal:
     """The principal of a bearer token. A lockout (failed sign-ins, possibly by a stranger)
-    does not end it; a disabled user, expiry or revocation does."""
+    does not end it; a disabled user, expiry or revocation does. Read in a snapshot that
+    never waits for a writer (every API request comes here); ``last_used_at`` is written,
+    at most once a minute, in a transaction of its own."""
     now = ctx.clock.now()
-    with ctx.transaction() as s:
+    touch = False
+    with snapshot(ctx.sessions) as s:
         row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
         u = s.get(User, row.user_id) if row is not None else None
         if row is None or u is None or u.disabled or _expires(row, read_rules(s)) <= now:
             ok = False
         else:
             ok = True
-            if row.last_used_at is None or now - row.last_used_at > dt.timedelta(seconds=60):
-                row.last_used_at = now
+            touch = row.last_used_at is None or \
+                now - row.last_used_at > dt.timedelta(seconds=60)
+            token_id = row.id
             p = Principal(user_id=u.id, name=u.name, role=u.role,
                           privileges=role_privileges(s, u.role),
                           must_change_password=u.must_change_password, via="token")
     if not ok:
         raise AuthenticationFailed("the API token is not valid")
+    if touch:
+        with ctx.transaction() as s:
+            s.execute(update(ApiToken).where(ApiToken.id == token_id)
+                      .values(last_used_at=now))
     return p

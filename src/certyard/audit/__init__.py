@@ -5,9 +5,9 @@ Other rooms import ``record_event`` (inside their own transaction) from here."""
 
 from __future__ import annotations
 
-from certyard.audit.trail import ensure_keyed_chain, record_event
+from certyard.audit.trail import ensure_keyed_chain, record_event, record_events
 
-__all__ = ["ensure_keyed_chain", "record_event"]
+__all__ = ["ensure_keyed_chain", "record_event", "record_events"]
 
 
 def _register_jobs() -> None:

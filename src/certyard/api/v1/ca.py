@@ -92,6 +92,23 @@ def list_issued(auth: Read, status: Literal["good", "revoked", "hold"] | None = 
     return [i.to_dict() for i in ca.list_issued(auth.ctx, status=status, with_pem=True)]
 
 
+class IssueNowIn(BaseModel):
+    csr: str = Field(..., min_length=1, max_length=200_000, description="PEM CSR")
+    profile: EndEntityProfile | None = None
+    days: int | None = Field(None, ge=1, le=3650)
+
+
+@router.post("/issued", status_code=201)
+async def submit_and_issue(body: IssueNowIn, auth: Execute) -> dict[str, Any]:
+    """Submit and issue in one call (the role needs ``ca:create`` and ``ca:execute``);
+    answers once the certificate is durably stored."""
+    data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes)
+    view = await ca.submit_and_issue_async(auth.ctx, data, profile=body.profile,
+                                           days=body.days,
+                                           privileges=auth.principal.privileges)
+    return view.to_dict()
+
+
 @router.get("/issued/{serial}")
 def show_issued(serial: Serial, auth: Read) -> dict[str, Any]:
     return ca.show_issued(auth.ctx, serial).to_dict()
