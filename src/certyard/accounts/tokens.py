@@ -135,18 +135,26 @@ def resolve_token(ctx: Any, secret: str) -> Principal:
     now = ctx.clock.now()
     touch = False
     with snapshot(ctx.sessions) as s:
-        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
-        u = s.get(User, row.user_id) if row is not None else None
-        if row is None or u is None or u.disabled or _expires(row, read_rules(s)) <= now:
+        # One row, no ORM objects: this runs on every API request.
+        row = s.execute(
+            select(ApiToken.id, ApiToken.created_at, ApiToken.expires_at,
+                   ApiToken.last_used_at, User.id, User.name, User.role, User.disabled,
+                   User.must_change_password)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == token_digest(secret))).first()
+        if row is None:
             ok = False
         else:
-            ok = True
-            touch = row.last_used_at is None or \
-                now - row.last_used_at > dt.timedelta(seconds=60)
-            token_id = row.id
-            p = Principal(user_id=u.id, name=u.name, role=u.role,
-                          privileges=role_privileges(s, u.role),
-                          must_change_password=u.must_change_password, via="token")
+            (token_id, created_at, expires_at, last_used_at, user_id, name, role, disabled,
+             must_change) = row
+            expires = expires_at or created_at + dt.timedelta(
+                days=read_rules(s)["api_token_max_days"])
+            ok = not disabled and expires > now
+        if ok:
+            touch = last_used_at is None or now - last_used_at > dt.timedelta(seconds=60)
+            p = Principal(user_id=user_id, name=name, role=role,
+                          privileges=role_privileges(s, role),
+                          must_change_password=must_change, via="token")
     if not ok:
         raise AuthenticationFailed("the API token is not valid")
     if touch:

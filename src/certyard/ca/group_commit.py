@@ -27,6 +27,7 @@ import asyncio
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine
@@ -71,6 +72,7 @@ class GroupCommit:
         self._running = False
         self._loop_queues: dict[asyncio.AbstractEventLoop, list[_Unit[Any]]] = {}
         self._drainers: set[asyncio.Task[None]] = set()
+        self._io: ThreadPoolExecutor | None = None
         self.batches = 0  # committed transactions (tests and benchmarks read these)
         self.units = 0
 
@@ -82,11 +84,11 @@ class GroupCommit:
         return self._outcome(unit)
 
     async def run_async(self, prepare: Callable[[Session], Any], write: Write) -> Any:
-        """From the event loop, batched with the loop's other callers and committed on the
-        loop's own thread: no thread hand-off, so no GIL convoy between a signing writer
-        thread and the loop's many small I/O calls. The loop is blocked for the commit
-        (fsync included); requests arriving meanwhile queue in the kernel and form the next
-        batch."""
+        """From the event loop, batched with the loop's other callers: the checks and the
+        signing run on the loop itself (no hand-off of CPU work to a thread, so no GIL
+        convoy against the loop's many small I/O calls), the writes and the commit on one
+        I/O thread while the loop goes on serving; requests arriving meanwhile form the
+        next batch."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[None] = loop.create_future()
 
@@ -122,7 +124,7 @@ class GroupCommit:
                 batch = queue[: self.max_batch]
                 del queue[: self.max_batch]
                 try:
-                    self._commit(batch)
+                    await self._commit_async(loop, batch)
                 finally:
                     for unit in batch:
                         unit.notify()
@@ -132,6 +134,30 @@ class GroupCommit:
             for unit in queue:  # only when the loop is closing
                 unit.error = unit.error or RuntimeError("the server is stopping")
                 unit.notify()
+
+    async def _commit_async(self, loop: asyncio.AbstractEventLoop,
+                            batch: list[_Unit[Any]]) -> None:
+        """Checks and signing (CPU) on the loop; the writes and the commit (database I/O,
+        the fsync) on the writer's I/O thread, while the loop serves other requests."""
+        if self._io is None:
+            self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="certyard-commit")
+        s = self._sessions()
+        try:
+            s.begin()
+            groups = self._prepare_all(s, batch)
+            await loop.run_in_executor(self._io, self._write_commit, s, groups)
+            self.batches += 1
+            self.units += len(batch)
+            return
+        except Exception as exc:
+            failed: BaseException = exc
+        finally:
+            s.close()  # rolls back what was not committed
+        await loop.run_in_executor(self._io, self._retry, batch, failed)
+
+    def _write_commit(self, s: Session, groups: dict[int, list[_Unit[Any]]]) -> None:
+        self._write_all(s, groups)
+        s.commit()
 
     @staticmethod
     def _outcome(unit: _Unit[Any]) -> Any:
@@ -173,9 +199,12 @@ class GroupCommit:
     def _commit(self, batch: list[_Unit[Any]]) -> None:
         try:
             self._attempt(batch)
-            return
         except Exception as exc:
-            failed: BaseException = exc
+            self._retry(batch, exc)
+
+    def _retry(self, batch: list[_Unit[Any]], failed: BaseException) -> None:
+        """The shared write or commit failed: nothing of the batch is stored. Each unit
+        that had not failed on its own is tried again alone."""
         live = [u for u in batch if u.error is None]
         if len(live) == 1 or len(batch) == 1:
             for u in live:
@@ -190,20 +219,28 @@ class GroupCommit:
 
     def _attempt(self, units: list[_Unit[Any]]) -> None:
         with self._sessions() as s, s.begin():
-            groups: dict[int, list[_Unit[Any]]] = {}
-            for u in units:
-                try:
-                    u.prepared = u.prepare(s)
-                except Exception as exc:
-                    u.error = exc
-                    continue
-                groups.setdefault(id(u.write), []).append(u)
-            for members in groups.values():
-                results = members[0].write(s, [u.prepared for u in members])
-                for u, r in zip(members, results, strict=True):
-                    u.result = r
+            self._write_all(s, self._prepare_all(s, units))
         self.batches += 1
         self.units += len(units)
+
+    @staticmethod
+    def _prepare_all(s: Session, units: list[_Unit[Any]]) -> dict[int, list[_Unit[Any]]]:
+        groups: dict[int, list[_Unit[Any]]] = {}
+        for u in units:
+            try:
+                u.prepared = u.prepare(s)
+            except Exception as exc:
+                u.error = exc
+                continue
+            groups.setdefault(id(u.write), []).append(u)
+        return groups
+
+    @staticmethod
+    def _write_all(s: Session, groups: dict[int, list[_Unit[Any]]]) -> None:
+        for members in groups.values():
+            results = members[0].write(s, [u.prepared for u in members])
+            for u, r in zip(members, results, strict=True):
+                u.result = r
 
 
 _WRITERS: dict[int, GroupCommit] = {}
