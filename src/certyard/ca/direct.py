@@ -10,6 +10,7 @@ returns only once its certificate is durable.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,11 +130,17 @@ def _write(s: Session, units: list[_Prepared]) -> list[tuple[dict[str, Any], byt
             for u, rid, v in zip(units, ids, rows, strict=True)]
 
 
+def _pem(der: bytes) -> str:
+    """RFC 7468 PEM of a DER certificate the CA just signed (no need to parse it again)."""
+    b64 = base64.b64encode(der).decode()
+    lines = "\n".join(b64[i:i + 64] for i in range(0, len(b64), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"
+
+
 def _finish(out: tuple[dict[str, Any], bytes]) -> IssuedNow:
     """The PEM is made outside the shared transaction, by the caller."""
     fields, der = out
-    pem = x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM).decode()
-    return IssuedNow(**fields, pem=pem)
+    return IssuedNow(**fields, pem=_pem(der))
 
 
 def submit_and_issue(ctx: Any, csr_data: bytes | x509.CertificateSigningRequest, *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from certyard import ca
@@ -98,15 +99,17 @@ class IssueNowIn(BaseModel):
     days: int | None = Field(None, ge=1, le=3650)
 
 
-@router.post("/issued", status_code=201)
-async def submit_and_issue(body: IssueNowIn, auth: Execute) -> dict[str, Any]:
+@router.post("/issued", status_code=201, response_class=JSONResponse)
+async def submit_and_issue(body: IssueNowIn, auth: Execute) -> JSONResponse:
     """Submit and issue in one call (the role needs ``ca:create`` and ``ca:execute``);
-    answers once the certificate is durably stored."""
+    answers once the certificate is durably stored: ``request_id``, ``serial``,
+    ``subject``, ``sans``, ``profile``, ``not_before``, ``not_after``, ``pem``,
+    ``chain_pem``."""
     data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes)
     view = await ca.submit_and_issue_async(auth.ctx, data, profile=body.profile,
                                            days=body.days,
                                            privileges=auth.principal.privileges)
-    return view.to_dict()
+    return JSONResponse(view.to_dict(), status_code=201)  # plain str fields: no encoder pass
 
 
 @router.get("/issued/{serial}")
