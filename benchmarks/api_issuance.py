@@ -16,7 +16,7 @@ Measured per database, side by side in one run:
 After each HTTP run the store is checked: every 201 is a stored certificate with a distinct
 serial. Prints rates, p50/p99, errors and the ratios against the goal (>= 1,000/s).
 
-    python benchmarks/api_issuance.py [--seconds 6] [--csrs 12000] [--skip-postgres]
+    python benchmarks/api_issuance.py [--seconds 6] [--csrs 20000] [--in-process 2000] [--skip-postgres]
 Needs ``wrk`` (Debian: apt-get install wrk) and, for PostgreSQL, the server binaries.
 """
 
@@ -75,17 +75,16 @@ setup = function(thread)
   table.insert(threads, thread)
 end
 init = function(args)
-  counter = id * 100003
+  counter = tonumber(os.getenv("CERTYARD_WRK_OFFSET")) + id * 100003
   ok = 0
   bad = 0
-  pending = nil
+  pending = {}  -- submitted request IDs waiting for their issue call (any connection)
   headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token,
              ["Connection"] = "keep-alive"}
 end
 request = function()
-  if pending then
-    local rid = pending
-    pending = nil
+  if #pending > 0 then
+    local rid = table.remove(pending, 1)
     return wrk.format("POST", "/api/v1/ca/requests/" .. rid .. "/issue", headers, "{}")
   end
   counter = counter + 1
@@ -97,7 +96,7 @@ request = function()
 end
 response = function(status, headers, body)
   if mode == "two" and status == 201 then
-    pending = string.match(body, '"id":%s*(%d+)')
+    table.insert(pending, string.match(body, '"id":%s*(%d+)'))
     return
   end
   if (mode == "two" and status == 200) or (mode ~= "two" and status == 201) then
@@ -225,6 +224,10 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("certyard serve did not become ready")
 
 
+_TOTAL = [0]
+_SENT = [0]  # CSRs handed out so far: each run starts after the last, so no key repeats
+
+
 def _wrk(port: int, bodies: Path, token: str, mode: str, connections: int, seconds: float,
          cpu: int | None) -> tuple[LoadResult, int]:
     with tempfile.TemporaryDirectory(prefix="certyard-wrk-") as tmp:
@@ -236,8 +239,13 @@ def _wrk(port: int, bodies: Path, token: str, mode: str, connections: int, secon
                              timeout=seconds + 120,
                              env={"PATH": "/usr/bin:/bin", "CERTYARD_WRK_BODIES": str(bodies),
                                   "CERTYARD_WRK_TOKEN": token,
+                                  "CERTYARD_WRK_OFFSET": str(_SENT[0]),
                                   "CERTYARD_WRK_MODE": mode}).stdout
     data = json.loads(next(x for x in out.splitlines() if x.startswith("WRKJSON "))[8:])
+    _SENT[0] += data["ok"] + data["bad"] + data["errors"] + 2 * connections
+    if _SENT[0] > _TOTAL[0]:
+        print(f"    note: more requests than distinct CSRs ({_TOTAL[0]}); keys repeated; "
+              "raise --csrs")
     seconds_run = data["duration_us"] / 1e6
     result = LoadResult(requests=data["ok"], errors=data["errors"] + data["bad"],
                         seconds=seconds_run, p50_ms=data["p50_us"] / 1000,
@@ -269,14 +277,17 @@ def _stored(env: dict[str, str]) -> tuple[int, int]:
 
 def _in_process(env: dict[str, str], csrs: list[x509.CertificateSigningRequest],
                 threads: int) -> tuple[float, float]:
-    """(batched rate as in ca_issuance.py, submit_and_issue from ``threads`` threads)."""
+    """(batched rate as in ca_issuance.py, submit_and_issue from ``threads`` threads),
+    each on its own half of ``csrs``."""
     ctx = open_context(Settings.from_env(env))
-    n = len(csrs)
+    half = len(csrs) // 2
+    first, second = csrs[:half], csrs[half:]
     t0 = time.perf_counter()
-    for i in range(0, n, 2000):
-        ca.issue_certificates_for_csrs(ctx, csrs[i:i + 2000], profile="server-client")
-    batched = n / (time.perf_counter() - t0)
-    pems = [c.public_bytes(Encoding.PEM) for c in csrs]
+    for i in range(0, half, 2000):
+        ca.issue_certificates_for_csrs(ctx, first[i:i + 2000], profile="server-client")
+    batched = half / (time.perf_counter() - t0)
+    n = len(second)
+    pems = [c.public_bytes(Encoding.PEM) for c in second]
     it = iter(pems)
     lock = threading.Lock()
 
@@ -334,7 +345,8 @@ def run(label: str, database_url: str | None, bodies: Path,
             before = after
     finally:
         _stop(proc)
-    batched, grouped = _in_process(env, csrs[: args.in_process], 32)
+    # The last CSRs: the HTTP runs take theirs from the front.
+    batched, grouped = _in_process(env, csrs[-2 * args.in_process:], 32)
     print(f"  {label}: in-process, batches of 2,000 (ca_issuance.py)        {batched:>8.0f}/s")
     print(f"  {label}: in-process, submit_and_issue from 32 threads        {grouped:>8.0f}/s")
     results["batched"], results["grouped"] = batched, grouped
@@ -344,7 +356,7 @@ def run(label: str, database_url: str | None, bodies: Path,
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=6.0)
-    p.add_argument("--csrs", type=int, default=12000)
+    p.add_argument("--csrs", type=int, default=20000)
     p.add_argument("--in-process", type=int, default=2000)
     p.add_argument("--skip-postgres", action="store_true")
     args = p.parse_args()
@@ -352,6 +364,7 @@ def main() -> int:
         print("needs wrk: apt-get install wrk", file=sys.stderr)
         return 1
     csrs = make_csrs(args.csrs)
+    _TOTAL[0] = args.csrs
     work = Path(tempfile.mkdtemp(prefix="certyard-bench-bodies-"))
     bodies = work / "bodies.jsonl"
     bodies.write_text("".join(json.dumps({"csr": c.public_bytes(Encoding.PEM).decode(),
