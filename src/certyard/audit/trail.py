@@ -23,9 +23,9 @@ import hashlib
 import hmac
 import json
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from certyard.db.models.audit import AuditEvent
@@ -230,8 +230,8 @@ def record_events(session: Session, items: list[tuple[Any, dict[str, Any]]]) -> 
         digest = event_hash(key, prev, fields)
         rows.append({**fields, "at": at, "prev_hash": prev, "hash": digest})
         prev = digest
-    ids = session.scalars(insert(AuditEvent).returning(AuditEvent.id,
-                                                       sort_by_parameter_order=True),
-                          rows).all()
+    table = cast(Table, AuditEvent.__table__)
+    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                          rows).scalars().all()
     _set_head(session, SimpleNamespace(id=ids[-1], hash=rows[-1]["hash"],  # type: ignore[arg-type]
                                        at=rows[-1]["at"]), key)

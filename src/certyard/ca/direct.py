@@ -14,20 +14,20 @@ import base64
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_events
 from certyard.ca.authority import ca_certificate, ca_chain
 from certyard.ca.config import load_settings
 from certyard.ca.group_commit import group_commit_for
-from certyard.ca.issue import Signer, check_csr, parse_csr, resolve_profile, store_issued
+from certyard.ca.issue import Signer, check_csr, parse_csr, resolve_profile
 from certyard.ca.profiles import Profile
-from certyard.db.models.ca import CaRequest
+from certyard.db.models.ca import CaIssued, CaRequest
 from certyard.errors import InvalidInput, PermissionDenied
 
 __all__ = ["IssuedNow", "submit_and_issue", "submit_and_issue_async"]
@@ -75,10 +75,15 @@ class _Batch:
 
     def __init__(self, ctx: Any, s: Session) -> None:
         self.signer = Signer(ctx, s, load_settings(s))
-        self.chain = "".join(ca_certificate(r).public_bytes(Encoding.PEM).decode()
-                             for r in ca_chain(s))
+        fp = self.signer.ca.fingerprint_sha256
+        chain = _CHAINS.get(fp)
+        if chain is None:  # a CA's path never changes: its certificates are fixed
+            chain = _CHAINS[fp] = "".join(ca_certificate(r).public_bytes(Encoding.PEM)
+                                          .decode() for r in ca_chain(s))
+        self.chain = chain
 
 
+_CHAINS: dict[str, str] = {}
 _BATCH_KEY = "certyard.ca.direct.batch"
 
 
@@ -116,10 +121,13 @@ def _prepare_unit(ctx: Any, csr: x509.CertificateSigningRequest, prof: Profile,
 def _write(s: Session, units: list[_Prepared]) -> list[tuple[dict[str, Any], bytes]]:
     """Every unit of the batch: one INSERT of the requests, one of the certificates, one
     audit append (a record per certificate)."""
-    ids = s.scalars(insert(CaRequest).returning(CaRequest.id, sort_by_parameter_order=True),
-                    [u.request for u in units]).all()
+    # Core inserts of the tables (no ORM objects, no unit of work): rows in, IDs back in
+    # the order given.
+    requests, issued = cast(Table, CaRequest.__table__), cast(Table, CaIssued.__table__)
+    ids = s.execute(insert(requests).returning(requests.c.id, sort_by_parameter_order=True),
+                    [u.request for u in units]).scalars().all()
     rows = [{**u.issued, "request_id": rid} for u, rid in zip(units, ids, strict=True)]
-    store_issued(s, rows)
+    s.execute(insert(issued), rows)
     record_events(s, [(u.ctx, {"action": "ca.request.issue", "target": f"request {rid}",
                                "details": {"serial": v["serial"], "profile": v["profile"],
                                            "subject": v["subject"], "submitted": True}})
