@@ -16,7 +16,8 @@ Measured per database, side by side in one run:
 After each HTTP run the store is checked: every 201 is a stored certificate with a distinct
 serial. Prints rates, p50/p99, errors and the ratios against the goal (>= 1,000/s).
 
-    python benchmarks/api_issuance.py [--seconds 6] [--csrs 20000] [--in-process 2000] [--skip-postgres]
+    python benchmarks/api_issuance.py [--seconds 6] [--csrs 20000] [--in-process 2000]
+                                      [--skip-postgres]
 Needs ``wrk`` (Debian: apt-get install wrk) and, for PostgreSQL, the server binaries.
 """
 

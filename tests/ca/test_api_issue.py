@@ -110,7 +110,9 @@ def test_bad_input_is_one_clear_error_and_changes_nothing(ctx: Any) -> None:
     cases = [
         {"csr": "not a csr"},
         {"csr": ""},
-        {**_body("e.pub.example.com"), "profile": "sub-ca"},
+        {**_body("e.pub.example.com"), "profile": "sub-ca"},  # host administrator only
+        {**_body("e.pub.example.com"), "profile": "ocsp"},
+        {**_body("e.pub.example.com"), "profile": "no-such-profile"},
         {**_body("e.pub.example.com"), "days": 0},
         {**_body("e.pub.example.com", profile="server"), "days": 3000},
         {"csr": make_csr("x", sans=["bad name!"])[1].public_bytes(Encoding.PEM).decode()},

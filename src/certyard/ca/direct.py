@@ -26,7 +26,7 @@ from certyard.ca.authority import ca_certificate, ca_chain
 from certyard.ca.config import load_settings
 from certyard.ca.group_commit import group_commit_for
 from certyard.ca.issue import Signer, check_csr, parse_csr, resolve_profile
-from certyard.ca.profiles import Profile
+from certyard.ca.profiles import Profile, check_profile_for_caller
 from certyard.db.models.ca import CaIssued, CaRequest
 from certyard.errors import InvalidInput, PermissionDenied
 
@@ -54,13 +54,14 @@ _REQUIRED = ("ca:create", "ca:execute")
 
 def _prepare(ctx: Any, csr_data: bytes | x509.CertificateSigningRequest,
              profile: str | None, days: int | None, privileges: frozenset[str] | None,
-             ) -> tuple[x509.CertificateSigningRequest, Profile]:
+             caller: str) -> tuple[x509.CertificateSigningRequest, Profile]:
     if privileges is not None:
         missing = [p for p in _REQUIRED if p not in privileges]
         if missing:
             raise PermissionDenied(f"your role ({ctx.actor.role}) does not allow submitting "
                                    f"and issuing in one call ({', '.join(missing)})")
     prof = resolve_profile(profile)
+    check_profile_for_caller(prof, caller)  # "remote" (API): end-entity profiles only
     if days is not None and not 1 <= days <= prof.max_days:
         raise InvalidInput(f"validity for the {prof.name} profile is 1 to {prof.max_days} "
                            "days", field="days")
@@ -154,11 +155,13 @@ def _finish(out: tuple[dict[str, Any], bytes]) -> IssuedNow:
 def submit_and_issue(ctx: Any, csr_data: bytes | x509.CertificateSigningRequest, *,
                      profile: str | None = None, days: int | None = None,
                      requester: str | None = None,
-                     privileges: frozenset[str] | None = None) -> IssuedNow:
+                     privileges: frozenset[str] | None = None,
+                     caller: str = "host") -> IssuedNow:
     """Record, sign and store a certificate for ``csr_data``; returns once it is durable.
     ``privileges`` (the caller's, when a delivery layer knows them) must hold both
-    ``ca:create`` and ``ca:execute``."""
-    csr, prof = _prepare(ctx, csr_data, profile, days, privileges)
+    ``ca:create`` and ``ca:execute``; ``caller="remote"`` (API) may ask only for
+    end-entity profiles."""
+    csr, prof = _prepare(ctx, csr_data, profile, days, privileges, caller)
     view = group_commit_for(ctx.engine).run(_prepare_unit(ctx, csr, prof, days, requester),
                                             _write)
     return _finish(view)
@@ -166,9 +169,11 @@ def submit_and_issue(ctx: Any, csr_data: bytes | x509.CertificateSigningRequest,
 
 async def submit_and_issue_async(ctx: Any, csr_data: bytes, *, profile: str | None = None,
                                  days: int | None = None,
-                                 privileges: frozenset[str] | None = None) -> IssuedNow:
-    """The same from the event loop: the caller waits for its commit without a thread."""
-    csr, prof = _prepare(ctx, csr_data, profile, days, privileges)
+                                 privileges: frozenset[str] | None = None,
+                                 caller: str = "remote") -> IssuedNow:
+    """The same from the event loop (the API): the caller waits for its commit without a
+    thread."""
+    csr, prof = _prepare(ctx, csr_data, profile, days, privileges, caller)
     view = await group_commit_for(ctx.engine).run_async(
         _prepare_unit(ctx, csr, prof, days, None), _write)
     return _finish(view)

@@ -108,7 +108,8 @@ async def submit_and_issue(body: IssueNowIn, auth: Execute) -> JSONResponse:
     data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes)
     view = await ca.submit_and_issue_async(auth.ctx, data, profile=body.profile,
                                            days=body.days,
-                                           privileges=auth.principal.privileges)
+                                           privileges=auth.principal.privileges,
+                                           caller="remote")
     return JSONResponse(view.to_dict(), status_code=201)  # plain str fields: no encoder pass
 
 
