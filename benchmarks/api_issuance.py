@@ -276,6 +276,18 @@ def _stored(env: dict[str, str]) -> tuple[int, int]:
         ctx.engine.dispose()
 
 
+def _settled(env: dict[str, str]) -> tuple[int, int]:
+    """The store once the requests wrk left in flight are done (the count stops moving)."""
+    last = _stored(env)
+    for _ in range(60):
+        time.sleep(1)
+        now = _stored(env)
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def _in_process(env: dict[str, str], csrs: list[x509.CertificateSigningRequest],
                 threads: int) -> tuple[float, float]:
     """(batched rate as in ca_issuance.py, submit_and_issue from ``threads`` threads),
@@ -333,7 +345,7 @@ def run(label: str, database_url: str | None, bodies: Path,
             cpu0 = _cpu_seconds(proc.pid)
             r, ok = _wrk(port, bodies, token, mode, conns, args.seconds, client_cpu)
             cpu = _cpu_seconds(proc.pid) - cpu0
-            after, distinct = _stored(env)
+            after, distinct = _settled(env)
             name = ("POST /ca/issued" if mode == "one"
                     else "POST /ca/requests + .../issue") + f", {conns} connections"
             print(_line(f"{label}: {name}", r)
