@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from certyard.audit import record_event
+from certyard.db import snapshot
 from certyard.db.models.accounts import AllowlistEntry
 from certyard.errors import Duplicate, InvalidInput, NotFound
 
@@ -29,7 +30,7 @@ def parse_network(text: str) -> Network:
 
 
 def list_allowed(ctx: AppContext) -> list[str]:
-    with ctx.read() as s:
+    with snapshot(ctx.sessions) as s:  # on every HTTPS request: never waits for a writer
         return list(s.scalars(select(AllowlistEntry.network).order_by(AllowlistEntry.id)))
 
 

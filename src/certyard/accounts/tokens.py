@@ -14,13 +14,14 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from certyard.accounts.roles import role_privileges
 from certyard.accounts.rules import read_rules
 from certyard.accounts.sessions import Principal, token_digest
 from certyard.audit import record_event
+from certyard.db import snapshot
 from certyard.db.models.accounts import ApiToken, User
 from certyard.errors import AuthenticationFailed, InvalidInput, NotFound
 
@@ -131,20 +132,36 @@ def end_user_tokens(s: Session, user_id: int) -> int:
 
 def resolve_token(ctx: AppContext, secret: str) -> Principal:
     """The principal of a bearer token. A lockout (failed sign-ins, possibly by a stranger)
-    does not end it; a disabled user, expiry or revocation does."""
+    does not end it; a disabled user, expiry or revocation does. Read in a snapshot that
+    never waits for a writer (every API request comes here); ``last_used_at`` is written,
+    at most once a minute, in a transaction of its own."""
     now = ctx.clock.now()
-    with ctx.transaction() as s:
-        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
-        u = s.get(User, row.user_id) if row is not None else None
-        if row is None or u is None or u.disabled or _expires(row, read_rules(s)) <= now:
+    touch = False
+    with snapshot(ctx.sessions) as s:
+        # One row, no ORM objects: this runs on every API request.
+        row = s.execute(
+            select(ApiToken.id, ApiToken.created_at, ApiToken.expires_at,
+                   ApiToken.last_used_at, User.id, User.name, User.role, User.disabled,
+                   User.must_change_password)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == token_digest(secret))).first()
+        if row is None:
             ok = False
         else:
-            ok = True
-            if row.last_used_at is None or now - row.last_used_at > dt.timedelta(seconds=60):
-                row.last_used_at = now
-            p = Principal(user_id=u.id, name=u.name, role=u.role,
-                          privileges=role_privileges(s, u.role),
-                          must_change_password=u.must_change_password, via="token")
+            (token_id, created_at, expires_at, last_used_at, user_id, name, role, disabled,
+             must_change) = row
+            expires = expires_at or created_at + dt.timedelta(
+                days=read_rules(s)["api_token_max_days"])
+            ok = not disabled and expires > now
+        if ok:
+            touch = last_used_at is None or now - last_used_at > dt.timedelta(seconds=60)
+            p = Principal(user_id=user_id, name=name, role=role,
+                          privileges=role_privileges(s, role),
+                          must_change_password=must_change, via="token")
     if not ok:
         raise AuthenticationFailed("the API token is not valid")
+    if touch:
+        with ctx.transaction() as s:
+            s.execute(update(ApiToken).where(ApiToken.id == token_id)
+                      .values(last_used_at=now))
     return p

@@ -6,7 +6,7 @@ Other rooms import ``record_event`` (inside their own transaction) from here."""
 
 from __future__ import annotations
 
-from certyard.audit.trail import ensure_keyed_chain, record_event
+from certyard.audit.trail import ensure_keyed_chain, record_event, record_events
 
-__all__ = ["ensure_keyed_chain", "record_event"]
+__all__ = ["ensure_keyed_chain", "record_event", "record_events"]
 

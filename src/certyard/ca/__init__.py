@@ -27,6 +27,7 @@ from certyard.ca.crl import (
     release_hold,
     revoke_certificate,
 )
+from certyard.ca.direct import IssuedNow, submit_and_issue, submit_and_issue_async
 from certyard.ca.distribution import (
     Download,
     ca_settings,
@@ -75,6 +76,7 @@ __all__ = [
     "CaOverview",
     "CaSettings",
     "Download",
+    "IssuedNow",
     "IssuedView",
     "ListenerSettings",
     "Profile",
@@ -112,6 +114,8 @@ __all__ = [
     "show_request",
     "sign_pending",
     "sign_pending_entry",
+    "submit_and_issue",
+    "submit_and_issue_async",
     "submit_request",
     "token_rule_warning",
     "update_listeners",

@@ -7,7 +7,9 @@ applies them all.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -15,9 +17,14 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-__all__ = ["alembic_config", "create_db_engine", "migrate", "needs_migration"]
+__all__ = ["alembic_config", "create_db_engine", "migrate", "needs_migration", "snapshot"]
+
+# Execution option of a read-only transaction: on SQLite it begins DEFERRED (a WAL reader
+# neither waits for nor blocks the writer) instead of IMMEDIATE.
+READ_ONLY = "certyard_read_only"
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -72,7 +79,9 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            # FULL: every commit is fsync'd before it returns (WAL with NORMAL can lose the
+            # last commits on power loss); a CA must not hand out a certificate it forgets.
+            cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
@@ -81,10 +90,35 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "connect")
+    def _pg_durable(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        # A commit returns only once its WAL record is flushed to disk on the server, even
+        # when the server's or the role's default says otherwise.
+        if engine.dialect.name == "postgresql":
+            cur = dbapi_conn.cursor()
+            cur.execute("SET synchronous_commit TO on")
+            cur.close()
+            dbapi_conn.commit()
+
+    return engine
+
+
+@contextlib.contextmanager
+def snapshot(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only transaction for hot paths (token and allowlist checks on every request):
+    on SQLite it never queues behind a writer's lock, fsync included. Writing in it is a
+    bug (it may fail when another connection wrote meanwhile)."""
+    with sessions() as s, s.begin():
+        s.connection(execution_options={READ_ONLY: True})
+        yield s
 
 
 def alembic_config(url: str) -> Config:

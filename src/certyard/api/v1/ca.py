@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from certyard import ca
@@ -90,6 +91,26 @@ def list_keys(auth: Read) -> list[dict[str, Any]]:
 def list_issued(auth: Read, status: Literal["good", "revoked", "hold"] | None = None,
                 ) -> list[dict[str, Any]]:
     return [i.to_dict() for i in ca.list_issued(auth.ctx, status=status, with_pem=True)]
+
+
+class IssueNowIn(BaseModel):
+    csr: str = Field(..., min_length=1, max_length=200_000, description="PEM CSR")
+    profile: EndEntityProfile | None = None
+    days: int | None = Field(None, ge=1, le=3650)
+
+
+@router.post("/issued", status_code=201, response_class=JSONResponse)
+async def submit_and_issue(body: IssueNowIn, auth: Execute) -> JSONResponse:
+    """Submit and issue in one call (the role needs ``ca:create`` and ``ca:execute``);
+    answers once the certificate is durably stored: ``request_id``, ``serial``,
+    ``subject``, ``sans``, ``profile``, ``not_before``, ``not_after``, ``pem``,
+    ``chain_pem``."""
+    data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes)
+    view = await ca.submit_and_issue_async(auth.ctx, data, profile=body.profile,
+                                           days=body.days,
+                                           privileges=auth.principal.privileges,
+                                           caller="remote")
+    return JSONResponse(view.to_dict(), status_code=201)  # plain str fields: no encoder pass
 
 
 @router.get("/issued/{serial}")
