@@ -120,14 +120,15 @@ def _plain_value_message(exc: Any) -> tuple[str, str] | None:
 def _classify(exc: BaseException) -> _Failure | None:
     """Map what a command raised to a failure; None means "not expected here"."""
     from certyard.cli.ui import Aborted, UsageProblem
-    from certyard.errors import CertyardError
+    from certyard.errors import CertyardError, InvalidInputs
 
     if isinstance(exc, CertyardError):
         from certyard.cli.errors import exit_code
 
         reason = getattr(exc, "reason", None) or getattr(exc, "rule", None) or exc.code
         return _Failure(exit_code(exc), exc.code, str(reason), exc.message,
-                        getattr(exc, "option", None), list(getattr(exc, "problems", ())))
+                        getattr(exc, "option", None),
+                        list(exc.problems) if isinstance(exc, InvalidInputs) else [])
     if isinstance(exc, UsageProblem):
         return _Failure(2, "invalid_input", "usage", str(exc))
     if isinstance(exc, Aborted):

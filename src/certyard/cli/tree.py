@@ -15,7 +15,7 @@ import typer
 
 from certyard.cli import commands
 from certyard.cli.examples import EXAMPLES
-from certyard.errors import CertyardError
+from certyard.errors import CertyardError, InvalidInputs
 
 __all__ = ["FIELD_ALIASES", "app", "build_command", "leaf_commands", "param_kind"]
 
@@ -118,10 +118,11 @@ def _name_the_option(cmd: Any, callback: Callable[..., Any]) -> Callable[..., An
         try:
             return callback(*args, **kwargs)
         except CertyardError as exc:
-            for problem in (*getattr(exc, "problems", ()), exc):
+            several = exc.problems if isinstance(exc, InvalidInputs) else ()
+            for problem in (*several, exc):
                 _with_option(cmd, problem)
-            if getattr(exc, "problems", ()):
-                exc.message = "; ".join(p.message for p in exc.problems)  # type: ignore[attr-defined]
+            if several:
+                exc.message = "; ".join(p.message for p in several)
                 exc.args = (exc.message,)
             raise
 
