@@ -54,3 +54,15 @@ def test_every_certyard_import_resolves() -> None:
                         missing.append(f"{path.relative_to(src)}:{node.lineno} "
                                        f"{node.module}.{alias.name}")
     assert missing == []
+
+
+def test_the_context_is_typed_everywhere() -> None:
+    """Issue 13: the application context is `AppContext`, never `ctx: Any`."""
+    import re
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "certyard"
+    untyped = [f"{p.relative_to(src)}:{n}" for p in src.rglob("*.py")
+               for n, line in enumerate(p.read_text().splitlines(), 1)
+               if re.search(r"\bctx: Any\b", line)]
+    assert untyped == [], untyped

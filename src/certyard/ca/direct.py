@@ -14,7 +14,7 @@ import base64
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -29,6 +29,9 @@ from certyard.ca.issue import Signer, check_csr, parse_csr, resolve_profile
 from certyard.ca.profiles import Profile, check_profile_for_caller
 from certyard.db.models.ca import CaIssued, CaRequest
 from certyard.errors import InvalidInput, PermissionDenied
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
 
 __all__ = ["IssuedNow", "submit_and_issue", "submit_and_issue_async"]
 
@@ -52,7 +55,7 @@ class IssuedNow:
 _REQUIRED = ("ca:create", "ca:execute")
 
 
-def _prepare(ctx: Any, csr_data: bytes | x509.CertificateSigningRequest,
+def _prepare(ctx: AppContext, csr_data: bytes | x509.CertificateSigningRequest,
              profile: str | None, days: int | None, privileges: frozenset[str] | None,
              caller: str) -> tuple[x509.CertificateSigningRequest, Profile]:
     if privileges is not None:
@@ -74,7 +77,7 @@ class _Batch:
     """What every unit of one group-commit transaction shares: the opened CA key, the
     settings and the chain, resolved by the first unit of the transaction."""
 
-    def __init__(self, ctx: Any, s: Session) -> None:
+    def __init__(self, ctx: AppContext, s: Session) -> None:
         self.signer = Signer(ctx, s, load_settings(s))
         fp = self.signer.ca.fingerprint_sha256
         chain = _CHAINS.get(fp)
@@ -90,13 +93,13 @@ _BATCH_KEY = "certyard.ca.direct.batch"
 
 @dataclass(frozen=True)
 class _Prepared:
-    ctx: Any
+    ctx: AppContext
     request: dict[str, Any]
     issued: dict[str, Any]
     chain: str
 
 
-def _prepare_unit(ctx: Any, csr: x509.CertificateSigningRequest, prof: Profile,
+def _prepare_unit(ctx: AppContext, csr: x509.CertificateSigningRequest, prof: Profile,
                   days: int | None, requester: str | None) -> Callable[[Session], _Prepared]:
     """Checks and signing, in the shared transaction but writing nothing."""
     def prepare(s: Session) -> _Prepared:
@@ -152,7 +155,7 @@ def _finish(out: tuple[dict[str, Any], bytes]) -> IssuedNow:
     return IssuedNow(**fields, pem=_pem(der))
 
 
-def submit_and_issue(ctx: Any, csr_data: bytes | x509.CertificateSigningRequest, *,
+def submit_and_issue(ctx: AppContext, csr_data: bytes | x509.CertificateSigningRequest, *,
                      profile: str | None = None, days: int | None = None,
                      requester: str | None = None,
                      privileges: frozenset[str] | None = None,
@@ -167,7 +170,7 @@ def submit_and_issue(ctx: Any, csr_data: bytes | x509.CertificateSigningRequest,
     return _finish(view)
 
 
-async def submit_and_issue_async(ctx: Any, csr_data: bytes, *, profile: str | None = None,
+async def submit_and_issue_async(ctx: AppContext, csr_data: bytes, *, profile: str | None = None,
                                  days: int | None = None,
                                  privileges: frozenset[str] | None = None,
                                  caller: str = "remote") -> IssuedNow:
