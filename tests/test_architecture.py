@@ -66,3 +66,30 @@ def test_the_context_is_typed_everywhere() -> None:
                for n, line in enumerate(p.read_text().splitlines(), 1)
                if re.search(r"\bctx: Any\b", line)]
     assert untyped == [], untyped
+
+
+def test_no_domain_room_names_a_delivery_layer_even_for_types() -> None:
+    """import-linter skips TYPE_CHECKING imports (the context type sits above the domain);
+    this scan does not: no domain room imports cli/api/web/server/http in any form."""
+    import ast
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "certyard"
+    delivery = {"cli", "api", "web", "server", "http", "setup", "ops"}
+    found = []
+    for path in src.rglob("*.py"):
+        room = path.relative_to(src).parts[0].removesuffix(".py")
+        if room in delivery or room in {"context", "__init__"}:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + ([f"certyard.{a.name}" for a in node.names]
+                                         if node.module == "certyard" else [])
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "certyard" and len(parts) > 1 and parts[1] in delivery:
+                    found.append(f"{path.relative_to(src)}:{node.lineno} imports {name}")
+    assert found == [], found

@@ -41,6 +41,22 @@ def test_edited_record_is_detected(ctx) -> None:  # type: ignore[no-untyped-def]
     assert [(p["id"], p["problem"]) for p in report.problems] == [(third, "edited")]
 
 
+def test_record_with_unreadable_details_is_an_edit_not_a_crash(ctx) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    _fill(ctx)
+    with ctx.transaction() as s:
+        third = sorted(s.query(AuditEvent.id).all())[3][0]
+        if s.get_bind().dialect.name == "postgresql":  # JSON column: a string, not an object
+            s.execute(text("UPDATE audit_event SET details = to_json('not an object'::text) "
+                           "WHERE id = :i"), {"i": third})
+        else:
+            s.execute(text("UPDATE audit_event SET details = '{not json' WHERE id = :i"),
+                      {"i": third})
+    report = verify_chain(ctx)
+    assert [(p["id"], p["problem"]) for p in report.problems] == [(third, "edited")]
+
+
 def test_removed_record_is_detected(ctx) -> None:  # type: ignore[no-untyped-def]
     _fill(ctx)
     with ctx.transaction() as s:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
 
 import typer
 
@@ -61,9 +61,13 @@ def export(fmt: str = typer.Option("csv", "--format", help="csv or json."),
     if output == "-":
         sys.stdout.write(text)
         return
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
+    from certyard.errors import InvalidFile
+    from certyard.hostutil.files import atomic_write
+
+    try:  # owner-only even when a world-readable file of that name exists
+        atomic_write(Path(output), text.encode(), mode=0o600)
+    except OSError as exc:
+        raise InvalidFile(f"cannot write {output}: {exc.strerror or exc}") from None
     console.print(f"Wrote {output}.")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -177,10 +176,20 @@ def export(output: str = typer.Option(..., "-o", "--output-dir",
     for rel, text in res.files.items():
         path = base / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds secrets
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+        _write_private(path, text)  # holds pre-shared keys
     if json_:
         emit_json({**res.to_dict(), "directory": str(base)})
     else:
         console.print(f"Wrote {len(res.files)} files for {len(res.policies)} policies to {base}.")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Owner-only, atomically: an existing world-readable file is replaced, not reused with
+    its old mode (O_TRUNC keeps the mode of a file that exists)."""
+    from certyard.errors import InvalidFile
+    from certyard.hostutil.files import atomic_write
+
+    try:
+        atomic_write(path, text.encode(), mode=0o600)
+    except OSError as exc:
+        raise InvalidFile(f"cannot write {path}: {exc.strerror or exc}") from None
