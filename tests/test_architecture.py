@@ -93,3 +93,22 @@ def test_no_domain_room_names_a_delivery_layer_even_for_types() -> None:
                 if parts[0] == "certyard" and len(parts) > 1 and parts[1] in delivery:
                     found.append(f"{path.relative_to(src)}:{node.lineno} imports {name}")
     assert found == [], found
+
+
+def test_hooks_are_wired_by_the_context_not_by_import_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A process that imports nothing but the context still gets the monitor's upload check
+    and the ACME lifetime hook: open_context wires them explicitly."""
+    import subprocess
+    import sys
+
+    code = ("import base64, sys\n"
+            "from certyard.config import Settings\n"
+            "from certyard.context import open_context\n"
+            "ctx = open_context(Settings.from_env({'CERTYARD_HOME': sys.argv[1],"
+            " 'CERTYARD_MASTER_KEY': base64.b64encode(b'k' * 32).decode()}))\n"
+            "from certyard.store import upload_hooks\n"
+            "from certyard.ca.requests import REQUEST_DAYS_HOOKS\n"
+            "print(len(upload_hooks._HOOKS), len(REQUEST_DAYS_HOOKS))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "home")],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "1"], out.stdout + out.stderr

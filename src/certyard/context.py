@@ -170,4 +170,21 @@ def open_context(
     from certyard.audit import ensure_keyed_chain
 
     ensure_keyed_chain(ctx)  # once, on upgrade from the unkeyed audit chain
+    install_hooks()
     return ctx
+
+
+def install_hooks() -> None:
+    """Wire the registries lower rooms own to the rooms above them, explicitly and in one
+    place (never as a side effect of which module happened to be imported first):
+
+    - ``store.upload_hooks``: the monitor's revocation check after every certificate upload;
+    - ``ca.requests.REQUEST_DAYS_HOOKS``: the lifetime an ACME profile asks for, issued when
+      an administrator approves the queued request without ``--days``.
+
+    Idempotent; every context made by :func:`open_context` has them."""
+    from certyard.acme import install_hooks as acme_hooks
+    from certyard.monitor import install_hooks as monitor_hooks
+
+    monitor_hooks()
+    acme_hooks()

@@ -39,6 +39,7 @@ from certyard.acme.settings import AcmeSettings, acme_settings, update_acme_sett
 
 __all__ = [
     "APPROVALS",
+    "install_hooks",
     "AccountView",
     "AcmeProblem",
     "AcmeSettings",
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 
-def _register_ca_hook() -> None:
+def install_hooks() -> None:
     """An administrator's plain approval of an ACME request issues the profile's
     lifetime (the CA asks the rooms that queue requests)."""
     from certyard.acme.finalize import requested_days
@@ -71,6 +72,3 @@ def _register_ca_hook() -> None:
 
     if requested_days not in REQUEST_DAYS_HOOKS:
         REQUEST_DAYS_HOOKS.append(requested_days)
-
-
-_register_ca_hook()

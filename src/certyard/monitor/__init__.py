@@ -67,6 +67,7 @@ __all__ = [
     "get_monitor_settings",
     "get_revocation_settings",
     "get_smtp_settings",
+    "install_hooks",
     "list_outbox",
     "list_revocation_statuses",
     "render_metrics",
@@ -84,4 +85,8 @@ __all__ = [
     "update_smtp_settings",
 ]
 
-_on_upload(_check_after_upload)  # the revocation check on every certificate upload
+
+
+def install_hooks() -> None:
+    """The revocation check on every certificate upload (called by context.install_hooks)."""
+    _on_upload(_check_after_upload)

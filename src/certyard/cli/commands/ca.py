@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-import certyard.acme  # noqa: F401  (approving an ACME request issues its profile's lifetime)
 from certyard import ca
 from certyard.cli.context import cli_context, read_input
 from certyard.cli.output import (
