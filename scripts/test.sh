@@ -35,6 +35,10 @@ if [ ${#DEBS[@]} -gt 0 ]; then
 fi
 
 PYTHON="$PY" ./scripts/install.sh --test
+# The suite runs `certyard` (and the tools installed with it) as subprocesses: take them from
+# the interpreter just installed into (a venv's bin/), never another certyard on PATH.
+BIN=$("$PY" -c 'import os, sys; print(os.path.dirname(sys.executable))')
+export PATH="$BIN:$PATH"
 # Lint and types first: ruff and mypy are part of the suite (CONVENTIONS 11).
 "$PY" -m ruff check src tests benchmarks
 "$PY" -m mypy

@@ -72,7 +72,8 @@ def profile_add(
         "every name is a known node's FQDN."),
     terms_url: str = typer.Option("", "--terms-url", help="Terms of service URL clients "
                                   "must agree to."),
-    description: str = typer.Option("", "--description"),
+    description: str = typer.Option("", "--description",
+                                    help="A note for administrators (shown in lists)."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create an ACME directory with its policy."""
@@ -92,15 +93,22 @@ def profile_update(
     suffix: list[str] = typer.Option(None, "--suffix", help=_SUFFIX + " Replaces the list."),
     allow_name: list[str] = typer.Option(None, "--name", help=_NAMES + " Replaces the list."),
     network: list[str] = typer.Option(None, "--network", help=_NETS + " Replaces the list."),
-    wildcards: str = typer.Option(None, "--wildcards", metavar="on|off"),
+    wildcards: str = typer.Option(None, "--wildcards", metavar="on|off",
+                                  help="on: allow *.name orders (dns-01 only); off: refuse."),
     cert_profile: str = typer.Option(None, "--cert-profile", help="server or server-client."),
     days: int = typer.Option(None, "--days", help="Certificate lifetime in days (1-825)."),
-    eab: str = typer.Option(None, "--eab-required", metavar="on|off"),
-    orders_per_hour: int = typer.Option(None, "--orders-per-hour"),
+    eab: str = typer.Option(None, "--eab-required", metavar="on|off",
+                            help="on: accounts must bind an EAB key of this profile."),
+    orders_per_hour: int = typer.Option(None, "--orders-per-hour",
+                                        help="New orders one account may place per hour."),
     approval: str = typer.Option(None, "--approval", help="none or required."),
-    auto_approve_nodes: str = typer.Option(None, "--auto-approve-nodes", metavar="on|off"),
-    terms_url: str = typer.Option(None, "--terms-url"),
-    description: str = typer.Option(None, "--description"),
+    auto_approve_nodes: str = typer.Option(
+        None, "--auto-approve-nodes", metavar="on|off",
+        help="on: issue at once when every name is a known node's FQDN."),
+    terms_url: str = typer.Option(None, "--terms-url",
+                                  help="Terms of service URL the directory shows."),
+    description: str = typer.Option(None, "--description",
+                                    help="A note for administrators (shown in lists)."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Change a profile's policy (only the options given)."""
@@ -151,7 +159,8 @@ def profile_remove(name: str = typer.Argument(..., help="Profile name."),
 
 @eab_app.command("create")
 def eab_create(profile: str = typer.Argument(..., help="Profile the key registers with."),
-               description: str = typer.Option("", "--description"),
+               description: str = typer.Option(
+                   "", "--description", help="What the key is for, e.g. the team or host."),
                json_: bool = typer.Option(False, "--json")) -> None:
     """A new EAB key ID and HMAC key. The HMAC key is shown this once."""
     k = acme.create_eab_key(cli_context(), profile, description=description)
