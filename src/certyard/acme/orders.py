@@ -89,7 +89,10 @@ def new_order(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Ver
     if payload.get("notBefore") is not None or payload.get("notAfter") is not None:
         raise AcmeProblem("malformed", "notBefore/notAfter are not supported; the profile "
                           "sets the lifetime")
-    identifiers = check_identifiers(prof, payload.get("identifiers"))
+    from certyard.ca.config import load_settings
+
+    identifiers = check_identifiers(prof, payload.get("identifiers"),
+                                    ca_wildcards=load_settings(s).allow_wildcards)
     replaces = payload.get("replaces")
     if replaces is not None and (not isinstance(replaces, str) or len(replaces) > 200):
         raise AcmeProblem("malformed", "replaces must be an ARI certificate identifier")
