@@ -63,3 +63,18 @@ def test_cli_warns_and_prints_the_directory_url(ctx: Any, cli: Any) -> None:
     ca.configure_ca(ctx, allow_wildcards=True)
     r = cli("acme", "profile", "update", "wild", "--wildcards", "on")
     assert r.code == 0 and "warning" not in r.stderr
+
+
+def test_api_profile_carries_the_warning(ctx: Any) -> None:
+    from tests.api.helpers import make_harness
+
+    h = make_harness(ctx)
+    admin = h.as_role("System Administrator")
+    r = h.client.post("/api/v1/acme/profiles", json={"name": "wild", "allow_wildcards": True,
+                                                     "allowed_suffixes": ["example.com"]},
+                      headers=admin)
+    assert r.status_code == 201, r.text
+    assert any("--allow-wildcards" in w for w in r.json()["warnings"])
+    r = h.client.patch("/api/v1/acme/profiles/wild", json={"allow_wildcards": False},
+                       headers=admin)
+    assert r.json()["warnings"] == []
