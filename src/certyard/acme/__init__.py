@@ -40,7 +40,6 @@ from certyard.acme.settings import AcmeSettings, acme_settings, update_acme_sett
 
 __all__ = [
     "APPROVALS",
-    "install_hooks",
     "AccountView",
     "AcmeProblem",
     "AcmeSettings",
@@ -53,6 +52,7 @@ __all__ = [
     "create_eab_key",
     "deactivate_account",
     "directory_url",
+    "install_hooks",
     "list_accounts",
     "list_eab_keys",
     "list_orders",
