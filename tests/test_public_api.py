@@ -28,7 +28,8 @@ PUBLIC: dict[str, list[str]] = {
     'certyard.acme': [
         'APPROVALS', 'AccountView', 'AcmeProblem', 'AcmeSettings', 'EabKeyCreated', 'EabKeyView',
         'OrderView', 'ProfileView', 'acme_settings', 'add_profile', 'create_eab_key',
-        'deactivate_account', 'install_hooks', 'list_accounts', 'list_eab_keys', 'list_orders',
+        'deactivate_account', 'directory_url', 'install_hooks', 'list_accounts',
+        'list_eab_keys', 'list_orders',
         'list_profiles', 'remove_profile', 'revoke_eab_key', 'show_order', 'show_profile',
         'update_acme_settings', 'update_profile',
     ],

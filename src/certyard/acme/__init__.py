@@ -30,6 +30,7 @@ from certyard.acme.profiles import (
     APPROVALS,
     ProfileView,
     add_profile,
+    directory_url,
     list_profiles,
     remove_profile,
     show_profile,
@@ -39,7 +40,6 @@ from certyard.acme.settings import AcmeSettings, acme_settings, update_acme_sett
 
 __all__ = [
     "APPROVALS",
-    "install_hooks",
     "AccountView",
     "AcmeProblem",
     "AcmeSettings",
@@ -51,6 +51,8 @@ __all__ = [
     "add_profile",
     "create_eab_key",
     "deactivate_account",
+    "directory_url",
+    "install_hooks",
     "list_accounts",
     "list_eab_keys",
     "list_orders",

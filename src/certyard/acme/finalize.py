@@ -6,15 +6,15 @@ waits for an administrator. Certificate download with the chain (7.4.2)."""
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certyard.acme.jose import Urls, Verified, b64decode
+from certyard.acme.jose import Urls, Verified, b64decode, import_jwk
 from certyard.acme.orders import RETRY_PROCESSING, order_body, owned_order, refresh_order
 from certyard.acme.problems import AcmeProblem
 from certyard.acme.protocol import Reply
@@ -64,6 +64,18 @@ def _csr_names(csr: x509.CertificateSigningRequest) -> set[tuple[str, str]]:
     return names
 
 
+def _spki(csr: x509.CertificateSigningRequest) -> bytes | None:
+    try:
+        return csr.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    except Exception:  # an unreadable key: the CA's checks refuse it later
+        return None
+
+
+def _spki_of_jwk(jwk: dict[str, Any]) -> bytes:
+    raw = import_jwk(jwk).raw_value
+    return bytes(raw.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
+
+
 def finalize(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Verified,
              order_rid: str) -> Reply:
     # Locked: two finalize requests at once must not both find it ready.
@@ -78,6 +90,8 @@ def finalize(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Veri
     wanted = {(i["type"], i["value"]) for i in o.identifiers}
     if _csr_names(csr) != wanted:
         raise AcmeProblem("badCSR", "the CSR's names differ from the order's identifiers")
+    if _spki(csr) == _spki_of_jwk(v.jwk):  # RFC 8555 11.1
+        raise AcmeProblem("badCSR", "the certificate key must not be the account key")
     o.status = "processing"
     o.updated_at = ctx.clock.now()
     s.flush()

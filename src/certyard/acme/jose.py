@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,11 @@ __all__ = ["ACCOUNT_ALGORITHMS", "Urls", "Verified", "b64decode", "b64encode",
 
 ACCOUNT_ALGORITHMS = ["ES256", "ES384", "RS256", "EdDSA"]
 NONCE_LIFETIME = dt.timedelta(hours=1)
+# Sizes of the JWS members (base64url characters), also joserfc's limits below.
+MAX_PROTECTED = 4096
+MAX_PAYLOAD = 128000
+MAX_SIGNATURE = 1024
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 def b64encode(data: bytes) -> str:
@@ -123,7 +129,6 @@ def consume_nonce(s: Session, value: Any, now: dt.datetime) -> None:
 
 def import_jwk(jwk: Any) -> Any:
     """A public account key from a JWK (EC P-256/P-384, RSA >= 2048, Ed25519)."""
-    from joserfc.errors import JoseError
     from joserfc.jwk import JWKRegistry
 
     if not isinstance(jwk, dict) or jwk.get("kty") not in ("EC", "RSA", "OKP") \
@@ -131,7 +136,7 @@ def import_jwk(jwk: Any) -> Any:
         raise AcmeProblem("badPublicKey", "the jwk must be a public EC, RSA or OKP key")
     try:
         key: Any = JWKRegistry.import_key(jwk)
-    except (JoseError, ValueError, TypeError, KeyError):
+    except Exception:  # untrusted input: any failure means unreadable
         raise AcmeProblem("badPublicKey", "the jwk cannot be read as a public key") from None
     if jwk["kty"] == "RSA" and key.raw_value.key_size < 2048:
         raise AcmeProblem("badPublicKey", "RSA account keys must be at least 2048 bits")
@@ -185,6 +190,7 @@ def parse_jws(body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(obj, dict) or set(obj) != {"protected", "payload", "signature"}:
         raise AcmeProblem("malformed", "the request must be a flattened JWS with protected, "
                           "payload and signature only")
+    check_members(obj)
     try:
         header = json.loads(b64decode(obj["protected"], "protected"))
     except ValueError:
@@ -194,13 +200,36 @@ def parse_jws(body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     return obj, header
 
 
+def _check_member(obj: dict[str, Any], name: str, limit: int, *, empty: bool) -> None:
+    value = obj[name]
+    if not isinstance(value, str):
+        raise AcmeProblem("malformed", f"the JWS {name} must be a base64url string")
+    if len(value) > limit:
+        what = "payload too large" if name == "payload" else f"JWS {name} too large"
+        raise AcmeProblem("malformed", f"{what}: at most {limit} base64url characters")
+    if not _B64URL.match(value) or len(value) % 4 == 1:
+        raise AcmeProblem("malformed", f"the JWS {name} must be unpadded base64url")
+    if not value and not empty:
+        raise AcmeProblem("malformed", f"the JWS {name} is empty")
+
+
+def check_members(obj: dict[str, Any]) -> None:
+    """Types, encodings and sizes of the flattened JWS members, before any library sees
+    them (untrusted input)."""
+    _check_member(obj, "protected", MAX_PROTECTED, empty=False)
+    _check_member(obj, "payload", MAX_PAYLOAD, empty=True)
+    _check_member(obj, "signature", MAX_SIGNATURE, empty=False)
+
+
 def jws_registry(algorithms: list[str]) -> Any:
     """joserfc's checks with ACME's header fields (nonce, url, kid/jwk) allowed and room
     for an RSA-4096 jwk in the protected header."""
     from joserfc.jws import JWSRegistry
 
     registry = JWSRegistry(strict_check_header=False, algorithms=algorithms)
-    registry.max_header_length = 4096
+    registry.max_header_length = MAX_PROTECTED
+    registry.max_payload_length = MAX_PAYLOAD
+    registry.max_signature_length = MAX_SIGNATURE
     return registry
 
 
@@ -208,12 +237,15 @@ def check_signature(obj: dict[str, Any], key: Any, algorithms: list[str]) -> byt
     from joserfc import jws
     from joserfc.errors import JoseError
 
+    check_members(obj)
     registry = jws_registry(algorithms)
     try:
         result = jws.deserialize_json(obj, key, registry=registry)  # type: ignore[call-overload]
     except JoseError:
         raise AcmeProblem("malformed", "the JWS signature does not verify with the "
                           "signing key") from None
+    except Exception:  # untrusted input: whatever else the parser trips over
+        raise AcmeProblem("malformed", "the JWS cannot be read") from None
     return bytes(result.payload)
 
 

@@ -89,7 +89,10 @@ def new_order(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Ver
     if payload.get("notBefore") is not None or payload.get("notAfter") is not None:
         raise AcmeProblem("malformed", "notBefore/notAfter are not supported; the profile "
                           "sets the lifetime")
-    identifiers = check_identifiers(prof, payload.get("identifiers"))
+    from certyard.ca.config import load_settings
+
+    identifiers = check_identifiers(prof, payload.get("identifiers"),
+                                    ca_wildcards=load_settings(s).allow_wildcards)
     replaces = payload.get("replaces")
     if replaces is not None and (not isinstance(replaces, str) or len(replaces) > 200):
         raise AcmeProblem("malformed", "replaces must be an ARI certificate identifier")
@@ -129,8 +132,10 @@ def owned_order(s: Session, account: AcmeAccount | None, order_rid: str, *,
                 lock: bool = False) -> AcmeOrder:
     q = select(AcmeOrder).where(AcmeOrder.rid == order_rid[:32])
     o = s.scalar(q.with_for_update() if lock else q)
-    if o is None or account is None or o.account_id != account.id:
+    if o is None or account is None:
         raise AcmeProblem("malformed", "no such order for this account")
+    if o.account_id != account.id:
+        raise AcmeProblem("unauthorized", "this order belongs to another account")
     return o
 
 
@@ -194,11 +199,13 @@ def list_account_orders(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Ur
     return Reply(body={"orders": [urls.order(r) for r in rids]})
 
 
-def _owned_authz(s: Session, account: AcmeAccount | None, authz_rid: str) -> AcmeAuthz:
+def _owned_authz(s: Session, account: AcmeAccount | None, authz_rid: str, *,
+                 what: str = "authorization") -> AcmeAuthz:
     a = s.scalar(select(AcmeAuthz).where(AcmeAuthz.rid == authz_rid[:32]))
-    if a is None or account is None or s.scalar(select(AcmeOrder.account_id).where(
-            AcmeOrder.id == a.order_id)) != account.id:
+    if a is None or account is None:
         raise AcmeProblem("malformed", "no such authorization for this account")
+    if s.scalar(select(AcmeOrder.account_id).where(AcmeOrder.id == a.order_id)) != account.id:
+        raise AcmeProblem("unauthorized", f"this {what} belongs to another account")
     return a
 
 
@@ -225,7 +232,8 @@ def respond_challenge(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls
                  .with_for_update())  # one validation per challenge, whatever the replicas
     if c is None:
         raise AcmeProblem("malformed", "no such challenge")
-    authz = _owned_authz(s, v.account, s.get(AcmeAuthz, c.authz_id).rid)  # type: ignore[union-attr]
+    authz = _owned_authz(s, v.account, s.get(AcmeAuthz, c.authz_id).rid,  # type: ignore[union-attr]
+                         what="challenge")
     start = False
     if not v.post_as_get:
         v.json()  # {} (or any object: RFC 8555 7.5.1)

@@ -32,13 +32,17 @@ class AcmeProblem(CertyardError):
 
     def __init__(self, acme_type: str, detail: str, *,
                  subproblems: list[dict[str, Any]] | None = None,
-                 retry_after: int | None = None) -> None:
+                 retry_after: int | None = None,
+                 conflicting_account: str | None = None) -> None:
         if acme_type not in ACME_ERROR_TYPES:
             raise ValueError(f"unknown ACME error type {acme_type}")
         super().__init__(detail)
         self.acme_type = acme_type
         self.subproblems = subproblems or []
         self.retry_after = retry_after
+        # The URL of an existing account the request collides with (RFC 8555 7.3.5:
+        # a key rollover to a key another account holds is a conflict naming it).
+        self.conflicting_account = conflicting_account
 
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"type": f"urn:ietf:params:acme:error:{self.acme_type}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -20,7 +20,8 @@ from certyard.errors import Duplicate, InvalidInput, NotFound
 if TYPE_CHECKING:
     from certyard.context import AppContext
 
-__all__ = ["APPROVALS", "ProfileView", "add_profile", "check_identifiers", "get_profile_row",
+__all__ = ["APPROVALS", "ProfileView", "add_profile", "check_identifiers", "directory_url",
+           "get_profile_row",
            "list_profiles", "remove_profile", "show_profile", "update_profile"]
 
 APPROVALS = ("none", "required")
@@ -45,13 +46,15 @@ class ProfileView:
     auto_approve_nodes: bool
     terms_url: str
     created_at: str
+    # What would make the profile not work as configured (shown by CLI, API and web).
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
     @classmethod
-    def of(cls, row: AcmeProfile) -> ProfileView:
-        return cls(name=row.name, description=row.description,
+    def of(cls, row: AcmeProfile, warnings: list[str] | None = None) -> ProfileView:
+        return cls(warnings=list(warnings or []), name=row.name, description=row.description,
                    allowed_suffixes=list(row.allowed_suffixes),
                    allowed_names=list(row.allowed_names),
                    allowed_networks=list(row.allowed_networks),
@@ -109,6 +112,38 @@ def _checked(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def profile_warnings(s: Session, row: AcmeProfile) -> list[str]:
+    """Settings that do not work together: wildcards the CA's name policy refuses, and a
+    public single-label suffix (``com``) open to anyone without EAB."""
+    from certyard.ca.config import load_settings
+
+    out = []
+    if row.allow_wildcards and not load_settings(s).allow_wildcards:
+        out.append("the profile allows wildcards but the CA forbids them: wildcard orders "
+                   "are refused until `certyard ca config --allow-wildcards` is set")
+    bare = [sfx for sfx in row.allowed_suffixes if "." not in sfx]
+    if bare and not row.eab_required:
+        out.append(f"suffix {', '.join(bare)} is a single label (like a top-level domain) "
+                   "and registering needs no EAB key: anyone reaching the directory can "
+                   "order any name under it")
+    return out
+
+
+def directory_url(ctx: AppContext, name: str) -> str:
+    """The directory's URL on this server's HTTPS listener (its first certificate name,
+    else this host's FQDN, and its port), as the web UI shows it."""
+    import socket
+
+    from certyard.ca.listeners import listener_settings
+
+    ls = listener_settings(ctx)
+    host = ls.names[0] if ls.names else (socket.getfqdn() or "localhost")
+    if ":" in host:
+        host = f"[{host.strip('[]')}]"
+    port = "" if ls.https_port == 443 else f":{ls.https_port}"
+    return f"https://{host}{port}/acme/{name}/directory"
+
+
 def get_profile_row(s: Session, name: str) -> AcmeProfile:
     row = s.scalar(select(AcmeProfile).where(AcmeProfile.name == name))
     if row is None:
@@ -147,12 +182,12 @@ def add_profile(ctx: AppContext, name: str, *, allowed_suffixes: list[str] | Non
         s.flush()
         record_event(s, ctx, action="acme.profile.add", target=f"acme profile {name}",
                      details={k: v for k, v in values.items() if k != "description"})
-        return ProfileView.of(row)
+        return ProfileView.of(row, profile_warnings(s, row))
 
 
 def update_profile(ctx: AppContext, name: str, **changes: Any) -> ProfileView:
     """Change the given fields (None: unchanged)."""
-    fields = set(ProfileView.__dataclass_fields__) - {"name", "created_at"}
+    fields = set(ProfileView.__dataclass_fields__) - {"name", "created_at", "warnings"}
     unknown = set(changes) - fields
     if unknown:
         raise InvalidInput(f"unknown ACME profile field {sorted(unknown)[0]}")
@@ -168,7 +203,7 @@ def update_profile(ctx: AppContext, name: str, **changes: Any) -> ProfileView:
         s.flush()
         record_event(s, ctx, action="acme.profile.update", target=f"acme profile {name}",
                      details={k: v for k, v in values.items() if k != "description"})
-        return ProfileView.of(row)
+        return ProfileView.of(row, profile_warnings(s, row))
 
 
 def list_profiles(ctx: AppContext) -> list[ProfileView]:
@@ -179,7 +214,8 @@ def list_profiles(ctx: AppContext) -> list[ProfileView]:
 
 def show_profile(ctx: AppContext, name: str) -> ProfileView:
     with ctx.read() as s:
-        return ProfileView.of(get_profile_row(s, name))
+        row = get_profile_row(s, name)
+        return ProfileView.of(row, profile_warnings(s, row))
 
 
 def remove_profile(ctx: AppContext, name: str) -> None:
@@ -191,9 +227,11 @@ def remove_profile(ctx: AppContext, name: str) -> None:
         record_event(s, ctx, action="acme.profile.remove", target=f"acme profile {name}")
 
 
-def check_identifiers(profile: AcmeProfile, identifiers: Any) -> list[dict[str, str]]:
+def check_identifiers(profile: AcmeProfile, identifiers: Any, *,
+                      ca_wildcards: bool = True) -> list[dict[str, str]]:
     """The order's identifiers, normalised, or ``rejectedIdentifier`` (with a subproblem
-    for each refused one) / ``unsupportedIdentifier`` / ``malformed``."""
+    for each refused one) / ``unsupportedIdentifier`` / ``malformed``. ``ca_wildcards``:
+    the CA's name policy (``ca config --allow-wildcards``), which finalize applies too."""
     if not isinstance(identifiers, list) or not identifiers or len(identifiers) > 100:
         raise AcmeProblem("malformed", "identifiers must be a list of 1 to 100 identifiers")
     out: list[dict[str, str]] = []
@@ -206,7 +244,7 @@ def check_identifiers(profile: AcmeProfile, identifiers: Any) -> list[dict[str, 
         if kind not in ("dns", "ip"):
             raise AcmeProblem("unsupportedIdentifier",
                               f"identifier type {kind[:20]!r} is not supported (dns, ip)")
-        reason = _refusal(profile, kind, value)
+        reason = _refusal(profile, kind, value, ca_wildcards)
         norm = value.strip().lower() if kind == "dns" else _ip(value)
         if reason:
             sub.append({"type": "urn:ietf:params:acme:error:rejectedIdentifier",
@@ -226,7 +264,7 @@ def _ip(value: str) -> str:
         return value
 
 
-def _refusal(profile: AcmeProfile, kind: str, value: str) -> str | None:
+def _refusal(profile: AcmeProfile, kind: str, value: str, ca_wildcards: bool) -> str | None:
     shown = value[:253]
     if kind == "ip":
         try:
@@ -245,6 +283,9 @@ def _refusal(profile: AcmeProfile, kind: str, value: str) -> str | None:
         return f"{shown!r}: a wildcard is allowed only as the whole left-most label"
     if wildcard and not profile.allow_wildcards:
         return f"{shown}: the {profile.name} profile does not allow wildcard names"
+    if wildcard and not ca_wildcards:
+        return (f"{shown}: the CA does not issue wildcard names (its name policy forbids "
+                "them: ca config --allow-wildcards)")
     if base in profile.allowed_names or any(
             base == sfx or base.endswith("." + sfx) for sfx in profile.allowed_suffixes):
         return None

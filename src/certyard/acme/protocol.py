@@ -219,7 +219,8 @@ def key_change(ctx: AppContext, s: Session, prof: AcmeProfile, urls: Urls, v: Ve
     other = s.scalar(select(AcmeAccount).where(AcmeAccount.profile_id == prof.id,
                                                AcmeAccount.thumbprint == new_thumb))
     if other is not None:
-        raise AcmeProblem("malformed", "the new key belongs to another account already")
+        raise AcmeProblem("malformed", "the new key belongs to another account already",
+                          conflicting_account=urls.account(other.rid))
     a.jwk, a.thumbprint = new_jwk, new_thumb
     s.flush()
     record_event(s, ctx, action="acme.account.key_change", target=f"acme account {a.rid}",

@@ -5,6 +5,7 @@ authenticated by their JWS."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -51,20 +52,28 @@ def _nonce_headers(ctx: AppContext, urls: Urls) -> dict[str, str]:
             **_NO_STORE}
 
 
-def _problem(ctx: AppContext, urls: Urls, exc: Exception) -> Response:
+def _problem(ctx: AppContext, urls: Urls, exc: Exception, *, status: int | None = None,
+             headers: dict[str, str] | None = None) -> Response:
+    """The problem document; its ``status`` member is always the HTTP status."""
+    location = None
     if isinstance(exc, AcmeProblem):
-        doc, status = exc.document(), PROBLEM_STATUS.get(exc.acme_type, 400)
-        retry = exc.retry_after
+        doc, code = exc.document(), PROBLEM_STATUS.get(exc.acme_type, 400)
+        retry, location = exc.retry_after, exc.conflicting_account
+        if location:  # RFC 8555 7.3.5: 409 naming the account that holds the key
+            code = 409
     else:  # a certyard error from below (CA not set up, token gone, ...)
         assert isinstance(exc, CertyardError)
         doc = {"type": "urn:ietf:params:acme:error:serverInternal", "detail": exc.message}
         code = http_status(exc)
-        status, retry = (code if code >= 500 else 500), None
+        code, retry = (code if code >= 500 else 500), None
+    status = status or code
     doc["status"] = status
-    headers = _nonce_headers(ctx, urls)
+    out = _nonce_headers(ctx, urls) | (headers or {})
     if retry:
-        headers["Retry-After"] = str(retry)
-    return JSONResponse(doc, status_code=status, headers=headers,
+        out["Retry-After"] = str(retry)
+    if location:
+        out["Location"] = location
+    return JSONResponse(doc, status_code=status, headers=out,
                         media_type="application/problem+json")
 
 
@@ -115,9 +124,7 @@ async def get_directory(request: Request, profile: str) -> Response:
         try:
             return JSONResponse(directory(ctx, urls), headers=_NO_STORE)
         except CertyardError as exc:
-            resp = _problem(ctx, urls, exc)
-            resp.status_code = 404
-            return resp
+            return _problem(ctx, urls, exc, status=404)
 
     return await run_in_threadpool(run)
 
@@ -199,9 +206,39 @@ async def get_renewal_info(request: Request, profile: str, cert_id: str) -> Resp
         try:
             body, retry = renewal_info(ctx, urls, cert_id[:300])
         except CertyardError as exc:
-            resp = _problem(ctx, urls, exc)
-            resp.status_code = 404
-            return resp
+            return _problem(ctx, urls, exc, status=404)
         return JSONResponse(body, headers={"Retry-After": str(retry)})
+
+    return await run_in_threadpool(run)
+
+
+# Every other method or path under /acme/<profile>/ answers a problem document too (not the
+# web UI's HTML pages): 405 with Allow for a known resource, 404 for an unknown one.
+_POST_ONLY = re.compile(r"^(new-account|new-order|revoke-cert|key-change|acct/[^/]+"
+                        r"|acct/[^/]+/orders|order/[^/]+|order/[^/]+/finalize|authz/[^/]+"
+                        r"|chall/[^/]+|cert/[^/]+|cert/[^/]+/[^/]+)$")
+_GET_ONLY = re.compile(r"^(directory|renewal-info/[^/]+)$")
+_ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@router.api_route("/{rest:path}", methods=_ANY_METHOD)
+async def other_request(request: Request, profile: str, rest: str) -> Response:
+    ctx, urls = _ctx(request), _urls(request, profile)
+    if _POST_ONLY.match(rest):
+        allow = "POST"
+    elif _GET_ONLY.match(rest):
+        allow = "GET"
+    elif rest == "new-nonce":
+        allow = "GET, HEAD"
+    else:
+        allow = ""
+
+    def run() -> Response:
+        if not allow:
+            return _problem(ctx, urls, AcmeProblem("malformed", "no such ACME resource"),
+                            status=404)
+        exc = AcmeProblem("malformed", f"this resource answers {allow} only, not "
+                          f"{request.method}")
+        return _problem(ctx, urls, exc, status=405, headers={"Allow": allow})
 
     return await run_in_threadpool(run)

@@ -128,7 +128,8 @@ async def profile_add(request: Request, auth: Execute) -> Response:
                               form=form)
     return flash_redirect(request, f"{BASE}/profiles",
                           f"ACME profile {view.name} added: its directory is "
-                          f"{_directory_url(request, view.name)}")
+                          f"{_directory_url(request, view.name)}"
+                          + "".join(f" Warning: {w}." for w in view.warnings))
 
 
 @router.get(f"{BASE}/profiles/{{name}}/edit")
@@ -141,11 +142,12 @@ async def profile_edit(request: Request, name: str, auth: Execute) -> Response:
     form = await _form(request)
     try:
         current = acme.show_profile(auth.ctx, name).name
-        acme.update_profile(auth.ctx, current, **_profile_values(form))
+        view = acme.update_profile(auth.ctx, current, **_profile_values(form))
     except CertyardError as exc:
         return _profiles_page(request, auth, status=http_status(exc), errors=errors_of(exc),
                               form=form, editing=name[:64])
-    return flash_redirect(request, f"{BASE}/profiles", f"ACME profile {current} updated.")
+    return flash_redirect(request, f"{BASE}/profiles", f"ACME profile {current} updated."
+                          + "".join(f" Warning: {w}." for w in view.warnings))
 
 
 @router.post(f"{BASE}/profiles/{{name}}/remove")

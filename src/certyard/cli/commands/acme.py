@@ -7,7 +7,7 @@ import typer
 
 from certyard import acme
 from certyard.cli.context import cli_context
-from certyard.cli.output import console, emit_json, emit_list, show_fields, table
+from certyard.cli.output import console, emit_json, emit_list, show_fields, table, warn
 from certyard.cli.ui import confirm
 
 NAME = "acme"
@@ -43,11 +43,15 @@ def _bool(value: str | None, option: str) -> bool | None:
     raise InvalidInput(f"{option} must be on or off", field=option.lstrip("-"))
 
 
-def _print_profile(p: acme.ProfileView, json_: bool) -> None:
+def _print_profile(p: acme.ProfileView, json_: bool, directory: str = "") -> None:
     if json_:
-        emit_json(p.to_dict())
-        return
-    show_fields(p)
+        emit_json(p.to_dict() | ({"directory_url": directory} if directory else {}))
+    else:
+        show_fields(p, skip=("warnings",))
+        if directory:
+            console.print(f"Directory URL: {directory}")
+    for w in p.warnings:
+        warn(w)
 
 
 @profile_app.command("add")
@@ -84,7 +88,8 @@ def profile_add(
                          orders_per_hour=orders_per_hour, approval=approval,
                          auto_approve_nodes=auto_approve_nodes, terms_url=terms_url,
                          description=description)
-    _print_profile(p, json_)
+    ctx = cli_context()
+    _print_profile(p, json_, acme.directory_url(ctx, p.name))
 
 
 @profile_app.command("update")
