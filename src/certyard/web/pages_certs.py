@@ -180,7 +180,8 @@ def self_signed(request: Request, auth: Create, purpose: Annotated[str, Form(max
                                        hash_name=hash or None)
     except CertyardError as exc:
         return _generate_page(request, auth, "self", purpose, node,
-                              {"key_length": key_length, "hash": hash}, errors_of(exc), 422)
+                              {"key_length": key_length, "hash": hash},
+                              _on_fields(errors_of(exc)), http_status(exc))
     msg = f"Generated a new self-signed {purpose} certificate. Restart the services that use it."
     if purpose in monitor.SERVED_PURPOSES and any(
             c.entry_id == r.entries[0].id for c in monitor.served_certificates(auth.ctx)):
@@ -206,10 +207,27 @@ def csr(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=
                                key_length=_int(key_length, 0, "key_length") or None,
                                hash_name=hash or None)
     except CertyardError as exc:
-        return _generate_page(request, auth, "csr", purpose, node, form, errors_of(exc), 422)
+        return _generate_page(request, auth, "csr", purpose, node, form,
+                              _on_fields(errors_of(exc)), http_status(exc))
     return _done(request, f"/certificates/{r.entries[0].id}", f"Generated a {purpose} CSR "
                  f"for {r.entries[0].node or 'every node'}. Download it for your CA or send "
                  "it to the built-in CA.")
+
+
+# The generate forms' fields; a domain error names "cn"/"san" (the CLI's --cn/--san).
+_FORM_FIELDS = {"cn": "common_name", "san": "sans", "common_name": "common_name",
+                "sans": "sans", "node": "node", "distribution": "distribution",
+                "key_length": "key_length", "hash": "hash"}
+
+
+def _on_fields(errors: dict[str, str]) -> dict[str, str]:
+    """Each message under the form's field it is about; one the form has no field for
+    (the purpose, the CA, the subject defaults...) above the form, never dropped."""
+    out: dict[str, str] = {}
+    for key, message in errors.items():
+        name = _FORM_FIELDS.get(key, "_")
+        out[name] = f"{out[name]}; {message}" if name in out else message
+    return out
 
 
 def _csrs(auth: Auth) -> list[Any]:

@@ -1,0 +1,67 @@
+"""An outside tester's findings on the web UI (issue 15), in-process: every refused field of
+the Generate CSR form shows its message under the field (or above the form), the typed
+values kept; the Settings page and the IPsec add form report every bad field at once."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from certyard import cluster, store
+from tests.api.helpers import make_harness, sign_in
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def h(ctx):
+    return make_harness(ctx, with_ca=True)
+
+
+def _error_under(page: str, after: str) -> str:
+    """The form-error text right after the field whose markup contains ``after``."""
+    at = page.index(after)
+    m = re.search(r'<(?:p|span|div)[^>]*class="[^"]*(?:field-error|form-error)[^"]*"[^>]*>'
+                  r'(.*?)</(?:p|span|div)>', page[at:at + 3000], re.S)
+    assert m, page[at:at + 3000]
+    return html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip()
+
+
+def _csr(h, csrf, **fields):
+    data = {"csrf_token": csrf, "purpose": "tomcat", "node": "sub1",
+            "distribution": "single", **fields}
+    return h.client.post("/certificates/generate-csr", data=data)
+
+
+def test_generate_csr_shows_every_refusal_under_its_field(h):
+    cluster.add_node(h.ctx, "sub1", fqdn="sub1.example.com")
+    csrf = sign_in(h.client, "sysadm")
+    r = _csr(h, csrf, sans="good.example.com\nbad san!")
+    assert r.status_code == 422
+    assert "is not a valid DNS name" in _error_under(r.text, 'name="sans"')
+    assert "bad san!" in r.text and "good.example.com" in r.text  # typed values kept
+    r = _csr(h, csrf, sans="*.example.com")
+    assert r.status_code == 422
+    assert "wildcard certificates are not supported" in _error_under(r.text, 'name="sans"')
+    r = _csr(h, csrf, common_name="*.example.com")
+    assert r.status_code == 422
+    assert "wildcard" in _error_under(r.text, 'name="common_name"')
+    assert 'value="*.example.com"' in r.text
+    r = _csr(h, csrf, key_length="999")
+    assert r.status_code == 422
+    assert "key length" in _error_under(r.text, 'name="key_length"').lower()
+    r = _csr(h, csrf, key_length="abc")
+    assert r.status_code == 422 and "must be a number" in _error_under(r.text, 'name="key_length"')
+    r = _csr(h, csrf, hash="md5")
+    assert r.status_code == 422 and _error_under(r.text, 'name="hash"')
+    r = _csr(h, csrf, distribution="sideways")
+    assert r.status_code == 422 and "distribution" in _error_under(r.text, 'name="distribution"')
+    # An error the form has no field for (an unknown node) is shown above the button.
+    r = _csr(h, csrf, node="ghost")
+    assert r.status_code == 404 and 'class="form-error"' in r.text and "ghost" in r.text
+    assert store.find_entries(h.ctx, type="csr").total == 0  # nothing was made
