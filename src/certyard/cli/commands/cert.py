@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import typer
 
-from certyard import store
+from certyard import monitor, store
 from certyard.cli.context import cli_context, read_input
 from certyard.cli.output import console, emit_json, emit_list, fmt_date, show_fields, table, warn
 from certyard.cli.ui import confirm, write_output
@@ -23,6 +24,24 @@ def _days_left(view: store.EntryView) -> str:
         return "-"
     days = (view.not_after - dt.datetime.now(dt.timezone.utc)).days
     return f"{fmt_date(view.not_after)} ({'expired' if days < 0 else f'{days}d'})"
+
+
+def _revocation(state: monitor.RevocationState | None) -> str:
+    """The Revocation column/line, from the web list's source of truth
+    (monitor.revocation_states): "Revoked 2026-11-30 (key compromise)", "Good", "-"."""
+    if state is None or state.status == "unchecked":
+        return "-" if state is None else "Not checked"
+    text = state.label
+    if state.since is not None:
+        text += f" {fmt_date(state.since)}"
+    if state.reason:
+        words = re.sub(r"(?<=[a-z])([A-Z])", r" \1", state.reason).lower()
+        text += f" ({words})"
+    return text
+
+
+def _revocation_json(state: monitor.RevocationState | None) -> dict[str, object] | None:
+    return None if state is None else state.to_dict()
 
 
 @app.command("list")
@@ -43,22 +62,28 @@ def list_(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The Certificate List with the Find controls."""
+    ctx = cli_context()
     result = store.find_entries(
-        cli_context(), node=node, purpose=purpose, type=type_, text=find,
+        ctx, node=node, purpose=purpose, type=type_, text=find,
         expiring_before=(expiring_before.replace(tzinfo=dt.timezone.utc)
                          if expiring_before else None), sort=sort, descending=desc,
         page=page, page_size=page_size)
+    states = monitor.revocation_states(ctx, [v.id for v in result.items])
     if json_:
         d = result.to_dict()
-        emit_list(d.pop("items"), **{k: v for k, v in d.items() if k != "total"},
+        items = d.pop("items")
+        for item in items:
+            item["revocation"] = _revocation_json(states.get(item["id"]))
+        emit_list(items, **{k: v for k, v in d.items() if k != "total"},
                   total=result.total)
         return
     types = {"identity": "Identity", "trust": "Trust", "csr": "CSR Only"}
     table(f"Certificates (page {result.page} of {result.pages}, {result.total} in all)",
           ["ID", "Purpose", "Common Name", "Type", "Key", "Distribution", "Node", "Issued By",
-           "Expiration", "Description"],
+           "Expiration", "Revocation", "Description"],
           [(v.id, v.store, v.common_name, types[v.type], f"{v.key_type}-{v.key_size}",
-            v.distribution, v.node or "all", v.issued_by, _days_left(v), v.description)
+            v.distribution, v.node or "all", v.issued_by, _days_left(v),
+            _revocation(states.get(v.id)), v.description)
            for v in result.items],
           empty="no certificates match these filters" if any(
               (node, purpose, type_, find, expiring_before)) else "no certificates yet")
@@ -70,7 +95,10 @@ def show(
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Certificate Details, with the SHA-512 checksum and fingerprints."""
-    d = store.show_entry(cli_context(), entry_id)
+    ctx = cli_context()
+    d = store.show_entry(ctx, entry_id)
+    state = monitor.revocation_states(ctx, [entry_id]).get(entry_id)
+    d["revocation"] = _revocation_json(state)
     if json_:
         emit_json(d)
         return
@@ -81,6 +109,7 @@ def show(
         ("Subject", det["subject"]), ("Issuer", det.get("issuer", "-")),
         ("Serial", det.get("serial", "-")), ("Valid from", det.get("not_before", "-")),
         ("Valid to", det.get("not_after", "-")),
+        ("Revocation", _revocation(state)),
         ("Key", f"{det['key_type']} {det['key_size']}"),
         ("Signature algorithm", det["signature_algorithm"]),
         ("Subject alternative names", ", ".join(det["sans"]) or "-"),

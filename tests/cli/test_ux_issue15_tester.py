@@ -1,0 +1,49 @@
+"""An outside tester's CLI findings (issue 15): the revocation state of store certificates
+in `cert list` / `cert show` (and --json), from the web list's source of truth; errors name
+the path and the option the user typed; bare groups print their help and exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from certyard import ca, cluster, monitor, store
+from tests.support.cli import run_cli
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):  # type: ignore[no-untyped-def]
+    return request.param
+
+
+@pytest.fixture
+def cluster_env(ctx, env):  # type: ignore[no-untyped-def]
+    cluster.init_cluster(ctx, name="pub", fqdn="pub.example.com")
+    return env
+
+
+def test_cert_list_and_show_carry_the_revocation_state(cluster_env, ctx) -> None:  # type: ignore[no-untyped-def]
+    ca.init_ca(ctx)
+    store.generate_csr(ctx, "tomcat")
+    req = ca.sign_pending(ctx, "tomcat", approve=True)
+    entry = next(e for e in store.find_entries(ctx, purpose="tomcat", type="identity").items
+                 if e.serial)
+    ca.revoke_certificate(ctx, entry.serial, reason="keyCompromise")
+    assert req.id and monitor.revocation_states(ctx, [entry.id])[entry.id].status == "revoked"
+    r = run_cli({**cluster_env, "COLUMNS": "250"}, "cert", "list", "--purpose", "tomcat")
+    assert r.code == 0, r.stderr
+    assert "Revocation" in r.stdout and "Revoked" in r.stdout
+    r = run_cli(cluster_env, "cert", "list", "--purpose", "tomcat", "--json")
+    items = json.loads(r.stdout)["items"]
+    mine = next(i for i in items if i["id"] == entry.id)
+    assert mine["revocation"]["status"] == "revoked"
+    assert mine["revocation"]["reason"] == "keyCompromise"
+    assert mine["revocation"]["since"]
+    r = run_cli({**cluster_env, "COLUMNS": "250"}, "cert", "show", str(entry.id))
+    line = next(x for x in r.stdout.splitlines() if x.strip().startswith("Revocation"))
+    assert "Revoked" in line and "(key compromise)" in line and "20" in line  # status, reason, date
+    r = run_cli(cluster_env, "cert", "show", str(entry.id), "--json")
+    rev = json.loads(r.stdout)["revocation"]
+    assert (rev["status"], rev["reason"], rev["source"]) == ("revoked", "keyCompromise",
+                                                             "built-in CA")
