@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certyard import accounts
 from certyard.context import AppContext
@@ -16,7 +18,7 @@ from certyard.http.errors import PageRenderer, error_body, install_error_handler
 from certyard.http.limits import install_body_limit
 from certyard.http.outage import install_outage_handler
 
-__all__ = ["SECURITY_HEADERS", "finish_app", "install_admin_guard", "new_app"]
+__all__ = ["SECURITY_HEADERS", "HeadAsGet", "finish_app", "install_admin_guard", "new_app"]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -53,6 +55,46 @@ def finish_app(app: FastAPI, ctx: AppContext | None, *, default_body: int | None
     else:
         install_body_limit(app, ctx)
     install_outage_handler(app)
+    app.add_middleware(HeadAsGet, routes=app.router.routes)
+
+
+class HeadAsGet:
+    """HEAD answers exactly as GET without the body (RFC 9110 9.3.2), on every route of
+    every listener: a HEAD whose route serves only GET runs as GET (before this it was a
+    405, or fell through to the plain-HTTP listener's redirect); a route that declares HEAD
+    itself (ACME newNonce) keeps it. The headers are GET's, Content-Length included; the
+    body is dropped. Pure ASGI (no buffering); outermost, installed by finish_app."""
+
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+        self.app = app
+        self.routes = routes  # the application's live list: routes added later count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        if self._runs_as_get(scope):
+            scope = {**scope, "method": "GET"}
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(scope, receive, without_body)
+
+    def _runs_as_get(self, scope: Scope) -> bool:
+        """The first route whose path matches decides: it declares HEAD (a full match):
+        HEAD; it serves the path for other methods only: GET."""
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return False
+            if match is Match.PARTIAL:
+                return True
+        return True
 
 
 def install_admin_guard(app: FastAPI, ctx: AppContext, *, exempt: frozenset[str],

@@ -88,6 +88,7 @@ def create_http_app(ctx: AppContext, *, https_port: int, state: ServerState | No
         target = f"https://{host}{port}/{path}"
         if request.url.query:
             target += "?" + request.url.query
-        return RedirectResponse(target, status_code=308 if request.method != "GET" else 301)
+        safe = request.method in ("GET", "HEAD")
+        return RedirectResponse(target, status_code=301 if safe else 308)
 
     return app
