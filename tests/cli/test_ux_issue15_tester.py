@@ -47,3 +47,22 @@ def test_cert_list_and_show_carry_the_revocation_state(cluster_env, ctx) -> None
     rev = json.loads(r.stdout)["revocation"]
     assert (rev["status"], rev["reason"], rev["source"]) == ("revoked", "keyCompromise",
                                                              "built-in CA")
+
+
+def test_output_file_errors_name_the_path_typed(cluster_env, ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ca.init_ca(ctx)
+    store.generate_csr(ctx, "tomcat")
+    entry = store.find_entries(ctx, type="csr").items[0]
+    target = tmp_path / "adir"
+    target.mkdir()
+    r = run_cli(cluster_env, "cert", "download", str(entry.id), "-o", str(target))
+    assert r.code == 3, r.stderr
+    assert r.stderr == f"error: cannot use {target}: Is a directory\n"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp file
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    r = run_cli(cluster_env, "cert", "download", str(entry.id), "-o", str(afile / "out.pem"))
+    assert r.code == 3 and "Traceback" not in r.stderr
+    assert str(afile) in r.stderr and ".tmp" not in r.stderr
+    r = run_cli(cluster_env, "cert", "download", str(entry.id), "-o", str(tmp_path / "ok.pem"))
+    assert r.code == 0 and (tmp_path / "ok.pem").read_bytes().startswith(b"-----BEGIN")

@@ -152,7 +152,8 @@ def _classify(exc: BaseException) -> _Failure | None:
     if _has_base(exc, "ClickException") and hasattr(exc, "format_message"):
         return _Failure(int(getattr(exc, "exit_code", 1)), "error", _snake(type(exc).__name__),
                         " ".join(str(exc.format_message()).split()))
-    if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError,
+                        FileExistsError, PermissionError)):
         name = exc.filename if exc.filename is not None else "file"
         return _Failure(3, "invalid_file", _snake(type(exc).__name__),
                         f"cannot use {name}: {exc.strerror or exc}")

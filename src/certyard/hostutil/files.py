@@ -5,6 +5,7 @@ directory) so a half-written file never replaces a good one, and shredding of ke
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -35,9 +36,14 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, sync: bool = Tru
         if st.st_size == len(data) and (st.st_mode & 0o777) == mode \
                 and path.read_bytes() == data:
             return False
+    if path.is_dir():  # named here: os.replace would blame the temporary file
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    except OSError as exc:  # the user's path in the error, never the temporary name
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     try:
         os.fchmod(fd, mode)  # umask must not widen or narrow what we asked for
         view = memoryview(data)
@@ -51,7 +57,12 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, sync: bool = Tru
             tmp.unlink()
         raise
     os.close(fd)
-    os.replace(tmp, path)
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     if sync:
         _fsync_dir(path.parent)
     return True
