@@ -66,3 +66,39 @@ def test_output_file_errors_name_the_path_typed(cluster_env, ctx, tmp_path) -> N
     assert str(afile) in r.stderr and ".tmp" not in r.stderr
     r = run_cli(cluster_env, "cert", "download", str(entry.id), "-o", str(tmp_path / "ok.pem"))
     assert r.code == 0 and (tmp_path / "ok.pem").read_bytes().startswith(b"-----BEGIN")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("ca", "config", "--crl-days", "0"), "error: --crl-days: CRL validity must be 1 to 365 days"),
+    (("ca", "config", "--ocsp-hours", "0"),
+     "error: --ocsp-hours: OCSP response validity must be 1 to 168 hours"),
+    (("ca", "config", "--crl-shards", "5000"), "error: --crl-shards must be 0 (off) to 1024"),
+    (("purpose", "add", "p2", "--key-type", "DSA"),
+     "error: --key-type must be RSA or EC, not 'DSA'"),
+    (("purpose", "add", "p3", "--default-key-length", "999"),
+     "error: --default-key-length must be one of the allowed lengths (2048, 3072, 4096), not 999"),
+    (("ca", "deny", "1"), "error: --reason: a reason is required to deny a request"),
+])
+def test_errors_name_the_option_typed(cluster_env, ctx, args, message) -> None:  # type: ignore[no-untyped-def]
+    ca.init_ca(ctx)
+    before = ca.ca_settings(ctx)
+    r = run_cli(cluster_env, *args)
+    assert (r.code, r.stderr) == (2, message + "\n")
+    assert ca.ca_settings(ctx) == before  # nothing changed
+    assert "p2" not in [p.name for p in store.list_purposes(ctx)]
+
+
+def test_ca_init_names_key_size(cluster_env) -> None:  # type: ignore[no-untyped-def]
+    r = run_cli(cluster_env, "ca", "init", "--key-type", "EC", "--key-size", "521")
+    assert (r.code, r.stderr) == (2, "error: --key-size: EC CA key size must be one of 256/384, "
+                                     "not 521\n")
+
+
+@pytest.mark.parametrize("group", [(), ("node",), ("ca",), ("cert",), ("monitor", "revocation")])
+def test_bare_groups_print_their_help_and_exit_2(cluster_env, group) -> None:  # type: ignore[no-untyped-def]
+    r = run_cli(cluster_env, *group)
+    path = " ".join(("certyard", *group))
+    assert r.code == 2
+    assert "Usage:" in r.stdout and "Commands" in r.stdout  # the group's help
+    assert r.stderr == (f"error: missing command: `{path}` needs one of the commands listed "
+                        f"above (see `{path} --help`)\n")

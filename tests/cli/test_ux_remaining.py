@@ -55,7 +55,7 @@ def test_ca_init_help_states_the_sizes_it_accepts(cluster_env, ctx) -> None:  # 
     for key_type, size in (("EC", "521"), ("RSA", "1024"), ("RSA", "8192")):
         r = run_cli(cluster_env, "ca", "init", "--key-type", key_type, "--key-size", size)
         assert r.code == 2, r.stderr
-        assert r.stderr == (f"error: {key_type} CA key size must be one of "
+        assert r.stderr == (f"error: --key-size: {key_type} CA key size must be one of "
                             f"{'/'.join(map(str, ca.CA_KEY_SIZES[key_type]))}, not {size}\n")
     from certyard import backup
     from certyard.policy import enable_fips

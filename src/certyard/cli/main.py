@@ -137,6 +137,17 @@ def _classify(exc: BaseException) -> _Failure | None:
     # the class names they share rather than by one library's classes.
     if _has_base(exc, "Abort"):
         return _Failure(1, "aborted", "aborted", "aborted; nothing was changed")
+    if _has_base(exc, "NoArgsIsHelpError"):
+        # A bare group (`certyard`, `certyard node`): its help, then one line; a missing
+        # command is invalid input (2). typer's rich help is printed while the error is
+        # built and leaves the message empty; click's plain help is the message.
+        text = str(exc.format_message()).strip()  # type: ignore[attr-defined]
+        if text:
+            sys.stdout.write(text + "\n")
+        path = getattr(getattr(exc, "ctx", None), "command_path", None) or "certyard"
+        return _Failure(2, "invalid_input", "missing_command",
+                        f"missing command: `{path}` needs one of the commands listed "
+                        f"above (see `{path} --help`)")
     if _has_base(exc, "UsageError", "BadParameter", "NoSuchOption", "MissingParameter"):
         plain = _plain_value_message(exc)
         if plain is not None:

@@ -136,12 +136,21 @@ def _with_option(cmd: Any, exc: CertyardError) -> None:
     if field and option and option != field:
         text = exc.message
         # "notification_start_days must be ..." -> "--start-days must be ...", "FQDN 'x'
-        # is ..." -> "--fqdn 'x' is ..."; a field that is a plain word inside a sentence
-        # ("unknown role") stays.
-        if text.lower().startswith(field.lower() + " "):
+        # is ..." -> "--fqdn 'x' is ...", "the default key length must ..." ->
+        # "--default-key-length must ..."; any other sentence is prefixed with the option
+        # ("--crl-days: CRL validity must be 1 to 365 days").
+        words = field.replace("_", " ").lower()
+        low = text.lower()
+        if low.startswith(field.lower() + " "):
             text = option + text[len(field):]
+        elif low.startswith(words + " "):
+            text = option + text[len(words):]
+        elif low.startswith(f"the {words} "):
+            text = option + text[len(words) + 4:]
         elif "_" in field and field in text:
             text = text.replace(field, option, 1)
+        elif option not in text:
+            text = f"{option}: {text}"
         exc.message = text
         exc.args = (text,)
     exc.option = option  # type: ignore[attr-defined]

@@ -85,8 +85,10 @@ class PurposeSpec:
             raise InvalidInput(
                 f"{self.key_type} key lengths must be among {sorted(allowed)}", field="key_lengths")
         if self.default_key_length not in self.key_lengths:
-            raise InvalidInput("the default key length must be one of the allowed lengths",
-                               field="default_key_length")
+            raise InvalidInput(
+                f"the default key length must be one of the allowed lengths "
+                f"({', '.join(map(str, self.key_lengths))}), not {self.default_key_length}",
+                field="default_key_length")
         if "SHA1" in self.hashes or self.default_hash == "SHA1":
             raise InvalidInput(SHA1_GONE, field="hashes")
         if not self.hashes or any(h not in _HASHES for h in self.hashes):
