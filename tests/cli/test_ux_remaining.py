@@ -65,8 +65,9 @@ def test_ca_init_help_states_the_sizes_it_accepts(cluster_env, ctx) -> None:  # 
     # FIPS mode: a choice it does not approve says so and names the sizes that work; a
     # FIPS-approved size that ca init does not offer gets the same list as without FIPS.
     r = run_cli(cluster_env, "ca", "init", "--key-type", "RSA", "--key-size", "1024")
-    assert r.code == 2 and r.stderr == ("error: FIPS mode is on: a RSA-1024 CA key is not "
-                                        "FIPS-approved; choose RSA 2048/3072/4096; EC 256/384\n")
+    assert r.code == 2 and r.stderr == ("error: --key-size: FIPS mode is on: a RSA-1024 CA key "
+                                        "is not FIPS-approved; choose RSA 2048/3072/4096; "
+                                        "EC 256/384\n")
     r = run_cli(cluster_env, "ca", "init", "--key-type", "EC", "--key-size", "521")
     assert r.code == 2 and "must be one of 256/384, not 521" in r.stderr
     # Every listed size is accepted in FIPS mode too (the smallest of each, to stay quick).
