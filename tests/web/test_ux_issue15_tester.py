@@ -65,3 +65,45 @@ def test_generate_csr_shows_every_refusal_under_its_field(h):
     r = _csr(h, csrf, node="ghost")
     assert r.status_code == 404 and 'class="form-error"' in r.text and "ghost" in r.text
     assert store.find_entries(h.ctx, type="csr").total == 0  # nothing was made
+
+
+def test_settings_reports_every_bad_value_under_its_field(h):
+    from certyard import ca
+
+    csrf = sign_in(h.client, "sysadm")
+    before = (ca.ca_settings(h.ctx).base_url, ca.listener_settings(h.ctx))
+    r = h.client.post("/settings", data={"csrf_token": csrf, "base_url": "ftp://x",
+                                         "names": "pki.example.com bad_name!",
+                                         "http_port": "abc", "https_port": "70000"})
+    assert r.status_code == 422
+    assert "plain http://" in _error_under(r.text, 'name="base_url"')
+    assert "bad_name!" in _error_under(r.text, 'name="names"')
+    assert _error_under(r.text, 'name="http_port"') == \
+        "Plain-HTTP port must be a port number from 1 to 65535, not 'abc'"
+    assert _error_under(r.text, 'name="https_port"') == \
+        "HTTPS port must be a port number from 1 to 65535, not '70000'"
+    assert "http_port" not in _error_under(r.text, 'name="http_port"')
+    for typed in ("ftp://x", "bad_name!", 'value="abc"', 'value="70000"'):
+        assert typed in r.text  # what was typed is kept
+    assert (ca.ca_settings(h.ctx).base_url, ca.listener_settings(h.ctx)) == before  # unsaved
+    # A good listener change with a bad URL: nothing is saved either.
+    r = h.client.post("/settings", data={"csrf_token": csrf, "base_url": "ftp://x",
+                                         "names": "", "http_port": "8081", "https_port": ""})
+    assert r.status_code == 422 and ca.listener_settings(h.ctx) == before[1]
+    r = h.client.post("/settings", data={"csrf_token": csrf, "base_url": "",
+                                         "names": "", "http_port": "8081", "https_port": "8081"})
+    assert r.status_code == 422 and "must differ" in _error_under(r.text, 'name="http_port"')
+
+
+def test_settings_warns_when_the_plain_http_port_differs_from_the_listener(h):
+    from certyard import ca
+    from certyard.server.health import ServerState
+
+    state = ServerState()
+    state.listeners = {"host": "127.0.0.1", "http_port": 18080, "https_port": 8443}
+    h.client.app.state.server = state
+    sign_in(h.client, "sysadm")
+    assert ca.listener_settings(h.ctx).http_port != 18080
+    text = re.sub(r"\s+", " ", h.client.get("/settings").text)
+    assert "the plain-HTTP port is set to 8080, but this server listens for plain HTTP on " \
+           "port 18080" in text

@@ -24,7 +24,7 @@ from certyard.audit import record_event
 from certyard.ca.build import Urls
 from certyard.ca.config import load_settings
 from certyard.db.models import Node, Setting
-from certyard.errors import CertyardError, InvalidInput
+from certyard.errors import CertyardError, InvalidInput, InvalidInputs
 from certyard.x509 import check_dns_name
 
 if TYPE_CHECKING:
@@ -36,16 +36,29 @@ __all__ = ["ListenerSettings", "embedded_urls", "listener_settings", "update_lis
 SETTING_NAME = "listeners"
 
 
+_LABELS = {"http_port": "Plain-HTTP port", "https_port": "HTTPS port"}
+
+
 def _port(value: Any, field_name: str) -> int:
+    what = _LABELS.get(field_name, field_name.replace("_", " "))
     try:
         port = int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{field_name.replace('_', ' ')} must be a port number (1-65535)",
-                           field=field_name) from None
+        port = 0
     if not 1 <= port <= 65535:
-        raise InvalidInput(f"{field_name.replace('_', ' ')} must be a port number (1-65535)",
+        shown = str(value)[:20]
+        raise InvalidInput(f"{what} must be a port number from 1 to 65535, "
+                           f"not {shown!r}",
                            field=field_name)
     return port
+
+
+def _raise(problems: list[InvalidInput]) -> None:
+    """One problem as itself, several at once (a form shows each under its field)."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InvalidInputs(problems)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,18 +68,24 @@ class ListenerSettings:
     https_port: int = 8443
 
     def __post_init__(self) -> None:
-        _port(self.http_port, "http_port")
-        _port(self.https_port, "https_port")
-        if self.http_port == self.https_port:
-            raise InvalidInput("the HTTP and HTTPS listeners need different ports",
-                               field="http_port")
+        problems: list[InvalidInput] = []
+        for name in ("http_port", "https_port"):
+            try:
+                _port(getattr(self, name), name)
+            except InvalidInput as exc:
+                problems.append(exc)
+        if not problems and self.http_port == self.https_port:
+            problems.append(InvalidInput(
+                f"the plain-HTTP and HTTPS ports must differ (both are {self.http_port})",
+                field="http_port"))
         for n in self.names:
             try:
                 check_dns_name(n)
             except CertyardError:
                 if not _is_ip(n):
-                    raise InvalidInput(f"{n!r} is not a DNS name or IP address",
-                                       field="names") from None
+                    problems.append(InvalidInput(f"listener name {n[:80]!r} is not a DNS "
+                                                 "name or IP address", field="names"))
+        _raise(problems)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,17 +113,38 @@ def listener_settings(ctx: AppContext) -> ListenerSettings:
         return _load(s)
 
 
+def _changed(cur: dict[str, Any], names: list[str] | None, http_port: Any,
+             https_port: Any) -> ListenerSettings:
+    """The settings after the change, every wrong value reported at once."""
+    problems: list[InvalidInput] = []
+    if names is not None:
+        cur["names"] = sorted({n.strip().lower().rstrip(".") for n in names if n.strip()})
+    for name, value in (("http_port", http_port), ("https_port", https_port)):
+        if value not in (None, ""):
+            try:
+                cur[name] = _port(value, name)
+            except InvalidInput as exc:
+                problems.append(exc)
+    if problems:  # the names may be wrong too: say so in the same answer
+        try:
+            ListenerSettings(**{**cur, "http_port": 1, "https_port": 2})
+        except InvalidInputs as exc:
+            problems += exc.problems
+        except InvalidInput as exc:
+            problems.append(exc)
+        _raise(problems)
+    return ListenerSettings(**cur)
+
+
 def update_listeners(ctx: AppContext, *, names: list[str] | None = None,
-                     http_port: Any = None, https_port: Any = None) -> ListenerSettings:
+                     http_port: Any = None, https_port: Any = None,
+                     check_only: bool = False) -> ListenerSettings:
+    """Save the listener settings; every wrong value is reported at once. ``check_only``:
+    what would be saved, saving nothing (a form checks all its values before any save)."""
     with ctx.transaction() as s:
-        cur = _load(s).to_dict()
-        if names is not None:
-            cur["names"] = sorted({n.strip().lower().rstrip(".") for n in names if n.strip()})
-        if http_port not in (None, ""):
-            cur["http_port"] = _port(http_port, "http_port")
-        if https_port not in (None, ""):
-            cur["https_port"] = _port(https_port, "https_port")
-        result = ListenerSettings(**cur)
+        result = _changed(_load(s).to_dict(), names, http_port, https_port)
+        if check_only:
+            return result
         row = s.get(Setting, SETTING_NAME)
         now = ctx.clock.now()
         if row is None:
@@ -154,6 +194,11 @@ def url_warnings(ctx: AppContext, *, running: dict[str, Any] | None = None) -> l
     elif port != http_port:
         out.append(f"certificates will point to port {port}, but the plain-HTTP listener is on "
                    f"port {http_port}")
+    run_http = (running or {}).get("http_port")
+    if run_http and int(run_http) != listeners.http_port:
+        out.append(f"the plain-HTTP port is set to {listeners.http_port}, but this server "
+                   f"listens for plain HTTP on port {run_http}; relying parties told "
+                   f"{listeners.http_port} will not reach it until the two agree")
     run_https = (running or {}).get("https_port")
     if run_https and int(run_https) != listeners.https_port:
         out.append(f"the HTTPS port is set to {listeners.https_port}, but this server listens "

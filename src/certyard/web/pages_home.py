@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from certyard import ca, cluster, monitor, store
-from certyard.errors import CertyardError, NotFound, PermissionDenied
+from certyard.errors import (
+    CertyardError,
+    InvalidInput,
+    InvalidInputs,
+    NotFound,
+    PermissionDenied,
+)
 from certyard.http.auth import Auth, require
 from certyard.http.errors import http_status
 from certyard.web.flash import flash_redirect
@@ -69,12 +76,30 @@ def save_settings(request: Request, auth: SettingsEdit,
                   https_port: Annotated[str, Form(max_length=8)] = "") -> Response:
     form = {"base_url": base_url, "names": names, "http_port": http_port,
             "https_port": https_port}
+    # Every value is checked before anything is saved, and every problem shown at once,
+    # each under its field.
+    problems: list[InvalidInput] = []
+    url = base_url.strip()
     try:
-        current = ca.ca_settings(auth.ctx).base_url
-        if base_url.strip() and base_url.strip() != current:
+        current = ca.ca_settings(auth.ctx)
+        if url and url != current.base_url:
             if "ca:edit" not in auth.principal.privileges:
                 raise PermissionDenied("changing the CA base URL needs the ca:edit privilege")
-            ca.configure_ca(auth.ctx, base_url=base_url.strip())
+            try:
+                dataclasses.replace(current, base_url=url)  # the CA settings' own check
+            except InvalidInput as exc:
+                problems.append(exc)
+        try:
+            ca.update_listeners(auth.ctx, names=names.split(), http_port=http_port,
+                                https_port=https_port, check_only=True)
+        except InvalidInputs as exc:
+            problems += exc.problems
+        except InvalidInput as exc:
+            problems.append(exc)
+        if problems:
+            raise problems[0] if len(problems) == 1 else InvalidInputs(problems)
+        if url and url != current.base_url:
+            ca.configure_ca(auth.ctx, base_url=url)
         ca.update_listeners(auth.ctx, names=names.split(), http_port=http_port,
                             https_port=https_port)
     except CertyardError as exc:
