@@ -107,3 +107,33 @@ def test_settings_warns_when_the_plain_http_port_differs_from_the_listener(h):
     text = re.sub(r"\s+", " ", h.client.get("/settings").text)
     assert "the plain-HTTP port is set to 8080, but this server listens for plain HTTP on " \
            "port 18080" in text
+
+
+def test_ipsec_add_shows_every_bad_field_at_once(h):
+    from certyard import ipsec
+    from tests.web.test_ux_remaining import IPSEC, _field_error
+
+    csrf = sign_in(h.client, "sysadm")
+    r = h.client.post("/ipsec", data={
+        "csrf_token": csrf, **IPSEC, "group_name": "", "destination_address": "not an ip!",
+        "remote_port": "0", "phase1_lifetime": "soon", "phase2_lifetime": "90000",
+        "preshared_key": "short key!", "protocol": "TCP", "source_port": "x"})
+    assert r.status_code == 422
+    assert _field_error(r.text, "group_name") == "Policy Group Name is required"
+    assert _field_error(r.text, "destination_address").startswith("Destination Address")
+    assert _field_error(r.text, "remote_port").startswith("Remote Port must be")
+    assert _field_error(r.text, "phase1_lifetime").startswith("Phase One Life Time (s) must be")
+    assert _field_error(r.text, "phase2_lifetime").startswith("Phase Two Life Time (s) must be")
+    assert _field_error(r.text, "preshared_key").startswith("Preshared Key may contain only")
+    assert _field_error(r.text, "source_port").startswith("Source Port must be")
+    assert 'value="not an ip!"' in r.text and 'value="soon"' in r.text  # typed values kept
+    assert "short key!" not in r.text  # the secret is never echoed
+    assert ipsec.list_policies(h.ctx) == []
+    # Only rule-breaking values (all readable): every one reported by the spec itself.
+    r = h.client.post("/ipsec", data={
+        "csrf_token": csrf, **IPSEC, "remote_port": "0", "phase2_lifetime": "90000",
+        "destination_address": "10.0.0.1"})
+    assert r.status_code == 422
+    for name in ("remote_port", "phase2_lifetime", "destination_address"):
+        assert _field_error(r.text, name), name
+    assert ipsec.list_policies(h.ctx) == []

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from certyard.errors import InvalidInput, InvalidName
+from certyard.errors import InvalidInput, InvalidInputs, InvalidName
 from certyard.ipsec.algorithms import DH_GROUPS, ENCRYPTION, ESP, HASHES, weak_choices
 
 __all__ = ["AUTH_METHODS", "LIFETIME_BOUNDS", "MODES", "PEER_TYPES", "PROTOCOLS",
@@ -100,49 +100,72 @@ class IpsecPolicySpec:
     enabled: bool = True
 
     def __post_init__(self) -> None:
+        """Every rule, every problem at once (InvalidInputs when more than one), so a form
+        shows each under its field and the CLI prints one line each."""
+        problems: list[InvalidInput] = []
+
+        def ok(check: Any, *args: Any, **kwargs: Any) -> bool:
+            try:
+                check(*args, **kwargs)
+            except InvalidInput as exc:
+                problems.append(exc)
+                return False
+            return True
+
         for f in ("group_name", "name"):
             v = getattr(self, f)
             if not isinstance(v, str) or not _NAME.match(v):
                 label = "policy group name" if f == "group_name" else "policy name"
-                raise InvalidName(f"{label} {v!r} may contain only letters, digits and "
-                                  "hyphens (1-64 characters)", field=f)
-        _one_of(self.auth_method, AUTH_METHODS, "auth_method")
-        if self.auth_method == "pre-shared-key":
-            if self.preshared_key is not None:
-                self._check_psk(self.preshared_key)
-        elif self.preshared_key:
-            raise InvalidInput("a pre-shared key is only used with pre-shared-key "
-                               "authentication", field="preshared_key")
-        _one_of(self.peer_type, PEER_TYPES, "peer_type")
-        object.__setattr__(self, "destination_address",
-                           check_address(self.destination_address, "destination_address"))
-        object.__setattr__(self, "source_address",
-                           check_address(self.source_address, "source_address"))
-        if self.destination_address == self.source_address:
-            raise InvalidInput("source and destination address are the same",
-                               field="destination_address")
-        _port(self.destination_port, "destination_port")
-        _port(self.source_port, "source_port")
-        _port(self.remote_port, "remote_port", optional=False)
-        _one_of(self.mode, MODES, "mode")
-        _one_of(self.protocol, PROTOCOLS, "protocol")
-        if self.protocol == "Any" and (self.destination_port or self.source_port):
-            raise InvalidInput("ports can be given only with protocol TCP or UDP",
-                               field="protocol")
-        _one_of(self.encryption_algorithm, list(ENCRYPTION), "encryption_algorithm")
-        _one_of(self.hash_algorithm, list(HASHES), "hash_algorithm")
-        _one_of(self.esp_algorithm, list(ESP), "esp_algorithm")
-        _one_of(self.phase1_dh, list(DH_GROUPS), "phase1_dh")
-        _one_of(self.phase2_dh, list(DH_GROUPS), "phase2_dh")
+                problems.append(InvalidName(f"{label} {v!r} may contain only letters, digits "
+                                            "and hyphens (1-64 characters)", field=f))
+        if ok(_one_of, self.auth_method, AUTH_METHODS, "auth_method"):
+            if self.auth_method == "pre-shared-key":
+                if self.preshared_key is not None:
+                    ok(self._check_psk, self.preshared_key)
+            elif self.preshared_key:
+                problems.append(InvalidInput("a pre-shared key is only used with "
+                                             "pre-shared-key authentication",
+                                             field="preshared_key"))
+        ok(_one_of, self.peer_type, PEER_TYPES, "peer_type")
+        both = True
+        for f in ("destination_address", "source_address"):
+            try:
+                object.__setattr__(self, f, check_address(getattr(self, f), f))
+            except InvalidInput as exc:
+                problems.append(exc)
+                both = False
+        if both and self.destination_address == self.source_address:
+            problems.append(InvalidInput("source and destination address are the same",
+                                         field="destination_address"))
+        ok(_port, self.destination_port, "destination_port")
+        ok(_port, self.source_port, "source_port")
+        ok(_port, self.remote_port, "remote_port", optional=False)
+        ok(_one_of, self.mode, MODES, "mode")
+        if ok(_one_of, self.protocol, PROTOCOLS, "protocol") and self.protocol == "Any" \
+                and (self.destination_port or self.source_port):
+            problems.append(InvalidInput("ports can be given only with protocol TCP or UDP",
+                                         field="protocol"))
+        ok(_one_of, self.encryption_algorithm, list(ENCRYPTION), "encryption_algorithm")
+        ok(_one_of, self.hash_algorithm, list(HASHES), "hash_algorithm")
+        ok(_one_of, self.esp_algorithm, list(ESP), "esp_algorithm")
+        ok(_one_of, self.phase1_dh, list(DH_GROUPS), "phase1_dh")
+        ok(_one_of, self.phase2_dh, list(DH_GROUPS), "phase2_dh")
         lo, hi = LIFETIME_BOUNDS
+        lifetimes = True
         for f in ("phase1_lifetime", "phase2_lifetime"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
                 label = "phase one lifetime" if f == "phase1_lifetime" else "phase two lifetime"
-                raise InvalidInput(f"{label} must be {lo}-{hi} seconds, not {v!r}", field=f)
-        if self.phase2_lifetime > self.phase1_lifetime:
-            raise InvalidInput("phase two lifetime must not exceed phase one lifetime",
-                               field="phase2_lifetime")
+                problems.append(InvalidInput(f"{label} must be {lo}-{hi} seconds, not {v!r}",
+                                             field=f))
+                lifetimes = False
+        if lifetimes and self.phase2_lifetime > self.phase1_lifetime:
+            problems.append(InvalidInput("phase two lifetime must not exceed phase one "
+                                         "lifetime", field="phase2_lifetime"))
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise InvalidInputs(problems)
         if not isinstance(self.enabled, bool):
             raise TypeError("enabled must be a bool")
 
@@ -174,29 +197,41 @@ class IpsecPolicySpec:
         None and empty values are left out (ports given as ``any`` are kept, as None).
         Nothing is checked here: the spec checks at construction."""
         out: dict[str, Any] = {}
+        problems: list[InvalidInput] = []
         for key, value in raw.items():
-            if isinstance(value, str):
-                value = value.strip()
-            if value is None or value == "":
-                continue
-            if key in _PORTS:
-                out[key] = _number(value, key, any_ok=True)
-            elif key in _NUMBERS:
-                out[key] = _number(value, key, any_ok=False)
-            elif key in _UPPER and isinstance(value, str):
-                out[key] = value.upper()
-            elif key in _LOWER and isinstance(value, str):
-                out[key] = value.lower()
-            elif key == "protocol" and isinstance(value, str):
-                out[key] = _PROTOCOL_CASE.get(value.upper(), value)
-            elif key == "enabled" and isinstance(value, str):
-                if value.lower() not in ("true", "false", "on", "off", "yes", "no"):
-                    raise InvalidInput(f"enabled must be true or false, not {value!r}",
-                                       field="enabled")
-                out[key] = value.lower() in ("true", "on", "yes")
-            else:
-                out[key] = value
+            try:
+                IpsecPolicySpec._parse_one(out, key, value)
+            except InvalidInput as exc:
+                problems.append(exc)
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:  # every unreadable value at once
+            raise InvalidInputs(problems)
         return out
+
+    @staticmethod
+    def _parse_one(out: dict[str, Any], key: str, value: Any) -> None:
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            return
+        if key in _PORTS:
+            out[key] = _number(value, key, any_ok=True)
+        elif key in _NUMBERS:
+            out[key] = _number(value, key, any_ok=False)
+        elif key in _UPPER and isinstance(value, str):
+            out[key] = value.upper()
+        elif key in _LOWER and isinstance(value, str):
+            out[key] = value.lower()
+        elif key == "protocol" and isinstance(value, str):
+            out[key] = _PROTOCOL_CASE.get(value.upper(), value)
+        elif key == "enabled" and isinstance(value, str):
+            if value.lower() not in ("true", "false", "on", "off", "yes", "no"):
+                raise InvalidInput(f"enabled must be true or false, not {value!r}",
+                                   field="enabled")
+            out[key] = value.lower() in ("true", "on", "yes")
+        else:
+            out[key] = value
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IpsecPolicySpec:

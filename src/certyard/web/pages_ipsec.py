@@ -88,20 +88,56 @@ def _labelled(exc: CertyardError, editing: str) -> dict[str, str]:
 
 def _spec_values(form: dict[str, str]) -> dict[str, Any]:
     """The form's fields read by the spec's own parse(), as in the CLI and API. An empty
-    port means any (no port); an unticked box means disabled."""
-    missing = [InvalidInput(f"{LABELS[k]} is required", field=k)
-               for k in _REQUIRED if not form.get(k, "").strip()]
-    if len(missing) == 1:
-        raise missing[0]
-    if missing:
-        raise InvalidInputs(missing)
+    port means any (no port); an unticked box means disabled. Every problem at once: the
+    empty required boxes, the unreadable values and what the spec refuses of the rest."""
+    problems: list[InvalidInput] = [InvalidInput(f"{LABELS[k]} is required", field=k)
+                                    for k in _REQUIRED if not form.get(k, "").strip()]
     raw: dict[str, Any] = {k: form.get(k, "") for k in (*_TEXT, *_NUMBERS)}
-    data = ipsec.IpsecPolicySpec.parse(raw)
+    try:
+        data = ipsec.IpsecPolicySpec.parse(raw)
+    except InvalidInputs as exc:
+        problems += exc.problems
+        data = {}
+    except InvalidInput as exc:
+        problems.append(exc)
+        data = {}
+    if problems and not data:  # read what can be read, to check it too
+        for k, v in raw.items():
+            try:
+                data.update(ipsec.IpsecPolicySpec.parse({k: v}))
+            except InvalidInput:
+                continue
     for k in ("destination_port", "source_port"):
         data.setdefault(k, None)
     data["preshared_key"] = form.get("preshared_key") or None
     data["enabled"] = form.get("enabled") == "true"
+    if problems:
+        problems += _spec_problems(data, {p.field for p in problems})
+        raise problems[0] if len(problems) == 1 else InvalidInputs(problems)
     return data
+
+
+# Stand-ins for boxes already refused, so the rest of the form is checked as well.
+_STAND_INS = {"group_name": "checking", "name": "checking",
+              "destination_address": "192.0.2.1", "source_address": "192.0.2.2"}
+
+
+def _spec_problems(data: dict[str, Any], reported: set[str | None]) -> list[InvalidInput]:
+    """What the spec refuses of the values not already reported."""
+    values = {k: v for k, v in data.items() if k not in reported and v != ""}
+    stand_in = {k: v for k, v in _STAND_INS.items() if k not in values}
+    try:
+        ipsec.IpsecPolicySpec.from_dict({**values, **stand_in})
+    except InvalidInputs as exc:
+        found = list(exc.problems)
+    except InvalidInput as exc:
+        found = [exc]
+    else:
+        return []
+    skip = set(reported) | set(stand_in)
+    if {"destination_address", "source_address"} & set(stand_in):
+        skip.add("destination_address")  # "the same address" compared a stand-in
+    return [p for p in found if p.field not in skip]
 
 
 async def _typed(request: Request) -> dict[str, str]:
