@@ -52,6 +52,11 @@ def test_generate_csr_shows_every_refusal_under_its_field(h):
     assert r.status_code == 422
     assert "wildcard" in _error_under(r.text, 'name="common_name"')
     assert 'value="*.example.com"' in r.text
+    r = _csr(h, csrf, common_name="x" * 65)  # too long: said under the box, not a bare 422
+    assert r.status_code == 422
+    assert "longer than 64" in _error_under(r.text, 'name="common_name"')
+    r = _csr(h, csrf, sans="IP:300.1.1.1")
+    assert r.status_code == 422 and "not an IP address" in _error_under(r.text, 'name="sans"')
     r = _csr(h, csrf, key_length="999")
     assert r.status_code == 422
     assert "key length" in _error_under(r.text, 'name="key_length"').lower()

@@ -194,7 +194,7 @@ def self_signed(request: Request, auth: Create, purpose: Annotated[str, Form(max
 def csr(request: Request, auth: Create, purpose: Annotated[str, Form(max_length=64)],
         node: Annotated[str, Form(max_length=253)] = "",
         distribution: Annotated[str, Form(max_length=16)] = "single",
-        common_name: Annotated[str, Form(max_length=64)] = "",
+        common_name: Annotated[str, Form(max_length=1000)] = "",  # longer: refused in words
         sans: Annotated[str, Form(max_length=10000)] = "",
         key_length: Annotated[str, Form(max_length=8)] = "",
         hash: Annotated[str, Form(max_length=16)] = "") -> Response:
