@@ -64,16 +64,12 @@ for _p in ("ca/root.pem", "ca/root.crt", "ca/cert.pem", "ca/cert.crt", "ca/chain
 @router.get("/ca/{ca_id}.crt", include_in_schema=False)
 def ca_issuer_certificate(ca_id: Id, request: Request) -> Response:
     """The AIA caIssuers URL: one DER certificate (RFC 5280 4.2.2.1)."""
-    from cryptography.hazmat.primitives.serialization import Encoding
+    from certyard.ca.authority import issuer_certificate_der
 
-    from certyard.ca.authority import ca_certificate
-    from certyard.db.models.ca import CaCertificate
-
-    with _ctx(request).read() as s:
-        row = s.get(CaCertificate, ca_id)
-        if row is None:
-            return _error(NotFound("CA", ca_id))
-        der = ca_certificate(row).public_bytes(Encoding.DER)
+    try:
+        der = issuer_certificate_der(_ctx(request), ca_id)
+    except NotFound as exc:
+        return _error(exc)
     return Response(der, media_type="application/pkix-cert")
 
 

@@ -35,7 +35,14 @@ from certyard.ca.signing import (
 )
 from certyard.db.models import Purpose, StoreEntry
 from certyard.db.models.ca import CaCertificate
-from certyard.errors import Conflict, InvalidFile, InvalidInput, KeyMismatch, NotInitialised
+from certyard.errors import (
+    Conflict,
+    InvalidFile,
+    InvalidInput,
+    KeyMismatch,
+    NotFound,
+    NotInitialised,
+)
 from certyard.store import fips_enabled, seal_private_key
 from certyard.store.writes import put_entry
 from certyard.x509 import (
@@ -76,6 +83,15 @@ def _describe(row: CaCertificate) -> dict[str, Any]:
     return {"id": row.id, "role": row.role, "subject": row.subject, "serial": row.serial,
             "not_after": row.not_after.isoformat(), "fingerprint_sha256":
             row.fingerprint_sha256}
+
+
+def issuer_certificate_der(ctx: AppContext, ca_id: int) -> bytes:
+    """The AIA caIssuers answer: CA ``ca_id``'s certificate, DER (RFC 5280 4.2.2.1)."""
+    with ctx.read() as s:
+        row = s.get(CaCertificate, ca_id)
+        if row is None:
+            raise NotFound("CA", ca_id)
+        return ca_certificate(row).public_bytes(Encoding.DER)
 
 
 def ca_certificate(row: CaCertificate) -> x509.Certificate:

@@ -229,6 +229,21 @@ def _after_change(ctx: AppContext, s: Session, row: CaIssued, now: dt.datetime) 
     return ca.crl_number
 
 
+def check_revocable(ctx: AppContext, serial: str, *, reason: str = "unspecified") -> None:
+    """Raise Conflict when ``serial`` is already revoked (or already on hold and the reason
+    is certificateHold), so a front end can say so before it asks for a confirmation. An
+    unknown serial passes: :func:`revoke_certificate` reports it."""
+    with ctx.read() as s:
+        try:
+            row = _find(s, serial)
+        except (NotFound, InvalidInput):
+            return
+        if row.status == "revoked" or (row.status == "hold" and reason == "certificateHold"):
+            state = "on hold" if row.status == "hold" else "revoked"
+            raise Conflict(f"certificate {row.serial} is already {state} "
+                           f"({row.revocation_reason}); nothing was changed")
+
+
 def revoke_certificate(
     ctx: AppContext, serial: str, *, reason: str = "unspecified",
 ) -> RevocationView:

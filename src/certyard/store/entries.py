@@ -191,6 +191,14 @@ def _get(s: Session, entry_id: int) -> tuple[StoreEntry, str | None]:
     return row, node_name
 
 
+def show_entry_with_view(ctx: AppContext, entry_id: int) -> tuple[dict[str, Any], EntryView]:
+    """:func:`show_entry` and the entry's list view, for the certificate page."""
+    details = show_entry(ctx, entry_id)
+    with ctx.read() as s:
+        row, node_name = _get(s, entry_id)  # NotFound when deleted between the two reads
+        return details, entry_view(row, node_name)
+
+
 def show_entry(ctx: AppContext, entry_id: int) -> dict[str, Any]:
     """Certificate Details: every field, with SHA-512 checksum and fingerprints."""
     with ctx.read() as s:

@@ -121,17 +121,9 @@ def _detail_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _view(auth: Auth, entry_id: Id) -> Any:
-    d = store.show_entry(auth.ctx, entry_id)
-    with auth.ctx.read() as s:
-        from certyard.db.models import StoreEntry
+    from certyard.store.entries import show_entry_with_view
 
-        row = s.get(StoreEntry, entry_id)
-        if row is None:  # deleted between the two reads
-            from certyard.errors import NotFound
-
-            raise NotFound("certificate", entry_id)
-        view = store.entry_view(row, d["node"])
-    return d, view
+    return show_entry_with_view(auth.ctx, entry_id)
 
 
 @router.get("/certificates/generate-self-signed")

@@ -19,7 +19,6 @@ from certyard.cli.output import (
     table,
 )
 from certyard.cli.ui import confirm, working, write_output
-from certyard.errors import CertyardError, Conflict
 
 NAME = "ca"
 app = typer.Typer(help="Built-in certificate authority: requests, issuance, revocation, "
@@ -273,15 +272,9 @@ def revoke(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Revoke a certificate issued by this CA (certificateHold can be released later)."""
-    try:  # say "already revoked" before asking, not after the answer
-        current = ca.show_issued(cli_context(), serial)
-    except CertyardError:
-        current = None  # an unknown serial is reported by revoke_certificate below
-    if current is not None and (current.status == "revoked" or (
-            current.status == "hold" and reason == "certificateHold")):
-        raise Conflict(f"certificate {current.serial} is already "
-                       f"{'on hold' if current.status == 'hold' else 'revoked'}"
-                       f" ({current.reason}); nothing was changed")
+    from certyard.ca.crl import check_revocable
+
+    check_revocable(cli_context(), serial, reason=reason)  # "already revoked" before asking
     what = ("Put certificate {} on hold" if reason == "certificateHold"
             else "Revoke certificate {}; this cannot be undone").format(serial)
     confirm(f"{what}. Continue?", yes=yes,
