@@ -305,17 +305,16 @@ def crl(
     output: str = typer.Option(None, "-o", "--output"),
 ) -> None:
     """Write the current CRL."""
-    der = ca.current_crl(cli_context())
-    if format == "pem":
-        import base64
-        import textwrap
-
-        body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
-        der = f"-----BEGIN X509 CRL-----\n{body}\n-----END X509 CRL-----\n".encode()
-    elif format != "der":
+    if format not in ("der", "pem"):
         from certyard.errors import InvalidInput
 
         raise InvalidInput("format must be der or pem", field="format")
+    der = ca.current_crl(cli_context())
+    if format == "pem":
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        der = x509.load_der_x509_crl(der).public_bytes(Encoding.PEM)
     _write(der, output, binary=format == "der", what="the CRL in DER")
 
 
