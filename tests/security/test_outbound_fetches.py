@@ -80,7 +80,9 @@ def test_detail_never_tells_what_the_internal_network_answered(rev: Any,
     run_revocation_checks(ctx, force=True)
     st = revocation_status_of(ctx, eid)
     assert _Internal.hits == ["POST"]
-    assert st.status == "error" and "404" not in st.detail and "HTTP" not in st.detail
+    # The URL names a random port (it may contain "404"): look at what follows it.
+    told = st.detail.split(": ", 1)[-1]
+    assert st.status == "error" and "404" not in told and "HTTP" not in told
     assert "reason: refused" in st.detail
     _, closed = _install_leaf(ctx, pki, "http://127.0.0.1:9/ocsp")  # nobody listens
     run_revocation_checks(ctx, force=True, entry_ids=[closed])
