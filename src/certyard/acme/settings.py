@@ -12,6 +12,8 @@ import ipaddress
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from certyard.ca.config import normalised_networks
+from certyard.db.documents import save_document
 from certyard.db.models import Setting
 from certyard.errors import InvalidInput
 
@@ -90,7 +92,7 @@ def update_acme_settings(ctx: AppContext, *, http_port: int | None = None,
         http_port=http_port, tlsalpn_port=tlsalpn_port, timeout=timeout).items()
         if v is not None}
     if allowed_networks is not None:
-        changes["allowed_networks"] = _networks(allowed_networks)
+        changes["allowed_networks"] = normalised_networks(allowed_networks)
     if dns_resolver is not None:
         changes["dns_resolver"] = dns_resolver.strip()
     now = ctx.clock.now()
@@ -99,23 +101,7 @@ def update_acme_settings(ctx: AppContext, *, http_port: int | None = None,
         value = {**(dict(row.value) if row else {}), **changes}
         new = AcmeSettings(**{k: v for k, v in value.items()
                               if k in AcmeSettings.__dataclass_fields__})
-        if row is None:
-            s.add(Setting(name=SETTING_NAME, value=new.to_dict(), updated_at=now))
-        else:
-            row.value, row.updated_at = new.to_dict(), now
+        save_document(s, SETTING_NAME, new.to_dict(), now=now)
         record_event(s, ctx, action="acme.settings.update", target="acme settings",
                      details=changes)
         return new
-
-
-def _networks(texts: list[str]) -> list[str]:
-    out = set()
-    for text in texts:
-        if not text.strip():
-            continue
-        try:
-            out.add(str(ipaddress.ip_network(text.strip(), strict=False)))
-        except ValueError:
-            raise InvalidInput(f"{text!r} is not an IP network in CIDR form (e.g. 10.0.0.0/8)",
-                               field="allowed_networks") from None
-    return sorted(out)

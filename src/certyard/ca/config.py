@@ -88,7 +88,7 @@ def update_settings(s: Session, *, now: Any, **changes: Any) -> CaSettings:
         if k == "allowed_domains":
             v = sorted({d.strip().lower().strip(".") for d in v if d.strip()})
         if k == "allowed_networks":
-            v = _normalised_networks(v)
+            v = normalised_networks(v)
         value[k] = v
     CaSettings(**value)  # validate before storing
     if row is None:
@@ -100,7 +100,8 @@ def update_settings(s: Session, *, now: Any, **changes: Any) -> CaSettings:
     return load_settings(s)
 
 
-def _normalised_networks(texts: list[str]) -> list[str]:
+def normalised_networks(texts: list[str]) -> list[str]:
+    """CIDR networks, normalised, de-duplicated and sorted; blank entries dropped."""
     out = set()
     for text in texts:
         if not text.strip():
