@@ -9,6 +9,12 @@ Fast path (RFC 6960 A.1 and RFC 5019): ``GET``/``HEAD /ocsp/<base64 request>`` a
 public, no-transform, must-revalidate, max-age=`` the seconds left until nextUpdate;
 ``If-None-Match`` / ``If-Modified-Since`` get ``304 Not Modified``.
 
+Access log: every fast-path answer gets the record the full path's ``AccessLog`` writes
+(``certyard.access``, INFO: method, path without query string, status, body bytes,
+listener, client, ms). The answer does not wait for it: a hit appends a small tuple to a
+buffer, and the buffer is turned into log records at most 50 ms later (or at once when 512
+are waiting, and on close), each stamped with the time of its answer.
+
 Bounds: a request (line, headers and body) must arrive within ``header_timeout`` seconds
 of the connection opening or of the previous answer; bodies over ``max_body`` bytes get
 413; at most ``max_connections`` connections in total and ``max_per_source`` from one
@@ -22,6 +28,7 @@ import asyncio
 import binascii
 import collections
 import email.utils
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -58,14 +65,58 @@ class _Clock:
         return self._date
 
 
+# (time, method, path, status, body bytes, client, seconds taken) of one fast answer
+_Logged = tuple[float, bytes, bytes, int, int, str, float]
+
+
+class _AccessBuffer:
+    """Access-log records of fast-path answers, written in batches off the answer path."""
+
+    FLUSH_AFTER = 0.05
+    MAX_WAITING = 512
+
+    def __init__(self, listener: str) -> None:
+        self.listener = listener
+        self.log = logging.getLogger("certyard.access")
+        self.waiting: list[_Logged] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, item: _Logged) -> None:
+        self.waiting.append(item)
+        if len(self.waiting) >= self.MAX_WAITING:
+            self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.FLUSH_AFTER, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        items, self.waiting = self.waiting, []
+        log = self.log
+        for created, method, path, status, size, client, took in items:
+            # makeRecord + handle: what log.info does, minus the caller lookup.
+            record = log.makeRecord(
+                log.name, logging.INFO, __file__, 0, "%s %s %d",
+                (method.decode("latin-1"), path.decode("latin-1"), status), None,
+                extra={"listener": self.listener, "client": client or "-", "bytes": size,
+                       "ms": round(took * 1000, 1)})
+            record.created = created
+            record.msecs = (created - int(created)) * 1000
+            log.handle(record)
+
+
 class FastPathServer:
     """Shared state of one listener: the pre-signed set, the fallback app, the limits."""
 
     def __init__(self, presigned: PresignedSet, app: Any, *, now: Callable[[], float] | None = None,
                  header_timeout: float = 15.0, max_body: int = 1024 * 1024,
-                 max_connections: int = 10_000, max_per_source: int = 1_000) -> None:
+                 max_connections: int = 10_000, max_per_source: int = 1_000,
+                 listener: str | None = None) -> None:
         self.presigned = presigned
         self.app = app
+        # The full path's AccessLog names its listener; fast answers use the same name.
+        self.access = _AccessBuffer(listener or getattr(app, "listener", None) or "http")
         self.clock = _Clock(now or time.time)
         self.header_timeout = header_timeout
         self.max_body = max_body
@@ -93,6 +144,7 @@ class FastPathServer:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        self.access.flush()
 
     def answer(self, method: bytes, path: bytes, body: bytes,
                if_none_match: bytes | None, if_modified_since: bytes | None) -> bytes | None:
@@ -269,10 +321,16 @@ class OcspProtocol(asyncio.Protocol):
         path, _, _query = req.url.partition(b"?")
         hit = None
         if not _query:
+            start = time.perf_counter()
             hit = self.server.answer(req.method, path, req.body, req.if_none_match,
                                      req.if_modified_since)
         if hit is not None:
             self.transport.write(hit)
+            access = self.server.access
+            if access.log.isEnabledFor(logging.INFO):
+                access.add((time.time(), req.method, path, 304 if hit[9:12] == b"304" else 200,
+                            len(hit) - hit.index(b"\r\n\r\n") - 4, self.source,
+                            time.perf_counter() - start))
             self._done(req)
             return
         self.busy = True
