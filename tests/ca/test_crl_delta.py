@@ -217,3 +217,26 @@ def test_api_crl_and_delta(ctx: Any) -> None:
     r = h.client.get("/api/v1/ca/crl?delta=true", headers=headers)
     assert r.status_code == 200
     x509.load_der_x509_crl(r.content).extensions.get_extension_for_class(x509.DeltaCRLIndicator)
+
+
+def test_with_shards_a_revocation_re_signs_its_shard_and_the_delta(ctx: Any) -> None:
+    setup_ca(ctx)
+    ca.configure_ca(ctx, crl_shards=4, crl_delta=True)
+    victim, bystander = _issue(ctx, 2)
+    _, ca_id = _chain(ctx)
+    base_der = ca.current_crl(ctx)
+    from certyard.ca.crl_shards import current_shard_crl
+
+    shard = victim.serial_number % 4
+    before = x509.load_der_x509_crl(current_shard_crl(ctx, ca_id=ca_id, shard=shard))
+    ca.revoke_certificate(ctx, _hex(victim), reason="keyCompromise")
+    assert ca.current_crl(ctx) == base_der  # neither re-signed nor marked due
+    after = x509.load_der_x509_crl(current_shard_crl(ctx, ca_id=ca_id, shard=shard))
+    assert _number(after) == _number(before) + 1
+    assert after.get_revoked_certificate_by_serial_number(victim.serial_number) is not None
+    # Shards carry no Freshest CRL: their own CRL is already current.
+    assert not any(isinstance(e.value, x509.FreshestCRL) for e in after.extensions)
+    delta = x509.load_der_x509_crl(ca.current_delta_crl(ctx))
+    assert [e.serial_number for e in delta] == [victim.serial_number]
+    assert _indicator(delta) == _number(x509.load_der_x509_crl(base_der))
+    assert bystander.serial_number not in {e.serial_number for e in delta}

@@ -11,9 +11,7 @@ public, no-transform, must-revalidate, max-age=`` the seconds left until nextUpd
 
 Access log: every fast-path answer gets the record the full path's ``AccessLog`` writes
 (``certyard.access``, INFO: method, path without query string, status, body bytes,
-listener, client, ms). The answer does not wait for it: a hit appends a small tuple to a
-buffer, and the buffer is turned into log records at most 50 ms later (or at once when 512
-are waiting, and on close), each stamped with the time of its answer.
+listener, client, ms), written in batches off the answer path (``ocsp_access``).
 
 Bounds: a request (line, headers and body) must arrive within ``header_timeout`` seconds
 of the connection opening or of the previous answer; bodies over ``max_body`` bytes get
@@ -37,6 +35,7 @@ from urllib.parse import unquote_to_bytes
 import httptools
 
 from certyard.ca.ocsp_fast import Entry, PresignedSet
+from certyard.server.ocsp_access import AccessBuffer
 
 __all__ = ["FastPathServer", "OcspProtocol"]
 
@@ -65,47 +64,6 @@ class _Clock:
         return self._date
 
 
-# (time, method, path, status, body bytes, client, seconds taken) of one fast answer
-_Logged = tuple[float, bytes, bytes, int, int, str, float]
-
-
-class _AccessBuffer:
-    """Access-log records of fast-path answers, written in batches off the answer path."""
-
-    FLUSH_AFTER = 0.05
-    MAX_WAITING = 512
-
-    def __init__(self, listener: str) -> None:
-        self.listener = listener
-        self.log = logging.getLogger("certyard.access")
-        self.waiting: list[_Logged] = []
-        self._timer: asyncio.TimerHandle | None = None
-
-    def add(self, item: _Logged) -> None:
-        self.waiting.append(item)
-        if len(self.waiting) >= self.MAX_WAITING:
-            self.flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.FLUSH_AFTER, self.flush)
-
-    def flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        items, self.waiting = self.waiting, []
-        log = self.log
-        for created, method, path, status, size, client, took in items:
-            # makeRecord + handle: what log.info does, minus the caller lookup.
-            record = log.makeRecord(
-                log.name, logging.INFO, __file__, 0, "%s %s %d",
-                (method.decode("latin-1"), path.decode("latin-1"), status), None,
-                extra={"listener": self.listener, "client": client or "-", "bytes": size,
-                       "ms": round(took * 1000, 1)})
-            record.created = created
-            record.msecs = (created - int(created)) * 1000
-            log.handle(record)
-
-
 class FastPathServer:
     """Shared state of one listener: the pre-signed set, the fallback app, the limits."""
 
@@ -116,7 +74,7 @@ class FastPathServer:
         self.presigned = presigned
         self.app = app
         # The full path's AccessLog names its listener; fast answers use the same name.
-        self.access = _AccessBuffer(listener or getattr(app, "listener", None) or "http")
+        self.access = AccessBuffer(listener or getattr(app, "listener", None) or "http")
         self.clock = _Clock(now or time.time)
         self.header_timeout = header_timeout
         self.max_body = max_body

@@ -405,4 +405,5 @@ def config(
 _CONFIG_LABELS = {"base_url": "CRL/OCSP/AIA base URL", "auto_approve_nodes": "Auto-approve nodes",
                   "allowed_domains": "Allowed domains", "allow_wildcards": "Allow wildcards",
                   "crl_days": "CRL validity (days)", "ocsp_hours": "OCSP validity (hours)",
-                  "ocsp_delegated": "Delegated OCSP responder"}
+                  "ocsp_delegated": "Delegated OCSP responder", "crl_delta": "Delta CRLs",
+                  "crl_delta_hours": "Delta CRL hours"}
