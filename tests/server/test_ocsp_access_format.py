@@ -46,6 +46,10 @@ def test_lines_are_what_the_formatter_prints(fmt: str) -> None:
     buf = AccessBuffer("http")
     expected = [handler.format(buf.record(item)) for item in ITEMS]
     assert _format(ITEMS, "http", handler.formatter).splitlines() == expected
+    cache: dict[tuple[object, ...], str] = {}  # the second time from the cache: the same
+    assert _format(ITEMS, "http", handler.formatter, cache).splitlines() == expected
+    assert _format(ITEMS, "http", handler.formatter, cache).splitlines() == expected
+    assert len(cache) == len(ITEMS)
     assert "\x1b" not in "".join(expected) and "forged" in expected[-1]
 
 

@@ -43,6 +43,7 @@ class AccessBuffer:
         self.log = logging.getLogger(_NAME)
         self.waiting: list[Logged] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._cache: dict[tuple[Any, ...], str] = {}
 
     def add(self, item: Logged) -> None:
         self.waiting.append(item)
@@ -63,7 +64,7 @@ class AccessBuffer:
             for item in items:
                 self.log.handle(self.record(item))
             return
-        lines = _format(items, self.listener, handler.formatter)
+        lines = _format(items, self.listener, handler.formatter, self._cache)
         try:
             handler.acquire()
             try:
@@ -110,39 +111,54 @@ def _sole_handler(log: logging.Logger) -> logging.StreamHandler[Any] | None:
     return handler
 
 
-def _format(items: list[Logged], listener: str, formatter: Any) -> str:
+_CACHE_MAX = 4096
+
+
+def _format(items: list[Logged], listener: str, formatter: Any,
+            cache: dict[tuple[Any, ...], str] | None = None) -> str:
+    """The lines ``formatter`` prints for these records. ``cache`` keeps each distinct
+    (method, path, status, bytes, client)'s rendered middle: relying parties ask about the
+    same certificates again and again, so most lines cost a lookup and the time."""
     kind = type(formatter)
+    json_kind = kind is JsonFormatter
+    journal = kind is JournalFormatter
+    cache = {} if cache is None else cache
+    if len(cache) > _CACHE_MAX:
+        cache.clear()
     out: list[str] = []
     second, stamp = -1, ""
-    if kind is JsonFormatter:
-        # json.dumps(separators=(",", ":")) of the formatter's document, key for key
-        text = encode_basestring_ascii
-        head = ',"level":"info","logger":"certyard.access","msg":'
-        mid = ',"listener":' + text(listener) + ',"client":'
-        for created, method, path, status, size, client, took in items:
-            at, micro = _split(created)
-            if at != second:
-                second = at
-                stamp = dt.datetime.fromtimestamp(at, _UTC).strftime('{"ts":"%Y-%m-%dT%H:%M:%S')
-            msg = f"{method.decode('latin-1')} {path.decode('latin-1')} {status}"
-            out.append(f'{stamp}.{micro // 1000:03d}Z"{head}{text(msg)}{mid}'
-                       f'{text(client or "-")},"bytes":{size!r},"ms":{round(took * 1000, 1)!r}}}')
-        return "\n".join(out) + "\n"
-    journal = kind is JournalFormatter
-    tail_listener = " listener=" + escape_controls(listener) + " client="
     for created, method, path, status, size, client, took in items:
-        msg = escape_controls(f"{method.decode('latin-1')} {path.decode('latin-1')} {status}")
-        tail = (f"{tail_listener}{escape_controls(client or '-')} bytes={size} "
-                f"ms={round(took * 1000, 1)}")
+        key = (kind, method, path, status, size, client)
+        middle = cache.get(key)
+        if middle is None:
+            middle = cache[key] = _middle(json_kind, listener, method, path, status, size,
+                                          client)
+        ms = round(took * 1000, 1)
         if journal:
-            out.append(f"<6>{_NAME}: {msg}{tail}")
+            out.append(f"<6>{middle}{ms!r}")
             continue
-        at, _ = _split(created)
+        at, micro = _split(created)
         if at != second:
             second = at
-            stamp = f"{dt.datetime.fromtimestamp(at, _UTC):%Y-%m-%d %H:%M:%S}Z INFO "
-        out.append(f"{stamp}{_NAME}: {msg}{tail}")
+            stamp = dt.datetime.fromtimestamp(at, _UTC).strftime(
+                '{"ts":"%Y-%m-%dT%H:%M:%S' if json_kind else "%Y-%m-%d %H:%M:%SZ INFO ")
+        if json_kind:  # json.dumps(separators=(",", ":")) of the formatter's document
+            out.append(f'{stamp}.{micro // 1000:03d}Z"{middle}{ms!r}}}')
+        else:
+            out.append(f"{stamp}{middle}{ms!r}")
     return "\n".join(out) + "\n"
+
+
+def _middle(json_kind: bool, listener: str, method: bytes, path: bytes, status: int,
+            size: int, client: str) -> str:
+    """A line from after the time up to the value of ``ms``."""
+    msg = f"{method.decode('latin-1')} {path.decode('latin-1')} {status}"
+    if json_kind:
+        text = encode_basestring_ascii
+        return (f',"level":"info","logger":"{_NAME}","msg":{text(msg)},"listener":'
+                f'{text(listener)},"client":{text(client or "-")},"bytes":{size!r},"ms":')
+    return (f"{_NAME}: {escape_controls(msg)} listener={escape_controls(listener)} "
+            f"client={escape_controls(client or '-')} bytes={size} ms=")
 
 
 def _split(created: float) -> tuple[int, int]:

@@ -286,7 +286,8 @@ class OcspProtocol(asyncio.Protocol):
             self.transport.write(hit)
             access = self.server.access
             if access.log.isEnabledFor(logging.INFO):
-                access.add((time.time(), req.method, path, 304 if hit[9:12] == b"304" else 200,
+                access.add((time.time(), req.method, path,
+                            304 if hit.startswith(b"304", 9) else 200,
                             len(hit) - hit.index(b"\r\n\r\n") - 4, self.source,
                             time.perf_counter() - start))
             self._done(req)
