@@ -46,6 +46,7 @@ __all__ = [
     "KeyMismatch",
     "NotFound",
     "NotInitialised",
+    "NotInstalled",
     "PermissionDenied",
     "PolicyForbids",
     "PolicyViolation",
@@ -173,6 +174,12 @@ class AuthenticationFailed(CertyardError):
 
 class NotInitialised(CertyardError):
     code = "not_initialised"
+
+
+class NotInstalled(NotInitialised):
+    """A part of the installed stack is missing (e.g. uvloop): install from the lock."""
+
+    code = "not_installed"
 
 
 class ExternalServiceError(CertyardError):

@@ -40,12 +40,15 @@ def register(root: typer.Typer) -> None:
         """Run the web UI and REST API over HTTPS (initialising a fresh store first)."""
         from certyard import accounts
         from certyard.ops.logs import configure_logging
-        from certyard.server.run import check_listen_options, probe_listeners
-        from certyard.server.run import serve as run
+        from certyard.server.stack import check_server_stack
 
         configure_logging(default_level="info")
         try:
-            # Bad values: one line before the store is created; a busy port: before it is set up.
+            # A missing part of the stack, bad values: one line before the store is created;
+            # a busy port: before it is set up.
+            check_server_stack()
+            from certyard.server.run import check_listen_options, probe_listeners
+
             check_listen_options(host=host, https_port=https_port, http_port=http_port,
                                  ocsp_port=ocsp_port, drain_seconds=drain_seconds,
                                  grace_seconds=grace_seconds, server_name=server_name)
@@ -70,6 +73,8 @@ def register(root: typer.Typer) -> None:
             console.print(f"One-time password: {password}  (change it at first sign-in)")
         if ocsp_port:
             console.print(f"OCSP responder: http://{shown}:{ocsp_port}/ocsp")
+        from certyard.server.run import serve as run
+
         run(ctx, host=host, https_port=https_port, http_port=http_port, jobs=not no_jobs,
             drain_seconds=drain_seconds, grace_seconds=grace_seconds, ocsp_port=ocsp_port,
             ocsp_workers=ocsp_workers, server_name=server_name or first.publisher_fqdn)
