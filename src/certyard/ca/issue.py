@@ -72,14 +72,13 @@ class IssuedView:
 def parse_csr(
     data: bytes | x509.CertificateSigningRequest, limit: int
 ) -> x509.CertificateSigningRequest:
-    if isinstance(data, x509.CertificateSigningRequest):
-        csr = data
-    else:
+    if not isinstance(data, x509.CertificateSigningRequest):
         try:
-            csr = load_csr(data, limit=limit)
+            return load_csr(data, limit=limit)  # its self-signature verified there
         except InvalidCSR:
             _refuse_weak_hash(data)  # a clearer reason than "does not verify"
             raise
+    csr = data
     try:
         valid = csr.is_signature_valid
     except Exception:
