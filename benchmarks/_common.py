@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -12,7 +14,7 @@ from pathlib import Path
 from certyard.config import Settings
 from certyard.context import AppContext, open_context
 
-__all__ = ["free_port", "fresh_context", "rate", "report", "require_installed_stack"]
+__all__ = ["bench_dir", "free_port", "fresh_context", "rate", "report", "require_installed_stack"]
 
 LOCK = Path(__file__).resolve().parents[1] / "requirements" / "runtime.lock"
 
@@ -69,8 +71,15 @@ def free_port() -> int:
     raise RuntimeError("no free loopback port below the ephemeral range")
 
 
+def bench_dir(prefix: str) -> Path:
+    """A temporary directory removed when the benchmark exits (homes, databases, tokens)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
 def fresh_context(database_url: str | None = None) -> AppContext:
-    home = Path(tempfile.mkdtemp(prefix="certyard-bench-"))
+    home = bench_dir("certyard-bench-")
     env = {"CERTYARD_HOME": str(home),
            "CERTYARD_MASTER_KEY": base64.b64encode(os.urandom(32)).decode()}
     if database_url:

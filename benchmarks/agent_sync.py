@@ -22,7 +22,6 @@ import os
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,8 +37,8 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from cryptography.x509.oid import NameOID
 
+from benchmarks._common import bench_dir, require_installed_stack
 from benchmarks._common import free_port as _free_port
-from benchmarks._common import require_installed_stack
 from certyard import ca, cluster
 from certyard.config import Settings
 from certyard.context import open_context
@@ -133,7 +132,7 @@ def main() -> None:
     ap.add_argument("--nodes", type=int, default=10)
     ap.add_argument("--concurrency", type=int, default=32)
     args = ap.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="certyard-agent-bench-"))
+    home = bench_dir("certyard-agent-bench-")
     env = {"CERTYARD_HOME": str(home),
            "CERTYARD_MASTER_KEY": base64.b64encode(os.urandom(32)).decode()}
     t0 = time.perf_counter()

@@ -51,7 +51,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from cryptography.x509.oid import NameOID
 
-from benchmarks._common import report  # noqa: F401  (checks the installed stack first)
+from benchmarks._common import bench_dir, report  # noqa: F401  (checks the installed stack first)
 from benchmarks._load import LoadResult, have_wrk
 from benchmarks.ca_ocsp import _free_port, _pin, _stop
 from certyard import accounts, ca
@@ -175,7 +175,7 @@ class DurablePostgres:
 
 
 def setup(database_url: str | None) -> tuple[dict[str, str], str]:
-    home = Path(tempfile.mkdtemp(prefix="certyard-bench-api-"))
+    home = bench_dir("certyard-bench-api-")
     env = {**os.environ, "CERTYARD_HOME": str(home),
            "CERTYARD_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}

@@ -27,7 +27,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -46,8 +45,8 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
+from benchmarks._common import bench_dir, require_installed_stack
 from benchmarks._common import free_port as _free_port
-from benchmarks._common import require_installed_stack
 from benchmarks._load import LoadResult, have_wrk, run_wrk
 from benchmarks.ca_issuance import make_csrs
 from certyard import ca
@@ -174,7 +173,7 @@ def main() -> int:
     if not have_wrk():
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 1
-    home = Path(tempfile.mkdtemp(prefix="certyard-bench-ocsp-"))
+    home = bench_dir("certyard-bench-ocsp-")
     env, paths, status, serials, d = _setup(args.certs, home)
     cores = len(os.sched_getaffinity(0))
     one = (0, 1) if cores >= 2 else (None, None)  # (server core, wrk core)

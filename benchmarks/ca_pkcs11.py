@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
-from benchmarks._common import fresh_context, report
+from benchmarks._common import bench_dir, fresh_context, report
 from benchmarks.ca_issuance import make_csrs
 from certyard import ca
 from certyard.ca.authority import issuing_ca, open_ca_key
@@ -86,7 +85,7 @@ def main() -> None:
     p.add_argument("--ocsp", type=int, default=200)
     p.add_argument("--signatures", type=int, default=1000)
     args = p.parse_args()
-    hsm = make_softhsm(Path(tempfile.mkdtemp(prefix="certyard-bench-hsm-")))
+    hsm = make_softhsm(bench_dir("certyard-bench-hsm-"))
     os.environ.update(hsm.env())  # before the module is first loaded
     csrs = make_csrs(args.batch + args.single)
     print(f"SoftHSM2 token {hsm.label!r} via {hsm.module}")

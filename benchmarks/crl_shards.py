@@ -16,7 +16,6 @@ import base64
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import select
 
+from benchmarks._common import bench_dir
 from benchmarks.ca_issuance import make_csrs
 from certyard import ca
 from certyard.ca.authority import issuing_ca, open_ca_key
@@ -40,7 +40,7 @@ def main() -> int:
     p.add_argument("--entries", type=int, default=1_000_000)
     p.add_argument("--shards", type=int, default=64)
     args = p.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="certyard-bench-crl-"))
+    home = bench_dir("certyard-bench-crl-")
     env = {"CERTYARD_HOME": str(home),
            "CERTYARD_MASTER_KEY": base64.b64encode(os.urandom(32)).decode()}
     ctx = open_context(Settings.from_env(env))

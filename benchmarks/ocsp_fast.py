@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
+from benchmarks._common import bench_dir
 from benchmarks._load import LoadResult, have_wrk, run_wrk
 from benchmarks.ca_ocsp import _check_answers, _free_port, _pin, _setup, _stop, _wait_ready
 from certyard.ca.ocsp_export import export_ocsp_responses
@@ -154,7 +154,7 @@ def main() -> int:
     if not have_wrk() or not shutil.which("nginx"):
         print("needs wrk and nginx: apt-get install wrk nginx", file=sys.stderr)
         return 1
-    home = Path(tempfile.mkdtemp(prefix="certyard-bench-ocspfast-"))
+    home = bench_dir("certyard-bench-ocspfast-")
     env, paths, status, serials, d = _setup(args.certs, home)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])  # this tree's code
     ctx = open_context(Settings.from_env(env))

@@ -24,13 +24,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import require_installed_stack
+from benchmarks._common import bench_dir, require_installed_stack
 from certyard.probe import check_endpoints
 from tests.probe.tlspki import issue, pem
 
@@ -113,7 +112,7 @@ def main() -> int:
     root = issue("Bench Root", ca=True, start=now - dt.timedelta(days=1))
     leaf = issue("bench.example", issuer=root, sans=("bench.example",),
                  start=now - dt.timedelta(days=1))
-    tmp = Path(tempfile.mkdtemp(prefix="certyard-probe-bench-"))
+    tmp = bench_dir("certyard-probe-bench-")
     (tmp / "chain.pem").write_bytes(pem(leaf))
     (tmp / "key.pem").write_bytes(leaf.key_pem)
     cfg = {"count": args.count, "chain": str(tmp / "chain.pem"), "key": str(tmp / "key.pem")}

@@ -19,7 +19,6 @@ import base64
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from sqlalchemy import create_engine, text
 
-from benchmarks._common import require_installed_stack  # noqa: F401  (checks on import)
+from benchmarks._common import bench_dir, require_installed_stack  # noqa: F401  (checks on import)
 from benchmarks._load import have_wrk, run_wrk
 from tests.scale.replicas import (
     Cluster,
@@ -114,7 +113,7 @@ def main() -> None:
 
     pg = PostgresServer()
     admin = pg.start()
-    base = Path(tempfile.mkdtemp(prefix="certyard-bench-replicas-"))
+    base = bench_dir("certyard-bench-replicas-")
     env = {"CERTYARD_DATABASE_URL": _database(admin),
            "CERTYARD_MASTER_KEY": base64.b64encode(os.urandom(32)).decode()}
     c = start_cluster(env, base, count=2, jobs=False, preissue=args.certs)

@@ -23,6 +23,9 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; th
   exit 2
 fi
 PIP=("$PY" -m pip --disable-pip-version-check)
-# Hash-checking mode and an editable install cannot share one pip call.
+# Hash-checking mode and an editable install cannot share one pip call. The build backend
+# comes from its own lock too, and certyard is built without build isolation, so nothing
+# is fetched outside a lock.
+"${PIP[@]}" install -q --require-hashes -r requirements/build.lock
 "${PIP[@]}" install -q --require-hashes -r "$LOCK"
-"${PIP[@]}" install -q --no-deps -e .
+"${PIP[@]}" install -q --no-deps --no-build-isolation -e .

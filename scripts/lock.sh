@@ -2,6 +2,8 @@
 # Regenerates the exact locks in requirements/ from the ranges in pyproject.toml.
 #   requirements/test.lock     runtime + test dependencies (CI, ./scripts/test.sh)
 #   requirements/runtime.lock  runtime only (the README's install), the same versions
+#   requirements/build.lock    the build backend ([build-system] requires), so installing
+#                              certyard itself fetches nothing outside a lock
 # Both pin every package of the graph with its hashes. Run it after changing a dependency
 # in pyproject.toml, then commit pyproject.toml and requirements/ together.
 #   ./scripts/lock.sh            keep the locked versions that still fit, add what is new
@@ -38,5 +40,12 @@ rm -f requirements/runtime.lock
 "${UV[@]}" pip compile pyproject.toml "${COMMON[@]}" -c requirements/test.lock \
   -o requirements/runtime.lock
 header requirements/runtime.lock "./scripts/install.sh"
+# The build backend: installed from this lock, then certyard is built without isolation.
+BUILD_IN=$(mktemp)
+trap 'rm -f "$BUILD_IN"' EXIT
+"$PY" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' >"$BUILD_IN"
+"${UV[@]}" pip compile "$BUILD_IN" "${COMMON[@]}" "${UPGRADE[@]}" -o requirements/build.lock
+sed -i "s|via -r $BUILD_IN|via pyproject.toml [build-system]|" requirements/build.lock
+header requirements/build.lock "./scripts/install.sh (the build backend, first)"
 echo "locked: $(grep -c '^[A-Za-z0-9]' requirements/runtime.lock) runtime packages," \
      "$(grep -c '^[A-Za-z0-9]' requirements/test.lock) with the test tools"
