@@ -26,13 +26,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, object_session
 
 from certyard.accounts.sessions import Principal, token_digest
+from certyard.db.models.accounts import AllowlistEntry, ApiToken, Role, User
 
 if TYPE_CHECKING:
     from certyard.context import AppContext
@@ -41,8 +41,7 @@ __all__ = ["RECHECK_SECONDS", "AuthCache", "generation"]
 
 RECHECK_SECONDS = 1.0
 MAX_TOKENS = 4096
-_WATCHED = frozenset({"account_user", "account_role", "account_api_token",
-                      "account_allowlist"})
+_WATCHED = frozenset(str(m.__tablename__) for m in (User, Role, ApiToken, AllowlistEntry))
 _CHANGED = "certyard.accounts.changed"
 _GENERATION = [0]
 _BUMP = threading.Lock()
@@ -60,17 +59,20 @@ def _bump() -> None:
         _GENERATION[0] += 1
 
 
-def _table_of(obj: Any) -> str | None:
-    table = getattr(type(obj), "__table__", None)
-    return getattr(table, "name", None)
-
-
-@event.listens_for(Session, "after_flush")
-def _flushed(session: Session, _flush: Any) -> None:
-    if any(_table_of(o) in _WATCHED
-           for o in chain(session.new, session.dirty, session.deleted)):
+def _mark(session: Session | None) -> None:
+    if session is not None:
         session.info[_CHANGED] = True
-        _bump()  # readers drop what they hold now, and again after the commit
+    _bump()  # readers drop what they hold now, and again after the commit
+
+
+def _row_changed(_mapper: Any, _connection: Any, target: Any) -> None:
+    _mark(object_session(target))
+
+
+# Mapper events fire only for these classes' rows: no cost to any other flush.
+for _model in (User, Role, ApiToken, AllowlistEntry):
+    for _what in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _what, _row_changed)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -79,8 +81,7 @@ def _executed(state: ORMExecuteState) -> None:
             and not state.execution_options.get("certyard_bookkeeping"):
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in _WATCHED:
-            state.session.info[_CHANGED] = True
-            _bump()
+            _mark(state.session)
 
 
 @event.listens_for(Session, "after_commit")
