@@ -349,7 +349,8 @@ def run(label: str, database_url: str | None, bodies: Path,
             name = ("POST /ca/issued" if mode == "one"
                     else "POST /ca/requests + .../issue") + f", {conns} connections"
             print(_line(f"{label}: {name}", r)
-                  + f"   server CPU {cpu:.1f} s = {ok / max(cpu, 1e-9):.0f}/CPU-s")
+                  + f"   server CPU {cpu:.1f} s = {ok / max(cpu, 1e-9):.0f}/CPU-s"
+                  + f"   load {os.getloadavg()[0]:.1f}")
             # wrk stops counting with up to one request per connection in flight.
             if not ok <= after - before <= ok + conns or distinct != after:
                 print(f"    STORE MISMATCH: {ok} answered 201/200, {after - before} stored, "
