@@ -37,6 +37,7 @@ class CheckedCSR:
     key_type: str
     key_size: int
     public_sha256: str
+    public_key: Any = None  # the CSR's key, parsed once by check_csr (None: parse again)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +117,7 @@ def check_csr(csr: x509.CertificateSigningRequest, profile: Profile,
     if len(subject) == 0 and not sans:
         raise InvalidInput("the CSR has neither a subject nor a subject alternative name")
     return CheckedCSR(csr=csr, subject=subject, sans=sans, key_type=key_type,
-                      key_size=key_size, public_sha256=public_sha256(pub))
+                      key_size=key_size, public_sha256=public_sha256(pub), public_key=pub)
 
 
 class Signer:
@@ -153,7 +154,9 @@ class Signer:
         serial = random_serial()
         shard, urls = self._partition(serial)
         cert = build_leaf(profile=profile, subject=checked.subject, sans=checked.sans,
-                          public_key=checked.csr.public_key(), issuer=self.issuer,
+                          public_key=(checked.csr.public_key() if checked.public_key is None
+                                      else checked.public_key),
+                          issuer=self.issuer,
                           aki=self.aki, signer=self.key, serial=serial,
                           not_before=not_before, not_after=not_after, urls=urls)
         return dict(serial=format(serial, "x"), issuer_id=self.ca.id, request_id=request_id,
