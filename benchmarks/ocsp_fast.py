@@ -7,6 +7,8 @@ Runs, side by side in one invocation:
   * one process each, server pinned to core 0 (taskset) and wrk to core 1;
   * certyard with 1 and with 2 processes (``--ocsp-workers 2``, SO_REUSEPORT), both
     unpinned (two processes on one pinned core cannot scale), wrk unpinned too;
+  * like for like on access records: certyard with its access log off (``--log-level
+    warning``) and nginx with its access log on (certyard logs to a file by default);
   * the server's RSS before and after 3,000 distinct hostile ~15 KB nonce-free requests.
 Prints req/s, p50/p99, errors and the ratios against the goals (>= 4x openssl, >= 40 %
 of nginx, p99 <= 5 ms, two processes >= 1.7x one).
@@ -81,13 +83,19 @@ def _wait_listening(port: int, processes: int) -> None:
     raise RuntimeError(f"{processes} processes did not listen on {port}")
 
 
-def _certyard(env: dict[str, str], workers: int, cpu: int | None) -> subprocess.Popen[bytes]:
+def _certyard(env: dict[str, str], workers: int, cpu: int | None, *, log: Path,
+              access_log: bool = True) -> subprocess.Popen[bytes]:
+    """``certyard serve`` as installed; its log (access records at the default level, info)
+    goes to ``log``, a file, as nginx's access log does. ``access_log=False``: ``--log-level
+    warning``, the way an administrator turns access records off."""
     port = _free_port()
-    cmd = [sys.executable, "-c", "from certyard.cli.main import run; run()", "serve",
+    level = [] if access_log else ["--log-level", "warning"]  # a global option
+    cmd = [sys.executable, "-c", "from certyard.cli.main import run; run()", *level, "serve",
            "--host", "127.0.0.1", "--https-port", str(_free_port()), "--http-port", "0",
            "--ocsp-port", str(port), "--ocsp-workers", str(workers), "--no-jobs"]
-    proc = subprocess.Popen(_pin(cmd, cpu), env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=str(ROOT), start_new_session=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(_pin(cmd, cpu), env=env, stdout=subprocess.DEVNULL,
+                                stderr=out, cwd=str(ROOT), start_new_session=True)
     proc.port = port  # type: ignore[attr-defined]
     return proc
 
@@ -103,9 +111,11 @@ def _openssl(d: Path, cpu: int | None) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _nginx(static: Path, cpu: int | None) -> subprocess.Popen[bytes]:
+def _nginx(static: Path, cpu: int | None, *, access_log: bool = False) -> subprocess.Popen[bytes]:
     port = _free_port()
     conf = static.parent / "nginx.conf"
+    logging = (f"access_log {static.parent}/nginx-access.log;" if access_log
+               else "access_log off;")
     conf.write_text(f"""
 worker_processes 1;
 daemon off;
@@ -113,7 +123,7 @@ pid {static.parent}/nginx.pid;
 error_log {static.parent}/nginx-error.log error;
 events {{ worker_connections 1024; }}
 http {{
-  access_log off;
+  {logging}
   keepalive_requests 10000000;
   client_body_temp_path {static.parent}/tmp;
   proxy_temp_path {static.parent}/tmp;
@@ -182,19 +192,26 @@ def main() -> int:
     cores = len(os.sched_getaffinity(0))
     server_cpu, wrk_cpu = (0, 1) if cores >= 2 else (None, None)
 
+    log = home / "serve.log"
     runs: list[tuple[str, Any, list[str], int | None, bool]] = [
-        ("certyard fast path, 1 process (core 0)", lambda: _certyard(env, 1, server_cpu),
-         ours, wrk_cpu, True),
+        ("certyard fast path, 1 process (core 0)",
+         lambda: _certyard(env, 1, server_cpu, log=log), ours, wrk_cpu, True),
         ("openssl ocsp -index, keep-alive (core 0)", lambda: _openssl(d, server_cpu),
          paths, wrk_cpu, True),
         ("openssl ocsp -index, new connections (core 0)", lambda: _openssl(d, server_cpu),
          paths, wrk_cpu, False),
         ("nginx static files, 1 worker (core 0)", lambda: _nginx(static, server_cpu),
          b64_paths, wrk_cpu, True),
-        ("certyard fast path, 1 process (unpinned)", lambda: _certyard(env, 1, None),
+        ("certyard fast path, 1 process (unpinned)", lambda: _certyard(env, 1, None, log=log),
          ours, None, True),
-        ("certyard fast path, 2 processes (unpinned)", lambda: _certyard(env, 2, None),
+        ("certyard fast path, 2 processes (unpinned)", lambda: _certyard(env, 2, None, log=log),
          ours, None, True),
+        # Like for like on access records: both off, and both writing one line per answer.
+        ("certyard fast path, access log off (core 0)",
+         lambda: _certyard(env, 1, server_cpu, log=log, access_log=False), ours, wrk_cpu,
+         True),
+        ("nginx static files, access log on (core 0)",
+         lambda: _nginx(static, server_cpu, access_log=True), b64_paths, wrk_cpu, True),
     ]
     results: dict[str, LoadResult] = {}
     rss: tuple[int, int] | None = None
@@ -229,7 +246,14 @@ def main() -> int:
     scale = results[names[5]].rate / max(results[names[4]].rate, 1e-9)
     print(f"ratio certyard / openssl ocsp (best of the two): {ours1.rate / openssl_best:.2f}x"
           f"  (goal >= 4x)")
-    print(f"ratio certyard / nginx: {ours1.rate / max(nginx.rate, 1e-9):.0%}  (goal >= 40%)")
+    print(f"ratio certyard / nginx: {ours1.rate / max(nginx.rate, 1e-9):.0%}  (goal >= 40%)"
+          f"  [certyard logs each answer, nginx does not]")
+    quiet, nginx_logged = results[names[6]], results[names[7]]
+    print(f"  like for like, both logging each answer: "
+          f"{ours1.rate / max(nginx_logged.rate, 1e-9):.0%}; neither logging: "
+          f"{quiet.rate / max(nginx.rate, 1e-9):.0%}")
+    print(f"  certyard / openssl ocsp with its access log off: "
+          f"{quiet.rate / openssl_best:.2f}x")
     print(f"certyard p99 at that rate: {ours1.p99_ms:.2f} ms  (goal <= 5 ms)")
     print(f"two processes / one (unpinned): {scale:.2f}x  (goal >= 1.7x)")
     if rss is not None:

@@ -23,7 +23,10 @@ class FastListener:
 
 
 @contextmanager
-def fast_listener(ctx: Any, *, poll_seconds: float = 0.2) -> Iterator[FastListener]:
+def fast_listener(ctx: Any, *, poll_seconds: float = 0.2,
+                  access_log: bool = False) -> Iterator[FastListener]:
+    """``access_log``: wrap the full app in AccessLog as ``certyard serve`` does."""
+    from certyard.ops.logs import AccessLog
     from certyard.server.app import create_http_app
 
     sock = reuseport_socket("127.0.0.1", 0)
@@ -41,8 +44,9 @@ def fast_listener(ctx: Any, *, poll_seconds: float = 0.2) -> Iterator[FastListen
             started.set()
 
         try:
-            await run_listener(ctx, create_http_app(ctx, https_port=8443), lambda: [sock], stop,
-                               poll_seconds=poll_seconds, on_ready=ready)
+            app = create_http_app(ctx, https_port=8443)
+            await run_listener(ctx, AccessLog(app, listener="http") if access_log else app,
+                               lambda: [sock], stop, poll_seconds=poll_seconds, on_ready=ready)
         finally:
             started.set()
 

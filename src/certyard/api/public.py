@@ -98,6 +98,41 @@ def ca_crl_shard(ca_id: Id, shard: Annotated[int, Path(ge=0, le=DB_INT_MAX)],
                     headers={"Cache-Control": "max-age=60"})
 
 
+@router.get("/ca/{ca_id}/delta.crl", include_in_schema=False)
+def ca_delta_crl(ca_id: Id, request: Request) -> Response:
+    """The delta CRL of CA ``ca_id`` (DER; named by the full CRL's Freshest CRL extension),
+    cacheable until its nextUpdate, at most a minute (a revocation re-signs it)."""
+    from certyard.ca.crl_delta import current_delta_crl
+
+    try:
+        der = current_delta_crl(_ctx(request), ca_id=ca_id)
+    except CertyardError as exc:
+        return _error(exc)
+    return _crl_response(der, request)
+
+
+def _crl_response(der: bytes, request: Request) -> Response:
+    """RFC 5019-style caching for a CRL: ETag, Last-Modified (thisUpdate), Expires
+    (nextUpdate), max-age bounded by nextUpdate; 304 to a matching If-None-Match."""
+    import datetime as dt
+    import hashlib
+    from email.utils import format_datetime
+
+    from cryptography import x509
+
+    crl = x509.load_der_x509_crl(der)
+    etag = '"' + hashlib.sha256(der).hexdigest()[:32] + '"'
+    now = dt.datetime.now(dt.timezone.utc)
+    expires = crl.next_update_utc or now
+    max_age = max(0, min(60, int((expires - now).total_seconds())))
+    headers = {"ETag": etag, "Last-Modified": format_datetime(crl.last_update_utc, usegmt=True),
+               "Expires": format_datetime(expires, usegmt=True),
+               "Cache-Control": f"public, max-age={max_age}, no-transform"}
+    if etag in [v.strip() for v in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(der, media_type="application/pkix-crl", headers=headers)
+
+
 _GET_HEADERS = [(b"content-type", _OCSP_RESPONSE.encode()),
                 (b"cache-control", b"max-age=60")]
 _POST_HEADERS = [(b"content-type", _OCSP_RESPONSE.encode())]

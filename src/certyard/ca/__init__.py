@@ -27,6 +27,7 @@ from certyard.ca.crl import (
     release_hold,
     revoke_certificate,
 )
+from certyard.ca.crl_delta import current_delta_crl
 from certyard.ca.direct import IssuedNow, submit_and_issue, submit_and_issue_async
 from certyard.ca.distribution import (
     Download,
@@ -89,6 +90,7 @@ __all__ = [
     "check_token_keys",
     "configure_ca",
     "current_crl",
+    "current_delta_crl",
     "deny_request",
     "describe_ca_keys",
     "distribution",

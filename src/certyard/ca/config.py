@@ -3,6 +3,8 @@
 base_url: written into AIA (OCSP, CA issuers) and CRL distribution points; the plain-HTTP
 listener of ``certyard serve``. Default ``http://<publisher FQDN>:8080``.
 fips_require_token: in FIPS mode, CA keys must live in a PKCS#11 token (``ca.fips``).
+crl_delta: publish delta CRLs (RFC 5280 5.2.4) beside each CA's full CRL (``ca.crl_delta``).
+crl_delta_hours: a delta CRL's validity (nextUpdate - thisUpdate); re-signed at half of it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class CaSettings:
     fips_require_token: bool = False
     # CRL partitions for certificates issued from now on (0: one full CRL per CA).
     crl_shards: int = 0
+    # Delta CRLs: off by default; when on, the full CRL names the delta in Freshest CRL.
+    crl_delta: bool = False
+    crl_delta_hours: int = 1
     purposes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -54,6 +59,9 @@ class CaSettings:
             raise InvalidInput("CRL validity must be 1 to 365 days", field="crl_days")
         if not 0 <= self.crl_shards <= 1024:
             raise InvalidInput("CRL shards must be 0 (off) to 1024", field="crl_shards")
+        if not 1 <= self.crl_delta_hours <= 168 or self.crl_delta_hours >= self.crl_days * 24:
+            raise InvalidInput("delta CRL validity must be 1 to 168 hours and shorter than "
+                               "the full CRL's", field="crl_delta_hours")
         if not 1 <= self.ocsp_hours <= 24 * 7:
             raise InvalidInput("OCSP response validity must be 1 to 168 hours",
                                field="ocsp_hours")

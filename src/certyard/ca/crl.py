@@ -9,6 +9,7 @@ replicas.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from certyard.errors import Conflict, InvalidInput, NotFound, NotInitialised
 if TYPE_CHECKING:
     from certyard.context import AppContext
 
-__all__ = ["REASONS", "RevocationView", "current_crl", "generate_crl", "parse_serial",
+__all__ = ["REASONS", "RevocationView", "base_due", "current_crl", "generate_crl", "parse_serial",
            "refresh_crls", "regenerate_crl", "release_hold", "revoke_certificate"]
 
 # RFC 5280 5.3.1 reason codes by their names (removeFromCRL is not a revocation reason).
@@ -43,7 +44,8 @@ REASONS: dict[str, x509.ReasonFlags] = {
     "aACompromise": x509.ReasonFlags.aa_compromise,
 }
 _REASON_EXTENSIONS: dict[str, bytes] = {
-    name: reason_extension_der(flag) for name, flag in REASONS.items()}
+    name: reason_extension_der(flag) for name, flag in REASONS.items()} | {
+    "removeFromCRL": reason_extension_der(x509.ReasonFlags.remove_from_crl)}  # deltas only
 # Encoded CRL entries per CA (by certificate fingerprint), reused when the CRL is signed
 # again after the next revocation: only new entries cost anything.
 _ENTRIES: dict[bytes, dict[tuple[str, Any, str | None], bytes]] = {}
@@ -87,6 +89,7 @@ def generate_crl(
     *, issuer: x509.Certificate, key: Any, number: int, now: dt.datetime,
     next_update: dt.datetime, revoked: list[tuple[str, dt.datetime | str, str | None]],
     distribution_point: x509.IssuingDistributionPoint | None = None,
+    extensions: Sequence[tuple[x509.ExtensionType, bool]] = (),
 ) -> bytes:
     """A full CRL (DER): CRL number and AKI; each entry's reason unless unspecified (RFC 5280
     5.3.1 says to leave that out). Entries are encoded by ``crl_encode`` and kept per CA, so
@@ -107,6 +110,8 @@ def generate_crl(
          .add_extension(authority_key_identifier_for(issuer), critical=False))
     if distribution_point is not None:  # a partition (RFC 5280 5.2.5: critical)
         b = b.add_extension(distribution_point, critical=True)
+    for extension, critical in extensions:  # Freshest CRL, Delta CRL Indicator
+        b = b.add_extension(extension, critical=critical)
     return sign_crl_with_entries(b, key, entries)
 
 
@@ -138,14 +143,23 @@ def regenerate_crl(ctx: AppContext, s: Session, row: CaCertificate, *, now: dt.d
         select(CaIssued.serial, type_coerce(CaIssued.revoked_at, String),
                CaIssued.revocation_reason).where(
             CaIssued.issuer_id == row.id, CaIssued.status.in_(("revoked", "hold"))))]
+    from certyard.ca.crl_delta import freshest_crl_extension, start_delta
+
+    settings = load_settings(s)
+    key = open_ca_key(ctx, s, locked)
     locked.crl_number = (locked.crl_number or 0) + 1
-    locked.crl_der = generate_crl(issuer=ca_certificate(locked), key=open_ca_key(ctx, s, locked),
-                                  number=locked.crl_number, now=now,
-                                  next_update=now + dt.timedelta(days=days), revoked=revoked)
+    locked.crl_der = generate_crl(
+        issuer=ca_certificate(locked), key=key, number=locked.crl_number, now=now,
+        next_update=now + dt.timedelta(days=days), revoked=revoked,
+        extensions=[(freshest_crl_extension(settings, locked.id), False)]
+        if settings.crl_delta else ())
     locked.crl_this_update = now
     locked.crl_next_update = now + dt.timedelta(days=days)
+    der: bytes = locked.crl_der
+    start_delta(ctx, s, locked, base_number=locked.crl_number, now=now, settings=settings,
+                key=key)
     s.flush()
-    return locked.crl_der
+    return der
 
 
 def _due(row: CaCertificate, now: dt.datetime) -> bool:
@@ -156,6 +170,14 @@ def _due(row: CaCertificate, now: dt.datetime) -> bool:
     return now >= row.crl_this_update + half
 
 
+def base_due(s: Session, row: CaCertificate, now: dt.datetime) -> bool:
+    """The full CRL must be signed again: half its validity passed, or delta CRLs were
+    turned on or off since it was signed (its Freshest CRL extension must follow)."""
+    from certyard.ca.crl_delta import delta_state_stale
+
+    return _due(row, now) or delta_state_stale(s, row, load_settings(s))
+
+
 def current_crl(ctx: AppContext, *, ca_id: int | None = None) -> bytes:
     """The CRL (DER) of the issuing CA, or of CA ``ca_id``; regenerated first when due."""
     now = ctx.clock.now()
@@ -164,13 +186,13 @@ def current_crl(ctx: AppContext, *, ca_id: int | None = None) -> bytes:
         # Only CA keys sign CRLs; a delegated OCSP responder's key never does.
         if row is None or row.private_key_id is None or row.role == "ocsp-signer":
             raise NotFound("CRL", ca_id)
-        if not _due(row, now):
+        if not base_due(s, row, now):
             return row.crl_der  # type: ignore[return-value]
         rid = row.id
     with ctx.transaction() as s:
         row = s.get(CaCertificate, rid)
         assert row is not None
-        if not _due(row, now):
+        if not base_due(s, row, now):
             return row.crl_der  # type: ignore[return-value]
         return regenerate_crl(ctx, s, row, now=now)
 
@@ -183,10 +205,14 @@ def refresh_crls(ctx: AppContext) -> int:
         for row in s.scalars(select(CaCertificate).where(
                 CaCertificate.active.is_(True), CaCertificate.private_key_id.is_not(None),
                 CaCertificate.role != "ocsp-signer")):
-            if _due(row, now):
-                regenerate_crl(ctx, s, row, now=now)
-                count += 1
+            from certyard.ca.crl_delta import refresh_delta
             from certyard.ca.crl_shards import refresh_shards
+
+            if base_due(s, row, now):
+                regenerate_crl(ctx, s, row, now=now)  # and its delta, when deltas are on
+                count += 1
+            else:
+                count += refresh_delta(ctx, s, row, now=now)
 
             count += refresh_shards(ctx, s, row, now=now)
     return count
@@ -200,12 +226,24 @@ def _find(s: Session, serial: str) -> CaIssued:
     return row
 
 
-def _after_change(ctx: AppContext, s: Session, row: CaIssued, now: dt.datetime) -> int:
+def _after_change(ctx: AppContext, s: Session, row: CaIssued, now: dt.datetime, *,
+                  previous: str, held_since: dt.datetime | None = None) -> int:
     ca = s.get(CaCertificate, row.issuer_id)
     assert ca is not None
     if ca.private_key_id is None:
         raise NotInitialised("the issuing CA's key is not held here")
-    if row.crl_shard is None:
+    if load_settings(s).crl_delta:
+        # The change goes into the delta CRL only (cheap: entries since the base); the
+        # full CRL stays until it is due. No delta yet (just turned on): a full CRL now.
+        from certyard.ca.crl_delta import record_change
+        from certyard.ca.crl_shards import regenerate_shard
+
+        if row.crl_shard is not None:
+            regenerate_shard(ctx, s, ca, row.crl_shard, now=now)
+        if not record_change(ctx, s, ca, row, previous=previous, held_since=held_since,
+                             now=now):
+            regenerate_crl(ctx, s, ca, now=now)
+    elif row.crl_shard is None:
         regenerate_crl(ctx, s, ca, now=now)
     else:
         # Only the certificate's partition is signed now; the full CRL is marked due
@@ -257,10 +295,11 @@ def revoke_certificate(
         if row.status == "revoked" or (row.status == "hold" and name == "certificateHold"):
             raise Conflict(f"certificate {serial} is already revoked "
                            f"({row.revocation_reason})")
+        previous = row.status
         row.status = "hold" if name == "certificateHold" else "revoked"
         row.revoked_at = row.revoked_at or now  # a hold made permanent keeps its date
         row.revocation_reason = name
-        number = _after_change(ctx, s, row, now)
+        number = _after_change(ctx, s, row, now, previous=previous)
         record_event(s, ctx, action="ca.revoke", target=serial,
                      details={"reason": name, "subject": row.subject})
         return RevocationView(serial=serial, subject=row.subject, status=row.status,
@@ -276,8 +315,9 @@ def release_hold(ctx: AppContext, serial: str) -> RevocationView:
         row = _find(s, serial)
         if row.status != "hold":
             raise Conflict(f"certificate {serial} is not on hold (status {row.status})")
+        held_since = row.revoked_at
         row.status, row.revoked_at, row.revocation_reason = "good", None, None
-        number = _after_change(ctx, s, row, now)
+        number = _after_change(ctx, s, row, now, previous="hold", held_since=held_since)
         record_event(s, ctx, action="ca.release_hold", target=serial,
                      details={"subject": row.subject})
         return RevocationView(serial=serial, subject=row.subject, status="good", reason=None,

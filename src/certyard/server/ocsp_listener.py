@@ -9,6 +9,10 @@ Fast path (RFC 6960 A.1 and RFC 5019): ``GET``/``HEAD /ocsp/<base64 request>`` a
 public, no-transform, must-revalidate, max-age=`` the seconds left until nextUpdate;
 ``If-None-Match`` / ``If-Modified-Since`` get ``304 Not Modified``.
 
+Access log: every fast-path answer gets the record the full path's ``AccessLog`` writes
+(``certyard.access``, INFO: method, path without query string, status, body bytes,
+listener, client, ms), written in batches off the answer path (``ocsp_access``).
+
 Bounds: a request (line, headers and body) must arrive within ``header_timeout`` seconds
 of the connection opening or of the previous answer; bodies over ``max_body`` bytes get
 413; at most ``max_connections`` connections in total and ``max_per_source`` from one
@@ -22,6 +26,7 @@ import asyncio
 import binascii
 import collections
 import email.utils
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +35,7 @@ from urllib.parse import unquote_to_bytes
 import httptools
 
 from certyard.ca.ocsp_fast import Entry, PresignedSet
+from certyard.server.ocsp_access import AccessBuffer
 
 __all__ = ["FastPathServer", "OcspProtocol"]
 
@@ -63,9 +69,12 @@ class FastPathServer:
 
     def __init__(self, presigned: PresignedSet, app: Any, *, now: Callable[[], float] | None = None,
                  header_timeout: float = 15.0, max_body: int = 1024 * 1024,
-                 max_connections: int = 10_000, max_per_source: int = 1_000) -> None:
+                 max_connections: int = 10_000, max_per_source: int = 1_000,
+                 listener: str | None = None) -> None:
         self.presigned = presigned
         self.app = app
+        # The full path's AccessLog names its listener; fast answers use the same name.
+        self.access = AccessBuffer(listener or getattr(app, "listener", None) or "http")
         self.clock = _Clock(now or time.time)
         self.header_timeout = header_timeout
         self.max_body = max_body
@@ -93,6 +102,7 @@ class FastPathServer:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        self.access.flush()
 
     def answer(self, method: bytes, path: bytes, body: bytes,
                if_none_match: bytes | None, if_modified_since: bytes | None) -> bytes | None:
@@ -269,10 +279,17 @@ class OcspProtocol(asyncio.Protocol):
         path, _, _query = req.url.partition(b"?")
         hit = None
         if not _query:
+            start = time.perf_counter()
             hit = self.server.answer(req.method, path, req.body, req.if_none_match,
                                      req.if_modified_since)
         if hit is not None:
             self.transport.write(hit)
+            access = self.server.access
+            if access.log.isEnabledFor(logging.INFO):
+                access.add((time.time(), req.method, path,
+                            304 if hit.startswith(b"304", 9) else 200,
+                            len(hit) - hit.index(b"\r\n\r\n") - 4, self.source,
+                            time.perf_counter() - start))
             self._done(req)
             return
         self.busy = True

@@ -112,10 +112,29 @@ async def run_listener(ctx: AppContext, app: Any, bind: Callable[[], list[socket
 def spawn_workers(count: int, *, host: str, port: int, https_port: int
                   ) -> list[subprocess.Popen[bytes]]:
     """Start ``count`` extra listener processes on ``port`` (same environment)."""
+    env = dict(os.environ) | _logging_env()
     return [subprocess.Popen([sys.executable, "-m", "certyard.server.ocsp_workers",
                               "--host", host, "--port", str(port),
-                              "--https-port", str(https_port)], env=dict(os.environ))
+                              "--https-port", str(https_port)], env=env)
             for _ in range(count)]
+
+
+def _logging_env() -> dict[str, str]:
+    """The log format and level in force here (``serve --log-format/--log-level`` too), for
+    a worker to log its access records the same way."""
+    import logging
+
+    from certyard.ops.logs import LEVELS, JournalFormatter, JsonFormatter
+
+    root = logging.getLogger()
+    level = logging.getLevelName(root.level).lower()
+    env = {"CERTYARD_LOG_LEVEL": level} if level in LEVELS else {}
+    for handler in root.handlers:
+        if handler.get_name() == "certyard":
+            fmt = handler.formatter
+            env["CERTYARD_LOG_FORMAT"] = ("journal" if isinstance(fmt, JournalFormatter) else
+                                          "json" if isinstance(fmt, JsonFormatter) else "text")
+    return env
 
 
 def stop_workers(procs: list[subprocess.Popen[bytes]], timeout: float = 10.0) -> None:
@@ -132,15 +151,18 @@ def stop_workers(procs: list[subprocess.Popen[bytes]], timeout: float = 10.0) ->
 
 async def _worker(host: str, port: int, https_port: int) -> None:
     from certyard.context import open_context
+    from certyard.ops.logs import AccessLog, configure_logging
     from certyard.server.app import create_http_app
 
+    configure_logging(default_level="info")  # as the parent: CERTYARD_LOG_* from it
     ctx = open_context()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await run_listener(ctx, create_http_app(ctx, https_port=https_port),
+        await run_listener(ctx, AccessLog(create_http_app(ctx, https_port=https_port),
+                                          listener="http"),
                            lambda: [reuseport_socket(host, port)], stop)
     finally:
         ctx.engine.dispose()

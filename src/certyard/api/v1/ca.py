@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from certyard import ca
 from certyard.api.v1.common import ERRORS, Id, upload_bytes
+from certyard.errors import NotFound, NotInitialised
 from certyard.http.auth import Auth, require
 
 router = APIRouter(prefix="/ca", tags=["ca"], responses=ERRORS)
@@ -132,3 +133,15 @@ def revoke(serial: Serial, body: RevokeIn,
 def release_hold(serial: Serial,
                  auth: Annotated[Auth, Depends(require("ca:edit"))]) -> dict[str, Any]:
     return ca.release_hold(auth.ctx, serial).to_dict()
+
+
+@router.get("/crl", response_class=Response,
+            responses={200: {"content": {"application/pkix-crl": {}}}})
+def crl(auth: Read, delta: bool = False) -> Response:
+    """The issuing CA's current CRL (DER), or with ``delta=true`` its delta CRL (404 when
+    delta CRLs are off, or when there is no CA yet: no CRL to give)."""
+    try:
+        der = ca.current_delta_crl(auth.ctx) if delta else ca.current_crl(auth.ctx)
+    except NotInitialised as exc:
+        raise NotFound("CRL", f"({exc.message})") from None
+    return Response(der, media_type="application/pkix-crl")

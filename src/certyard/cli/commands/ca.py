@@ -303,13 +303,15 @@ def crl(
     format: str = typer.Option("der", "--format", help="der or pem (der is binary: needs -o "
                                "or a redirect)."),
     output: str = typer.Option(None, "-o", "--output"),
+    delta: bool = typer.Option(False, "--delta",
+                               help="The delta CRL instead (CA setting crl_delta on)."),
 ) -> None:
-    """Write the current CRL."""
+    """Write the current CRL (or, with --delta, the current delta CRL)."""
     if format not in ("der", "pem"):
         from certyard.errors import InvalidInput
 
         raise InvalidInput("format must be der or pem", field="format")
-    der = ca.current_crl(cli_context())
+    der = ca.current_delta_crl(cli_context()) if delta else ca.current_crl(cli_context())
     if format == "pem":
         from cryptography import x509
         from cryptography.hazmat.primitives.serialization import Encoding
@@ -363,6 +365,10 @@ def config(
                                    help="OCSP response validity in hours."),
     crl_shards: int = typer.Option(None, "--crl-shards",
                                    help="CRL partitions for new certificates (0: off)."),
+    crl_delta: bool = typer.Option(None, "--crl-delta/--no-crl-delta",
+                                   help="Publish delta CRLs beside each full CRL."),
+    crl_delta_hours: int = typer.Option(None, "--crl-delta-hours",
+                                        help="Delta CRL validity in hours."),
     ocsp_delegated: bool = typer.Option(None, "--ocsp-delegated/--no-ocsp-delegated",
                                         help="Sign OCSP with a delegated responder cert."),
     fips_require_token: bool = typer.Option(
@@ -382,7 +388,8 @@ def config(
                                      else list(allowed_network)) if allowed_network else None,
                    crl_days=crl_days, ocsp_hours=ocsp_hours,
                    ocsp_delegated=ocsp_delegated, fips_require_token=fips_require_token,
-                   crl_shards=crl_shards)
+                   crl_shards=crl_shards, crl_delta=crl_delta,
+                   crl_delta_hours=crl_delta_hours)
     settings = (ca.configure_ca(ctx, force=force, **changes)
                 if any(v is not None for v in changes.values()) else ca.ca_settings(ctx))
     if fips_require_token:
@@ -398,4 +405,5 @@ def config(
 _CONFIG_LABELS = {"base_url": "CRL/OCSP/AIA base URL", "auto_approve_nodes": "Auto-approve nodes",
                   "allowed_domains": "Allowed domains", "allow_wildcards": "Allow wildcards",
                   "crl_days": "CRL validity (days)", "ocsp_hours": "OCSP validity (hours)",
-                  "ocsp_delegated": "Delegated OCSP responder"}
+                  "ocsp_delegated": "Delegated OCSP responder", "crl_delta": "Delta CRLs",
+                  "crl_delta_hours": "Delta CRL hours"}

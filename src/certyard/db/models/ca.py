@@ -124,3 +124,21 @@ class CaCrlShard(Base):
     next_update: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("ca_id", "shard"),)
+
+
+class CaCrlDelta(Base):
+    """The delta CRL state of a CA (RFC 5280 5.2.4): the number of the base (full) CRL the
+    delta refers to, the changes since that base (``changes``: serial -> [revocation date
+    ISO 8601, reason name or ``removeFromCRL``]) and the latest signed delta CRL. Its CRL
+    number comes from the CA's own sequence (``CaCertificate.crl_number``)."""
+
+    __tablename__ = "ca_crl_delta"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ca_id: Mapped[int] = mapped_column(ForeignKey("ca_certificate.id"), unique=True)
+    base_number: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    crl_number: Mapped[int | None] = mapped_column(Integer)
+    crl_der: Mapped[bytes | None] = mapped_column(LargeBinary)
+    this_update: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_update: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
