@@ -8,8 +8,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY=${PYTHON:-python3}
-VENV=${CHECK_LATEST_VENV:-$(mktemp -d /tmp/certyard-latest.XXXXXX)}
+. scripts/_python.sh
+pick_python check-latest.sh  # the interpreter the throwaway venv is made from
+if [ -n "${CHECK_LATEST_VENV:-}" ]; then
+  VENV=$CHECK_LATEST_VENV
+else
+  VENV=$(mktemp -d /tmp/certyard-latest.XXXXXX)
+  trap 'rm -rf "$VENV"' EXIT
+fi
 "$PY" -m venv --clear "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade \
@@ -33,4 +39,4 @@ for line in sys.stdin:
 '
 "$VENV/bin/python" -m ruff check src tests benchmarks
 "$VENV/bin/python" -m mypy
-exec "$VENV/bin/python" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:cacheprovider "$@"
+"$VENV/bin/python" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:cacheprovider "$@"

@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY=${PYTHON:-python3}
+. scripts/_python.sh
+pick_python fuzz.sh
 export CERTYARD_HYPOTHESIS_PROFILE=fuzz
 export FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-2000}
 unset CI

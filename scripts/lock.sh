@@ -8,17 +8,22 @@
 # in pyproject.toml, then commit pyproject.toml and requirements/ together.
 #   ./scripts/lock.sh            keep the locked versions that still fit, add what is new
 #   ./scripts/lock.sh --upgrade  move everything to the newest versions the ranges allow
-# Needs uv: python3 -m pip install -e ".[dev]"  (or python3 -m pip install uv).
+# Needs uv (the lock tool itself, not locked): .venv/bin/python -m pip install 'uv>=0.5,<0.14'.
+# PYTHON: as for install.sh (default: the project's .venv/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/_python.sh
 
-PY=${PYTHON:-python3}
+UPGRADE=()
+case "$#:${1:-}" in
+  0:) ;;
+  1:--upgrade) UPGRADE=(--upgrade) ;;
+  *) echo "lock.sh: unknown arguments: $* (use --upgrade or nothing)" >&2; exit 2 ;;
+esac
+pick_python lock.sh
 if command -v uv >/dev/null; then UV=(uv); else UV=("$PY" -m uv); fi
 "${UV[@]}" --version >/dev/null 2>&1 || {
   echo "lock.sh needs uv: $PY -m pip install 'uv>=0.5,<0.14'" >&2; exit 1; }
-
-UPGRADE=()
-[ "${1:-}" = "--upgrade" ] && UPGRADE=(--upgrade)
 
 # CPython 3.11 on Linux is what certyard supports and CI runs (newer Pythons install the
 # same wheels' abi3/py3 builds or their own, which the hashes of every file cover).
@@ -32,20 +37,26 @@ header() {  # file, install hint
   mv "$1.new" "$1"
 }
 
+# Every lock is made in a scratch directory (seeded with the current ones, whose pins uv
+# keeps) and the three replace requirements/ together only once all are made: a failure
+# leaves the committed locks as they were, never one moved and the others not.
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cp requirements/*.lock "$WORK"/ 2>/dev/null || true
 "${UV[@]}" pip compile pyproject.toml --extra test "${COMMON[@]}" "${UPGRADE[@]}" \
-  -o requirements/test.lock
-header requirements/test.lock "./scripts/install.sh --test"
+  -o "$WORK/test.lock"
+header "$WORK/test.lock" "./scripts/install.sh --test"
 # The runtime lock takes its versions from the test lock: what users run is what CI tested.
-rm -f requirements/runtime.lock
-"${UV[@]}" pip compile pyproject.toml "${COMMON[@]}" -c requirements/test.lock \
-  -o requirements/runtime.lock
-header requirements/runtime.lock "./scripts/install.sh"
+rm -f "$WORK/runtime.lock"
+"${UV[@]}" pip compile pyproject.toml "${COMMON[@]}" -c "$WORK/test.lock" \
+  -o "$WORK/runtime.lock"
+sed -i "s|$WORK/test.lock|requirements/test.lock|g" "$WORK/runtime.lock"
+header "$WORK/runtime.lock" "./scripts/install.sh"
 # The build backend: installed from this lock, then certyard is built without isolation.
-BUILD_IN=$(mktemp)
-trap 'rm -f "$BUILD_IN"' EXIT
-"$PY" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' >"$BUILD_IN"
-"${UV[@]}" pip compile "$BUILD_IN" "${COMMON[@]}" "${UPGRADE[@]}" -o requirements/build.lock
-sed -i "s|via -r $BUILD_IN|via pyproject.toml [build-system]|" requirements/build.lock
-header requirements/build.lock "./scripts/install.sh (the build backend, first)"
+"$PY" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' >"$WORK/build.in"
+"${UV[@]}" pip compile "$WORK/build.in" "${COMMON[@]}" "${UPGRADE[@]}" -o "$WORK/build.lock"
+sed -i "s|via -r $WORK/build.in|via pyproject.toml [build-system]|" "$WORK/build.lock"
+header "$WORK/build.lock" "./scripts/install.sh (the build backend, first)"
+mv "$WORK/test.lock" "$WORK/runtime.lock" "$WORK/build.lock" requirements/
 echo "locked: $(grep -c '^[A-Za-z0-9]' requirements/runtime.lock) runtime packages," \
      "$(grep -c '^[A-Za-z0-9]' requirements/test.lock) with the test tools"

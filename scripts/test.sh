@@ -6,8 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY=${PYTHON:-python3}
+. scripts/_python.sh
+# A PYTHON given is checked before anything is installed (unset: the project's .venv/).
+if [ "${PYTHON+set}" = set ]; then pick_python test.sh; fi
 DEBS=()
+if [ "${PYTHON+set}" != set ] && [ ! -x .venv/bin/python ] && \
+   ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  DEBS+=(python3-venv)  # Debian's python3 makes venvs only with it
+fi
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || DEBS+=(postgresql)
 command -v openssl >/dev/null || DEBS+=(openssl)
 command -v chromium >/dev/null || DEBS+=(chromium)
@@ -34,7 +40,8 @@ if [ ${#DEBS[@]} -gt 0 ]; then
   apt-get install -y -q "${DEBS[@]}"
 fi
 
-PYTHON="$PY" ./scripts/install.sh --test
+./scripts/install.sh --test
+pick_python test.sh
 # The suite runs `certyard` (and the tools installed with it) as subprocesses: take them from
 # the interpreter just installed into (a venv's bin/), never another certyard on PATH.
 BIN=$("$PY" -c 'import os, sys; print(os.path.dirname(sys.executable))')

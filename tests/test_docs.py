@@ -38,7 +38,7 @@ def test_every_setting_is_documented() -> None:
 
 def test_readme_starts_with_the_two_commands() -> None:
     head = README.split("## A short tour")[0]
-    assert "./scripts/install.sh && certyard serve" in head
+    assert "./scripts/install.sh && .venv/bin/certyard serve" in head
     assert "./scripts/test.sh" in head
     ci = (Path(__file__).parents[1] / ".ci" / "run").read_text()
     assert "./scripts/test.sh" in ci
