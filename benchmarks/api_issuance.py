@@ -340,7 +340,7 @@ def run(label: str, database_url: str | None, bodies: Path,
         _wait_ready(port, proc)
         # Warm-up, not counted: FastAPI builds each route's state on its first match.
         _wrk(port, bodies, token, "two", 4, 2, client_cpu)
-        before = _stored(env)[0]
+        before = _settled(env)[0]  # the warm-up's requests still in flight count there
         for mode, conns in (("one", 4), ("one", 32), ("two", 4)):
             cpu0 = _cpu_seconds(proc.pid)
             r, ok = _wrk(port, bodies, token, mode, conns, args.seconds, client_cpu)
@@ -349,7 +349,8 @@ def run(label: str, database_url: str | None, bodies: Path,
             name = ("POST /ca/issued" if mode == "one"
                     else "POST /ca/requests + .../issue") + f", {conns} connections"
             print(_line(f"{label}: {name}", r)
-                  + f"   server CPU {cpu:.1f} s = {ok / max(cpu, 1e-9):.0f}/CPU-s")
+                  + f"   server CPU {cpu:.1f} s = {ok / max(cpu, 1e-9):.0f}/CPU-s"
+                  + f"   load {os.getloadavg()[0]:.1f}")
             # wrk stops counting with up to one request per connection in flight.
             if not ok <= after - before <= ok + conns or distinct != after:
                 print(f"    STORE MISMATCH: {ok} answered 201/200, {after - before} stored, "

@@ -14,7 +14,7 @@ import certyard
 PUBLIC: dict[str, list[str]] = {
     'certyard': ['__version__'],
     'certyard.accounts': [
-        'ACTIONS', 'AREAS', 'BUILTIN_ROLES', 'DEFAULT_ADMIN', 'DEFAULT_NEW_USER_ROLE',
+        'ACTIONS', 'AREAS', 'AuthCache', 'BUILTIN_ROLES', 'DEFAULT_ADMIN', 'DEFAULT_NEW_USER_ROLE',
         'DEFAULT_RULES', 'KEY_ACCESS', 'Principal', 'RESERVED_NAMES', 'RateLimiter', 'RoleView',
         'SessionView', 'SignInThrottled', 'TokenView', 'UserView', 'account_housekeeping',
         'add_allowed', 'authenticate', 'change_password', 'check_new_password', 'check_role',

@@ -4,6 +4,7 @@ sessions, API tokens and the admin UI allowlist. Other rooms import from here on
 from __future__ import annotations
 
 from certyard.accounts.allowlist import add_allowed, delete_allowed, is_allowed, list_allowed
+from certyard.accounts.authcache import AuthCache
 from certyard.accounts.housekeeping import account_housekeeping
 from certyard.accounts.ratelimit import RateLimiter
 from certyard.accounts.roles import (
@@ -70,6 +71,7 @@ __all__ = [
     "DEFAULT_RULES",
     "KEY_ACCESS",
     "RESERVED_NAMES",
+    "AuthCache",
     "Principal",
     "RateLimiter",
     "RoleView",

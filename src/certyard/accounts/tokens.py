@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from certyard.context import AppContext
 
 __all__ = ["TOKEN_PREFIX", "TokenView", "create_token", "end_user_tokens", "list_tokens",
-           "resolve_token", "revoke_token"]
+           "resolve_token", "resolve_token_until", "revoke_token"]
 
 TOKEN_PREFIX = "cyt_"  # noqa: S105 - a public marker, not a secret
 
@@ -135,6 +135,11 @@ def resolve_token(ctx: AppContext, secret: str) -> Principal:
     does not end it; a disabled user, expiry or revocation does. Read in a snapshot that
     never waits for a writer (every API request comes here); ``last_used_at`` is written,
     at most once a minute, in a transaction of its own."""
+    return resolve_token_until(ctx, secret)[0]
+
+
+def resolve_token_until(ctx: AppContext, secret: str) -> tuple[Principal, dt.datetime]:
+    """resolve_token, and when the token expires (for accounts.authcache)."""
     now = ctx.clock.now()
     touch = False
     with snapshot(ctx.sessions) as s:
@@ -163,5 +168,6 @@ def resolve_token(ctx: AppContext, secret: str) -> Principal:
     if touch:
         with ctx.transaction() as s:
             s.execute(update(ApiToken).where(ApiToken.id == token_id)
-                      .values(last_used_at=now))
-    return p
+                      .values(last_used_at=now),
+                      execution_options={"certyard_bookkeeping": True})
+    return p, expires

@@ -37,6 +37,7 @@ class CheckedCSR:
     key_type: str
     key_size: int
     public_sha256: str
+    public_key: Any = None  # the CSR's key, parsed once by check_csr (None: parse again)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,14 +73,13 @@ class IssuedView:
 def parse_csr(
     data: bytes | x509.CertificateSigningRequest, limit: int
 ) -> x509.CertificateSigningRequest:
-    if isinstance(data, x509.CertificateSigningRequest):
-        csr = data
-    else:
+    if not isinstance(data, x509.CertificateSigningRequest):
         try:
-            csr = load_csr(data, limit=limit)
+            return load_csr(data, limit=limit)  # its self-signature verified there
         except InvalidCSR:
             _refuse_weak_hash(data)  # a clearer reason than "does not verify"
             raise
+    csr = data
     try:
         valid = csr.is_signature_valid
     except Exception:
@@ -117,7 +117,7 @@ def check_csr(csr: x509.CertificateSigningRequest, profile: Profile,
     if len(subject) == 0 and not sans:
         raise InvalidInput("the CSR has neither a subject nor a subject alternative name")
     return CheckedCSR(csr=csr, subject=subject, sans=sans, key_type=key_type,
-                      key_size=key_size, public_sha256=public_sha256(pub))
+                      key_size=key_size, public_sha256=public_sha256(pub), public_key=pub)
 
 
 class Signer:
@@ -154,7 +154,9 @@ class Signer:
         serial = random_serial()
         shard, urls = self._partition(serial)
         cert = build_leaf(profile=profile, subject=checked.subject, sans=checked.sans,
-                          public_key=checked.csr.public_key(), issuer=self.issuer,
+                          public_key=(checked.csr.public_key() if checked.public_key is None
+                                      else checked.public_key),
+                          issuer=self.issuer,
                           aki=self.aki, signer=self.key, serial=serial,
                           not_before=not_before, not_after=not_after, urls=urls)
         return dict(serial=format(serial, "x"), issuer_id=self.ca.id, request_id=request_id,

@@ -4,10 +4,9 @@ check. certyard.server assembles the listeners from these plus the api and web r
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,7 +17,8 @@ from certyard.http.errors import PageRenderer, error_body, install_error_handler
 from certyard.http.limits import install_body_limit
 from certyard.http.outage import install_outage_handler
 
-__all__ = ["SECURITY_HEADERS", "HeadAsGet", "finish_app", "install_admin_guard", "new_app"]
+__all__ = ["SECURITY_HEADERS", "AdminGuard", "HeadAsGet", "finish_app", "install_admin_guard",
+           "new_app"]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -31,15 +31,13 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-Next = Callable[[Request], Awaitable[Response]]
-
-
 def new_app(ctx: AppContext, *, json_only: bool = False, pages: PageRenderer | None = None,
             **options: Any) -> FastAPI:
     """A FastAPI application holding ``ctx`` (the one context of the process, read by every
     route through certyard.http.auth.app_ctx) with the one error mapper installed."""
     app = FastAPI(**options)
     app.state.ctx = ctx
+    app.state.auth_cache = accounts.AuthCache()
     install_error_handlers(app, json_only=json_only, pages=pages)
     return app
 
@@ -102,20 +100,51 @@ def install_admin_guard(app: FastAPI, ctx: AppContext, *, exempt: frozenset[str]
     """The admin UI allowlist, checked before any page or sign-in is served, and the
     security headers on every answer. ``exempt``: paths load balancers probe;
     ``exempt_prefixes``: public protocols with their own authentication (ACME)."""
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Next) -> Response:
-        ip = request.client.host if request.client else None
-        path = request.url.path
-        if path not in exempt and not path.startswith(exempt_prefixes) and \
-                not accounts.is_allowed(accounts.list_allowed(ctx), ip):
-            message = f"access from {ip} is not in the admin UI allowlist"
-            resp: Response = (JSONResponse(error_body("forbidden", message), status_code=403)
-                              if request.url.path.startswith("/api/")
-                              else PlainTextResponse(message, status_code=403))
-        else:
-            resp = await call_next(request)
-        for k, v in SECURITY_HEADERS.items():
-            if k == "Cache-Control" and request.url.path.startswith("/static/"):
-                continue
-            resp.headers.setdefault(k, v)
-        return resp
+    app.add_middleware(AdminGuard, ctx=ctx, cache=app.state.auth_cache, exempt=exempt,
+                       exempt_prefixes=exempt_prefixes)
+
+
+_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+_HEADERS_NO_CACHE_CONTROL = [h for h in _HEADERS if h[0] != b"cache-control"]
+
+
+class AdminGuard:
+    """Pure ASGI (no per-request task or buffering, unlike Starlette's BaseHTTPMiddleware):
+    the allowlist from the application's accounts.AuthCache (no database read per request;
+    a change applies at once in this process, within a second on other replicas), then the
+    security headers added to the answer where the route did not set them."""
+
+    def __init__(self, app: ASGIApp, *, ctx: AppContext, cache: accounts.AuthCache,
+                 exempt: frozenset[str], exempt_prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.cache = cache
+        self.exempt = exempt
+        self.exempt_prefixes = exempt_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        extra = _HEADERS_NO_CACHE_CONTROL if path.startswith("/static/") else _HEADERS
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {k.lower() for k, _ in headers}
+                headers.extend(h for h in extra if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        if path not in self.exempt and not path.startswith(self.exempt_prefixes):
+            client = scope.get("client")
+            ip = client[0] if client else None
+            if not self.cache.is_allowed(self.ctx, ip):
+                message = f"access from {ip} is not in the admin UI allowlist"
+                resp: Response = (JSONResponse(error_body("forbidden", message), status_code=403)
+                                  if path.startswith("/api/")
+                                  else PlainTextResponse(message, status_code=403))
+                await resp(scope, receive, with_headers)
+                return
+        await self.app(scope, receive, with_headers)

@@ -17,7 +17,8 @@ from certyard import accounts
 from certyard.context import Actor, AppContext
 from certyard.errors import AuthenticationFailed, PermissionDenied
 
-__all__ = ["COOKIE", "Auth", "MustChangePassword", "app_ctx", "client_ip", "require"]
+__all__ = ["COOKIE", "Auth", "MustChangePassword", "app_ctx", "auth_cache", "authorize",
+           "bearer_principal", "client_ip", "require"]
 
 COOKIE = "certyard_session"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -41,6 +42,20 @@ def app_ctx(request: Request) -> AppContext:
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
+def auth_cache(request: Request) -> accounts.AuthCache | None:
+    """The application's cache of token principals and allowlist (certyard.http.app)."""
+    return getattr(request.app.state, "auth_cache", None)
+
+
+def bearer_principal(ctx: AppContext, cache: accounts.AuthCache | None,
+                     secret: str) -> accounts.Principal:
+    """The principal of an API token: from the cache (changes apply at once in this
+    process, within accounts.authcache.RECHECK_SECONDS on other replicas), else the store."""
+    if cache is None:
+        return accounts.resolve_token(ctx, secret)
+    return cache.resolve_token(ctx, secret)
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -49,7 +64,7 @@ async def _principal(request: Request) -> accounts.Principal:
     ctx = app_ctx(request)
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
-        return accounts.resolve_token(ctx, header[7:].strip())
+        return bearer_principal(ctx, auth_cache(request), header[7:].strip())
     token = request.cookies.get(COOKIE)
     if not token:
         raise AuthenticationFailed("sign in first")
@@ -79,13 +94,21 @@ class require:
     async def __call__(self, request: Request) -> Auth:
         principal = await _principal(request)
         request.state.principal = principal
-        if principal.must_change_password and not self.allow_password_change:
-            raise MustChangePassword("change your password before continuing")
-        if self.privilege is not None and self.privilege not in principal.privileges:
-            raise PermissionDenied(f"your role ({principal.role}) does not allow this "
-                                   f"({self.privilege})")
-        actor = Actor(name=principal.name, source=client_ip(request), role=principal.role)
-        return Auth(principal=principal, ctx=app_ctx(request).acting_as(actor))
+        return authorize(app_ctx(request), principal, self.privilege, client_ip(request),
+                         allow_password_change=self.allow_password_change)
+
+
+def authorize(ctx: AppContext, principal: accounts.Principal, privilege: str | None,
+              source: str, *, allow_password_change: bool = False) -> Auth:
+    """``principal`` may do what needs ``privilege``: the Auth of a route acting as them
+    from ``source`` (also used by raw ASGI fast paths, e.g. api.v1.issue_fast)."""
+    if principal.must_change_password and not allow_password_change:
+        raise MustChangePassword("change your password before continuing")
+    if privilege is not None and privilege not in principal.privileges:
+        raise PermissionDenied(f"your role ({principal.role}) does not allow this "
+                               f"({privilege})")
+    actor = Actor(name=principal.name, source=source, role=principal.role)
+    return Auth(principal=principal, ctx=ctx.acting_as(actor))
 
 
 def anonymous_ctx(request: Request, name: str = "anonymous") -> AppContext:

@@ -49,7 +49,7 @@ def list_(user: str = typer.Option(None, "--user", help="Only this user's tokens
 @app.command("revoke")
 def revoke(token_id: int = typer.Argument(..., metavar="ID", help="Token ID (see token list)."),
            yes: bool = typer.Option(False, "--yes", "-y")) -> None:
-    """Revoke an API token; scripts using it stop working at once."""
+    """Revoke an API token; scripts using it stop working within a second."""
     confirm(f"Revoke API token {token_id}?", yes=yes)
     accounts.revoke_token(cli_context(), token_id)
     console.print(f"Revoked token {token_id}.")

@@ -1,0 +1,173 @@
+"""Who may ask, without a database round trip per request: API token principals and the
+admin allowlist, each kept for at most ``RECHECK_SECONDS`` (1 s).
+
+Every HTTPS request checks the allowlist and every API request resolves its token; reading
+both from the store per request cost more than the work most routes do. An
+:class:`AuthCache` (one per HTTP application) keeps what it read:
+
+* **In this process** a change takes effect at once: any committed write to the accounts
+  tables (users, roles, API tokens, the allowlist), made by any context of the process,
+  advances :func:`generation`, and a cache that sees a new generation forgets everything
+  before its next answer.
+* **Across replicas** (or the host CLI, another process) a change takes effect within
+  ``RECHECK_SECONDS``: an entry older than that is read again from the store.
+
+A token is also refused once its expiry passes (checked on every hit with the context's
+clock). Failed look-ups are never kept (a stream of made-up tokens cannot fill memory, and
+each still costs the database read it costs today); the token map is bounded and starts
+over when full. Keys are SHA-256 digests of the token, as in the store; no token is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, object_session
+
+from certyard.accounts.sessions import Principal, token_digest
+from certyard.db.models.accounts import AllowlistEntry, ApiToken, Role, User
+
+if TYPE_CHECKING:
+    from certyard.context import AppContext
+
+__all__ = ["RECHECK_SECONDS", "AuthCache", "generation"]
+
+RECHECK_SECONDS = 1.0
+MAX_TOKENS = 4096
+_WATCHED = frozenset(str(m.__tablename__) for m in (User, Role, ApiToken, AllowlistEntry))
+_CHANGED = "certyard.accounts.changed"
+_GENERATION = [0]
+_BUMP = threading.Lock()
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def generation() -> int:
+    """Advances on every committed change to the accounts tables made in this process."""
+    return _GENERATION[0]
+
+
+def _bump() -> None:
+    with _BUMP:
+        _GENERATION[0] += 1
+
+
+def _mark(session: Session | None) -> None:
+    if session is not None:
+        session.info[_CHANGED] = True
+    _bump()  # readers drop what they hold now, and again after the commit
+
+
+def _row_changed(_mapper: Any, _connection: Any, target: Any) -> None:
+    _mark(object_session(target))
+
+
+# Mapper events fire only for these classes' rows: no cost to any other flush.
+for _model in (User, Role, ApiToken, AllowlistEntry):
+    for _what in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _what, _row_changed)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete or state.is_insert) \
+            and not state.execution_options.get("certyard_bookkeeping"):
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _WATCHED:
+            _mark(state.session)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        _bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+@dataclass(frozen=True)
+class _Token:
+    principal: Principal
+    expires: dt.datetime
+    read_at: float
+
+
+class AuthCache:
+    """Token principals and the allowlist of one context's store (see the module text).
+    ``monotonic`` is injectable so tests move time instead of sleeping."""
+
+    def __init__(self, *, recheck_seconds: float = RECHECK_SECONDS,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 max_tokens: int = MAX_TOKENS) -> None:
+        self.recheck_seconds = recheck_seconds
+        self.monotonic = monotonic
+        self.max_tokens = max_tokens
+        self._generation = generation()
+        self._tokens: dict[str, _Token] = {}
+        self._networks: tuple[Network, ...] = ()
+        self._networks_read_at: float | None = None
+
+    def _current(self) -> int:
+        gen = generation()
+        if gen != self._generation:
+            self._tokens = {}
+            self._networks_read_at = None
+            self._generation = gen
+        return gen
+
+    def resolve_token(self, ctx: AppContext, secret: str) -> Principal:
+        """As accounts.resolve_token, from memory when read less than the bound ago."""
+        from certyard.accounts.tokens import resolve_token_until
+
+        gen = self._current()
+        key = token_digest(secret)
+        now = self.monotonic()
+        hit = self._tokens.get(key)
+        if hit is not None and now - hit.read_at < self.recheck_seconds \
+                and ctx.clock.now() < hit.expires:
+            return hit.principal
+        principal, expires = resolve_token_until(ctx, secret)  # raises when refused
+        if generation() == gen:  # nothing changed while it was read: keep it
+            if len(self._tokens) >= self.max_tokens:
+                self._tokens = {}
+            self._tokens[key] = _Token(principal, expires, now)
+        return principal
+
+    def networks(self, ctx: AppContext) -> tuple[Network, ...]:
+        """The allowlist, parsed."""
+        from certyard.accounts.allowlist import list_allowed
+
+        gen = self._current()
+        now = self.monotonic()
+        read_at = self._networks_read_at
+        if read_at is not None and now - read_at < self.recheck_seconds:
+            return self._networks
+        nets = tuple(ipaddress.ip_network(n) for n in list_allowed(ctx))
+        if generation() == gen:
+            self._networks, self._networks_read_at = nets, now
+        return nets
+
+    def is_allowed(self, ctx: AppContext, address: str | None) -> bool:
+        """accounts.is_allowed against the cached allowlist."""
+        nets = self.networks(ctx)
+        if not nets:
+            return True
+        if not address:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        return any(ip in n for n in nets)
