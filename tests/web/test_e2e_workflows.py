@@ -212,6 +212,16 @@ PAGES = ["/", "/certificates", "/certificates/generate-csr?purpose=tomcat",
 def test_every_page_at_1366_and_800_px(served, page):
     s, ctx = served
     entry = store.find_entries(ctx, type="identity", purpose="tomcat").items[0]
+    if not ca.list_issued(ctx):  # run without the module's earlier tests: issue one here
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from certyard.x509 import build_csr
+
+        name = "pages.example.com"
+        csr = build_csr(ec.generate_private_key(ec.SECP256R1()), common_name=name,
+                        sans=[x509.DNSName(name)], hash_name="SHA256")
+        ca.submit_and_issue(ctx, csr.public_bytes(Encoding.PEM))
     issued = ca.list_issued(ctx)[0]
     paths = [*PAGES, f"/certificates/{entry.id}", f"/ca/certificates/{issued.serial}",
              f"/ca/requests/{issued.request_id or 1}"]
