@@ -6,6 +6,7 @@ import atexit
 import base64
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,9 +30,18 @@ def require_installed_stack() -> None:
     import re
     import sys
 
-    problems = [f"{mod} is not installed" for mod in ("uvloop", "httptools")
-                if importlib.util.find_spec(mod) is None]
+    missing = [mod for mod in ("uvloop", "httptools") if importlib.util.find_spec(mod) is None]
+    problems = [f"{mod} is not installed" for mod in missing]
+    spec = importlib.util.find_spec("certyard")
+    here = LOCK.parents[1] / "src" / "certyard"
+    if spec is None or spec.origin is None:
+        problems.append("certyard is not installed")
+    elif Path(spec.origin).resolve().parent != here.resolve():
+        problems.append(f"this interpreter's certyard is {Path(spec.origin).parent}, not this "
+                        f"checkout's {here}")
     for name, want in re.findall(r"^([A-Za-z0-9_.-]+)==([^ \\;]+)", LOCK.read_text(), re.M):
+        if name in missing:
+            continue
         try:
             have = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -45,6 +55,15 @@ def require_installed_stack() -> None:
 
 
 require_installed_stack()
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM (``timeout``, ``kill``) ends a benchmark like Ctrl-C does: ``finally``
+    blocks stop the servers it started and ``atexit`` removes its temporary directories."""
+    raise SystemExit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _terminated)
 
 
 def free_port() -> int:
