@@ -31,7 +31,7 @@ from tests.support.ports import free_port
 
 CERTBOT = shutil.which("certbot")
 pytestmark = [requires_peer(CERTBOT is not None, "certbot", install="apt-get install certbot"),
-              pytest.mark.timeout(600)]
+              pytest.mark.timeout(600), pytest.mark.slow]
 NAMES = ("www.acme.test", "api.acme.test")
 
 

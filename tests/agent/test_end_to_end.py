@@ -21,6 +21,8 @@ from certyard.store import (
 from certyard.x509 import load_csr
 from tests.support.pki import make_ca, pem, sign_leaf
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 NODES = ("pub", "sub1", "sub2")
 
 

@@ -13,6 +13,8 @@ from certyard.api.acme import router as _acme_router
 from certyard.http.auth import require
 from tests.api.helpers import ROLE_USERS, make_harness
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 PUBLIC = {("GET", "/login"), ("POST", "/login"),
           # load-balancer probes (certyard.server.health): no sign-in by design
           ("GET", "/healthz"), ("GET", "/readyz")}

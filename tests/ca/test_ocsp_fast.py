@@ -206,6 +206,7 @@ def test_hostile_requests_add_nothing_to_the_presigned_set(ctx: Any,
         assert (len(presigned), len(presigned.by_request), len(presigned.by_cert_id)) == before
 
 
+@pytest.mark.slow
 def test_serve_with_two_ocsp_workers_sharing_the_port(env: dict[str, str], cli: Any,
                                                       tmp_path: Path) -> None:
     """``certyard serve --ocsp-port P --ocsp-workers 2``: two processes answer on P, each

@@ -19,7 +19,7 @@ from tests.ca.server import free_port, public_server
 from tests.ca.softhsm import SoftHsm, softhsm, unique_label  # noqa: F401 (fixture)
 from tests.support.modes import fips_ready
 
-pytestmark = pytest.mark.usefixtures("softhsm")
+pytestmark = [pytest.mark.usefixtures("softhsm"), pytest.mark.slow]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[bytes]:

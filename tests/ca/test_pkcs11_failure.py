@@ -20,6 +20,8 @@ from certyard.http.errors import http_status
 from tests.ca.helpers import make_csr, setup_ca
 from tests.ca.softhsm import SoftHsm, softhsm, unique_label  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 ALARM = "CaKeyTokenUnavailable"
 
 

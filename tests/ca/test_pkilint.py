@@ -15,6 +15,8 @@ from certyard.cluster import init_cluster
 from tests.ca.helpers import make_csr, rsa_key
 from tests.support.openssl_ca import openssl
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 
 def _lint(path: Path) -> str:
     out = subprocess.run(["lint_pkix_cert", "lint", "-s", "ERROR", str(path)],

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 
 def _on_terminal(env: dict[str, str], *args: str, answer: bytes = b"",
                  stdout_tty: bool = True) -> tuple[int, str, bytes]:

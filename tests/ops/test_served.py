@@ -27,6 +27,8 @@ from tests.conftest import MASTER_KEY
 from tests.support.cli import run_cli
 from tests.web.server import free_port
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 DEADLINE = 180.0
 
 

@@ -10,9 +10,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from tests.scale.replicas import free_port
 from tests.support.peers import requires_peer
 from tests.support.postgres import find_pg_bin
+
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "replicas.sh"
 

@@ -28,6 +28,8 @@ from certyard.api.acme import router as _acme_router
 from certyard.http.auth import require
 from tests.security.conftest import ROLE_USERS, sign_in
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 
 @pytest.fixture
 def backend() -> str:

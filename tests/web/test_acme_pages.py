@@ -12,6 +12,8 @@ import pytest
 from certyard import acme
 from tests.api.helpers import make_harness, sign_in
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 
 @pytest.fixture
 def h(ctx):

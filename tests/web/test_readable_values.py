@@ -13,6 +13,8 @@ from certyard.store.upload import upload_trust_certificates
 from certyard.web.render import human
 from tests.api.helpers import make_harness, sign_in
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 
 @pytest.fixture(params=["sqlite"])
 def backend(request):

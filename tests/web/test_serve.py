@@ -13,6 +13,8 @@ from certyard import store
 from certyard.config import Settings
 from certyard.context import open_context
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 
 @pytest.fixture(params=["sqlite"])
 def backend(request):

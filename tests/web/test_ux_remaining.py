@@ -17,6 +17,8 @@ from cryptography.x509.oid import NameOID
 from certyard import ca, cluster, store
 from tests.api.helpers import make_harness, sign_in
 
+pytestmark = pytest.mark.slow  # real servers, browsers or many processes: not in the quick lane
+
 
 @pytest.fixture(params=["sqlite"])
 def backend(request):
