@@ -111,3 +111,28 @@ def test_the_allowlist_and_the_body_limit_apply(ctx: Any) -> None:
     assert r.status_code == 403
     assert "allowlist" in r.json()["error"]["message"]
     assert _stored(ctx) == 0
+
+
+def test_hostile_json_is_the_routes_4xx_never_a_500(ctx: Any) -> None:
+    """Deep nesting (RecursionError in json) and lone surrogates (not encodable) fall to
+    the route: its 4xx, with the security headers, nothing stored."""
+    h = make_harness(ctx, with_ca=True)
+    admin = h.as_role(ADMIN)
+    nested = b"[" * 100_000 + b"]" * 100_000
+    for headers in ({"Authorization": "Bearer x"}, admin):
+        r = h.client.post(URL, content=nested,
+                          headers={**headers, "Content-Type": "application/json"})
+        assert 400 <= r.status_code < 500, r.text
+        assert r.headers["X-Frame-Options"] == SECURITY_HEADERS["X-Frame-Options"]
+    for body in ('{"csr": "-----BEGIN \\ud800"}',
+                 '{"csr": ' + _csr_json("s.pub.example.com") + ', "profile": "\\ud800"}'):
+        r = h.client.post(URL, content=body.encode(),
+                          headers={**admin, "Content-Type": "application/json"})
+        assert r.status_code == 422, r.text
+    assert _stored(ctx) == 0
+
+
+def _csr_json(cn: str) -> str:
+    import json
+
+    return json.dumps(_csr(cn))

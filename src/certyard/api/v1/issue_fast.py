@@ -42,7 +42,7 @@ def _parse(body: bytes) -> tuple[str, str | None, int | None] | None:
     """(csr, profile, days) when IssueNowIn would accept the body unchanged, else None."""
     try:
         doc = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting too: the route answers it (400)
         return None
     if not isinstance(doc, dict):
         return None
@@ -53,6 +53,12 @@ def _parse(body: bytes) -> tuple[str, str | None, int | None] | None:
                                 or not 1 <= len(profile) <= _PROFILE_MAX):
         return None
     if days is not None and (type(days) is not int or not 1 <= days <= _DAYS_MAX):
+        return None
+    try:  # a lone surrogate is no valid string for the route's model (422 there)
+        csr.encode()
+        if profile is not None:
+            profile.encode()
+    except UnicodeEncodeError:
         return None
     return csr, profile, days
 
