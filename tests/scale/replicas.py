@@ -259,6 +259,9 @@ class MixedLoad:
                     break
                 except httpx.ConnectError:
                     self.alive[r.name] = False
+                except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as e:
+                    self.alive[r.name] = False  # in flight on the replica that died
+                    raise Interrupted(str(e)) from e
             if page is None:
                 raise RuntimeError("no replica")
             m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -271,15 +274,22 @@ class MixedLoad:
                 raise Interrupted(str(e)) from e
             if r.status_code != 303:
                 raise AssertionError(f"sign-in {r.status_code} {r.text[:200]}")
-            others = [x for x in self._order() if x is not first] or [first]
+            # Another replica when one is up, else the same one (any replica honours it).
+            others = [x for x in self._order() if x is not first] + [first]
+            seen = None
             for other in others:
                 try:
-                    r = c.get(f"{other.url}/account")
+                    seen = c.get(f"{other.url}/account")
                     break
                 except httpx.ConnectError:
                     self.alive[other.name] = False
-            if r.status_code != 200:
-                raise AssertionError(f"session on another replica {r.status_code}")
+                except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as e:
+                    self.alive[other.name] = False
+                    raise Interrupted(str(e)) from e
+            if seen is None:
+                raise RuntimeError("no replica accepted the connection")
+            if seen.status_code != 200:
+                raise AssertionError(f"session on another replica {seen.status_code}")
         finally:
             c.close()
 
