@@ -228,7 +228,10 @@ def _find(s: Session, serial: str) -> CaIssued:
 
 def _after_change(ctx: AppContext, s: Session, row: CaIssued, now: dt.datetime, *,
                   previous: str, held_since: dt.datetime | None = None) -> int:
-    ca = s.get(CaCertificate, row.issuer_id)
+    # The CA row is locked before any shard or delta row, in the order the refresh job
+    # takes them (CA, then its shards): two transactions never wait on each other in turn.
+    ca = s.scalar(select(CaCertificate).where(CaCertificate.id == row.issuer_id)
+                  .with_for_update().execution_options(populate_existing=True))
     assert ca is not None
     if ca.private_key_id is None:
         raise NotInitialised("the issuing CA's key is not held here")
@@ -252,11 +255,8 @@ def _after_change(ctx: AppContext, s: Session, row: CaIssued, now: dt.datetime, 
         from certyard.ca.crl_shards import regenerate_shard
 
         regenerate_shard(ctx, s, ca, row.crl_shard, now=now)
-        locked = s.scalar(select(CaCertificate).where(CaCertificate.id == ca.id)
-                          .with_for_update().execution_options(populate_existing=True))
-        assert locked is not None
-        locked.crl_number = (locked.crl_number or 0) + 1
-        locked.crl_next_update = None
+        ca.crl_number = (ca.crl_number or 0) + 1
+        ca.crl_next_update = None
         s.flush()
     from certyard.ca.ocsp import forget_cached, resign_response
     from certyard.ca.ocsp_signer import retire_if_responder
