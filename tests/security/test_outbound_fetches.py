@@ -67,7 +67,9 @@ def test_certificate_urls_cannot_reach_loopback(rev: Any, internal: Any, host: s
     st = revocation_status_of(ctx, eid)
     assert _Internal.hits == []  # nothing reached the internal service
     assert st.status == "error" and "reason: not_allowed" in st.detail
-    assert "404" not in st.detail and "Connection" not in st.detail
+    # The URLs name a random port (it may contain "404"): look at the text without them.
+    told = st.detail.replace(str(port), "PORT")
+    assert "404" not in told and "Connection" not in told
 
 
 def test_detail_never_tells_what_the_internal_network_answered(rev: Any,
