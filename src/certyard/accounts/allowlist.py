@@ -4,6 +4,7 @@ allowed to reach the UI and API. Empty: everyone. The host CLI can always change
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -55,9 +56,10 @@ def delete_allowed(ctx: AppContext, address: str) -> str:
     return net
 
 
-def is_allowed(networks: list[str], address: str | None) -> bool:
-    if not networks:
-        return True
+def address_in(networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network],
+               address: str | None) -> bool:
+    """Whether ``address`` (an IPv4-mapped IPv6 address counts as its IPv4 one) lies in
+    one of ``networks``; an unparsable or missing address lies in none."""
     if not address:
         return False
     try:
@@ -66,4 +68,10 @@ def is_allowed(networks: list[str], address: str | None) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    return any(ip in ipaddress.ip_network(n) for n in networks)
+    return any(ip in n for n in networks)
+
+
+def is_allowed(networks: list[str], address: str | None) -> bool:
+    if not networks:
+        return True
+    return address_in((ipaddress.ip_network(n) for n in networks), address)

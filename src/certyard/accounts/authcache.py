@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, object_session
 
+from certyard.accounts.allowlist import address_in
 from certyard.accounts.sessions import Principal, token_digest
 from certyard.db.models.accounts import AllowlistEntry, ApiToken, Role, User
 
@@ -160,14 +161,4 @@ class AuthCache:
     def is_allowed(self, ctx: AppContext, address: str | None) -> bool:
         """accounts.is_allowed against the cached allowlist."""
         nets = self.networks(ctx)
-        if not nets:
-            return True
-        if not address:
-            return False
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        return any(ip in n for n in nets)
+        return not nets or address_in(nets, address)

@@ -57,10 +57,6 @@ def set_metrics_allowlist(ctx: AppContext, networks: list[str]) -> list[str]:
 
 def metrics_allowlisted(ctx: AppContext, address: str) -> bool:
     """Whether a scraper at ``address`` is let in without credentials."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return any(ip in ipaddress.ip_network(n) for n in get_metrics_allowlist(ctx))
+    from certyard.accounts.allowlist import address_in
+
+    return address_in((ipaddress.ip_network(n) for n in get_metrics_allowlist(ctx)), address)
