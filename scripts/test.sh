@@ -51,6 +51,9 @@ export PATH="$BIN:$PATH"
 "$PY" -m mypy
 # The architecture (ARCHITECTURE.md): layers, no cycles between rooms, a pure core.
 "$PY" -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())' --no-cache
+# The suite starts hundreds of Python processes (the CLI, servers, agents): let them share
+# byte-code caches, even where the machine sets PYTHONDONTWRITEBYTECODE.
+unset PYTHONDONTWRITEBYTECODE
 # worksteal: an idle worker takes queued tests from a busy one (no long tail on one worker);
 # the slowest tests are listed at the end so a slow-down shows in the log.
 exec "$PY" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" --dist worksteal --durations=25 \
