@@ -12,6 +12,11 @@ path of ``server/ocsp_listener.py``, which answers pre-signed OCSP responses its
 passes every other request to the same plain-HTTP ASGI app. ``ocsp_workers`` > 1 starts
 that many minus one extra processes sharing the OCSP port (or the plain-HTTP port when no
 OCSP port is given) with SO_REUSEPORT.
+
+``https_workers`` > 1 starts that many minus one extra processes running the HTTPS app on
+the HTTPS port with SO_REUSEPORT (``server/https_workers.py``): they get every signal this
+process gets (drain, reload) and are restarted when they die; background jobs and the
+plain-HTTP listener stay in this process.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from certyard.http.tls import TlsReloader
 from certyard.ops.logs import AccessLog
 from certyard.ops.notify import notify, watchdog_interval
 from certyard.server.app import create_app, create_http_app
-from certyard.server.guard import ListenerLimits, guarded, http_protocol_class
 from certyard.server.health import ServerState
+from certyard.server.https_listener import Shutdown, https_config, reload_tls, watch_tls
+from certyard.server.https_workers import HttpsWorkers
 from certyard.server.ocsp_workers import (
     reuseport_socket,
     run_event_loop,
@@ -53,7 +59,7 @@ log = logging.getLogger("certyard.server")
 
 def check_listen_options(*, host: str, https_port: int, http_port: int, ocsp_port: int = 0,
                          drain_seconds: float = 0.0, grace_seconds: float = 30.0,
-                         server_name: str | None = None) -> None:
+                         server_name: str | None = None, https_workers: int = 1) -> None:
     """Refuse values ``serve`` cannot use before anything is created (InvalidInput)."""
     from certyard.errors import InvalidInput
     from certyard.ops.service import valid_host, valid_port
@@ -73,6 +79,9 @@ def check_listen_options(*, host: str, https_port: int, http_port: int, ocsp_por
     if len(set(used)) != len(used):
         raise InvalidInput("https-port, http-port and ocsp-port must be different ports",
                            field="http_port")
+    if not 1 <= https_workers <= 64:
+        raise InvalidInput("https-workers must be a whole number from 1 to 64",
+                           field="https_workers")
     for name, secs, top in (("drain-seconds", drain_seconds, 300),
                             ("grace-seconds", grace_seconds, 3600)):
         if not math.isfinite(secs) or not 0 <= secs <= top:
@@ -108,29 +117,25 @@ def probe_listeners(host: str, ports: list[int]) -> None:
             raise InvalidInput(f"cannot listen on {where}: {reason}", field="host") from None
 
 
-def _config(app: Any, host: str, port: int, grace_seconds: float,
-            listener: str = "https", limits: ListenerLimits | None = None) -> uvicorn.Config:
-    # uvicorn's access log (it prints query strings) is off; AccessLog logs paths only.
-    # Header deadline and connection caps per listener (certyard.server.guard).
-    cfg = uvicorn.Config(AccessLog(app, listener=listener), host=host, port=port,
-                         log_level="warning", lifespan="off", log_config=None,
-                         access_log=False, proxy_headers=False, server_header=False,
-                         timeout_graceful_shutdown=max(1, round(grace_seconds)),
-                         http=guarded(http_protocol_class(), limits),
-                         h11_max_incomplete_event_size=16 * 1024)
-    cfg.load()
-    return cfg
+_config = https_config  # the name tests and older callers use
 
 
 async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
                 stop: threading.Event, reload_every: float, drain_seconds: float,
                 grace_seconds: float, ocsp_port: int = 0, ocsp_workers: int = 1,
-                server_name: str | None = None) -> None:
+                server_name: str | None = None, https_workers: int = 1) -> None:
+    pool: HttpsWorkers | None = None
+    if https_workers > 1:  # started first: they boot while this process does
+        pool = HttpsWorkers(https_workers - 1, host=host, port=https_port,
+                            drain_seconds=drain_seconds, grace_seconds=grace_seconds,
+                            reload_every=reload_every)
+        pool.start()
     state = ServerState(tls_loaded=False)
     reloader = TlsReloader(ctx)
     state.tls_loaded = True
-    state.listeners = {"host": host, "https_port": https_port, "http_port": http_port}
-    https_cfg = _config(create_app(ctx, state=state), host, https_port, grace_seconds)
+    state.listeners = {"host": host, "https_port": https_port, "http_port": http_port,
+                       "https_workers": https_workers}
+    https_cfg = https_config(create_app(ctx, state=state), host, https_port, grace_seconds)
     https_cfg.ssl = reloader.live
     servers = [uvicorn.Server(https_cfg)]
     plain = [p for p in (http_port, ocsp_port) if p]
@@ -142,39 +147,25 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
                                 https_port=https_port)
     loop = asyncio.get_running_loop()
 
-    def close_listeners() -> None:
-        for srv in servers:
-            srv.should_exit = True
-        plain_stop.set()
-
-    def shutdown() -> None:
-        if state.draining:  # second signal: do not wait any longer
-            for srv in servers:
-                srv.force_exit = True
-            close_listeners()
-            return
-        state.draining = True
+    def stopping() -> None:
         notify("STOPPING=1")
         stop.set()
-        log.info("shutting down: finishing in-flight requests")
-        if drain_seconds > 0:
-            loop.call_later(drain_seconds, close_listeners)
-        else:
-            close_listeners()
 
-    async def reload_tls() -> None:
-        notify("RELOADING=1", "STATUS=reloading TLS material")
-        ready = await asyncio.to_thread(reloader.prepare)
-        if ready is not None:
-            reloader.apply(*ready)
-        log.info("SIGHUP: TLS material reloaded (%s)", "changed" if ready else "unchanged")
-        notify("READY=1", "STATUS=serving")
+    shutdown = Shutdown(state, servers, drain_seconds, also=stopping, on_close=plain_stop.set)
+
+    def on_stop_signal() -> None:
+        if pool is not None:  # each worker drains (a second signal: exits) as this one
+            pool.stopping = True
+            pool.signal(signal.SIGTERM)
+        shutdown()
 
     def on_hup() -> None:
-        pending.add(loop.create_task(reload_tls()))
+        if pool is not None:
+            pool.signal(signal.SIGHUP)
+        pending.add(loop.create_task(reload_tls(reloader)))
 
-    pending: set[asyncio.Task[None]] = set()
-    for sig, handler in ((signal.SIGINT, shutdown), (signal.SIGTERM, shutdown),
+    pending: set[asyncio.Task[bool]] = set()
+    for sig, handler in ((signal.SIGINT, on_stop_signal), (signal.SIGTERM, on_stop_signal),
                          (signal.SIGHUP, on_hup)):
         try:
             loop.add_signal_handler(sig, handler)
@@ -182,29 +173,33 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
             pass
 
     async def announce() -> None:
-        """READY=1 once every listener accepts (systemd Type=notify), then the watchdog."""
-        while not all(srv.started for srv in servers) or not plain_ready.is_set():
+        """READY=1 once every listener (every HTTPS worker's too) accepts (systemd
+        Type=notify), then the watchdog."""
+        while (not all(srv.started for srv in servers) or not plain_ready.is_set()
+               or (pool is not None and not pool.all_ready())):
             if stop.is_set():
                 return
             await asyncio.sleep(0.05)
         notify("READY=1", f"STATUS=serving on {host}:{https_port}"
-               + (f" and :{http_port}" if http_port else ""))
-        log.info("listening", extra={"https_port": https_port, "http_port": http_port})
+               + (f" and :{http_port}" if http_port else "")
+               + (f" ({https_workers} HTTPS processes)" if pool is not None else ""))
+        log.info("listening", extra={"https_port": https_port, "http_port": http_port,
+                                     "https_workers": https_workers})
         every = watchdog_interval()
         while every is not None and not stop.is_set():
             notify("WATCHDOG=1")
             await asyncio.sleep(every)
 
-    async def watch_tls() -> None:
-        while not stop.is_set():
-            await asyncio.sleep(reload_every)
-            ready = await asyncio.to_thread(reloader.prepare)
-            if ready is not None:
-                reloader.apply(*ready)
+    async def supervise() -> None:
+        while pool is not None and not stop.is_set():
+            pool.check()
+            await asyncio.sleep(0.25)
 
-    watcher = asyncio.create_task(watch_tls())
+    watcher = asyncio.create_task(watch_tls(reloader, reload_every, stop.is_set))
     announcer = asyncio.create_task(announce())
-    tasks: list[Any] = [srv._serve() for srv in servers]
+    supervisor = asyncio.create_task(supervise())
+    https_sockets = [reuseport_socket(host, https_port)] if pool is not None else None
+    tasks: list[Any] = [srv._serve(sockets=https_sockets) for srv in servers]
     if plain:
         http_app = AccessLog(create_http_app(ctx, https_port=https_port, state=state,
                                              server_name=server_name), listener="http")
@@ -219,16 +214,19 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
     finally:
         watcher.cancel()
         announcer.cancel()
+        supervisor.cancel()
         stop.set()
         plain_stop.set()
         if workers:
             await asyncio.to_thread(stop_workers, workers)
+        if pool is not None:
+            await asyncio.to_thread(pool.stop)
 
 
 def serve(ctx: AppContext, *, host: str, https_port: int, http_port: int,
           reload_every: float = 3.0, jobs: bool = True, drain_seconds: float = 0.0,
           grace_seconds: float = 30.0, ocsp_port: int = 0, ocsp_workers: int = 1,
-          server_name: str | None = None) -> None:
+          server_name: str | None = None, https_workers: int = 1) -> None:
     stop = threading.Event()
     scheduler: threading.Thread | None = None
     if jobs:
@@ -241,7 +239,7 @@ def serve(ctx: AppContext, *, host: str, https_port: int, http_port: int,
     try:
         run_event_loop(_main(ctx, host, https_port, http_port, stop, reload_every,
                              drain_seconds, grace_seconds, ocsp_port, ocsp_workers,
-                             server_name))
+                             server_name, https_workers))
     finally:
         stop.set()
         if scheduler is not None:

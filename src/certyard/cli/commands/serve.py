@@ -26,6 +26,10 @@ def register(root: typer.Typer) -> None:
         ocsp_workers: int = typer.Option(
             1, "--ocsp-workers", min=1, max=64,
             help="Processes sharing the OCSP port (or the plain-HTTP port) via SO_REUSEPORT."),
+        https_workers: int = typer.Option(
+            1, "--https-workers", min=1, max=64,
+            help="Processes sharing the HTTPS port via SO_REUSEPORT (web UI, REST API, ACME); "
+            "jobs and plain HTTP stay in the first."),
         no_jobs: bool = typer.Option(False, "--no-jobs", help="Do not run background jobs."),
         drain_seconds: float = typer.Option(
             0.0, "--drain-seconds", min=0, max=300,
@@ -51,7 +55,8 @@ def register(root: typer.Typer) -> None:
 
             check_listen_options(host=host, https_port=https_port, http_port=http_port,
                                  ocsp_port=ocsp_port, drain_seconds=drain_seconds,
-                                 grace_seconds=grace_seconds, server_name=server_name)
+                                 grace_seconds=grace_seconds, server_name=server_name,
+                                 https_workers=https_workers)
             ctx = cli_context(create=True)  # a schema to upgrade is said first
             probe_listeners(host, [https_port, http_port, ocsp_port])
         except CertyardError as exc:  # one log record, with a priority under journald
@@ -77,4 +82,5 @@ def register(root: typer.Typer) -> None:
 
         run(ctx, host=host, https_port=https_port, http_port=http_port, jobs=not no_jobs,
             drain_seconds=drain_seconds, grace_seconds=grace_seconds, ocsp_port=ocsp_port,
-            ocsp_workers=ocsp_workers, server_name=server_name or first.publisher_fqdn)
+            ocsp_workers=ocsp_workers, server_name=server_name or first.publisher_fqdn,
+            https_workers=https_workers)

@@ -1,0 +1,99 @@
+"""The HTTPS listener's parts shared by ``certyard serve`` and its extra HTTPS workers.
+
+One uvicorn configuration (the guarded httptools protocol, our access log, no uvicorn
+access log), one TLS reload routine (SIGHUP and the periodic check) and one graceful
+shutdown routine, so a worker process behaves exactly as the parent's own listener.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+
+from certyard.http.tls import TlsReloader
+from certyard.ops.logs import AccessLog
+from certyard.ops.notify import notify
+from certyard.server.guard import ListenerLimits, guarded, http_protocol_class
+from certyard.server.health import ServerState
+
+__all__ = ["Shutdown", "https_config", "reload_tls", "watch_tls"]
+
+log = logging.getLogger("certyard.server")
+
+
+def https_config(app: Any, host: str, port: int, grace_seconds: float,
+                 listener: str = "https", limits: ListenerLimits | None = None
+                 ) -> uvicorn.Config:
+    # uvicorn's access log (it prints query strings) is off; AccessLog logs paths only.
+    # Header deadline and connection caps per listener (certyard.server.guard).
+    cfg = uvicorn.Config(AccessLog(app, listener=listener), host=host, port=port,
+                         log_level="warning", lifespan="off", log_config=None,
+                         access_log=False, proxy_headers=False, server_header=False,
+                         timeout_graceful_shutdown=max(1, round(grace_seconds)),
+                         http=guarded(http_protocol_class(), limits),
+                         h11_max_incomplete_event_size=16 * 1024)
+    cfg.load()
+    return cfg
+
+
+async def reload_tls(reloader: TlsReloader, *, announce: bool = True) -> bool:
+    """Re-read the TLS material now (SIGHUP); True when it changed. ``announce`` tells
+    systemd (only the process it started may: a worker's message would be refused)."""
+    if announce:
+        notify("RELOADING=1", "STATUS=reloading TLS material")
+    ready = await asyncio.to_thread(reloader.prepare)
+    if ready is not None:
+        reloader.apply(*ready)
+    log.info("SIGHUP: TLS material reloaded (%s)", "changed" if ready else "unchanged")
+    if announce:
+        notify("READY=1", "STATUS=serving")
+    return ready is not None
+
+
+async def watch_tls(reloader: TlsReloader, every: float, done: Callable[[], bool]) -> None:
+    """The periodic check: a new tomcat certificate or TLS policy applies without a signal."""
+    while not done():
+        await asyncio.sleep(every)
+        ready = await asyncio.to_thread(reloader.prepare)
+        if ready is not None:
+            reloader.apply(*ready)
+
+
+class Shutdown:
+    """SIGTERM/SIGINT: readiness turns 503 at once, the listeners close after
+    ``drain_seconds`` and uvicorn lets in-flight requests finish (up to its graceful
+    timeout); a second signal exits at once."""
+
+    def __init__(self, state: ServerState, servers: list[uvicorn.Server],
+                 drain_seconds: float, *, also: Callable[[], None] | None = None,
+                 on_close: Callable[[], None] | None = None) -> None:
+        self.state = state
+        self.servers = servers
+        self.drain_seconds = drain_seconds
+        self.also = also  # first signal: what else stops (jobs, workers)
+        self.on_close = on_close  # when the listeners close (other listeners)
+
+    def close_listeners(self) -> None:
+        for srv in self.servers:
+            srv.should_exit = True
+        if self.on_close is not None:
+            self.on_close()
+
+    def __call__(self) -> None:
+        if self.state.draining:  # second signal: do not wait any longer
+            for srv in self.servers:
+                srv.force_exit = True
+            self.close_listeners()
+            return
+        self.state.draining = True
+        if self.also is not None:
+            self.also()
+        log.info("shutting down: finishing in-flight requests")
+        if self.drain_seconds > 0:
+            asyncio.get_running_loop().call_later(self.drain_seconds, self.close_listeners)
+        else:
+            self.close_listeners()
