@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import event, func, select, text
@@ -191,3 +192,48 @@ def test_commits_are_durable(ctx: Any, backend: str) -> None:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         else:
             assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_another_writer_never_stops_the_event_loop(ctx: Any) -> None:
+    """SQLite has one write lock per database. Another process holding it (a second
+    ``serve --https-workers`` process committing its batch) must not stop this process's
+    event loop: the checks and the signing read in a snapshot, and only the commit waits
+    for the lock, on the writer's I/O thread. The certificate is stored once it is free."""
+    import asyncio
+    import sqlite3
+
+    setup_ca(ctx)
+    other = sqlite3.connect(ctx.engine.url.database, isolation_level=None, timeout=60,
+                            check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # the other process's write transaction
+    order: list[str] = []
+    release = threading.Event()
+
+    def holder() -> None:
+        release.wait(45)  # a fallback only: the test releases it once the loop turned
+        order.append("lock released")
+        other.execute("COMMIT")
+
+    thread = threading.Thread(target=holder, daemon=True)
+    thread.start()
+
+    async def scenario() -> direct.IssuedNow:
+        task = asyncio.ensure_future(direct.submit_and_issue_async(
+            ctx, _pem("loop.example.com"), profile="server"))
+        for _ in range(200):  # the loop keeps turning while the lock is held elsewhere
+            await asyncio.sleep(0)
+        order.append("loop turned")
+        release.set()
+        return await task
+
+    try:
+        issued = asyncio.run(scenario())
+    finally:
+        release.set()
+        thread.join(DEADLINE)
+        other.close()
+    assert order == ["loop turned", "lock released"]
+    with ctx.read() as s:
+        assert s.scalar(select(func.count()).select_from(CaIssued)
+                        .where(CaIssued.serial == issued.serial)) == 1

@@ -16,9 +16,12 @@ each unit of it alone (its own transaction), so one unit that cannot be stored d
 fail the others, and each caller gets its own outcome. A caller therefore returns only once
 what it wrote is durable, exactly as with a transaction of its own.
 
-Units run one after another on the writer thread, so work that orders records (the audit
-chain) stays linear without locks between them. The writer stops after a short idle spell
-and the next unit starts it again.
+From the event loop (``run_async``) on SQLite, step 1 reads in its own snapshot and steps
+2-3 run in a write transaction of their own, so the database's single write lock is held
+only for the inserts and the commit, never through the signing (PostgreSQL's read committed
+gives the same view). Units run one after another on the writer thread, so work that
+orders records (the audit chain) stays linear without locks between them. The writer stops
+after a short idle spell and the next unit starts it again.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from certyard.db.engine import READ_ONLY
 
 __all__ = ["GroupCommit", "Prepare", "Write", "group_commit_for"]
 
@@ -67,6 +72,7 @@ class GroupCommit:
         self.engine = engine
         self.max_batch = max_batch
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._snapshot_reads = engine.dialect.name == "sqlite"
         self._queue: deque[_Unit[Any]] = deque()
         self._cond = threading.Condition()
         self._running = False
@@ -144,8 +150,19 @@ class GroupCommit:
         s = self._sessions()
         try:
             s.begin()
-            groups = self._prepare_all(s, batch)
-            await loop.run_in_executor(self._io, self._write_commit, s, groups)
+            if self._snapshot_reads:
+                # SQLite: the checks and the signing read in a snapshot (no lock), and only
+                # the writes take the database's one write lock, on the I/O thread. A write
+                # transaction opened here would hold that lock through the signing, and a
+                # second process (``serve --https-workers``) would wait for it *on its
+                # event loop*.
+                s.connection(execution_options={READ_ONLY: True})
+                groups = self._prepare_all(s, batch)
+                s.close()
+                await loop.run_in_executor(self._io, self._write_commit_new, groups)
+            else:
+                groups = self._prepare_all(s, batch)
+                await loop.run_in_executor(self._io, self._write_commit, s, groups)
             self.batches += 1
             self.units += len(batch)
             return
@@ -158,6 +175,10 @@ class GroupCommit:
     def _write_commit(self, s: Session, groups: dict[int, list[_Unit[Any]]]) -> None:
         self._write_all(s, groups)
         s.commit()
+
+    def _write_commit_new(self, groups: dict[int, list[_Unit[Any]]]) -> None:
+        with self._sessions() as s, s.begin():
+            self._write_all(s, groups)
 
     @staticmethod
     def _outcome(unit: _Unit[Any]) -> Any:
