@@ -96,6 +96,22 @@ def _ready(port: int) -> bool:
         return False
 
 
+def _issuer_token(env: dict[str, str]) -> str:
+    """A CA and the API token of a Certificate Administrator in the store ``env`` names."""
+    from certyard import accounts
+    from certyard.config import Settings
+    from certyard.context import open_context
+
+    ctx = open_context(Settings.from_env({**os.environ, **env}))
+    try:
+        setup_ca(ctx)
+        accounts.create_user(ctx, "issuer", role="Certificate Administrator",
+                             password="Sturdy-Pass-42-Xq", must_change_password=False)
+        return accounts.create_token(ctx, "issuer", name="workers")[1]
+    finally:
+        ctx.engine.dispose()
+
+
 @pytest.mark.slow
 def test_two_workers_answer_on_one_port_and_issue_into_one_store(
         env: dict[str, str], tmp_path: Path) -> None:
@@ -103,19 +119,11 @@ def test_two_workers_answer_on_one_port_and_issue_into_one_store(
     token (group commit in each, one store: SQLite's lock or PostgreSQL's); every 201 is a
     stored certificate with its own serial. When the serve process is killed outright its
     worker notices (lifeline pipe) and stops, so no orphan keeps the port."""
-    from certyard import accounts
     from certyard.config import Settings
     from certyard.context import open_context
 
     full = {**os.environ, **env}
-    ctx = open_context(Settings.from_env(full))
-    try:
-        setup_ca(ctx)
-        accounts.create_user(ctx, "issuer", role="Certificate Administrator",
-                             password="Sturdy-Pass-42-Xq", must_change_password=False)
-        token = accounts.create_token(ctx, "issuer", name="workers")[1]
-    finally:
-        ctx.engine.dispose()
+    token = _issuer_token(env)
     port = free_port()
     log = tmp_path / "serve.log"
     with _serve(env, log, "--https-port", str(port), "--https-workers", "2") as proc:
@@ -256,3 +264,62 @@ def test_restart_back_off_doubles_and_resets(monkeypatch: pytest.MonkeyPatch) ->
         assert pool.slots[0].restart_at == now[0] + FIRST_BACKOFF
     finally:
         pool.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_sigterm_lets_a_workers_in_flight_request_finish(env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    """A request a worker has begun (its head arrived, its body not yet) when the serve
+    process gets SIGTERM is answered in full: the worker drains like the parent, and the
+    parent, done with its own listener first, waits for it instead of signalling again."""
+    import json
+    import socket
+    import ssl
+
+    token = _issuer_token(env)
+    _, csr = make_csr("inflight.example.com")
+    body = json.dumps({"csr": csr.public_bytes(Encoding.PEM).decode(),
+                       "profile": "server"}).encode()
+    head = (f"POST /api/v1/ca/issued HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with _serve(env, log, "--https-port", str(port), "--https-workers", "2") as proc:
+        _wait_for(lambda: len(_listening(port)) == 2 or proc.poll() is not None,
+                  "two processes on the HTTPS port")
+        assert proc.poll() is None, log.read_text()
+        [worker] = _children(proc.pid)
+        _wait_for(lambda: "listening" in log.read_text(), "READY")
+
+        def worker_connection() -> ssl.SSLSocket | None:
+            conn = tls.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60))
+            mine = conn.getsockname()[1]
+            owner = _pids(["state", "established", f"( sport = :{port} and dport = :{mine} )"])
+            if owner == {worker}:
+                return conn
+            conn.close()
+            return None
+
+        conn = _wait_for(worker_connection, "a connection the worker accepted")
+        try:
+            conn.sendall(head + body[:100])  # in flight: the head is there, the body is not
+            proc.send_signal(signal.SIGTERM)
+            _wait_for(lambda: any("shutting down" in line and f"worker={worker}" in line
+                                  for line in log.read_text().splitlines()),
+                      "the worker to start draining")
+            conn.sendall(body[100:])
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        finally:
+            conn.close()
+        assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+        assert proc.wait(120) == 0
+        assert not _alive(worker)

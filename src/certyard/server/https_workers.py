@@ -151,7 +151,7 @@ class HttpsWorkers:
                          slot.history[-2], extra={"pid": slot.proc.pid})
 
     # -- signals and stopping ----------------------------------------------------------------
-    def signal(self, sig: int) -> None:
+    def forward(self, sig: int) -> None:
         for slot in self.slots:
             if slot.proc is not None and slot.proc.poll() is None:
                 try:
@@ -159,11 +159,18 @@ class HttpsWorkers:
                 except ProcessLookupError:
                     pass
 
-    def stop(self) -> None:
-        """SIGTERM every worker (their own drain and grace apply), wait for them, kill what
-        is still running past drain + grace + 10 s. Closes the pipes."""
+    def begin_stop(self, sig: int = signal.SIGTERM) -> None:
+        """Forward a stop signal (the first drains, a second exits at once) and start no
+        more replacements."""
         self.stopping = True
-        self.signal(signal.SIGTERM)
+        self.forward(sig)
+
+    def stop(self) -> None:
+        """Wait for every worker (SIGTERM first unless :meth:`begin_stop` sent it: a second
+        one would cut their in-flight requests), kill what is still running past drain +
+        grace + 10 s. Closes the pipes."""
+        if not self.stopping:
+            self.begin_stop()
         deadline = time.monotonic() + self.drain_seconds + self.grace_seconds + 10
         for slot in self.slots:
             if slot.proc is None:

@@ -130,6 +130,19 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
                             drain_seconds=drain_seconds, grace_seconds=grace_seconds,
                             reload_every=reload_every)
         pool.start()
+    try:
+        await _listen(ctx, host, https_port, http_port, stop, reload_every, drain_seconds,
+                      grace_seconds, ocsp_port, ocsp_workers, server_name, pool)
+    finally:  # also when this process failed to start: no worker outlives it
+        if pool is not None:
+            await asyncio.to_thread(pool.stop)
+
+
+async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
+                  stop: threading.Event, reload_every: float, drain_seconds: float,
+                  grace_seconds: float, ocsp_port: int, ocsp_workers: int,
+                  server_name: str | None, pool: HttpsWorkers | None) -> None:
+    https_workers = 1 + (pool.count if pool is not None else 0)
     state = ServerState(tls_loaded=False)
     reloader = TlsReloader(ctx)
     state.tls_loaded = True
@@ -155,13 +168,12 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
 
     def on_stop_signal() -> None:
         if pool is not None:  # each worker drains (a second signal: exits) as this one
-            pool.stopping = True
-            pool.signal(signal.SIGTERM)
+            pool.begin_stop()
         shutdown()
 
     def on_hup() -> None:
         if pool is not None:
-            pool.signal(signal.SIGHUP)
+            pool.forward(signal.SIGHUP)
         pending.add(loop.create_task(reload_tls(reloader)))
 
     pending: set[asyncio.Task[bool]] = set()
@@ -219,8 +231,6 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
         plain_stop.set()
         if workers:
             await asyncio.to_thread(stop_workers, workers)
-        if pool is not None:
-            await asyncio.to_thread(pool.stop)
 
 
 def serve(ctx: AppContext, *, host: str, https_port: int, http_port: int,
