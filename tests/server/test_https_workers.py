@@ -270,9 +270,11 @@ def test_restart_back_off_doubles_and_resets(monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_sigterm_lets_a_workers_in_flight_request_finish(env: dict[str, str],
                                                          tmp_path: Path) -> None:
-    """A request a worker has begun (its head arrived, its body not yet) when the serve
-    process gets SIGTERM is answered in full: the worker drains like the parent, and the
-    parent, done with its own listener first, waits for it instead of signalling again."""
+    """A request a worker has begun (its head arrived, its body not yet) when the service
+    is stopped is answered in full. Stopped as systemd does it: SIGTERM to every process of
+    the control group at once, so the worker gets the parent's forwarded copy as well; a
+    repeated SIGTERM must not cut its requests, and the parent, done with its own listener
+    first, waits for it."""
     import json
     import socket
     import ssl
@@ -308,6 +310,7 @@ def test_sigterm_lets_a_workers_in_flight_request_finish(env: dict[str, str],
         try:
             conn.sendall(head + body[:100])  # in flight: the head is there, the body is not
             proc.send_signal(signal.SIGTERM)
+            os.kill(worker, signal.SIGTERM)
             _wait_for(lambda: any("shutting down" in line and f"worker={worker}" in line
                                   for line in log.read_text().splitlines()),
                       "the worker to start draining")

@@ -14,8 +14,12 @@ The parent (:class:`HttpsWorkers`):
   on which each worker writes its PID once its socket accepts; the parent announces
   READY to systemd only when every worker did;
 * forwards SIGTERM/SIGINT (each worker drains exactly as the parent: readiness 503,
-  ``--drain-seconds``, in-flight requests finish within ``--grace-seconds``; a second
-  signal exits at once) and SIGHUP (each worker reloads its TLS material);
+  ``--drain-seconds``, in-flight requests finish within ``--grace-seconds``) and SIGHUP
+  (each worker reloads its TLS material). A worker drains on SIGTERM/SIGINT from anyone
+  and never escalates on a repeated one (systemd stops a service by signalling its whole
+  control group, a terminal's Ctrl-C reaches the whole process group, so the parent's
+  copy is often the second); the parent's own second signal becomes SIGUSR2 for the
+  workers: stop at once;
 * restarts a worker that exits while serving, after a back-off (1 s, doubled after each
   exit within 30 s of starting, at most 30 s), logging each exit and restart.
 
@@ -43,6 +47,7 @@ log = logging.getLogger("certyard.server")
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 STABLE_SECONDS = 30.0  # a worker that lived this long resets the back-off
+EXIT_NOW = signal.SIGUSR2  # from the parent: stop without waiting for in-flight requests
 
 
 @dataclass
@@ -90,7 +95,10 @@ class HttpsWorkers:
     def _spawn(self, slot: _Slot) -> None:
         from certyard.server.ocsp_workers import _logging_env
 
-        env = dict(os.environ) | _logging_env()
+        # Only the serve process speaks to systemd (NotifyAccess=main in the unit).
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
+        env |= _logging_env()
         slot.proc = subprocess.Popen(
             [sys.executable, "-m", "certyard.server.https_workers", *self.args,
              "--lifeline-fd", str(self._lifeline_r), "--ready-fd", str(self._ready_w)],
@@ -159,16 +167,16 @@ class HttpsWorkers:
                 except ProcessLookupError:
                     pass
 
-    def begin_stop(self, sig: int = signal.SIGTERM) -> None:
-        """Forward a stop signal (the first drains, a second exits at once) and start no
-        more replacements."""
+    def begin_stop(self) -> None:
+        """The serve process got SIGTERM/SIGINT: the first one drains every worker (SIGTERM;
+        repeated ones do not escalate), a second one stops them at once (``EXIT_NOW``).
+        No more replacements are started."""
+        self.forward(EXIT_NOW if self.stopping else signal.SIGTERM)
         self.stopping = True
-        self.forward(sig)
 
     def stop(self) -> None:
-        """Wait for every worker (SIGTERM first unless :meth:`begin_stop` sent it: a second
-        one would cut their in-flight requests), kill what is still running past drain +
-        grace + 10 s. Closes the pipes."""
+        """Wait for every worker (SIGTERM first unless :meth:`begin_stop` sent it), kill
+        what is still running past drain + grace + 10 s. Closes the pipes."""
         if not self.stopping:
             self.begin_stop()
         deadline = time.monotonic() + self.drain_seconds + self.grace_seconds + 10
@@ -226,9 +234,21 @@ async def _worker(args: argparse.Namespace) -> None:
         cfg.ssl = reloader.live
         srv = uvicorn.Server(cfg)
         shutdown = Shutdown(state, [srv], args.drain_seconds)
+
+        def drain() -> None:
+            # Whoever sends it: systemd signals the whole control group and a terminal the
+            # whole process group, so the parent's forwarded copy may be the second one.
+            if not state.draining:
+                shutdown()
+
+        def exit_now() -> None:  # the parent's second stop signal
+            drain()
+            shutdown()
+
         pending: set[asyncio.Task[object]] = set()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, shutdown)
+            loop.add_signal_handler(sig, drain)
+        loop.add_signal_handler(EXIT_NOW, exit_now)
         loop.add_signal_handler(signal.SIGHUP, lambda: pending.add(
             loop.create_task(reload_tls(reloader, announce=False))))
 
@@ -241,7 +261,7 @@ async def _worker(args: argparse.Namespace) -> None:
                 loop.remove_reader(args.lifeline_fd)
                 log.warning("HTTPS worker %d: the serve process is gone; stopping",
                             os.getpid(), extra={"reason": "parent_gone"})
-                shutdown()
+                drain()
 
         loop.add_reader(args.lifeline_fd, parent_gone)
 
