@@ -23,7 +23,8 @@ The parent (:class:`HttpsWorkers`):
 * restarts a worker that exits while serving, after a back-off (1 s, doubled after each
   exit within 30 s of starting, at most 30 s), logging each exit and restart.
 
-    python -m certyard.server.https_workers --host H --port P --lifeline-fd R --ready-fd W
+    python -m certyard.server.https_workers --host H --port P --http-port Q --count N \
+        --lifeline-fd R --ready-fd W
 
 reads the same environment (CERTYARD_HOME, CERTYARD_DATABASE_URL...) as the parent.
 """
@@ -72,11 +73,12 @@ class HttpsWorkers:
     """The parent's side: start, watch, signal and stop ``count`` HTTPS workers."""
 
     def __init__(self, count: int, *, host: str, port: int, drain_seconds: float,
-                 grace_seconds: float, reload_every: float) -> None:
+                 grace_seconds: float, reload_every: float, http_port: int = 0) -> None:
         self.count = count
         self.grace_seconds = grace_seconds
         self.drain_seconds = drain_seconds
-        self.args = ["--host", host, "--port", str(port), "--drain-seconds",
+        self.args = ["--host", host, "--port", str(port), "--http-port", str(http_port),
+                     "--count", str(count + 1), "--drain-seconds",
                      repr(drain_seconds), "--grace-seconds", repr(grace_seconds),
                      "--reload-every", repr(reload_every)]
         self.slots = [_Slot() for _ in range(count)]
@@ -229,6 +231,9 @@ async def _worker(args: argparse.Namespace) -> None:
         state = ServerState(tls_loaded=False)
         reloader = TlsReloader(ctx)
         state.tls_loaded = True
+        # What the Settings page shows: the listeners of the whole `serve`, as the parent.
+        state.listeners = {"host": args.host, "https_port": args.port,
+                           "http_port": args.http_port, "https_workers": args.count}
         cfg = https_config(create_app(ctx, state=state), args.host, args.port,
                            args.grace_seconds)
         cfg.ssl = reloader.live
@@ -290,6 +295,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="certyard-https-worker")
     parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--http-port", type=int, default=0)
+    parser.add_argument("--count", type=int, default=2)
     parser.add_argument("--drain-seconds", type=float, default=0.0)
     parser.add_argument("--grace-seconds", type=float, default=30.0)
     parser.add_argument("--reload-every", type=float, default=3.0)

@@ -128,7 +128,7 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
     if https_workers > 1:  # started first: they boot while this process does
         pool = HttpsWorkers(https_workers - 1, host=host, port=https_port,
                             drain_seconds=drain_seconds, grace_seconds=grace_seconds,
-                            reload_every=reload_every)
+                            reload_every=reload_every, http_port=http_port)
         pool.start()
     try:
         await _listen(ctx, host, https_port, http_port, stop, reload_every, drain_seconds,
