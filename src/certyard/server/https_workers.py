@@ -220,7 +220,13 @@ async def _worker(args: argparse.Namespace) -> None:
     from certyard.ops.logs import configure_logging
     from certyard.server.app import create_app
     from certyard.server.health import ServerState
-    from certyard.server.https_listener import Shutdown, https_config, reload_tls, watch_tls
+    from certyard.server.https_listener import (
+        Shutdown,
+        https_config,
+        reload_tls,
+        settle_heap,
+        watch_tls,
+    )
     from certyard.server.ocsp_workers import reuseport_socket
 
     configure_logging(default_level="info")  # as the parent: CERTYARD_LOG_* from it
@@ -280,6 +286,7 @@ async def _worker(args: argparse.Namespace) -> None:
         tasks = [loop.create_task(announce()),
                  loop.create_task(watch_tls(reloader, args.reload_every,
                                             lambda: state.draining))]
+        settle_heap()
         try:
             await srv._serve(sockets=[reuseport_socket(args.host, args.port)])
         finally:

@@ -38,7 +38,13 @@ from certyard.ops.logs import AccessLog
 from certyard.ops.notify import notify, watchdog_interval
 from certyard.server.app import create_app, create_http_app
 from certyard.server.health import ServerState
-from certyard.server.https_listener import Shutdown, https_config, reload_tls, watch_tls
+from certyard.server.https_listener import (
+    Shutdown,
+    https_config,
+    reload_tls,
+    settle_heap,
+    watch_tls,
+)
 from certyard.server.https_workers import HttpsWorkers
 from certyard.server.ocsp_workers import (
     reuseport_socket,
@@ -221,6 +227,7 @@ async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
                                   on_ready=lambda _server: plain_ready.set()))
     else:
         plain_ready.set()
+    settle_heap()
     try:
         await asyncio.gather(*tasks)
     finally:
