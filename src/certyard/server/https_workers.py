@@ -109,10 +109,6 @@ class HttpsWorkers:
         slot.restart_at = None
         slot.history.append(slot.proc.pid)
 
-    @property
-    def pids(self) -> list[int]:
-        return [s.proc.pid for s in self.slots if s.proc is not None and s.proc.poll() is None]
-
     def read_ready(self) -> None:
         """Collect the PIDs the workers wrote once their sockets accept."""
         while True:
