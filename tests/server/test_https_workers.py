@@ -326,3 +326,46 @@ def test_sigterm_lets_a_workers_in_flight_request_finish(env: dict[str, str],
         assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
         assert proc.wait(120) == 0
         assert not _alive(worker)
+
+
+def test_ready_only_once_every_worker_said_it_accepts() -> None:
+    """The parent's READY waits for every worker's PID on the ready pipe (written once its
+    socket accepts); a worker that exited is not ready even if it said so before."""
+    import textwrap
+
+    class Scripted(HttpsWorkers):
+        def _spawn(self, slot: Any) -> None:
+            code = textwrap.dedent(f"""
+                import os, sys
+                sys.stdin.read(1)  # told when to say ready
+                os.write({self._ready_w}, f"{{os.getpid()}}\\n".encode())
+                sys.stdin.read(1)  # told when to exit
+            """)
+            slot.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                         pass_fds=(self._ready_w,))
+            slot.started = time.monotonic()
+            slot.history.append(slot.proc.pid)
+
+    pool = Scripted(2, host="127.0.0.1", port=1, drain_seconds=0, grace_seconds=1,
+                    reload_every=3)
+    try:
+        pool.start()
+        first, second = (s.proc for s in pool.slots)
+        assert not pool.all_ready()
+        first.stdin.write(b"r")
+        first.stdin.flush()
+        _wait_for(lambda: first.pid in (pool.read_ready() or pool.ready), "the first PID")
+        assert not pool.all_ready()  # the second has not said so
+        second.stdin.write(b"r")
+        second.stdin.flush()
+        _wait_for(pool.all_ready, "both workers ready")
+        second.stdin.write(b"x")
+        second.stdin.close()
+        second.wait(60)
+        assert not pool.all_ready()
+    finally:
+        for slot in pool.slots:
+            if slot.proc.poll() is None:
+                slot.proc.kill()
+                slot.proc.wait()
+        pool.stop()
