@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -86,6 +88,18 @@ def _children(pid: int) -> set[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
                          text=True, check=False).stdout
     return {int(x) for x in out.split()}
+
+
+def _connection_owned_by(port: int, pid: int) -> ssl.SSLSocket | None:
+    """A TLS connection to ``port`` that process ``pid`` accepted, or None (closed)."""
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+    conn = tls.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60))
+    mine = conn.getsockname()[1]
+    if _pids(["state", "established", f"( sport = :{port} and dport = :{mine} )"]) == {pid}:
+        return conn
+    conn.close()
+    return None
 
 
 def _ready(port: int) -> bool:
@@ -219,6 +233,38 @@ def test_signals_reach_every_worker_and_a_dead_worker_is_replaced(
         assert "did not stop in time" not in text
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_second_signal_stops_draining_workers_at_once(env: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    """The first SIGTERM lets a worker's in-flight request hold it (grace: an hour); the
+    serve process's second SIGTERM stops it at once, and everything exits."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with _serve(env, log, "--https-port", str(port), "--https-workers", "2",
+                "--grace-seconds", "3600") as proc:
+        _wait_for(lambda: len(_listening(port)) == 2 or proc.poll() is not None,
+                  "two processes on the HTTPS port")
+        assert proc.poll() is None, log.read_text()
+        [worker] = _children(proc.pid)
+        _wait_for(lambda: "listening" in log.read_text(), "READY")
+        conn = _wait_for(lambda: _connection_owned_by(port, worker),
+                         "a connection the worker accepted")
+        try:  # a sign-in whose form never arrives: in flight for as long as grace allows
+            conn.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                         b"application/x-www-form-urlencoded\r\nContent-Length: 100\r\n"
+                         b"\r\nusername=")
+            proc.send_signal(signal.SIGTERM)
+            _wait_for(lambda: log.read_text().count("shutting down") == 2, "both draining")
+            assert _alive(worker)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(120)  # the hour of grace is not waited for
+            _wait_for(lambda: not _alive(worker), "the worker to exit", 120)
+        finally:
+            conn.close()
+        assert not _listening(port)
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("value", ["0", "65", "x", "-1"])
 def test_bad_worker_counts_are_refused_in_one_line(cli: Any, home: Path, value: str) -> None:
@@ -276,8 +322,6 @@ def test_sigterm_lets_a_workers_in_flight_request_finish(env: dict[str, str],
     repeated SIGTERM must not cut its requests, and the parent, done with its own listener
     first, waits for it."""
     import json
-    import socket
-    import ssl
 
     token = _issuer_token(env)
     _, csr = make_csr("inflight.example.com")
@@ -286,8 +330,6 @@ def test_sigterm_lets_a_workers_in_flight_request_finish(env: dict[str, str],
     head = (f"POST /api/v1/ca/issued HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode()
-    tls = ssl.create_default_context()
-    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
     port = free_port()
     log = tmp_path / "serve.log"
     with _serve(env, log, "--https-port", str(port), "--https-workers", "2") as proc:
@@ -297,16 +339,8 @@ def test_sigterm_lets_a_workers_in_flight_request_finish(env: dict[str, str],
         [worker] = _children(proc.pid)
         _wait_for(lambda: "listening" in log.read_text(), "READY")
 
-        def worker_connection() -> ssl.SSLSocket | None:
-            conn = tls.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60))
-            mine = conn.getsockname()[1]
-            owner = _pids(["state", "established", f"( sport = :{port} and dport = :{mine} )"])
-            if owner == {worker}:
-                return conn
-            conn.close()
-            return None
-
-        conn = _wait_for(worker_connection, "a connection the worker accepted")
+        conn = _wait_for(lambda: _connection_owned_by(port, worker),
+                         "a connection the worker accepted")
         try:
             conn.sendall(head + body[:100])  # in flight: the head is there, the body is not
             proc.send_signal(signal.SIGTERM)
