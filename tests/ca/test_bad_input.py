@@ -103,7 +103,8 @@ def test_queue_errors(ctx) -> None:  # type: ignore[no-untyped-def]
         ca.deny_request(ctx, first.id, reason="  ")
     with pytest.raises(InvalidInput, match="validity"):
         ca.issue_request(ctx, first.id, days=5000)
-    with pytest.raises(NotFound, match="profile"):
+    with pytest.raises(InvalidInput, match="there is no profile 'nope'; use server-client, "
+                       "server, client, ocsp, sub-ca"):
         ca.issue_request(ctx, first.id, profile="nope")
     with pytest.raises(InvalidInput, match="state must be"):
         ca.list_requests(ctx, state="weird")

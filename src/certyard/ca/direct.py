@@ -63,7 +63,7 @@ def _prepare(ctx: AppContext, csr_data: bytes | x509.CertificateSigningRequest,
         if missing:
             raise PermissionDenied(f"your role ({ctx.actor.role}) does not allow submitting "
                                    f"and issuing in one call ({', '.join(missing)})")
-    prof = resolve_profile(profile)
+    prof = resolve_profile(profile, caller)
     check_profile_for_caller(prof, caller)  # "remote" (API): end-entity profiles only
     if days is not None and not 1 <= days <= prof.max_days:
         raise InvalidInput(f"validity for the {prof.name} profile is 1 to {prof.max_days} "

@@ -206,5 +206,5 @@ def _aki(ca_fingerprint: str, issuer: x509.Certificate) -> x509.AuthorityKeyIden
     return aki
 
 
-def resolve_profile(name: str | None) -> Profile:
-    return get_profile(name or "server-client")
+def resolve_profile(name: str | None, caller: str = "host") -> Profile:
+    return get_profile(name or "server-client", caller)

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from certyard.errors import InvalidInput, InvalidName, NotFound, PolicyViolation, WeakAlgorithm
+from certyard.errors import InvalidInput, InvalidName, PolicyViolation, WeakAlgorithm
 from certyard.x509 import check_common_name, check_dns_name
 
 __all__ = ["CALLERS", "PROFILES", "Profile", "allowed_subject", "check_key",
-           "check_profile_for_caller", "checked_sans", "get_profile"]
+           "check_profile_for_caller", "checked_sans", "get_profile", "profiles_for_caller"]
 
 # Subject attributes a request may propose; anything else is refused, not dropped silently.
 _SUBJECT_OIDS = {
@@ -90,10 +90,21 @@ def check_profile_for_caller(profile: Profile, caller: str) -> None:
                            field="profile")
 
 
-def get_profile(name: str) -> Profile:
+def profiles_for_caller(caller: str) -> list[str]:
+    """The profile names ``caller`` may ask for (over the network: end-entity only)."""
+    return [p.name for p in PROFILES.values()
+            if caller != "remote" or not (p.ca or p.ocsp_nocheck)]
+
+
+def get_profile(name: str, caller: str = "host") -> Profile:
+    """The profile called ``name``; an unknown name is a wrong value of the request's
+    ``profile`` field, refused naming only the profiles ``caller`` may ask for."""
     profile = PROFILES.get(name)
     if profile is None:
-        raise NotFound("profile", f"{name} (known: {', '.join(PROFILES)})")
+        if caller not in CALLERS:
+            raise ValueError(f"caller must be one of {CALLERS}, not {caller!r}")
+        raise InvalidInput(f"there is no profile {name!r}; use "
+                           f"{', '.join(profiles_for_caller(caller))}", field="profile")
     return profile
 
 
@@ -112,8 +123,17 @@ def check_key(public_key: Any) -> tuple[str, int]:
             raise WeakAlgorithm(f"EC curve {public_key.curve.name} is not supported "
                                 "(P-256, P-384, P-521)")
         return "EC", size
-    raise WeakAlgorithm(f"{type(public_key).__name__.lstrip('_')} keys are not supported; "
-                        "use RSA or EC")
+    raise WeakAlgorithm(f"{_key_type(public_key)} keys are not supported; use RSA or EC")
+
+
+def _key_type(public_key: Any) -> str:
+    """The algorithm's usual name (Ed25519, Ed448, DSA...), not a Python class name."""
+    for kind, name in ((ed25519.Ed25519PublicKey, "Ed25519"), (ed448.Ed448PublicKey, "Ed448"),
+                       (dsa.DSAPublicKey, "DSA"), (x25519.X25519PublicKey, "X25519"),
+                       (x448.X448PublicKey, "X448")):
+        if isinstance(public_key, kind):
+            return name
+    return type(public_key).__name__.lstrip("_").removesuffix("PublicKey") or "these"
 
 
 def allowed_subject(csr: x509.CertificateSigningRequest) -> x509.Name:

@@ -112,7 +112,7 @@ def submit_request(
     node asks for only its own FQDN, it is issued at once. ``caller="remote"`` (API, web)
     may ask only for end-entity profiles."""
     csr = parse_csr(csr_data, ctx.settings.max_upload_bytes)
-    prof = resolve_profile(profile)
+    prof = resolve_profile(profile, caller)
     check_profile_for_caller(prof, caller)  # "remote": API and web, end-entity only
     now = ctx.clock.now()
     try:
@@ -193,7 +193,7 @@ def issue_request(
     Issuing and installing are one unit of work: a certificate the store refuses is never
     recorded as issued."""
     if profile is not None:
-        check_profile_for_caller(resolve_profile(profile), caller)
+        check_profile_for_caller(resolve_profile(profile, caller), caller)
     with ctx.unit_of_work() as uow:
         return _issue_request(uow, request_id, profile=profile, days=days,
                               decided_by=decided_by)

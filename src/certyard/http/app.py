@@ -5,9 +5,10 @@ check. certyard.server assembles the listeners from these plus the api and web r
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,10 +37,34 @@ def new_app(ctx: AppContext, *, json_only: bool = False, pages: PageRenderer | N
     """A FastAPI application holding ``ctx`` (the one context of the process, read by every
     route through certyard.http.auth.app_ctx) with the one error mapper installed."""
     app = FastAPI(**options)
+    app.router.redirect_slashes = False  # its redirect names the request's Host header
+    app.router.default = _slash_redirect(app.router.routes, app.router.default)
     app.state.ctx = ctx
     app.state.auth_cache = accounts.AuthCache()
     install_error_handlers(app, json_only=json_only, pages=pages)
     return app
+
+
+def _slash_redirect(routes: list[BaseRoute], not_found: ASGIApp) -> ASGIApp:
+    """The router's fallback: a path that exists with (or without) a trailing slash is
+    redirected there (307) by a relative ``Location``: only the path and query, never a
+    host taken from the request's ``Host`` header. Anything else: ``not_found``."""
+    async def default(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "/")
+        if scope["type"] == "http" and path != "/":
+            other = path.rstrip("/") if path.endswith("/") else path + "/"
+            probe = {**scope, "path": other}
+            # "//host" or "/\\host" would be read as another site: never a Location.
+            if (other.startswith("/") and other[1:2] not in ("/", "\\", "")
+                    and any(r.matches(probe)[0] is not Match.NONE for r in routes)):
+                query = scope.get("query_string", b"")
+                location = quote(other, safe="/:@!$&'()*+,;=-._~") + (
+                    "?" + query.decode("latin-1") if query else "")
+                await RedirectResponse(location, status_code=307)(scope, receive, send)
+                return
+        await not_found(scope, receive, send)
+
+    return default
 
 
 def finish_app(app: FastAPI, ctx: AppContext | None, *, default_body: int | None = None) -> None:

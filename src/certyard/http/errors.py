@@ -33,8 +33,9 @@ from starlette.exceptions import HTTPException
 from certyard import errors as e
 from certyard.http.auth import MustChangePassword
 
-__all__ = ["Boundary", "PageRenderer", "error_body", "error_response", "http_status",
-           "install_boundary", "install_error_handlers", "plain_error"]
+__all__ = ["Boundary", "PageRenderer", "body_problem", "error_body", "error_response",
+           "http_status", "install_boundary", "install_error_handlers", "is_json_type",
+           "plain_error", "unreadable_body"]
 
 log = logging.getLogger("certyard.http")
 
@@ -57,8 +58,9 @@ _BY_CLASS: tuple[tuple[type[e.CertyardError], int], ...] = (
     (e.NotInitialised, 503),
     (e.ExternalServiceError, 502),
 )
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated",
-               403: "forbidden", 413: "too_large"}
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+               401: "unauthenticated", 403: "forbidden", 413: "too_large",
+               415: "unsupported_media_type"}
 
 PageRenderer = Callable[[Request, int, str], Response]
 
@@ -109,18 +111,87 @@ def plain_error(path: str, status: int, code: str, message: str, *,
                   *(headers or [])]
 
 
-def _to_error(exc: Exception) -> tuple[int, str, str, str | None]:
+def _to_error(exc: Exception, request: Request | None = None
+              ) -> tuple[int, str, str, str | None]:
     if isinstance(exc, e.CertyardError):
         return http_status(exc), exc.code, exc.message, exc.field
     if isinstance(exc, RequestValidationError):
-        first = exc.errors()[0] if exc.errors() else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
-        field = ".".join(loc) or None
-        msg = first.get("msg", "invalid request")
-        return 422, "invalid_input", f"{field + ': ' if field else ''}{msg}", field
+        return body_problem(exc, request) or _first_problem(exc)
     assert isinstance(exc, HTTPException)
+    why = unreadable_body(exc.__cause__) if exc.status_code == 400 else None
+    if why is not None:
+        return 422, "invalid_input", why, None
     return (exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc.detail),
             None)
+
+
+def _first_problem(exc: RequestValidationError) -> tuple[int, str, str, str | None]:
+    first = exc.errors()[0] if exc.errors() else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+    field = ".".join(loc) or None
+    msg = first.get("msg", "invalid request")
+    return 422, "invalid_input", f"{field + ': ' if field else ''}{msg}", field
+
+
+_NOT_JSON = "the body must be JSON (Content-Type: application/json)"
+_SHAPES = {"model_attributes_type": "a JSON object", "dict_type": "a JSON object",
+           "list_type": "a JSON array"}
+
+
+def is_json_type(content_type: str | None) -> bool:
+    """``application/json`` or ``application/*+json`` (parameters such as charset aside),
+    the media types the routes parse as JSON."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/")
+                                           and media.endswith("+json"))
+
+
+def body_problem(exc: RequestValidationError, request: Request | None
+                 ) -> tuple[int, str, str, str | None] | None:
+    """A JSON body that is not there, not JSON, or not the JSON value the route takes, said
+    as such (the framework's wording names parser internals: a byte offset as a field,
+    "Input should be a valid dictionary or object to extract fields from")."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    loc = tuple(first.get("loc", ()))
+    kind = first.get("type")
+    if kind == "json_invalid":
+        return 422, "invalid_input", _json_syntax(exc.body, loc, first.get("ctx")), None
+    if loc != ("body",):
+        return None
+    if kind == "missing":
+        return (422, "invalid_input",
+                "the body is missing: send a JSON object (Content-Type: application/json)",
+                None)
+    if request is not None and not is_json_type(request.headers.get("content-type")):
+        return 415, "unsupported_media_type", _NOT_JSON, None
+    shape = _SHAPES.get(str(kind))
+    if shape is not None:
+        return 422, "invalid_input", f"the body must be {shape}", None
+    return None
+
+
+def _json_syntax(doc: Any, loc: tuple[Any, ...], ctx: Any) -> str:
+    pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    why = ctx.get("error") if isinstance(ctx, dict) else None
+    reason = f": {why[0].lower()}{why[1:]}" if isinstance(why, str) and why else ""
+    if pos is None or not isinstance(doc, str | bytes):
+        return f"the body is not valid JSON{reason}"
+    text = doc if isinstance(doc, str) else doc.decode("utf-8", "replace")
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"the body is not valid JSON{reason} (line {line}, column {column})"
+
+
+def unreadable_body(cause: BaseException | None) -> str | None:
+    """Why a JSON body the framework could not parse (its generic 400) was refused; None
+    for any other cause (the 400 keeps its own text, as ``bad_request``)."""
+    if isinstance(cause, RecursionError):
+        return "the body is not valid JSON: it is nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        return (f"the body is not valid JSON: it is not UTF-8 text (byte {cause.start + 1} "
+                "is invalid)")
+    return None
 
 
 def install_error_handlers(app: FastAPI, *, json_only: bool = False,
@@ -128,7 +199,7 @@ def install_error_handlers(app: FastAPI, *, json_only: bool = False,
     """``json_only``: every path gets the problem body (the plain-HTTP and agent listeners,
     which serve no pages). ``pages`` renders an error page for a page path."""
     async def handle(request: Request, exc: Exception) -> Response:
-        status, code, message, field = _to_error(exc)
+        status, code, message, field = _to_error(exc, request)
         if json_only or request.url.path.startswith("/api/"):
             headers = getattr(exc, "headers", None) if isinstance(exc, HTTPException) else None
             return JSONResponse(error_body(code, message, field, **_extra(exc)),

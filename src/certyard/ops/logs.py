@@ -29,8 +29,8 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, TextIO
 
-__all__ = ["FORMATS", "LEVELS", "AccessLog", "configure_logging", "escape_controls",
-           "reason_of", "resolve_format"]
+__all__ = ["CLIENT_CLOSED", "FORMATS", "LEVELS", "AccessLog", "configure_logging",
+           "escape_controls", "reason_of", "resolve_format"]
 
 FORMATS = ("text", "json", "journal")
 LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -205,6 +205,9 @@ def configure_logging(fmt: str | None = None, level: str | None = None, *,
 
 
 _Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+# A request whose client closed the connection before any answer was started (a body cut
+# short, an Expect: 100-continue never followed): logged as nginx does, not as a 5xx.
+CLIENT_CLOSED = 499
 
 
 class AccessLog:
@@ -212,7 +215,8 @@ class AccessLog:
     method, the path *without* its query string, status, size, duration and client
     address. Headers, cookies and bodies are never logged. The path is the one received
     (still percent-encoded), so an encoded ``%3F`` never looks like a query string; the
-    formatters escape control characters."""
+    formatters escape control characters. A client that closed before any answer was
+    started is logged as ``499`` (:data:`CLIENT_CLOSED`), not as a server error."""
 
     def __init__(self, app: Any, *, listener: str = "https") -> None:
         self.app = app
@@ -225,24 +229,33 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        seen: dict[str, int] = {"status": 500, "bytes": 0}
+        seen: dict[str, int] = {"status": 0, "bytes": 0}
 
         async def wrapped(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                seen["status"] = int(message["status"])
+                if not seen["status"]:
+                    seen["status"] = int(message["status"])
             elif message["type"] == "http.response.body":
                 seen["bytes"] += len(message.get("body", b""))
             await send(message)
 
+        async def watching() -> Any:
+            message = await receive()
+            if message["type"] == "http.disconnect" and not seen["status"]:
+                seen["status"] = CLIENT_CLOSED  # gone before any answer was started
+            return message
+
         try:
-            await self.app(scope, receive, wrapped)
+            await self.app(scope, watching, wrapped)
         finally:
             client = scope.get("client") or ("-", 0)
             raw = scope.get("raw_path")
             path = (raw.decode("latin-1").partition("?")[0] if isinstance(raw, bytes)
                     else str(scope.get("path", "/")).replace("?", "%3F"))
+            # No answer started: the client closed first (499, as nginx logs it; not a
+            # server error), else the app ended without one (the server answers 500).
             self.log.info("%s %s %d", scope.get("method", "-"), path,
-                          seen["status"], extra={
+                          seen["status"] or 500, extra={
                               "listener": self.listener, "client": client[0],
                               "bytes": seen["bytes"],
                               "ms": round((time.perf_counter() - start) * 1000, 1)})

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from certyard import ca
-from certyard.api.v1.common import ERRORS, Id, upload_bytes
+from certyard.api.v1.common import CSR_WHAT, ERRORS, Id, upload_bytes
 from certyard.errors import NotFound, NotInitialised
 from certyard.http.auth import Auth, require
 
@@ -40,7 +40,7 @@ class SubmitIn(BaseModel):
 @router.post("/requests", status_code=201)
 def submit_request(body: SubmitIn,
                    auth: Annotated[Auth, Depends(require("ca:create"))]) -> dict[str, Any]:
-    data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes)
+    data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes, "csr", CSR_WHAT)
     return ca.submit_request(auth.ctx, data, profile=body.profile, caller="remote").to_dict()
 
 
@@ -68,7 +68,11 @@ class IssueIn(BaseModel):
 
 
 @router.post("/requests/{request_id}/issue")
-def issue_request(request_id: Id, body: IssueIn, auth: Execute) -> dict[str, Any]:
+def issue_request(request_id: Id, auth: Execute, body: IssueIn | None = None
+                  ) -> dict[str, Any]:
+    """Every field is optional (the request's own profile, the profile's default validity),
+    so no body at all is the same as ``{}``."""
+    body = body or IssueIn(profile=None, days=None)
     return ca.issue_request(auth.ctx, request_id, profile=body.profile, days=body.days,
                             caller="remote").to_dict()
 
@@ -106,7 +110,7 @@ async def submit_and_issue(body: IssueNowIn, auth: Execute) -> JSONResponse:
     answers once the certificate is durably stored: ``request_id``, ``serial``,
     ``subject``, ``sans``, ``profile``, ``not_before``, ``not_after``, ``pem``,
     ``chain_pem``."""
-    data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes)
+    data = upload_bytes(body.csr, auth.ctx.settings.max_upload_bytes, "csr", CSR_WHAT)
     view = await ca.submit_and_issue_async(auth.ctx, data, profile=body.profile,
                                            days=body.days,
                                            privileges=auth.principal.privileges,

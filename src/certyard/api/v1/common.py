@@ -27,7 +27,7 @@ class ErrorBody(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorBody} for s in (400, 401, 403, 404, 409, 422, 503)}
+    s: {"model": ErrorBody} for s in (400, 401, 403, 404, 409, 413, 415, 422, 503)}
 
 
 class Upload(BaseModel):
@@ -36,16 +36,21 @@ class Upload(BaseModel):
     description: str = Field("", max_length=300)
 
 
-def upload_bytes(text: str, limit: int) -> bytes:
+CSR_WHAT = "a DER certificate request"  # what a ``csr`` field holds, for its error
+
+
+def upload_bytes(text: str, limit: int, field: str = "data",
+                 what: str = "a DER or PKCS#7 file") -> bytes:
+    """The bytes of an upload field (``field`` names it in an error: ``data``, ``csr``)."""
     if "-----BEGIN" in text:
         data = text.encode()
     else:
         try:
             data = base64.b64decode("".join(text.split()), validate=True)
         except (binascii.Error, ValueError):
-            raise InvalidFile("data must be PEM text or base64 of a DER or PKCS#7 file",
-                              field="data") from None
+            raise InvalidFile(f"{field} must be PEM text or base64 of {what}",
+                              field=field) from None
     if len(data) > limit:
         raise InvalidFile(f"the file is larger than the limit of {limit:,} bytes",
-                          field="data")
+                          field=field)
     return data

@@ -24,7 +24,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certyard import accounts, ca
-from certyard.api.v1.common import upload_bytes
+from certyard.api.v1.common import CSR_WHAT, upload_bytes
 from certyard.context import AppContext
 from certyard.errors import CertyardError
 from certyard.http.auth import authorize, bearer_principal
@@ -101,7 +101,8 @@ class IssueFastPath:
                                          auth[7:].decode("latin-1").strip())
             granted = authorize(self.ctx, principal, "ca:execute",
                                 client[0] if client else "unknown")
-            data = upload_bytes(csr, granted.ctx.settings.max_upload_bytes)
+            data = upload_bytes(csr, granted.ctx.settings.max_upload_bytes, "csr",
+                                CSR_WHAT)
             view = await ca.submit_and_issue_async(granted.ctx, data, profile=profile,
                                                    days=days,
                                                    privileges=principal.privileges,

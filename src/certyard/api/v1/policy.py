@@ -164,7 +164,7 @@ def enhanced_disable(auth: Edit) -> dict[str, Any]:
 @router.post("/probe")
 def run_probe(body: ProbeRequest, auth: Execute) -> dict[str, Any]:
     """The TLS endpoint check of one HOST:PORT."""
-    extra = upload_bytes(body.untrusted, _LIMIT) if body.untrusted else None
+    extra = upload_bytes(body.untrusted, _LIMIT, "untrusted") if body.untrusted else None
     return probe.probe_endpoint(auth.ctx, body.target, sni=body.sni, starttls=body.starttls,
                                 trust_store=body.trust_store, untrusted=extra).to_dict()
 
@@ -196,8 +196,8 @@ def run_probe_inventory(auth: Execute) -> dict[str, Any]:
 def verify_certificate(body: VerifyRequest, auth: Read) -> dict[str, Any]:
     """Offline validation of a chain, as a TLS client would."""
     return probe.verify_files(
-        auth.ctx, upload_bytes(body.certificate, _LIMIT),
-        untrusted=upload_bytes(body.untrusted, _LIMIT) if body.untrusted else None,
+        auth.ctx, upload_bytes(body.certificate, _LIMIT, "certificate"),
+        untrusted=upload_bytes(body.untrusted, _LIMIT, "untrusted") if body.untrusted else None,
         trust_store=body.trust_store,
-        trusted=upload_bytes(body.trusted, _LIMIT) if body.trusted else None,
+        trusted=upload_bytes(body.trusted, _LIMIT, "trusted") if body.trusted else None,
         hostname=body.hostname, at=body.at, purpose=body.purpose).to_dict()
