@@ -12,8 +12,10 @@ the route does, through the same functions: the token (http.auth.bearer_principa
 check (api.v1.common.upload_bytes), ``ca.submit_and_issue_async`` (which answers only once the
 certificate is durably stored), and the one problem shape for typed errors
 (http.errors.error_response). Anything else (a session cookie, another content type, a body
-the model would coerce or refuse) is handed to the full route with the body replayed, so
-every error message and status stays the framework's.
+the model would coerce or refuse, a body that is not JSON) is handed to the full route with
+the body replayed, so every refusal is the one the route and the shared error mapper
+(http.errors: 415 for a body sent as anything but JSON, 422 naming line and column for
+broken JSON) give.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _parse(body: bytes) -> tuple[str, str | None, int | None] | None:
     """(csr, profile, days) when IssueNowIn would accept the body unchanged, else None."""
     try:
         doc = json.loads(body)
-    except (ValueError, RecursionError):  # deep nesting too: the route answers it (400)
+    except (ValueError, RecursionError):  # deep nesting, not UTF-8: the route's 422
         return None
     if not isinstance(doc, dict):
         return None
