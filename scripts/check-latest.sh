@@ -10,8 +10,14 @@ cd "$(dirname "$0")/.."
 
 . scripts/_python.sh
 pick_python check-latest.sh  # the interpreter the throwaway venv is made from
+# CHECK_LATEST_VENV=DIR keeps the throwaway venv in DIR (emptied first) to look at afterwards;
+# never the project's own .venv/.
 if [ -n "${CHECK_LATEST_VENV:-}" ]; then
   VENV=$CHECK_LATEST_VENV
+  if [ "$(realpath -m "$VENV")" = "$(realpath -m .venv)" ]; then
+    echo "check-latest.sh: CHECK_LATEST_VENV must not be the project's .venv/ (it is emptied)" >&2
+    exit 2
+  fi
 else
   VENV=$(mktemp -d /tmp/certyard-latest.XXXXXX)
   trap 'rm -rf "$VENV"' EXIT
@@ -37,6 +43,11 @@ for line in sys.stdin:
         elif have != version:
             print(f"  {name} {have} -> {version}")
 '
+# As test.sh: the suite's `certyard` subprocesses come from this venv, missing peers fail
+# (CI=true), and the checks before the tests are the same.
+export PATH="$VENV/bin:$PATH" CI=true
+unset PYTHONDONTWRITEBYTECODE
 "$VENV/bin/python" -m ruff check src tests benchmarks
 "$VENV/bin/python" -m mypy
-"$VENV/bin/python" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" -p no:cacheprovider "$@"
+"$VENV/bin/python" -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())' --no-cache
+"$VENV/bin/python" -m pytest -n "${CERTYARD_TEST_WORKERS:-2}" --dist worksteal -p no:cacheprovider "$@"

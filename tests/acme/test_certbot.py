@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -147,7 +148,8 @@ def _cli_in_thread(env: dict[str, str], *args: str) -> dict[str, Any]:
     result: dict[str, Any] = {}
 
     def run() -> None:
-        result["proc"] = subprocess.run(["certyard", *args], env={**os.environ, **env},
+        cli = str(Path(sys.executable).parent / "certyard")  # this interpreter's, not PATH's
+        result["proc"] = subprocess.run([cli, *args], env={**os.environ, **env},
                                         capture_output=True, text=True, timeout=120)
 
     t = threading.Thread(target=run)

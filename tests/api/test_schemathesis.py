@@ -17,9 +17,12 @@ from certyard.server import create_app
 
 
 def _app():  # type: ignore[no-untyped-def]
+    import atexit
+    import shutil
     import tempfile
 
     home = Path(tempfile.mkdtemp(prefix="certyard-st-"))
+    atexit.register(shutil.rmtree, home, True)  # built at collection: gone with the process
     env = {"CERTYARD_HOME": str(home),
            "CERTYARD_MASTER_KEY": base64.b64encode(b"s" * 32).decode()}
     ctx = open_context(Settings.from_env(env), clock=SystemClock())

@@ -145,6 +145,8 @@ def test_get_headers_conditional_and_head(ctx: Any, clock: Any, pki: dict[str, A
         not_modified = client.get(_get_path(der), headers={"If-None-Match": etag})
         assert not_modified.status_code == 304 and not_modified.content == b""
         assert not_modified.headers["etag"] == etag
+        # RFC 9110 15.4.5: a 304 carries the Expires the 200 would
+        assert not_modified.headers["expires"] == got.headers["expires"]
         assert client.get(_get_path(der), headers={
             "If-None-Match": '"other"'}).status_code == 200
         assert client.get(_get_path(der), headers={

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -51,7 +53,8 @@ def _certyard(env: dict[str, str], *args: str) -> None:
     """The host CLI in a process of its own: its writes are not seen by this process's
     session events, only by re-reading the store."""
     run_env = {**os.environ, **env}
-    done = subprocess.run(["certyard", *args], env=run_env, capture_output=True, text=True,
+    cli = str(Path(sys.executable).parent / "certyard")  # this interpreter's, not PATH's
+    done = subprocess.run([cli, *args], env=run_env, capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
 

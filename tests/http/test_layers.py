@@ -48,3 +48,19 @@ def test_no_domain_room_imports_a_delivery_layer() -> None:
              and p.name not in delivery | {"ops"}]
     bad = sorted((f, r) for room in rooms for f, r in _imports(room) if r in delivery)
     assert not bad, bad
+
+
+def test_a_trailing_slash_redirect_never_names_the_requests_host(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The router's trailing-slash redirect would build ``https://<Host header>/path``: a
+    forged Host header must not pick where a client (or a cache) is sent."""
+    from tests.api.helpers import make_harness
+
+    h = make_harness(ctx)
+    r = h.client.post("/api/v1/ca/issued/", headers={**h.as_role("System Administrator"),
+                                                      "Host": "evil.example:8443"},
+                      json={"csr": "x"}, follow_redirects=False)
+    assert r.status_code in (307, 308), r.status_code
+    assert r.headers["location"] == "/api/v1/ca/issued"
+    r = h.client.get("/api/v1/certificates/?limit=1", follow_redirects=False,
+                     headers={**h.as_role("Read-only"), "Host": "evil.example"})
+    assert r.status_code in (307, 308) and r.headers["location"] == "/api/v1/certificates?limit=1"

@@ -80,16 +80,18 @@ class Entry:
     last_modified: float  # POSIX seconds (thisUpdate)
     etag: bytes  # quoted
     head: bytes  # status line and headers up to (not including) the max-age value
+    expires: bytes  # nextUpdate as an HTTP date (the 304 carries it too, RFC 9110 15.4.5)
 
     @classmethod
     def build(cls, der: bytes, this_update: dt.datetime, next_update: dt.datetime) -> Entry:
         etag = b'"' + hashlib.sha256(der).hexdigest()[:32].encode() + b'"'
+        expires = _http_date(next_update)
         head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\n"
                 b"Content-Length: " + str(len(der)).encode() + b"\r\nETag: " + etag
                 + b"\r\nLast-Modified: " + _http_date(this_update)
-                + b"\r\nExpires: " + _http_date(next_update)
+                + b"\r\nExpires: " + expires
                 + b"\r\nCache-Control: public, no-transform, must-revalidate, max-age=")
-        return cls(der, next_update.timestamp(), this_update.timestamp(), etag, head)
+        return cls(der, next_update.timestamp(), this_update.timestamp(), etag, head, expires)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

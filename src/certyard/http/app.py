@@ -133,6 +133,25 @@ _HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items(
 _HEADERS_NO_CACHE_CONTROL = [h for h in _HEADERS if h[0] != b"cache-control"]
 
 
+def _relative_self_redirect(scope: Scope, headers: list[tuple[bytes, bytes]]
+                            ) -> list[tuple[bytes, bytes]]:
+    """A redirect to ``https://<the request's Host header>/path`` (the router's trailing-
+    slash redirect builds it so) becomes ``/path``: the client's Host header never names
+    where a redirect goes (a forged one would otherwise be echoed to caches and clients)."""
+    host = next((v for k, v in scope["headers"] if k == b"host"), None)
+    if host is None:
+        return headers
+    prefix = b"https://" + host
+    out = []
+    for key, value in headers:
+        if key.lower() == b"location" and value.lower().startswith(prefix.lower()):
+            rest = value[len(prefix):]
+            if rest[:1] in (b"/", b"?", b""):
+                value = rest if rest.startswith(b"/") else b"/" + rest
+        out.append((key, value))
+    return out
+
+
 class AdminGuard:
     """Pure ASGI (no per-request task or buffering, unlike Starlette's BaseHTTPMiddleware):
     the allowlist from the application's accounts.AuthCache (no database read per request;
@@ -157,6 +176,8 @@ class AdminGuard:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
+                if 300 <= message["status"] < 400:
+                    headers = _relative_self_redirect(scope, headers)
                 present = {k.lower() for k, _ in headers}
                 headers.extend(h for h in extra if h[0] not in present)
                 message = {**message, "headers": headers}

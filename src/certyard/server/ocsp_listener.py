@@ -136,6 +136,7 @@ class FastPathServer:
         date = self.clock.date(now)
         if _not_modified(entry, if_none_match, if_modified_since):
             return (b"HTTP/1.1 304 Not Modified\r\nETag: " + entry.etag
+                    + b"\r\nExpires: " + entry.expires
                     + b"\r\nCache-Control: public, no-transform, must-revalidate, max-age="
                     + str(int(entry.next_update - now)).encode() + b"\r\nDate: " + date
                     + b"\r\n\r\n")
