@@ -101,3 +101,50 @@ def test_a_client_that_closes_mid_body_is_499(ctx: Any, ctype: str) -> None:
         status = 422 if ctype == "application/json" else 415
         assert got.startswith(f"HTTP/1.1 {status}".encode()), got
         assert records.wait_for(3)[2] == f"POST /api/v1/ca/issued {status}"
+
+
+def _run(app: Any, messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    import asyncio
+
+    records, log = _Records(), logging.getLogger("certyard.access")
+    level = log.level
+    log.addHandler(records)
+    log.setLevel(logging.INFO)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    try:
+        asyncio.run(AccessLog(app)({"type": "http", "method": "POST", "path": "/x",
+                                    "raw_path": b"/x", "client": ("127.0.0.1", 1)},
+                                   receive, send))
+    finally:
+        log.removeHandler(records)
+        log.setLevel(level)
+    return records.lines[0], sent
+
+
+async def _reads_then_answers(scope: Any, receive: Any, send: Any) -> None:
+    await receive()
+    await send({"type": "http.response.start", "status": 400, "headers": []})
+    await send({"type": "http.response.body", "body": b"late"})
+
+
+async def _answers_nothing(scope: Any, receive: Any, send: Any) -> None:
+    return None
+
+
+def test_the_status_logged_when_no_answer_was_started_before_the_close() -> None:
+    # Closed first: 499, whatever the app tried to answer afterwards (it still goes out).
+    line, sent = _run(_reads_then_answers, [{"type": "http.disconnect"}])
+    assert line == f"POST /x {CLIENT_CLOSED}" and sent[0]["status"] == 400
+    # The body arrived: the app's own status.
+    line, _ = _run(_reads_then_answers, [{"type": "http.request", "body": b"{}"}])
+    assert line == "POST /x 400"
+    # No answer and no close: the server answers 500 for the app, and that is logged.
+    line, sent = _run(_answers_nothing, [])
+    assert line == "POST /x 500" and sent == []
