@@ -1,0 +1,124 @@
+"""``certyard serve --ocsp-workers N``: the extra OCSP processes are supervised like the
+HTTPS workers (one ``WorkerPool``): a worker killed outright is logged with its exit
+reason, reaped (no zombie) and replaced on the same port; every worker stops by itself
+when the serve process is killed outright, so the ports are free for the next ``serve``;
+SIGHUP and SIGTERM reach them.
+
+Which process answered is read from the operating system (``ss``), as in
+test_https_workers.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.server.test_https_workers import (
+    _alive,
+    _children,
+    _listening,
+    _pids,
+    _ready,
+    _serve,
+    _wait_for,
+)
+from tests.support.ports import free_port
+
+
+def _answered_by(port: int, pid: int) -> bool:
+    """A new connection to ``port`` that process ``pid`` accepted answered /healthz 200."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+        mine = conn.getsockname()[1]
+        owner = _pids(["state", "established", f"( sport = :{port} and dport = :{mine} )"])
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = conn.recv(65536)
+    return owner == {pid} and answer.startswith(b"HTTP/1.1 200")
+
+
+def _zombie_of(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_killed_ocsp_worker_is_logged_reaped_and_replaced(env: dict[str, str],
+                                                            tmp_path: Path) -> None:
+    https_port, ocsp_port = free_port(), free_port()
+    log = tmp_path / "serve.log"
+    with _serve(env, log, "--https-port", str(https_port), "--ocsp-port", str(ocsp_port),
+                "--ocsp-workers", "2") as proc:
+        _wait_for(lambda: "listening" in log.read_text() or proc.poll() is not None,
+                  "READY")
+        assert proc.poll() is None, log.read_text()
+        [worker] = _children(proc.pid)
+        # READY waited for the worker's word that its socket accepts.
+        assert _listening(ocsp_port) == {proc.pid, worker}
+
+        os.kill(worker, signal.SIGKILL)
+        replaced = _wait_for(lambda: (lambda now: now if len(now) == 1 and worker not in now
+                                      else None)(_children(proc.pid)), "a replacement")
+        [new] = replaced
+        assert not _zombie_of(worker)  # reaped by serve, not left <defunct>
+        _wait_for(lambda: _listening(ocsp_port) == {proc.pid, new}, "the new worker listening")
+        text = log.read_text()
+        assert f"OCSP worker {worker} stopped (killed by SIGKILL); starting another in" in text
+        assert f"OCSP worker {new} started in place of {worker}" in text
+        _wait_for(lambda: _answered_by(ocsp_port, new), "an answer from the new worker")
+
+        # SIGHUP reaches the worker: it re-reads its pre-signed responses (and keeps serving).
+        proc.send_signal(signal.SIGHUP)
+        _wait_for(lambda: any("re-reading the pre-signed OCSP responses" in line
+                              and f"worker={new}" in line
+                              for line in log.read_text().splitlines()), "the worker's reload")
+        assert _alive(new)
+
+        # SIGTERM: the worker stops with the serve process; nothing left on the port.
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(120) == 0
+        assert not _alive(new)
+        assert not _listening(ocsp_port)
+        assert "did not stop in time" not in log.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_workers_of_both_kinds_stop_when_serve_is_killed(env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    """``kill -9`` of serve with ``--https-workers 2 --ocsp-workers 2``: both workers read
+    end-of-file on their lifeline and stop, the ports are free, and a new ``serve`` on the
+    same ports starts (no "address already in use")."""
+    https_port, ocsp_port = free_port(), free_port()
+    ports = ("--https-port", str(https_port), "--ocsp-port", str(ocsp_port))
+    log = tmp_path / "serve.log"
+    with _serve(env, log, *ports, "--https-workers", "2", "--ocsp-workers", "2") as proc:
+        _wait_for(lambda: "listening" in log.read_text() or proc.poll() is not None,
+                  "READY")
+        assert proc.poll() is None, log.read_text()
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        assert _listening(ocsp_port) | _listening(https_port) == {proc.pid, *workers}
+        [ocsp_worker] = _listening(ocsp_port) - {proc.pid}
+
+        proc.kill()  # no chance to stop its workers: the lifeline pipes must
+        proc.wait()
+        _wait_for(lambda: not any(_alive(pid) for pid in workers), "the orphans to stop")
+        _wait_for(lambda: not _listening(ocsp_port) and not _listening(https_port),
+                  "the ports to be free")
+    text = log.read_text()
+    assert f"OCSP worker {ocsp_worker}: the serve process is gone; stopping" in text
+
+    again = tmp_path / "again.log"
+    with _serve(env, again, *ports, "--ocsp-workers", "2") as proc:
+        _wait_for(lambda: "listening" in again.read_text() or proc.poll() is not None,
+                  "the next serve on the same ports")
+        assert proc.poll() is None, again.read_text()
+        assert "address already in use" not in again.read_text()
+        _wait_for(lambda: _ready(https_port), "readiness")
