@@ -122,3 +122,36 @@ def test_workers_of_both_kinds_stop_when_serve_is_killed(env: dict[str, str],
         assert proc.poll() is None, again.read_text()
         assert "address already in use" not in again.read_text()
         _wait_for(lambda: _ready(https_port), "readiness")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_ocsp_workers_drain_and_stop_at_the_second_signal(env: dict[str, str],
+                                                          tmp_path: Path) -> None:
+    """SIGTERM from anyone (twice, as systemd's control-group signal plus the parent's copy)
+    makes an OCSP worker drain: it keeps answering on its port for ``--drain-seconds``
+    (300 here) and does not escalate; the serve process's second SIGTERM stops it at once
+    (the 300 s are not waited for)."""
+    https_port, ocsp_port = free_port(), free_port()
+    log = tmp_path / "serve.log"
+    with _serve(env, log, "--https-port", str(https_port), "--ocsp-port", str(ocsp_port),
+                "--ocsp-workers", "2", "--drain-seconds", "300") as proc:
+        _wait_for(lambda: "listening" in log.read_text() or proc.poll() is not None,
+                  "READY")
+        assert proc.poll() is None, log.read_text()
+        [worker] = _children(proc.pid)
+        os.kill(worker, signal.SIGTERM)
+        os.kill(worker, signal.SIGTERM)
+        _wait_for(lambda: f"OCSP worker {worker}: shutting down" in log.read_text(),
+                  "the worker to start draining")
+        _wait_for(lambda: _answered_by(ocsp_port, worker), "an answer while draining")
+        assert log.read_text().count(f"OCSP worker {worker}: shutting down") == 1
+        proc.send_signal(signal.SIGTERM)
+        _wait_for(lambda: "shutting down: finishing in-flight requests" in log.read_text(),
+                  "the serve process draining")
+        assert _alive(worker)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(120)
+        _wait_for(lambda: not _alive(worker), "the worker to exit", 120)
+        assert not _listening(ocsp_port)
+        assert "did not stop in time" not in log.read_text()
