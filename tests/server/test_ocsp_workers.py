@@ -155,3 +155,43 @@ def test_ocsp_workers_drain_and_stop_at_the_second_signal(env: dict[str, str],
         _wait_for(lambda: not _alive(worker), "the worker to exit", 120)
         assert not _listening(ocsp_port)
         assert "did not stop in time" not in log.read_text()
+
+
+def test_the_pool_runs_the_ocsp_worker_and_names_it_in_its_log(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The command line the pool builds is the one the OCSP worker parses; an exited worker
+    is reaped and logged as an OCSP worker with its exit reason, and its replacement is
+    scheduled after the first back-off."""
+    import subprocess
+    import sys
+    from typing import Any
+
+    from certyard.server import ocsp_workers
+    from certyard.server.workers import FIRST_BACKOFF
+
+    class Exiting(ocsp_workers.OcspWorkers):
+        def _spawn(self, slot: Any) -> None:
+            slot.proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+            slot.started = 0.0
+            slot.restart_at = None
+            slot.history.append(slot.proc.pid)
+
+    pool = Exiting(1, host="127.0.0.1", port=8080, https_port=8443, drain_seconds=5,
+                   grace_seconds=7)
+    try:
+        args = ocsp_workers._parser().parse_args(
+            [*pool.args, "--lifeline-fd", "5", "--ready-fd", "6"])
+        assert (args.host, args.port, args.https_port, args.drain_seconds,
+                args.grace_seconds, args.lifeline_fd, args.ready_fd) == \
+            ("127.0.0.1", 8080, 8443, 5.0, 7.0, 5, 6)
+        pool.start()
+        pid = pool.slots[0].history[0]
+        _wait_for(lambda: _zombie_of(pid), "the worker to exit (a zombie until reaped)")
+        with caplog.at_level("INFO", logger="certyard.server"):
+            pool.check(100.0)
+        assert pool.slots[0].restart_at == 100.0 + FIRST_BACKOFF
+        assert f"OCSP worker {pid} stopped (exit code 3); starting another in 1 s" in \
+            caplog.text
+        assert not Path(f"/proc/{pid}").exists()  # reaped by check()
+    finally:
+        pool.stop()

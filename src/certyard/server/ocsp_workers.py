@@ -185,7 +185,7 @@ async def _worker(args: argparse.Namespace) -> None:
         ctx.engine.dispose()
 
 
-def main(argv: list[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="certyard-ocsp-worker")
     parser.add_argument("--host", default="0.0.0.0")  # noqa: S104
     parser.add_argument("--port", type=int, required=True)
@@ -194,7 +194,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--grace-seconds", type=float, default=30.0)
     parser.add_argument("--lifeline-fd", type=int, required=True)
     parser.add_argument("--ready-fd", type=int, required=True)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
     # Until the loop's handlers are in place, SIGTERM and SIGINT stop the worker at once and
     # SIGHUP is ignored (the periodic poll picks up what it asked for).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
