@@ -75,9 +75,8 @@ def test_a_killed_ocsp_worker_is_logged_reaped_and_replaced(env: dict[str, str],
 
         # SIGHUP reaches the worker: it re-reads its pre-signed responses (and keeps serving).
         proc.send_signal(signal.SIGHUP)
-        _wait_for(lambda: any("re-reading the pre-signed OCSP responses" in line
-                              and f"worker={new}" in line
-                              for line in log.read_text().splitlines()), "the worker's reload")
+        _wait_for(lambda: f"OCSP worker {new}: SIGHUP: re-reading the pre-signed OCSP "
+                          "responses" in log.read_text(), "the worker's reload")
         assert _alive(new)
 
         # SIGTERM: the worker stops with the serve process; nothing left on the port.

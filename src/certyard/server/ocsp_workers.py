@@ -40,7 +40,6 @@ from certyard.server.ocsp_listener import FastPathServer
 from certyard.server.workers import (
     EXIT_NOW,
     WorkerPool,
-    name_records,
     reuseport_socket,
     run_event_loop,
     say_ready,
@@ -136,8 +135,9 @@ async def _worker(args: argparse.Namespace) -> None:
     from certyard.ops.logs import AccessLog, configure_logging
     from certyard.server.app import create_http_app
 
-    configure_logging(default_level="info")  # as the parent: CERTYARD_LOG_* from it
-    name_records(os.getpid())
+    # As the parent: CERTYARD_LOG_* from it. No worker=PID filter on the handler (its own
+    # lines name the PID): a filter would take the access log off its batched path.
+    configure_logging(default_level="info")
     ctx = open_context()
     stop = asyncio.Event()
     reread = asyncio.Event()
@@ -162,7 +162,8 @@ async def _worker(args: argparse.Namespace) -> None:
         stop.set()
 
     def hup() -> None:
-        log.info("SIGHUP: re-reading the pre-signed OCSP responses")
+        log.info("OCSP worker %d: SIGHUP: re-reading the pre-signed OCSP responses",
+                 os.getpid())
         reread.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
