@@ -29,14 +29,28 @@ from tests.server.test_https_workers import (
 from tests.support.ports import free_port
 
 
-def _answered_by(port: int, pid: int) -> bool:
-    """A new connection to ``port`` that process ``pid`` accepted answered /healthz 200."""
+def _asked(port: int, pid: int, path: str = "/healthz") -> bytes | None:
+    """The head of the answer to ``GET path`` on a new connection to ``port`` when process
+    ``pid`` accepted it, else None."""
     with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
         mine = conn.getsockname()[1]
         owner = _pids(["state", "established", f"( sport = :{port} and dport = :{mine} )"])
-        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        answer = conn.recv(65536)
-    return owner == {pid} and answer.startswith(b"HTTP/1.1 200")
+        if owner != {pid}:
+            return None
+        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.split(b"\r\n\r\n")[0]
+
+
+def _answered_by(port: int, pid: int) -> bool:
+    """A new connection to ``port`` that process ``pid`` accepted answered /healthz 200."""
+    head = _asked(port, pid)
+    return head is not None and head.startswith(b"HTTP/1.1 200")
 
 
 def _zombie_of(pid: int) -> bool:
@@ -54,7 +68,7 @@ def test_a_killed_ocsp_worker_is_logged_reaped_and_replaced(env: dict[str, str],
     https_port, ocsp_port = free_port(), free_port()
     log = tmp_path / "serve.log"
     with _serve(env, log, "--https-port", str(https_port), "--ocsp-port", str(ocsp_port),
-                "--ocsp-workers", "2") as proc:
+                "--ocsp-workers", "2", "--server-name", "pki.example.net") as proc:
         _wait_for(lambda: "listening" in log.read_text() or proc.poll() is not None,
                   "READY")
         assert proc.poll() is None, log.read_text()
@@ -72,6 +86,10 @@ def test_a_killed_ocsp_worker_is_logged_reaped_and_replaced(env: dict[str, str],
         assert f"OCSP worker {worker} stopped (killed by SIGKILL); starting another in" in text
         assert f"OCSP worker {new} started in place of {worker}" in text
         _wait_for(lambda: _answered_by(ocsp_port, new), "an answer from the new worker")
+        # It redirects to HTTPS at --server-name, as the serve process's listener does.
+        head = _wait_for(lambda: _asked(ocsp_port, new, "/somewhere"), "a redirect")
+        assert f"location: https://pki.example.net:{https_port}/somewhere".encode() in \
+            head.lower(), head
 
         # SIGHUP reaches the worker: it re-reads its pre-signed responses (and keeps serving).
         proc.send_signal(signal.SIGHUP)
@@ -144,6 +162,9 @@ def test_ocsp_workers_drain_and_stop_at_the_second_signal(env: dict[str, str],
         _wait_for(lambda: f"OCSP worker {worker}: shutting down" in log.read_text(),
                   "the worker to start draining")
         _wait_for(lambda: _answered_by(ocsp_port, worker), "an answer while draining")
+        # Readiness says it is on its way out (as the serve process's own listener would).
+        head = _wait_for(lambda: _asked(ocsp_port, worker, "/readyz"), "readiness")
+        assert head.startswith(b"HTTP/1.1 503"), head
         assert log.read_text().count(f"OCSP worker {worker}: shutting down") == 1
         proc.send_signal(signal.SIGTERM)
         _wait_for(lambda: "shutting down: finishing in-flight requests" in log.read_text(),

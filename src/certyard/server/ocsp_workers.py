@@ -58,10 +58,12 @@ class OcspWorkers(WorkerPool):
     module = "certyard.server.ocsp_workers"
 
     def __init__(self, count: int, *, host: str, port: int, https_port: int,
-                 drain_seconds: float, grace_seconds: float) -> None:
+                 drain_seconds: float, grace_seconds: float,
+                 server_name: str | None = None) -> None:
         super().__init__(count, [
             "--host", host, "--port", str(port), "--https-port", str(https_port),
-            "--drain-seconds", repr(drain_seconds), "--grace-seconds", repr(grace_seconds)],
+            "--drain-seconds", repr(drain_seconds), "--grace-seconds", repr(grace_seconds),
+            *(["--server-name", server_name] if server_name else [])],
             drain_seconds=drain_seconds, grace_seconds=grace_seconds)
 
 
@@ -134,6 +136,7 @@ async def _worker(args: argparse.Namespace) -> None:
     from certyard.context import open_context
     from certyard.ops.logs import AccessLog, configure_logging
     from certyard.server.app import create_http_app
+    from certyard.server.health import ServerState
 
     # As the parent: CERTYARD_LOG_* from it. No worker=PID filter on the handler (its own
     # lines name the PID): a filter would take the access log off its batched path.
@@ -142,13 +145,15 @@ async def _worker(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     reread = asyncio.Event()
     loop = asyncio.get_running_loop()
-    state = {"draining": False, "now": False}
+    # /readyz here answers as the parent's: 503 from the first stop signal on.
+    health = ServerState()
+    exit_now_sent = False
 
     def drain() -> None:
         # From anyone (systemd signals the whole control group): a repeated one waits on.
-        if state["draining"]:
+        if health.draining:
             return
-        state["draining"] = True
+        health.draining = True
         log.info("OCSP worker %d: shutting down, the port closes in %g s", os.getpid(),
                  args.drain_seconds)
         if args.drain_seconds > 0:
@@ -157,8 +162,9 @@ async def _worker(args: argparse.Namespace) -> None:
             stop.set()
 
     def exit_now() -> None:  # the parent's second stop signal
+        nonlocal exit_now_sent
         drain()
-        state["now"] = True
+        exit_now_sent = True
         stop.set()
 
     def hup() -> None:
@@ -173,12 +179,13 @@ async def _worker(args: argparse.Namespace) -> None:
     worker_lifeline(loop, args.lifeline_fd, "OCSP", drain)
     try:
         server = await run_listener(
-            ctx, AccessLog(create_http_app(ctx, https_port=args.https_port), listener="http"),
+            ctx, AccessLog(create_http_app(ctx, https_port=args.https_port, state=health,
+                                           server_name=args.server_name), listener="http"),
             lambda: [reuseport_socket(args.host, args.port)], stop,
             on_ready=lambda _server: say_ready(args.ready_fd), reread=reread)
         # Requests passed to the full app when the port closed get up to grace to finish.
         deadline = loop.time() + args.grace_seconds
-        while (not state["now"] and loop.time() < deadline
+        while (not exit_now_sent and loop.time() < deadline
                and any(conn.busy for conn in server.connections)):
             await asyncio.sleep(0.05)
         server.access.flush()
@@ -193,6 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--https-port", type=int, default=8443)
     parser.add_argument("--drain-seconds", type=float, default=0.0)
     parser.add_argument("--grace-seconds", type=float, default=30.0)
+    parser.add_argument("--server-name", default=None)  # where plain HTTP redirects
     parser.add_argument("--lifeline-fd", type=int, required=True)
     parser.add_argument("--ready-fd", type=int, required=True)
     return parser

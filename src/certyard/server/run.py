@@ -142,7 +142,7 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
     if plain_port and ocsp_workers > 1:
         pools.append(OcspWorkers(ocsp_workers - 1, host=host, port=plain_port,
                                  https_port=https_port, drain_seconds=drain_seconds,
-                                 grace_seconds=grace_seconds))
+                                 grace_seconds=grace_seconds, server_name=server_name))
     try:
         for each in pools:
             each.start()
