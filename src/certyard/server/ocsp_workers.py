@@ -3,9 +3,19 @@ worker processes that share its port (``SO_REUSEPORT``: the kernel spreads conne
 
 Each process loads the whole pre-signed set before its socket accepts anything (no
 warm-up that clients see), then refreshes it when a change marker in the database moves
-(polled every ``poll_seconds``) or at once when this process itself changed a response.
+(polled every ``poll_seconds``), at once when this process itself changed a response, and
+on SIGHUP.
 
-    python -m certyard.server.ocsp_workers --host H --port P --https-port Q
+The parent supervises the workers with :class:`OcspWorkers`, the same
+:class:`~certyard.server.workers.WorkerPool` as the HTTPS workers: a worker that dies is
+logged with its exit reason, reaped and replaced after a back-off; a worker whose parent is
+gone (a lifeline pipe reads end-of-file) stops, so no orphan keeps the port; SIGTERM/SIGINT
+drain it (the port stays open ``--drain-seconds``, requests in progress get up to
+``--grace-seconds``; a repeated one does not escalate), the parent's second signal
+(``EXIT_NOW``) stops it at once.
+
+    python -m certyard.server.ocsp_workers --host H --port P --https-port Q \
+        --lifeline-fd R --ready-fd W
 
 is what ``certyard serve --ocsp-workers N`` starts N-1 times; it reads the same
 environment (CERTYARD_HOME, CERTYARD_DATABASE_URL...) as the parent.
@@ -15,11 +25,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,32 +37,46 @@ from certyard.ca.ocsp import add_change_listener, remove_change_listener
 from certyard.ca.ocsp_fast import PresignedSet
 from certyard.context import AppContext
 from certyard.server.ocsp_listener import FastPathServer
+from certyard.server.workers import (
+    EXIT_NOW,
+    WorkerPool,
+    reuseport_socket,
+    run_event_loop,
+    say_ready,
+    worker_lifeline,
+)
 
-__all__ = ["reuseport_socket", "run_listener", "spawn_workers"]
+__all__ = ["OcspWorkers", "reuseport_socket", "run_event_loop", "run_listener"]
+
+log = logging.getLogger("certyard.server")
 
 
-def reuseport_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket other processes may bind too (SO_REUSEPORT)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if hasattr(socket, "SO_REUSEPORT"):
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.setblocking(False)
-    return sock
+class OcspWorkers(WorkerPool):
+    """The parent's side: start, watch, signal and stop ``count`` OCSP workers."""
+
+    kind = "OCSP"
+    module = "certyard.server.ocsp_workers"
+
+    def __init__(self, count: int, *, host: str, port: int, https_port: int,
+                 drain_seconds: float, grace_seconds: float,
+                 server_name: str | None = None) -> None:
+        super().__init__(count, [
+            "--host", host, "--port", str(port), "--https-port", str(https_port),
+            "--drain-seconds", repr(drain_seconds), "--grace-seconds", repr(grace_seconds),
+            *(["--server-name", server_name] if server_name else [])],
+            drain_seconds=drain_seconds, grace_seconds=grace_seconds)
 
 
 async def run_listener(ctx: AppContext, app: Any, bind: Callable[[], list[socket.socket]],
                        stop: asyncio.Event,
                        *, poll_seconds: float = 1.0,
                        on_ready: Callable[[FastPathServer], None] | None = None,
-                       ) -> FastPathServer:
+                       reread: asyncio.Event | None = None) -> FastPathServer:
     """Serve the sockets ``bind`` returns until ``stop`` is set. ``bind`` is called only
     once the pre-signed set is loaded: a worker joins the SO_REUSEPORT group (and the
     kernel starts handing it connections) when it can answer them at once. ``on_ready``
-    is called once connections are accepted. Returns the server (for its counters)."""
+    is called once connections are accepted; setting ``reread`` re-reads the pre-signed
+    set at once (SIGHUP). Returns the server (for its counters and open connections)."""
     loop = asyncio.get_running_loop()
     presigned = PresignedSet(ctx)
     await asyncio.to_thread(presigned.load)
@@ -61,7 +84,7 @@ async def run_listener(ctx: AppContext, app: Any, bind: Callable[[], list[socket
 
     server = FastPathServer(presigned, app, now=time.time if isinstance(
         ctx.clock, SystemClock) else lambda: ctx.clock.now().timestamp())
-    changed = asyncio.Event()
+    changed = reread if reread is not None else asyncio.Event()
 
     def notify() -> None:
         try:
@@ -109,80 +132,87 @@ async def run_listener(ctx: AppContext, app: Any, bind: Callable[[], list[socket
     return server
 
 
-def spawn_workers(count: int, *, host: str, port: int, https_port: int
-                  ) -> list[subprocess.Popen[bytes]]:
-    """Start ``count`` extra listener processes on ``port`` (same environment)."""
-    env = dict(os.environ) | _logging_env()
-    return [subprocess.Popen([sys.executable, "-m", "certyard.server.ocsp_workers",
-                              "--host", host, "--port", str(port),
-                              "--https-port", str(https_port)], env=env)
-            for _ in range(count)]
-
-
-def _logging_env() -> dict[str, str]:
-    """The log format and level in force here (``serve --log-format/--log-level`` too), for
-    a worker to log its access records the same way."""
-    import logging
-
-    from certyard.ops.logs import LEVELS, JournalFormatter, JsonFormatter
-
-    root = logging.getLogger()
-    level = logging.getLevelName(root.level).lower()
-    env = {"CERTYARD_LOG_LEVEL": level} if level in LEVELS else {}
-    for handler in root.handlers:
-        if handler.get_name() == "certyard":
-            fmt = handler.formatter
-            env["CERTYARD_LOG_FORMAT"] = ("journal" if isinstance(fmt, JournalFormatter) else
-                                          "json" if isinstance(fmt, JsonFormatter) else "text")
-    return env
-
-
-def stop_workers(procs: list[subprocess.Popen[bytes]], timeout: float = 10.0) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-async def _worker(host: str, port: int, https_port: int) -> None:
+async def _worker(args: argparse.Namespace) -> None:
     from certyard.context import open_context
     from certyard.ops.logs import AccessLog, configure_logging
     from certyard.server.app import create_http_app
+    from certyard.server.health import ServerState
 
-    configure_logging(default_level="info")  # as the parent: CERTYARD_LOG_* from it
+    # As the parent: CERTYARD_LOG_* from it. No worker=PID filter on the handler (its own
+    # lines name the PID): a filter would take the access log off its batched path.
+    configure_logging(default_level="info")
     ctx = open_context()
     stop = asyncio.Event()
+    reread = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # /readyz here answers as the parent's: 503 from the first stop signal on.
+    health = ServerState()
+    exit_now_sent = False
+
+    def drain() -> None:
+        # From anyone (systemd signals the whole control group): a repeated one waits on.
+        if health.draining:
+            return
+        health.draining = True
+        log.info("OCSP worker %d: shutting down, the port closes in %g s", os.getpid(),
+                 args.drain_seconds)
+        if args.drain_seconds > 0:
+            loop.call_later(args.drain_seconds, stop.set)
+        else:
+            stop.set()
+
+    def exit_now() -> None:  # the parent's second stop signal
+        nonlocal exit_now_sent
+        drain()
+        exit_now_sent = True
+        stop.set()
+
+    def hup() -> None:
+        log.info("OCSP worker %d: SIGHUP: re-reading the pre-signed OCSP responses",
+                 os.getpid())
+        reread.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, drain)
+    loop.add_signal_handler(EXIT_NOW, exit_now)
+    loop.add_signal_handler(signal.SIGHUP, hup)
+    worker_lifeline(loop, args.lifeline_fd, "OCSP", drain)
     try:
-        await run_listener(ctx, AccessLog(create_http_app(ctx, https_port=https_port),
-                                          listener="http"),
-                           lambda: [reuseport_socket(host, port)], stop)
+        server = await run_listener(
+            ctx, AccessLog(create_http_app(ctx, https_port=args.https_port, state=health,
+                                           server_name=args.server_name), listener="http"),
+            lambda: [reuseport_socket(args.host, args.port)], stop,
+            on_ready=lambda _server: say_ready(args.ready_fd), reread=reread)
+        # Requests passed to the full app when the port closed get up to grace to finish.
+        deadline = loop.time() + args.grace_seconds
+        while (not exit_now_sent and loop.time() < deadline
+               and any(conn.busy for conn in server.connections)):
+            await asyncio.sleep(0.05)
+        server.access.flush()
     finally:
         ctx.engine.dispose()
 
 
-def run_event_loop(coro: Any) -> Any:
-    """Run ``coro`` on uvloop: the one stack certyard declares and measures (no silent
-    fallback to asyncio's loop; a missing uvloop is an install error)."""
-    import uvloop
-
-    return uvloop.run(coro)
-
-
-def main(argv: list[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="certyard-ocsp-worker")
     parser.add_argument("--host", default="0.0.0.0")  # noqa: S104
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--https-port", type=int, default=8443)
-    args = parser.parse_args(argv)
-    run_event_loop(_worker(args.host, args.port, args.https_port))
+    parser.add_argument("--drain-seconds", type=float, default=0.0)
+    parser.add_argument("--grace-seconds", type=float, default=30.0)
+    parser.add_argument("--server-name", default=None)  # where plain HTTP redirects
+    parser.add_argument("--lifeline-fd", type=int, required=True)
+    parser.add_argument("--ready-fd", type=int, required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    # Until the loop's handlers are in place, SIGTERM and SIGINT stop the worker at once and
+    # SIGHUP is ignored (the periodic poll picks up what it asked for).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    run_event_loop(_worker(args))
 
 
 if __name__ == "__main__":

@@ -11,12 +11,17 @@ The plain-HTTP listener (and the ``--ocsp-port`` one) is not uvicorn: it is the 
 path of ``server/ocsp_listener.py``, which answers pre-signed OCSP responses itself and
 passes every other request to the same plain-HTTP ASGI app. ``ocsp_workers`` > 1 starts
 that many minus one extra processes sharing the OCSP port (or the plain-HTTP port when no
-OCSP port is given) with SO_REUSEPORT.
+OCSP port is given) with SO_REUSEPORT (``server/ocsp_workers.py``).
 
 ``https_workers`` > 1 starts that many minus one extra processes running the HTTPS app on
 the HTTPS port with SO_REUSEPORT (``server/https_workers.py``): they get every signal this
 process gets (drain, reload) and are restarted when they die; background jobs and the
 plain-HTTP listener stay in this process.
+
+Both kinds of worker are supervised alike (``server/workers.py``): they get every signal
+this process gets (drain; a second one: stop at once; SIGHUP: TLS reload in HTTPS workers,
+re-reading the pre-signed responses in OCSP workers and here), a dead one is logged,
+reaped and replaced after a back-off, and each stops by itself when this process is gone.
 """
 
 from __future__ import annotations
@@ -46,20 +51,15 @@ from certyard.server.https_listener import (
     watch_tls,
 )
 from certyard.server.https_workers import HttpsWorkers
-from certyard.server.ocsp_workers import (
-    reuseport_socket,
-    run_event_loop,
-    run_listener,
-    spawn_workers,
-    stop_workers,
-)
+from certyard.server.ocsp_workers import OcspWorkers, run_listener
+from certyard.server.workers import WorkerPool, reuseport_socket, run_event_loop
 
 __all__ = ["check_listen_options", "probe_listeners", "serve"]
 
 log = logging.getLogger("certyard.server")
 
 # The one server stack, declared in pyproject.toml and measured by benchmarks/: uvloop's
-# event loop (ocsp_workers.run_event_loop) and the httptools HTTP parser
+# event loop (workers.run_event_loop) and the httptools HTTP parser
 # (guard.http_protocol_class), each imported without a fallback.
 
 
@@ -131,23 +131,35 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
                 grace_seconds: float, ocsp_port: int = 0, ocsp_workers: int = 1,
                 server_name: str | None = None, https_workers: int = 1) -> None:
     pool: HttpsWorkers | None = None
-    if https_workers > 1:  # started first: they boot while this process does
+    pools: list[WorkerPool] = []
+    # Started first: they boot while this process does.
+    if https_workers > 1:
         pool = HttpsWorkers(https_workers - 1, host=host, port=https_port,
                             drain_seconds=drain_seconds, grace_seconds=grace_seconds,
                             reload_every=reload_every, http_port=http_port)
-        pool.start()
+        pools.append(pool)
+    plain_port = ocsp_port or http_port
+    if plain_port and ocsp_workers > 1:
+        pools.append(OcspWorkers(ocsp_workers - 1, host=host, port=plain_port,
+                                 https_port=https_port, drain_seconds=drain_seconds,
+                                 grace_seconds=grace_seconds, server_name=server_name))
     try:
+        for each in pools:
+            each.start()
         await _listen(ctx, host, https_port, http_port, stop, reload_every, drain_seconds,
-                      grace_seconds, ocsp_port, ocsp_workers, server_name, pool)
+                      grace_seconds, ocsp_port, server_name, pool, pools)
     finally:  # also when this process failed to start: no worker outlives it
-        if pool is not None:
-            await asyncio.to_thread(pool.stop)
+        for each in pools:
+            if not each.stopping:
+                each.begin_stop()
+        for each in pools:
+            await asyncio.to_thread(each.stop)
 
 
 async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
                   stop: threading.Event, reload_every: float, drain_seconds: float,
-                  grace_seconds: float, ocsp_port: int, ocsp_workers: int,
-                  server_name: str | None, pool: HttpsWorkers | None) -> None:
+                  grace_seconds: float, ocsp_port: int, server_name: str | None,
+                  pool: HttpsWorkers | None, pools: list[WorkerPool]) -> None:
     https_workers = 1 + (pool.count if pool is not None else 0)
     state = ServerState(tls_loaded=False)
     reloader = TlsReloader(ctx)
@@ -160,10 +172,7 @@ async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
     plain = [p for p in (http_port, ocsp_port) if p]
     plain_stop = asyncio.Event()
     plain_ready = asyncio.Event()
-    workers = []
-    if plain and ocsp_workers > 1:
-        workers = spawn_workers(ocsp_workers - 1, host=host, port=ocsp_port or http_port,
-                                https_port=https_port)
+    reread = asyncio.Event()
     loop = asyncio.get_running_loop()
 
     def stopping() -> None:
@@ -173,13 +182,15 @@ async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
     shutdown = Shutdown(state, servers, drain_seconds, also=stopping, on_close=plain_stop.set)
 
     def on_stop_signal() -> None:
-        if pool is not None:  # each worker drains (a second signal: exits) as this one
-            pool.begin_stop()
+        for each in pools:  # each worker drains (a second signal: exits) as this one
+            each.begin_stop()
         shutdown()
 
     def on_hup() -> None:
-        if pool is not None:
-            pool.forward(signal.SIGHUP)
+        for each in pools:
+            each.forward(signal.SIGHUP)
+        if plain:
+            reread.set()  # the pre-signed OCSP responses, read again from the database
         pending.add(loop.create_task(reload_tls(reloader)))
 
     pending: set[asyncio.Task[bool]] = set()
@@ -194,7 +205,7 @@ async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
         """READY=1 once every listener (every HTTPS worker's too) accepts (systemd
         Type=notify), then the watchdog."""
         while (not all(srv.started for srv in servers) or not plain_ready.is_set()
-               or (pool is not None and not pool.all_ready())):
+               or not all(each.all_ready() for each in pools)):
             if stop.is_set():
                 return
             await asyncio.sleep(0.05)
@@ -209,8 +220,9 @@ async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
             await asyncio.sleep(every)
 
     async def supervise() -> None:
-        while pool is not None and not stop.is_set():
-            pool.check()
+        while pools and not stop.is_set():
+            for each in pools:
+                each.check()  # reaps a dead worker, logs it, replaces it after a back-off
             await asyncio.sleep(0.25)
 
     watcher = asyncio.create_task(watch_tls(reloader, reload_every, stop.is_set))
@@ -224,7 +236,8 @@ async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
         tasks.append(run_listener(ctx, http_app,
                                   lambda: [reuseport_socket(host, p) for p in plain],
                                   plain_stop,
-                                  on_ready=lambda _server: plain_ready.set()))
+                                  on_ready=lambda _server: plain_ready.set(),
+                                  reread=reread))
     else:
         plain_ready.set()
     settle_heap()
@@ -236,8 +249,6 @@ async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
         supervisor.cancel()
         stop.set()
         plain_stop.set()
-        if workers:
-            await asyncio.to_thread(stop_workers, workers)
 
 
 def serve(ctx: AppContext, *, host: str, https_port: int, http_port: int,
