@@ -171,9 +171,9 @@ def body_problem(exc: RequestValidationError, request: Request | None
     return None
 
 
-def _json_syntax(doc: Any, loc: tuple[Any, ...], ctx: Any) -> str:
+def _json_syntax(doc: Any, loc: tuple[Any, ...], detail: Any) -> str:
     pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
-    why = ctx.get("error") if isinstance(ctx, dict) else None
+    why = detail.get("error") if isinstance(detail, dict) else None
     reason = f": {why[0].lower()}{why[1:]}" if isinstance(why, str) and why else ""
     if pos is None or not isinstance(doc, str | bytes):
         return f"the body is not valid JSON{reason}"
