@@ -33,3 +33,14 @@ def test_serve_names_the_missing_module_and_creates_nothing(tmp_path: Path,
     assert "Traceback" not in text and "internal error" not in text
     assert "serving" not in text
     assert not home.exists() or not any(home.iterdir())
+
+
+def test_the_start_line_names_the_stack_of_the_lock() -> None:
+    """`serve` logs `listening ... stack=uvicorn-X+uvloop-Y+httptools-Z`: a user can see the
+    server runs the stack the lock installs (the versions are the installed ones)."""
+    from importlib.metadata import version
+
+    from certyard.server.run import _STACK
+
+    assert _STACK == (f"uvicorn-{version('uvicorn')}+uvloop-{version('uvloop')}"
+                      f"+httptools-{version('httptools')}")

@@ -126,6 +126,18 @@ def probe_listeners(host: str, ports: list[int]) -> None:
 _config = https_config  # the name tests and older callers use
 
 
+def _stack() -> str:
+    """What this process serves with, for the start line (the one stack of the lock)."""
+    import httptools
+    import uvloop
+
+    return (f"uvicorn-{uvicorn.__version__}+uvloop-{uvloop.__version__}"
+            f"+httptools-{httptools.__version__}")
+
+
+_STACK = _stack()
+
+
 async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
                 stop: threading.Event, reload_every: float, drain_seconds: float,
                 grace_seconds: float, ocsp_port: int = 0, ocsp_workers: int = 1,
@@ -213,7 +225,7 @@ async def _listen(ctx: AppContext, host: str, https_port: int, http_port: int,
                + (f" and :{http_port}" if http_port else "")
                + (f" ({https_workers} HTTPS processes)" if pool is not None else ""))
         log.info("listening", extra={"https_port": https_port, "http_port": http_port,
-                                     "https_workers": https_workers})
+                                     "https_workers": https_workers, "stack": _STACK})
         every = watchdog_interval()
         while every is not None and not stop.is_set():
             notify("WATCHDOG=1")
