@@ -16,7 +16,8 @@ each unit of it alone (its own transaction), so one unit that cannot be stored d
 fail the others, and each caller gets its own outcome. A caller therefore returns only once
 what it wrote is durable, exactly as with a transaction of its own.
 
-From the event loop (``run_async``) on SQLite, step 1 reads in its own snapshot and steps
+From the event loop (``run_async``) on SQLite shared by several processes
+(``share_sqlite_writes``), step 1 reads in its own snapshot and steps
 2-3 run in a write transaction of their own, so the database's single write lock is held
 only for the inserts and the commit, never through the signing (PostgreSQL's read committed
 gives the same view). Units run one after another on the writer thread, so work that
@@ -38,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from certyard.db.engine import READ_ONLY
 
-__all__ = ["GroupCommit", "Prepare", "Write", "group_commit_for"]
+__all__ = ["GroupCommit", "Prepare", "Write", "group_commit_for", "share_sqlite_writes"]
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -46,6 +47,16 @@ Prepare = Callable[[Session], P]
 Write = Callable[[Session, list[Any]], Sequence[Any]]
 
 MAX_BATCH = 256
+_SHARED_SQLITE = [False]
+
+
+def share_sqlite_writes(on: bool = True) -> None:
+    """Several processes of this host write one SQLite file (``serve --https-workers`` > 1):
+    a batch then reads in a snapshot and takes the write lock only for its writes, so
+    another process's commit never stops this event loop. A single process keeps one write
+    transaction per batch (the extra read transaction cost 15-25 % of the API issuance rate,
+    measured with benchmarks/api_issuance.py)."""
+    _SHARED_SQLITE[0] = on
 IDLE_SECONDS = 5.0
 
 
@@ -150,7 +161,7 @@ class GroupCommit:
         s = self._sessions()
         try:
             s.begin()
-            if self._snapshot_reads:
+            if self._snapshot_reads and _SHARED_SQLITE[0]:
                 # SQLite: the checks and the signing read in a snapshot (no lock), and only
                 # the writes take the database's one write lock, on the I/O thread. A write
                 # transaction opened here would hold that lock through the signing, and a
