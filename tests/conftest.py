@@ -19,12 +19,23 @@ from certyard.clock import FixedClock
 from certyard.config import Settings
 from certyard.context import AppContext, open_context
 from certyard.db import create_db_engine, migrate
+from tests.support import remember
 from tests.support.cli import CliResult, run_cli
 from tests.support.dns import dns_server  # noqa: F401  (BIND 9 fixture, tests/support/dns.py)
 from tests.support.peers import in_ci, require_peer
 from tests.support.postgres import PostgresServer, find_pg_bin
 
 BACKENDS = ["sqlite", "postgresql"]
+
+# Real argon2id/PBKDF2 hashes and node keys, computed once per test process
+# (tests/support/remember.py).
+remember.install()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_node_keys() -> None:
+    remember.new_test()
+
 
 # Hypothesis: derandomized with a fixed budget in CI (same examples every run, so a red run
 # is the code's fault, not the seed's); random locally; long and random in scripts/fuzz.sh.

@@ -135,6 +135,7 @@ def test_sighup_reloads_tls_without_restart(install: Install) -> None:
 def test_access_log_drops_query_strings(install: Install) -> None:
     import httpx
 
+    install.ready()  # the module's tests may run in any order (--dist worksteal)
     r = httpx.get(f"http://127.0.0.1:{install.http_port}/ca/secretpath?token=hunter2",
                   timeout=30)
     assert r.status_code < 500
