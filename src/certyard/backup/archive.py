@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic.runtime.migration import MigrationContext
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -113,6 +112,8 @@ def _decode(value: Any, column: Any) -> Any:
 
 
 def _heads(conn: Any) -> list[str]:
+    from alembic.runtime.migration import MigrationContext
+
     return sorted(MigrationContext.configure(conn).get_current_heads())
 
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import posixpath
 import secrets
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
-
-import asyncssh
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from certyard.bulk.settings import SftpConfig
 from certyard.errors import Conflict, ExternalServiceError
+
+if TYPE_CHECKING:  # asyncssh is imported where a connection is made: it costs every
+    import asyncssh  # certyard command a sixth of its start-up otherwise
 
 __all__ = ["Progress", "SftpError", "download_tree", "fips_algorithms", "list_remote_exports",
            "scan_host_key",
@@ -84,23 +86,39 @@ def _run(coro: Awaitable[T]) -> T:
     return box["v"]  # type: ignore[no-any-return]
 
 
-class _PinnedClient(asyncssh.SSHClient):
-    def __init__(self, fingerprint: str) -> None:
-        self.fingerprint = fingerprint
-        self.seen = ""
+@functools.cache
+def _client_class() -> type:
+    import asyncssh
 
-    def validate_host_public_key(self, host: str, addr: str, port: int,
-                                 key: asyncssh.SSHKey) -> bool:
-        self.seen = key.get_fingerprint("sha256")
-        return bool(self.fingerprint) and secrets.compare_digest(self.seen, self.fingerprint)
+    class PinnedClient(asyncssh.SSHClient):
+        """Trusts the host key whose SHA-256 fingerprint was pinned, and remembers the one
+        the server presented."""
+
+        def __init__(self, fingerprint: str) -> None:
+            self.fingerprint = fingerprint
+            self.seen = ""
+
+        def validate_host_public_key(self, host: str, addr: str, port: int,
+                                     key: asyncssh.SSHKey) -> bool:
+            self.seen = key.get_fingerprint("sha256")
+            return bool(self.fingerprint) and secrets.compare_digest(self.seen,
+                                                                     self.fingerprint)
+
+    return PinnedClient
+
+
+def _pinned_client(fingerprint: str) -> Any:
+    return _client_class()(fingerprint)
 
 
 def _where(cfg: SftpConfig) -> str:
     return f"SFTP server {cfg.host}:{cfg.port}"
 
 
-async def _connect(cfg: SftpConfig) -> tuple[asyncssh.SSHClientConnection, _PinnedClient]:
-    client = _PinnedClient(cfg.host_key_fingerprint)
+async def _connect(cfg: SftpConfig) -> tuple[asyncssh.SSHClientConnection, Any]:
+    import asyncssh
+
+    client = _pinned_client(cfg.host_key_fingerprint)
     kwargs: dict[str, Any] = {}
     if cfg.known_hosts:
         kwargs["known_hosts"] = asyncssh.import_known_hosts(cfg.known_hosts)
@@ -134,6 +152,8 @@ async def _connect(cfg: SftpConfig) -> tuple[asyncssh.SSHClientConnection, _Pinn
 
 
 async def _check_dir(sftp: asyncssh.SFTPClient, cfg: SftpConfig) -> None:
+    import asyncssh
+
     try:
         is_dir = await sftp.isdir(cfg.directory)
     except asyncssh.SFTPError as e:
@@ -151,6 +171,8 @@ def upload_tree(cfg: SftpConfig, name: str, files: Sequence[tuple[str, bytes]], 
 
 async def _upload(cfg: SftpConfig, name: str, files: Sequence[tuple[str, bytes]],
                   progress: Progress | None) -> str:
+    import asyncssh
+
     conn, _ = await _connect(cfg)
     async with conn:
         async with conn.start_sftp_client() as sftp:
@@ -205,6 +227,8 @@ def download_tree(cfg: SftpConfig, name: str, first: str,
 
 
 async def _read(sftp: asyncssh.SFTPClient, cfg: SftpConfig, path: str, limit: int) -> bytes:
+    import asyncssh
+
     try:
         async with sftp.open(path, "rb") as fh:
             data = await fh.read(limit + 1)
@@ -245,7 +269,9 @@ def scan_host_key(host: str, port: int) -> str:
 
 
 async def _scan(host: str, port: int) -> str:
-    client = _PinnedClient("")  # trusts nothing: the handshake stops after the host key
+    import asyncssh
+
+    client = _pinned_client("")  # trusts nothing: the handshake stops after the host key
     where = f"SFTP server {host}:{port}"
     try:
         conn, _ = await asyncssh.create_connection(

@@ -11,14 +11,14 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:  # alembic loads only to migrate (db/heads.py)
+    from alembic.config import Config
 
 __all__ = ["alembic_config", "create_db_engine", "migrate", "needs_migration", "snapshot"]
 
@@ -122,6 +122,8 @@ def snapshot(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -129,10 +131,9 @@ def alembic_config(url: str) -> Config:
 
 
 def needs_migration(engine: Engine) -> bool:
-    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
-    with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    return current != set(script.get_heads())
+    from certyard.db.schema import schema_status
+
+    return schema_status(engine).state != "current"
 
 
 def migrate(engine: Engine, *, upgrade: bool = False) -> None:
@@ -149,6 +150,8 @@ def migrate(engine: Engine, *, upgrade: bool = False) -> None:
         return
     if state in ("ahead", "unversioned") or (state == "behind" and not upgrade):
         check_schema(engine)  # raises SchemaMismatch naming the command to run
+    from alembic import command
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
