@@ -58,6 +58,13 @@ def _on_terminal(env: dict[str, str], *args: str, answer: bytes = b"",
 
 
 @pytest.fixture
+def backend() -> str:
+    """What a terminal shows does not depend on the database (and each check here starts a
+    CLI process): SQLite only; the CLI's behaviour on both backends is tested in-process."""
+    return "sqlite"
+
+
+@pytest.fixture
 def cluster(cli, env):  # type: ignore[no-untyped-def]
     assert cli("init", "--name", "pub", "--fqdn", "pub.example.com").code == 0
     assert cli("node", "add", "sub1", "--fqdn", "sub1.example.com").code == 0
