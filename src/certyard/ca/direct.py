@@ -22,6 +22,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from certyard.audit import record_events
+from certyard.ca import batch_state
 from certyard.ca.authority import ca_certificate, ca_chain
 from certyard.ca.config import load_settings
 from certyard.ca.group_commit import group_commit_for
@@ -75,10 +76,13 @@ def _prepare(ctx: AppContext, csr_data: bytes | x509.CertificateSigningRequest,
 
 class _Batch:
     """What every unit of one group-commit transaction shares: the opened CA key, the
-    settings and the chain, resolved by the first unit of the transaction."""
+    settings and the chain. Kept between transactions by ``ca/batch_state.py`` (read again
+    at once after a change in this process, within a second after one elsewhere)."""
 
     def __init__(self, ctx: AppContext, s: Session) -> None:
         self.signer = Signer(ctx, s, load_settings(s))
+        # Kept beyond this session: the row must not expire with its rollback or close.
+        s.expunge(self.signer.ca)
         fp = self.signer.ca.fingerprint_sha256
         chain = _CHAINS.get(fp)
         if chain is None:  # a CA's path never changes: its certificates are fixed
@@ -105,7 +109,8 @@ def _prepare_unit(ctx: AppContext, csr: x509.CertificateSigningRequest, prof: Pr
     def prepare(s: Session) -> _Prepared:
         batch = s.info.get(_BATCH_KEY)
         if batch is None:
-            batch = s.info[_BATCH_KEY] = _Batch(ctx, s)
+            batch = s.info[_BATCH_KEY] = batch_state.shared(ctx.engine,
+                                                            lambda: _Batch(ctx, s))
         now: dt.datetime = ctx.clock.now()
         checked = check_csr(csr, prof, batch.signer.settings)
         values = batch.signer.sign(checked, profile=prof, days=days, request_id=None,
