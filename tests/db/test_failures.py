@@ -149,3 +149,26 @@ def test_init_and_serve_refuse_a_lost_database(home: Path) -> None:
     assert not (home / "certyard.db").exists()
     assert run_cli(env, "init", "--force").code == 0
     assert (home / "certyard.db").exists()
+
+
+@pytest.mark.parametrize("damage", [
+    "INSERT INTO alembic_version VALUES ('ca0002')",  # an ancestor of a recorded head
+    "INSERT INTO alembic_version VALUES ('f0001')",   # the foundation the branches imply
+    "DROP TABLE alembic_version; CREATE TABLE alembic_version (version_num VARCHAR(32));"
+    " INSERT INTO alembic_version VALUES (NULL)",
+    "INSERT INTO alembic_version VALUES ('')",
+    "DROP TABLE alembic_version; CREATE TABLE alembic_version (foo TEXT)",
+], ids=["overlap", "foundation", "null", "empty", "no-column"])
+def test_a_damaged_version_table_is_unversioned_not_an_internal_error(home: Path,
+                                                                       damage: str) -> None:
+    with sqlite3.connect(home / "certyard.db") as conn:
+        conn.executescript(damage)
+    before = (home / "certyard.db").read_bytes()
+    env = {"CERTYARD_HOME": str(home)}
+    res = run_cli(env, "db", "status", "--json")
+    assert res.code == 1 and res.json()["state"] == "unversioned", res.stdout + res.stderr
+    for args in (("db", "upgrade"), ("init",), ("cert", "list"), ("node", "list", "--json")):
+        res = run_cli(env, *args)
+        assert res.code == 7 and "no schema version" in _one_line(res), args
+    assert (home / "certyard.db").read_bytes() == before
+    assert not (home / "backups").exists()

@@ -73,18 +73,22 @@ def _script() -> ScriptDirectory:
 
 def schema_status(engine: Engine) -> SchemaStatus:
     """Compare the database's applied revisions with the code's heads. A branch's
-    ``depends_on`` target (``f0001``) is implied by the rows, not a row itself."""
-    recorded = _recorded(engine)
-    if recorded == RECORDED:  # the usual case, answered without alembic (db/heads.py)
-        return SchemaStatus(state="current", current=RECORDED, applied=HEADS, expected=HEADS,
-                            pending=(), unknown=())
-    from alembic.runtime.migration import MigrationContext
-
+    ``depends_on`` target (``f0001``) is implied by the rows, not a row itself. A version
+    table that cannot be read, or holds empty, NULL or overlapping rows, is ``unversioned``
+    (damaged): nothing migrates it."""
+    rows = _version_rows(engine)
+    names = [r for r in rows or () if isinstance(r, str) and r]
+    clean = rows is not None and len(names) == len(rows)
+    if clean and tuple(sorted(names)) == RECORDED:  # the usual case, answered without
+        return SchemaStatus(state="current", current=RECORDED,  # alembic (db/heads.py)
+                            applied=HEADS, expected=HEADS, pending=(), unknown=())
     script = _script()
-    with engine.connect() as conn:
-        current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
     expected = tuple(sorted(script.get_heads()))
     known = {r.revision for r in script.walk_revisions()}
+    if not clean:
+        # The version table is there but unreadable, or holds empty/NULL rows: damaged.
+        return _unversioned(rows, expected, known)
+    current = tuple(sorted(names))
     unknown = tuple(r for r in current if r not in known)
     applied: set[str] = set()
     if not current:
@@ -94,9 +98,12 @@ def schema_status(engine: Engine) -> SchemaStatus:
         state = "unversioned" if tables else "empty"
         pending = tuple(sorted(known))
     else:
-        applied = ({r.revision for r in script.iterate_revisions(
-            tuple(r for r in current if r in known), "base")} if len(unknown) < len(current)
-            else set())
+        try:
+            applied = ({r.revision for r in script.iterate_revisions(
+                tuple(r for r in current if r in known), "base")}
+                if len(unknown) < len(current) else set())
+        except Exception:  # alembic's RevisionError: rows that overlap (a revision and its
+            return _unversioned(names, expected, known)  # ancestor): damaged, not a state
         pending = tuple(sorted(known - applied))
         if unknown:
             state = "ahead"
@@ -109,15 +116,26 @@ def schema_status(engine: Engine) -> SchemaStatus:
                         expected=expected, pending=pending, unknown=unknown)
 
 
-def _recorded(engine: Engine) -> tuple[str, ...] | None:
-    """The ``alembic_version`` rows, sorted; None when the table cannot be read (a fresh
-    database: the full comparison tells empty from unversioned)."""
+def _unversioned(rows: list[object] | list[str] | None, expected: tuple[str, ...],
+                 known: set[str]) -> SchemaStatus:
+    current = tuple(sorted(str(r) for r in rows or () if r is not None))
+    return SchemaStatus(state="unversioned", current=current, applied=(), expected=expected,
+                        pending=tuple(sorted(known)), unknown=())
+
+
+def _version_rows(engine: Engine) -> list[object] | None:
+    """The ``alembic_version`` rows as stored ([] when the table does not exist: a fresh or
+    foreign database); None when the table exists but cannot be read (damaged)."""
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
-            return tuple(sorted(str(r) for r in rows))
+            return list(conn.execute(text("SELECT version_num FROM alembic_version"))
+                        .scalars())
     except exc.DBAPIError:
-        return None
+        from sqlalchemy import inspect
+
+        if inspect(engine).has_table("alembic_version"):
+            return None
+        return []
 
 
 def check_schema(engine: Engine, *, allow_empty: bool = True) -> SchemaStatus:
