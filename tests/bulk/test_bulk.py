@@ -137,10 +137,14 @@ def test_settings_rules(ctx) -> None:  # type: ignore[no-untyped-def]
         (dict(host_key_fingerprint="md5:aa"), "SHA256:"),
         (dict(host_key_fingerprint=None), "never accepted blindly"),
         (dict(password=None), "password or a private key"),
+    ]:
+        with pytest.raises(InvalidInput, match=match):
+            bulk.configure_sftp(ctx, **{**ok, **change})
+    for change, match in [  # a file that is not one (exit 3 in the CLI, 422 over HTTP)
         (dict(known_hosts="garbage line"), "known_hosts"),
         (dict(private_key=b"not a key"), "private key cannot be read"),
     ]:
-        with pytest.raises(InvalidInput, match=match):
+        with pytest.raises(InvalidFile, match=match):
             bulk.configure_sftp(ctx, **{**ok, **change})
     with pytest.raises(NotFound):
         bulk.show_sftp(ctx)
@@ -194,7 +198,7 @@ def test_import_from_another_cluster(ctx, sftp, other_cluster) -> None:  # type:
     pem.write_text(pem.read_text().replace("\n", "\r\n"))
     with pytest.raises(InvalidFile, match="SHA-512"):
         bulk.preview_import(ctx, name)
-    with pytest.raises(bulk.SftpError, match="not found"):
+    with pytest.raises(NotFound, match="not found"):
         bulk.preview_import(ctx, "certyard-export-missing")
     with pytest.raises(InvalidInput, match="not a certyard export"):
         bulk.preview_import(ctx, "../etc")

@@ -26,7 +26,7 @@ from certyard.bulk.settings import load_sftp_config
 from certyard.bulk.sftp import Progress, SftpError, download_tree, list_remote_exports
 from certyard.db.models import StoreEntry
 from certyard.db.models.bulk import BulkOperation
-from certyard.errors import InvalidFile, InvalidInput
+from certyard.errors import InvalidFile, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from certyard.context import AppContext
@@ -74,23 +74,39 @@ class ImportPreview:
                 "created_at": self.created_at, "certificates": self.certificates}
 
 
+_NAME_MAX = 255  # one directory name on the server
+
+
+def _check_name(name: str) -> None:
+    """An export is one directory directly in the configured one, named by an export:
+    checked before anything connects (a path or an overlong name is the caller's error)."""
+    shown = name if len(name) <= 80 else name[:77] + "..."
+    if not name.startswith(EXPORT_PREFIX):
+        raise InvalidInput(f"{shown!r} is not a certyard export (names start with "
+                           f"{EXPORT_PREFIX})", field="export")
+    if len(name) > _NAME_MAX or "/" in name or "\\" in name \
+            or not name.isprintable() or name.strip() != name:
+        raise InvalidInput(f"{shown!r} is not an export name (one directory name of at most "
+                           f"{_NAME_MAX} characters, no slashes)", field="export")
+
+
 def preview_import(
     ctx: AppContext, name: str, *, progress: Progress | None = None,
 ) -> ImportPreview:
     """Download and check an export; say what each certificate is and which trust stores
     already hold it. Changes nothing."""
+    _check_name(name)
     with ctx.read() as s:
         cfg = load_sftp_config(ctx, s)
-    if not name.startswith(EXPORT_PREFIX):
-        raise InvalidInput(f"{name!r} is not a certyard export (names start with "
-                           f"{EXPORT_PREFIX})", field="export")
     limit = ctx.settings.max_upload_bytes
     try:
         data = download_tree(cfg, name, MANIFEST, _paths, limit=limit, progress=progress)
     except SftpError as e:
         if e.reason == "no_such_file":
-            raise SftpError(f"export {name} not found on the SFTP server: {e.message}") \
-                from None
+            missing = NotFound("export", name)
+            missing.message = f"export {name} not found on the SFTP server: {e.message}"
+            missing.args = (missing.message,)
+            raise missing from None
         raise
     manifest = json.loads(data[MANIFEST])
     now = ctx.clock.now()

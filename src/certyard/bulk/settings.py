@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from certyard.audit import record_event
 from certyard.db.models.bulk import BulkSftpSettings
-from certyard.errors import InvalidInput, NotFound
+from certyard.errors import InvalidFile, InvalidInput, NotFound
 from certyard.syslog.forward import check_host, check_port
 
 if TYPE_CHECKING:
@@ -103,8 +103,8 @@ def configure_sftp(ctx: AppContext, *, host: str, user_id: str, directory: str, 
                     raise ValueError("expected: host key-type base64-key")
                 asyncssh.import_public_key(" ".join(tokens[1:3]))
             except (ValueError, asyncssh.KeyImportError) as e:
-                raise InvalidInput(f"known_hosts line {n} cannot be read: {e}",
-                                   field="known_hosts") from None
+                raise InvalidFile(f"known_hosts line {n} cannot be read: {e}",
+                                  field="known_hosts") from None
     if not fp and not kh:
         raise InvalidInput("give the server's host key: a known_hosts line or a pinned "
                            "SHA256 fingerprint (host keys are never accepted blindly)",
@@ -115,8 +115,8 @@ def configure_sftp(ctx: AppContext, *, host: str, user_id: str, directory: str, 
         try:
             asyncssh.import_private_key(private_key)
         except (ValueError, asyncssh.KeyImportError):
-            raise InvalidInput("the private key cannot be read (OpenSSH or PEM, "
-                               "unencrypted)", field="private_key") from None
+            raise InvalidFile("the private key cannot be read (OpenSSH or PEM, "
+                              "unencrypted)", field="private_key") from None
     now = ctx.clock.now()
     with ctx.transaction() as s:
         row = s.get(BulkSftpSettings, 1, with_for_update=True)

@@ -106,3 +106,13 @@ def read_input(path: str, limit: int) -> bytes:
         size = os.path.getsize(path) if path != "-" else len(data)
         raise InvalidFile(f"the file is {size:,} bytes or more; the limit is {limit:,} bytes")
     return data
+
+
+def read_text_input(path: str, limit: int) -> str:
+    """:func:`read_input` for a text file (a password, known_hosts lines): UTF-8, or an
+    unusable file (exit 3)."""
+    try:
+        return read_input(path, limit).decode()
+    except UnicodeDecodeError:
+        where = "standard input" if path == "-" else f"file {path}"
+        raise InvalidFile(f"{where} is not UTF-8 text", field="file") from None

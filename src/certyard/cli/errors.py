@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from certyard import errors as e
 
-__all__ = ["exit_code"]
+__all__ = ["error_class", "exit_code"]
 
 _BY_CODE: dict[str, int] = {
     "backup_password": 6,       # backup.BackupPasswordWrong: like a wrong password
@@ -35,3 +35,15 @@ def exit_code(exc: e.CertyardError) -> int:
         if isinstance(exc, klass):
             return status
     return 1
+
+
+# README, "JSON output": ``code`` is the class of error, ``reason`` the specific cause.
+_CLASS_BY_EXIT = {2: "invalid_input", 3: "invalid_file", 4: "not_found", 5: "conflict",
+                  6: "forbidden", 7: "not_initialised", 8: "external_service"}
+
+
+def error_class(exc: e.CertyardError) -> str:
+    """The class of error the JSON shape names (``sftp_failed`` is ``external_service``,
+    ``invalid_certificate`` is ``invalid_file``); an error outside those classes keeps its
+    own code (``audit_chain_broken``)."""
+    return _CLASS_BY_EXIT.get(exit_code(exc), exc.code)

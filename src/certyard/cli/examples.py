@@ -48,8 +48,10 @@ EXAMPLES: dict[str, list[str]] = {
     "audit list": ["certyard audit list --actor admin --since 2026-11-01"],
     "audit verify": ["certyard audit verify"],
     "backup": ["certyard backup /var/backups/certyard.cyb --password-file /root/backup.pw"],
-    "bulk configure": ["certyard bulk configure --host sftp.example.com --user cisco "
-                       "--directory /users/cisco --password-file pw.txt"],
+    "bulk configure": ["certyard bulk host-key --host sftp.example.com",
+                       "certyard bulk configure --host sftp.example.com --user cisco "
+                       "--directory /users/cisco --password-file pw.txt "
+                       "--host-key-fingerprint SHA256:<the fingerprint host-key printed>"],
     "bulk export": ["certyard bulk export tomcat"],
     "bulk exports": ["certyard bulk exports"],
     "bulk host-key": ["certyard bulk host-key --host sftp.example.com"],

@@ -123,14 +123,23 @@ def _classify(exc: BaseException) -> _Failure | None:
     from certyard.errors import CertyardError, InvalidInputs
 
     if isinstance(exc, CertyardError):
-        from certyard.cli.errors import exit_code
+        from certyard.cli.errors import error_class, exit_code
 
         reason = getattr(exc, "reason", None) or getattr(exc, "rule", None) or exc.code
-        return _Failure(exit_code(exc), exc.code, str(reason), exc.message,
+        if reason == "failed" and exc.code != error_class(exc):  # a class-wide reason
+            reason = exc.code  # says less than the error's own code (sftp_failed)
+        return _Failure(exit_code(exc), error_class(exc), str(reason), exc.message,
                         getattr(exc, "option", None),
                         list(exc.problems) if isinstance(exc, InvalidInputs) else [])
     if isinstance(exc, UsageProblem):
         return _Failure(2, "invalid_input", "usage", str(exc))
+    if isinstance(exc, OSError) and exc.filename is not None:
+        # A path the user gave that the file system refuses (too long, not a directory,
+        # read-only ...): an unusable file, named (shortened) with the system's reason.
+        name = str(exc.filename)
+        shown = name if len(name) <= 120 else name[:117] + "..."
+        return _Failure(3, "invalid_file", "file_system",
+                        f"cannot use {shown}: {exc.strerror or type(exc).__name__}")
     if isinstance(exc, Aborted):
         return _Failure(1, "aborted", "aborted", str(exc))
     # typer >= 0.2x raises typer._click exceptions, older ones click's: match either by

@@ -128,6 +128,10 @@ def _node_id(session: Session, name: str | None) -> int | None:
     return node_id
 
 
+_PAGE_MAX = 10_000_000  # beyond any store: the offset stays a 64-bit number
+_FIND_MAX = 1000  # common names are at most 64 characters (RFC 5280 ub-common-name)
+
+
 def find_entries(
     ctx: AppContext,
     *,
@@ -147,8 +151,12 @@ def find_entries(
         raise InvalidInput(f"type must be one of {', '.join(ENTRY_TYPES)}", field="type")
     if sort not in SORT_KEYS:
         raise InvalidInput(f"sort must be one of {', '.join(SORT_KEYS)}", field="sort")
-    if page < 1 or not 1 <= page_size <= 1000:
-        raise InvalidInput("page starts at 1 and page size is 1 to 1000", field="page")
+    if not 1 <= page <= _PAGE_MAX or not 1 <= page_size <= 1000:
+        raise InvalidInput(f"page is 1 to {_PAGE_MAX:,} and page size is 1 to 1000",
+                           field="page")
+    if text is not None and len(text) > _FIND_MAX:
+        raise InvalidInput(f"the text to find is at most {_FIND_MAX:,} characters",
+                           field="text")
     with ctx.read() as s:
         conds: list[Any] = []
         node_id = _node_id(s, node)

@@ -16,9 +16,9 @@ from certyard.errors import InvalidFile
 
 def _password(password_file: Path | None, *, confirm: bool) -> str:
     if password_file is not None:
-        from certyard.cli.context import read_input
+        from certyard.cli.context import read_text_input
 
-        return read_input(str(password_file), 4096).decode().rstrip("\r\n")
+        return read_text_input(str(password_file), 4096).rstrip("\r\n")
     env = os.environ.get("CERTYARD_BACKUP_PASSWORD")
     if env:
         return env

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 import typer
 
 from certyard import bulk
-from certyard.cli.context import cli_context, read_input
+from certyard.cli.context import cli_context, read_input, read_text_input
 from certyard.cli.output import console, emit_json, emit_list, show_fields, table
 from certyard.cli.ui import confirm, interactive, progress
 
@@ -40,10 +40,10 @@ def configure(
     json_: bool = JSON,
 ) -> None:
     """Save the SFTP server settings (the password is stored encrypted)."""
-    password = (read_input(password_file, 4096).decode().rstrip("\r\n")
+    password = (read_text_input(password_file, 4096).rstrip("\r\n")
                 if password_file else None)
     key = read_input(key_file, 65536) if key_file else None
-    kh = read_input(known_hosts_file, 65536).decode() if known_hosts_file else None
+    kh = read_text_input(known_hosts_file, 65536) if known_hosts_file else None
     view = bulk.configure_sftp(cli_context(), host=host, port=port, user_id=user_id,
                                directory=directory, password=password, private_key=key,
                                known_hosts=kh, host_key_fingerprint=host_key_fingerprint)

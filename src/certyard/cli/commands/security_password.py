@@ -19,12 +19,9 @@ app = typer.Typer(help="The security password that encrypts every backup (14+ ch
 
 def _secret(path: Path | None, env: str, prompt: str, *, confirm: bool) -> str | None:
     if path is not None:
-        try:
-            return path.read_text().rstrip("\n")
-        except OSError as exc:
-            from certyard.errors import InvalidFile
+        from certyard.cli.context import read_text_input
 
-            raise InvalidFile(f"cannot read {path}: {exc.strerror}") from None
+        return read_text_input(str(path), 4096).rstrip("\r\n")
     if os.environ.get(env):
         return os.environ[env]
     if not sys.stdin.isatty():
