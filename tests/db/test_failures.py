@@ -172,3 +172,22 @@ def test_a_damaged_version_table_is_unversioned_not_an_internal_error(home: Path
         assert res.code == 7 and "no schema version" in _one_line(res), args
     assert (home / "certyard.db").read_bytes() == before
     assert not (home / "backups").exists()
+
+
+def test_another_programs_database_is_left_as_it_is(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    db = home / "certyard.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+        conn.execute("INSERT INTO recipes VALUES ('bread')")
+    os.chmod(db, 0o644)
+    before = db.read_bytes()
+    env = {"CERTYARD_HOME": str(home), "CERTYARD_MASTER_KEY": "a" * 43 + "="}
+    for args in (("db", "upgrade"), ("init",), ("node", "list")):
+        res = run_cli(env, *args)
+        assert res.code == 7 and "no schema version" in _one_line(res), args
+    assert db.read_bytes() == before and stat.S_IMODE(db.stat().st_mode) == 0o644
+    assert not (home / "certyard.db-wal").exists()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"

@@ -11,7 +11,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,6 +42,17 @@ def _private_files(path: str) -> None:
             continue
 
 
+def _ours(cur: Any) -> bool:
+    """A database certyard may set up (WAL mode, owner-only files): already in WAL mode,
+    empty, or holding certyard's version table. Another program's database is left as it
+    is: the schema check then refuses it without having changed its journal or its mode."""
+    row = cur.execute("PRAGMA journal_mode").fetchone()
+    if row and str(row[0]).lower() == "wal":
+        return True
+    names = {r[0] for r in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return not names or "alembic_version" in names
+
+
 def _create_private(path: str) -> None:
     """Create the database file owner-only if it does not exist yet.
 
@@ -66,7 +77,6 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             _create_private(path)
-            _private_files(path)
         engine = create_engine(
             url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False},
             poolclass=NullPool if path == ":memory:" else None,
@@ -78,14 +88,18 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             # so writers queue on the lock instead of failing on upgrade from read to write.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            ours = _ours(cur)
+            if ours and path and path != ":memory:":
+                _private_files(path)  # before WAL mode makes the -wal/-shm with its mode
+            if ours:
+                cur.execute("PRAGMA journal_mode=WAL")
             # FULL: every commit is fsync'd before it returns (WAL with NORMAL can lose the
             # last commits on power loss); a CA must not hand out a certificate it forgets.
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
-            if path and path != ":memory:":
+            if ours and path and path != ":memory:":
                 _private_files(path)
 
         @event.listens_for(engine, "begin")
