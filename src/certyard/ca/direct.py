@@ -117,7 +117,7 @@ def _prepare_unit(ctx: AppContext, csr: x509.CertificateSigningRequest, prof: Pr
                                    now=now)
         request = dict(
             state="issued", pending_key=None, csr_der=csr.public_bytes(Encoding.DER),
-            subject=checked.subject.rfc4514_string(), sans=values["sans"],
+            subject=values["subject"], sans=values["sans"],
             key_type=checked.key_type, key_size=checked.key_size,
             public_sha256=checked.public_sha256, profile=prof.name,
             requester=(requester or ctx.actor.name)[:200], purpose=None, node_id=None,
