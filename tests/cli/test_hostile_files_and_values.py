@@ -97,3 +97,26 @@ def test_json_errors_name_the_class_and_the_cause(cluster, tmp_path: Path) -> No
     err = _json_error(res)
     assert res.code == 8 and err["code"] == "external_service", err
     assert err["reason"] != "failed"
+
+
+def test_files_too_large_empty_or_not_regular(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    big = tmp_path / "big"
+    with open(big, "wb") as fh:
+        fh.truncate(5 * 1024 * 1024)  # sparse: larger than any limit, cheap to make
+    res = cluster(*SFTP, "--password-file", str(big), "--json")
+    err = _json_error(res)
+    assert res.code == 3 and err["reason"] == "too_large" and str(big) in err["message"]
+    res = cluster(*SFTP, "--password-file", "/dev/zero")
+    assert res.code == 3 and "is larger than that; the limit is 4,096 bytes" in _one_line(res)
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"\n")
+    for args in ((*SFTP, "--password-file", str(empty)),
+                 ("backup", str(tmp_path / "b.cyb"), "--password-file", str(empty))):
+        res = cluster(*args)
+        assert res.code == 3 and "holds no password" in _one_line(res), args
+    pw = tmp_path / "pw"
+    pw.write_text("Security-Pass-42-Xq\n")
+    for target, words in ((tmp_path, "is a directory"), (Path("/dev/zero"), "not a regular"),
+                          (big, "not a certyard backup")):
+        res = cluster("restore", str(target), "--password-file", str(pw), "--yes")
+        assert res.code == 3 and words in _one_line(res), target

@@ -178,7 +178,7 @@ def test_fifty_megabyte_file_refused(cli, tmp_path) -> None:  # type: ignore[no-
     before = cli("cert", "list", "--json").stdout
     r = cli("cert", "upload-trust", "tomcat-trust", str(big))
     assert r.code == 3
-    assert r.stderr.strip() == ("error: the file is 52,428,800 bytes or more; "
+    assert r.stderr.strip() == (f"error: file {big} is 52,428,800 bytes; "
                                 "the limit is 1,048,576 bytes")
     assert cli("cert", "list", "--json").stdout == before
 

@@ -179,10 +179,16 @@ def create_backup(ctx: AppContext, output: Path, *, password: str,
 def _open(path: Path, password: str) -> dict[str, Any]:
     pw = _check_password(password)
     try:
-        blob = Path(path).read_bytes()
+        with open(path, "rb") as fh:  # the magic first: a wrong file is refused at once
+            head = fh.read(_HEADER.size)
+            if len(head) < _HEADER.size or head[:4] != MAGIC:
+                raise InvalidFile(f"{path} is not a certyard backup")
+            blob = head + fh.read()
     except FileNotFoundError:
         raise InvalidInput(f"backup file {path} not found", field="file") from None
-    if len(blob) < _HEADER.size + 16 or blob[:4] != MAGIC:
+    except IsADirectoryError:
+        raise InvalidFile(f"{path} is a directory, not a backup file") from None
+    if len(blob) < _HEADER.size + 16:
         raise InvalidFile(f"{path} is not a certyard backup")
     _magic, version, n_log2, r, p, salt, nonce = _HEADER.unpack(blob[:_HEADER.size])
     if version != 1:

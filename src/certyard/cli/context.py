@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import stat
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -90,22 +91,40 @@ def read_input(path: str, limit: int) -> bytes:
     import sys
 
     try:
+        size = None
         if path == "-":
             data = sys.stdin.buffer.read(limit + 1)
         else:
             with open(path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                size = st.st_size if stat.S_ISREG(st.st_mode) else None
                 data = fh.read(limit + 1)
     except FileNotFoundError:
-        raise InvalidFile(f"file {path} not found", field="file") from None
+        raise _file_error(f"file {_shown(path)} not found", "file_not_found") from None
     except IsADirectoryError:
-        raise InvalidFile(f"{path} is a directory, not a file", field="file") from None
+        raise _file_error(f"{_shown(path)} is a directory, not a file",
+                          "is_a_directory") from None
     except PermissionError:
-        raise InvalidFile(f"file {path} cannot be read (permission denied)",
-                          field="file") from None
+        raise _file_error(f"file {_shown(path)} cannot be read (permission denied)",
+                          "permission_denied") from None
+    except OSError as exc:
+        raise _file_error(f"file {_shown(path)} cannot be read ({exc.strerror})",
+                          "unreadable") from None
     if len(data) > limit:
-        size = os.path.getsize(path) if path != "-" else len(data)
-        raise InvalidFile(f"the file is {size:,} bytes or more; the limit is {limit:,} bytes")
+        where = "standard input" if path == "-" else f"file {_shown(path)}"
+        what = f"is {size:,} bytes" if size and size > limit else "is larger than that"
+        raise _file_error(f"{where} {what}; the limit is {limit:,} bytes", "too_large")
     return data
+
+
+def _shown(path: str) -> str:
+    return path if len(path) <= 120 else path[:117] + "..."
+
+
+def _file_error(message: str, reason: str) -> InvalidFile:
+    exc = InvalidFile(message, field="file")
+    exc.reason = reason  # type: ignore[attr-defined]
+    return exc
 
 
 def read_text_input(path: str, limit: int) -> str:
@@ -114,5 +133,14 @@ def read_text_input(path: str, limit: int) -> str:
     try:
         return read_input(path, limit).decode()
     except UnicodeDecodeError:
-        where = "standard input" if path == "-" else f"file {path}"
-        raise InvalidFile(f"{where} is not UTF-8 text", field="file") from None
+        where = "standard input" if path == "-" else f"file {_shown(path)}"
+        raise _file_error(f"{where} is not UTF-8 text", "not_utf8") from None
+
+
+def read_secret_file(path: str, limit: int = 4096) -> str:
+    """A password from a file (or '-'): its first line, which must not be empty."""
+    text = read_text_input(path, limit).rstrip("\r\n")
+    if not text.strip():
+        where = "standard input" if path == "-" else f"file {_shown(path)}"
+        raise _file_error(f"{where} holds no password (it is empty)", "empty")
+    return text

@@ -55,8 +55,10 @@ EXAMPLES: dict[str, list[str]] = {
     "bulk export": ["certyard bulk export tomcat"],
     "bulk exports": ["certyard bulk exports"],
     "bulk host-key": ["certyard bulk host-key --host sftp.example.com"],
-    "bulk import": ["certyard bulk import cluster2-tomcat-20261130 --trust-store tomcat-trust"],
-    "bulk import-preview": ["certyard bulk import-preview cluster2-tomcat-20261130"],
+    "bulk import": ["certyard bulk import certyard-export-cluster2-tomcat-20261130T101500Z "
+                    "--trust-store tomcat-trust"],
+    "bulk import-preview": ["certyard bulk import-preview "
+                            "certyard-export-cluster2-tomcat-20261130T101500Z"],
     "bulk show": ["certyard bulk show"],
     "ca config": ["certyard ca config", "certyard ca config --crl-days 7 --ocsp-hours 12"],
     "ca crl": ["certyard ca crl --format pem", "certyard ca crl -o current.crl"],

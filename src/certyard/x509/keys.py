@@ -117,5 +117,9 @@ def load_private_key(
 
 
 def _short(exc: BaseException) -> str:
+    """The library's first sentence, never cut inside a word."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:120]
+    text = text.split(". ")[0].rstrip(".")
+    if len(text) > 120:
+        text = text[:120].rsplit(" ", 1)[0] + " ..."
+    return text

@@ -16,9 +16,9 @@ from certyard.errors import InvalidFile
 
 def _password(password_file: Path | None, *, confirm: bool) -> str:
     if password_file is not None:
-        from certyard.cli.context import read_text_input
+        from certyard.cli.context import read_secret_file
 
-        return read_text_input(str(password_file), 4096).rstrip("\r\n")
+        return read_secret_file(str(password_file))
     env = os.environ.get("CERTYARD_BACKUP_PASSWORD")
     if env:
         return env
@@ -76,8 +76,13 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Replace everything in the store with an archive's content (needs the security
         password in force when the backup was taken)."""
-        if not archive.is_file():
+        if archive.is_dir():
+            raise InvalidFile(f"{archive} is a directory, not a backup file", field="archive")
+        if not archive.exists():
             raise InvalidFile(f"file {archive} not found", field="archive")
+        if not archive.is_file():
+            raise InvalidFile(f"{archive} is not a regular file (a device or a pipe)",
+                              field="archive")
         pw = _password(password_file, confirm=False)
         info = backup.read_backup_info(archive, password=pw)
         confirm(f"Replace the whole store with the backup of {fmt_datetime(info.created_at)} "

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 import typer
 
 from certyard import bulk
-from certyard.cli.context import cli_context, read_input, read_text_input
+from certyard.cli.context import cli_context, read_input, read_secret_file, read_text_input
 from certyard.cli.output import console, emit_json, emit_list, show_fields, table
 from certyard.cli.ui import confirm, interactive, progress
 
@@ -40,7 +40,7 @@ def configure(
     json_: bool = JSON,
 ) -> None:
     """Save the SFTP server settings (the password is stored encrypted)."""
-    password = (read_text_input(password_file, 4096).rstrip("\r\n")
+    password = (read_secret_file(password_file)
                 if password_file else None)
     key = read_input(key_file, 65536) if key_file else None
     kh = read_text_input(known_hosts_file, 65536) if known_hosts_file else None
@@ -121,7 +121,8 @@ def import_preview(name: str = typer.Argument(..., help="Export name (see `bulk 
 def import_(name: str = typer.Argument(..., help="Export name (see `bulk exports`)."),
             trust_store: list[str] = typer.Option(..., "--trust-store",
                                                   help="Target trust store (repeat)."),
-            yes: bool = typer.Option(False, "--yes", help="Do not show the preview or ask."),
+            yes: bool = typer.Option(False, "--yes", "-y",
+                                     help="Do not show the preview or ask."),
             json_: bool = JSON) -> None:
     """Import the export's certificates into the chosen trust stores, after a preview."""
     ctx = cli_context()

@@ -118,9 +118,16 @@ def import_(
         raise InvalidInput("give either a key file or --pkcs11, not both", field="key")
     ctx = cli_context()
     limit = ctx.settings.max_upload_bytes
+    chain_data = read_input(chain, limit) if chain else None
+    if chain_data is not None and not chain_data.strip():
+        from certyard.errors import InvalidFile
+
+        raise InvalidFile(f"--chain file {chain} is empty: it must hold the certificates up "
+                          "to the root (leave --chain out when the CA is a root)",
+                          field="chain")
     info = ca.import_ca(ctx, read_input(cert, limit),
                         read_input(key, limit) if key is not None else None,
-                        chain_data=read_input(chain, limit) if chain else None,
+                        chain_data=chain_data,
                         purposes=list(purpose or []), pkcs11=ref)
     _print_info(info, json_)
 

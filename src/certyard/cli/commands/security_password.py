@@ -19,9 +19,9 @@ app = typer.Typer(help="The security password that encrypts every backup (14+ ch
 
 def _secret(path: Path | None, env: str, prompt: str, *, confirm: bool) -> str | None:
     if path is not None:
-        from certyard.cli.context import read_text_input
+        from certyard.cli.context import read_secret_file
 
-        return read_text_input(str(path), 4096).rstrip("\r\n")
+        return read_secret_file(str(path))
     if os.environ.get(env):
         return os.environ[env]
     if not sys.stdin.isatty():
