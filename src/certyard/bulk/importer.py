@@ -84,7 +84,7 @@ def _check_name(name: str) -> None:
     if not name.startswith(EXPORT_PREFIX):
         raise InvalidInput(f"{shown!r} is not a certyard export (names start with "
                            f"{EXPORT_PREFIX})", field="export")
-    if len(name) > _NAME_MAX or "/" in name or "\\" in name \
+    if len(name) > _NAME_MAX or name == EXPORT_PREFIX or "/" in name or "\\" in name \
             or not name.isprintable() or name.strip() != name:
         raise InvalidInput(f"{shown!r} is not an export name (one directory name of at most "
                            f"{_NAME_MAX} characters, no slashes)", field="export")

@@ -155,7 +155,7 @@ def find_entries(
         raise InvalidInput(f"page is 1 to {_PAGE_MAX:,} and page size is 1 to 1000",
                            field="page")
     if text is not None and len(text) > _FIND_MAX:
-        raise InvalidInput(f"the text to find is at most {_FIND_MAX:,} characters",
+        raise InvalidInput(f"search text is at most {_FIND_MAX:,} characters",
                            field="text")
     with ctx.read() as s:
         conds: list[Any] = []
