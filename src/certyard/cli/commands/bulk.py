@@ -36,6 +36,7 @@ def configure(
     known_hosts_file: str = typer.Option(None, "--known-hosts-file",
                                          help="known_hosts lines for the server."),
     host_key_fingerprint: str = typer.Option(None, "--host-key-fingerprint",
+                                             metavar="SHA256:FP",
                                              help="Pinned SHA256:... host key fingerprint."),
     json_: bool = JSON,
 ) -> None:
