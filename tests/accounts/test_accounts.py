@@ -226,3 +226,15 @@ def test_housekeeping_disables_inactive_and_purges_sessions(ctx, clock):
     assert accounts.account_housekeeping(ctx) == {"disabled": 1, "sessions_purged": 1,
                                                   "throttles_purged": 0}
     assert accounts.show_user(ctx, "alice").disabled
+
+
+def test_user_names_that_differ_only_in_case_are_one_name(ctx) -> None:  # type: ignore[no-untyped-def]
+    from certyard import accounts
+    from certyard.errors import Duplicate
+
+    accounts.create_user(ctx, "carol", role="Help Desk Administrator",
+                         password="Sturdy-Pass-42-Xq", must_change_password=False)
+    with pytest.raises(Duplicate, match="differ by more than case"):
+        accounts.create_user(ctx, "Carol", role="Help Desk Administrator",
+                             password="Sturdy-Pass-42-Xq", must_change_password=False)
+    assert [u.name for u in accounts.list_users(ctx) if u.name.lower() == "carol"] == ["carol"]

@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from certyard.accounts.roles import BUILTIN_ROLES
 from certyard.accounts.rules import check_new_password, hash_password, read_rules, verify_password
@@ -180,8 +180,13 @@ def create_user(ctx: AppContext, name: str, *, role: str, password: str,
     with ctx.transaction() as s:
         _check_role(s, role)
         _no_escalation(s, ctx, role, what="create")
-        if s.scalar(select(User.id).where(User.name == name)) is not None:
-            raise Duplicate(f"a user named {name} already exists", field="name")
+        # Names differing only in case ("admin", "Admin") would be two accounts a person
+        # cannot tell apart in the audit trail, session lists or a sign-in prompt.
+        taken = s.scalar(select(User.name).where(func.lower(User.name) == name.lower()))
+        if taken is not None:
+            raise Duplicate(f"a user named {taken} already exists" + (
+                "" if taken == name else " (user names differ by more than case)"),
+                field="name")
         rules = read_rules(s)
         check_new_password(password, user_name=name, rules=rules)
         now = ctx.clock.now()
