@@ -22,18 +22,15 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, object_session
+from typing import TYPE_CHECKING
 
 from certyard.accounts.allowlist import address_in
 from certyard.accounts.sessions import Principal, token_digest
 from certyard.db.models.accounts import AllowlistEntry, ApiToken, Role, User
+from certyard.db.watch import ChangeCounter
 
 if TYPE_CHECKING:
     from certyard.context import AppContext
@@ -42,58 +39,14 @@ __all__ = ["RECHECK_SECONDS", "AuthCache", "generation"]
 
 RECHECK_SECONDS = 1.0
 MAX_TOKENS = 4096
-_WATCHED = frozenset(str(m.__tablename__) for m in (User, Role, ApiToken, AllowlistEntry))
-_CHANGED = "certyard.accounts.changed"
-_GENERATION = [0]
-_BUMP = threading.Lock()
+_CHANGES = ChangeCounter("accounts", (User, Role, ApiToken, AllowlistEntry))
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def generation() -> int:
     """Advances on every committed change to the accounts tables made in this process."""
-    return _GENERATION[0]
-
-
-def _bump() -> None:
-    with _BUMP:
-        _GENERATION[0] += 1
-
-
-def _mark(session: Session | None) -> None:
-    if session is not None:
-        session.info[_CHANGED] = True
-    _bump()  # readers drop what they hold now, and again after the commit
-
-
-def _row_changed(_mapper: Any, _connection: Any, target: Any) -> None:
-    _mark(object_session(target))
-
-
-# Mapper events fire only for these classes' rows: no cost to any other flush.
-for _model in (User, Role, ApiToken, AllowlistEntry):
-    for _what in ("after_insert", "after_update", "after_delete"):
-        event.listen(_model, _what, _row_changed)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _executed(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete or state.is_insert) \
-            and not state.execution_options.get("certyard_bookkeeping"):
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in _WATCHED:
-            _mark(state.session)
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
-        _bump()
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+    return _CHANGES.generation()
 
 
 @dataclass(frozen=True)

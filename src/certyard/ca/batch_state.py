@@ -16,77 +16,33 @@ token principals:
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
-from sqlalchemy.orm import ORMExecuteState, Session, object_session
+from sqlalchemy import Engine
 
 from certyard.audit.trail import HEAD as AUDIT_HEAD
 from certyard.db.models import Node, PrivateKey, Setting
 from certyard.db.models.ca import CaCertificate
+from certyard.db.watch import ChangeCounter
 
 __all__ = ["RECHECK_SECONDS", "generation", "shared"]
 
 RECHECK_SECONDS = 1.0
-_MODELS = (Setting, CaCertificate, PrivateKey, Node)
-_WATCHED = frozenset(str(m.__tablename__) for m in _MODELS)
-_CHANGED = "certyard.ca.batch_state.changed"
 # Settings rows rewritten by issuance itself (the audit chain's head, on every record):
 # they say nothing about the CA, and watching them would read everything again each batch.
 _BOOKKEEPING = frozenset({AUDIT_HEAD})
-_GENERATION = [0]
-_LOCK = threading.Lock()
+_CHANGES = ChangeCounter(
+    "ca_batch", (Setting, CaCertificate, PrivateKey, Node),
+    ignore=lambda row: isinstance(row, Setting) and row.name in _BOOKKEEPING)
 
 T = TypeVar("T")
 
 
 def generation() -> int:
     """Advances on every committed change to the watched tables made in this process."""
-    return _GENERATION[0]
-
-
-def _bump() -> None:
-    with _LOCK:
-        _GENERATION[0] += 1
-
-
-def _mark(session: Session | None) -> None:
-    if session is not None:
-        session.info[_CHANGED] = True
-    _bump()  # batches starting now read again, and again after the commit
-
-
-def _row_changed(_mapper: Any, _connection: Any, target: Any) -> None:
-    if isinstance(target, Setting) and target.name in _BOOKKEEPING:
-        return
-    _mark(object_session(target))
-
-
-for _model in _MODELS:  # mapper events fire only for these classes' rows
-    for _what in ("after_insert", "after_update", "after_delete"):
-        event.listen(_model, _what, _row_changed)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _executed(state: ORMExecuteState) -> None:
-    if state.is_update or state.is_delete or state.is_insert:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in _WATCHED:
-            _mark(state.session)
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
-        _bump()
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+    return _CHANGES.generation()
 
 
 _KEPT: dict[int, tuple[Engine, Any, float, int]] = {}
