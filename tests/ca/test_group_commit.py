@@ -195,7 +195,7 @@ def test_commits_are_durable(ctx: Any, backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_another_writer_never_stops_the_event_loop(ctx: Any, monkeypatch: Any) -> None:
+def test_another_writer_never_stops_the_event_loop(ctx: Any) -> None:
     """SQLite has one write lock per database. Another process holding it (a second
     ``serve --https-workers`` process committing its batch) must not stop this process's
     event loop: the checks and the signing read in a snapshot, and only the commit waits
@@ -203,9 +203,6 @@ def test_another_writer_never_stops_the_event_loop(ctx: Any, monkeypatch: Any) -
     import asyncio
     import sqlite3
 
-    from certyard.ca import group_commit
-
-    monkeypatch.setattr(group_commit, "_SHARED_SQLITE", [True])  # serve --https-workers 2
     setup_ca(ctx)
     other = sqlite3.connect(ctx.engine.url.database, isolation_level=None, timeout=60,
                             check_same_thread=False)

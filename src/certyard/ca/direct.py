@@ -92,7 +92,6 @@ class _Batch:
 
 
 _CHAINS: dict[str, str] = {}
-_BATCH_KEY = "certyard.ca.direct.batch"
 
 
 @dataclass(frozen=True)
@@ -107,10 +106,7 @@ def _prepare_unit(ctx: AppContext, csr: x509.CertificateSigningRequest, prof: Pr
                   days: int | None, requester: str | None) -> Callable[[Session], _Prepared]:
     """Checks and signing, in the shared transaction but writing nothing."""
     def prepare(s: Session) -> _Prepared:
-        batch = s.info.get(_BATCH_KEY)
-        if batch is None:
-            batch = s.info[_BATCH_KEY] = batch_state.shared(ctx.engine,
-                                                            lambda: _Batch(ctx, s))
+        batch = batch_state.shared(ctx.engine, lambda: _Batch(ctx, s))
         now: dt.datetime = ctx.clock.now()
         checked = check_csr(csr, prof, batch.signer.settings)
         values = batch.signer.sign(checked, profile=prof, days=days, request_id=None,

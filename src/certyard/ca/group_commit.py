@@ -16,13 +16,16 @@ each unit of it alone (its own transaction), so one unit that cannot be stored d
 fail the others, and each caller gets its own outcome. A caller therefore returns only once
 what it wrote is durable, exactly as with a transaction of its own.
 
-From the event loop (``run_async``) on SQLite shared by several processes
-(``share_sqlite_writes``), step 1 reads in its own snapshot and steps
-2-3 run in a write transaction of their own, so the database's single write lock is held
-only for the inserts and the commit, never through the signing (PostgreSQL's read committed
-gives the same view). Units run one after another on the writer thread, so work that
-orders records (the audit chain) stays linear without locks between them. The writer stops
-after a short idle spell and the next unit starts it again.
+From the event loop (``run_async``) step 1 runs at once, in the caller's task on the loop,
+in a read-only session (it reads only when a unit needs state it does not keep, and then in
+a snapshot that takes no lock), and steps 2-3 in a write transaction of their own on one
+I/O thread, so a database's write lock (SQLite has one per file, shared with ``serve
+--https-workers`` processes) is held only for the inserts and the commit, never through
+the signing. One commit at a time runs per loop; it takes every unit prepared while the
+one before it ran, so the loop signs while the database syncs. Batches commit in order,
+one after another on the I/O thread, so work that orders records (the audit chain) stays
+linear without locks between them. The thread writer (``run``) stops after a short idle
+spell and the next unit starts it again.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from certyard.db.engine import READ_ONLY
 
-__all__ = ["GroupCommit", "Prepare", "Write", "group_commit_for", "share_sqlite_writes"]
+__all__ = ["GroupCommit", "Prepare", "Write", "group_commit_for"]
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -47,16 +50,6 @@ Prepare = Callable[[Session], P]
 Write = Callable[[Session, list[Any]], Sequence[Any]]
 
 MAX_BATCH = 256
-_SHARED_SQLITE = [False]
-
-
-def share_sqlite_writes(on: bool = True) -> None:
-    """Several processes of this host write one SQLite file (``serve --https-workers`` > 1):
-    a batch then reads in a snapshot and takes the write lock only for its writes, so
-    another process's commit never stops this event loop. A single process keeps one write
-    transaction per batch (the extra read transaction cost 15-25 % of the API issuance rate,
-    measured with benchmarks/api_issuance.py)."""
-    _SHARED_SQLITE[0] = on
 IDLE_SECONDS = 5.0
 
 
@@ -83,11 +76,16 @@ class GroupCommit:
         self.engine = engine
         self.max_batch = max_batch
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._snapshot_reads = engine.dialect.name == "sqlite"
+        self._read_sessions = sessionmaker(engine.execution_options(**{READ_ONLY: True}),
+                                           expire_on_commit=False)
         self._queue: deque[_Unit[Any]] = deque()
         self._cond = threading.Condition()
         self._running = False
+        # Per event loop: the units prepared and waiting for a commit, and the task
+        # committing them (at most one per loop).
         self._loop_queues: dict[asyncio.AbstractEventLoop, list[_Unit[Any]]] = {}
+        self._committing: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+        self._readers: dict[asyncio.AbstractEventLoop, Session] = {}
         self._drainers: set[asyncio.Task[None]] = set()
         self._io: ThreadPoolExecutor | None = None
         self.batches = 0  # committed transactions (tests and benchmarks read these)
@@ -101,11 +99,11 @@ class GroupCommit:
         return self._outcome(unit)
 
     async def run_async(self, prepare: Callable[[Session], Any], write: Write) -> Any:
-        """From the event loop, batched with the loop's other callers: the checks and the
-        signing run on the loop itself (no hand-off of CPU work to a thread, so no GIL
-        convoy against the loop's many small I/O calls), the writes and the commit on one
-        I/O thread while the loop goes on serving; requests arriving meanwhile form the
-        next batch."""
+        """From the event loop: the checks and the signing run at once on the loop itself
+        (no hand-off of CPU work to a thread, so no GIL convoy against the loop's many
+        small I/O calls); the unit then waits for the loop's next commit. One commit at a
+        time runs on the I/O thread, taking every unit prepared while the one before it
+        ran, so the loop signs while the database syncs."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[None] = loop.create_future()
 
@@ -114,80 +112,77 @@ class GroupCommit:
                 fut.set_result(None)
 
         unit: _Unit[Any] = _Unit(prepare, write, wake)
-        queue = self._loop_queues.get(loop)
-        if queue is None:
-            queue = self._loop_queues[loop] = []
-            task = loop.create_task(self._drain(loop, queue))
+        unit.prepared = self._prepare_one(loop, prepare)  # a refusal is raised here
+        waiting = self._loop_queues.get(loop)
+        if waiting is None:
+            waiting = self._loop_queues[loop] = []
+        waiting.append(unit)
+        if loop not in self._committing:
+            task = loop.create_task(self._commit_waiting(loop, waiting))
+            self._committing[loop] = task
             self._drainers.add(task)
             task.add_done_callback(self._drainers.discard)
-        queue.append(unit)
         # The unit commits (or not) whether or not this caller still waits: shielded, so a
         # dropped connection does not cancel what may already be stored.
         await asyncio.shield(fut)
         return self._outcome(unit)
 
-    async def _drain(self, loop: asyncio.AbstractEventLoop, queue: list[_Unit[Any]]) -> None:
+    def _prepare_one(self, loop: asyncio.AbstractEventLoop,
+                     prepare: Callable[[Session], Any]) -> Any:
+        """A unit's checks and signing, in the loop's read-only session. It reads only when
+        the unit needs state it does not keep (``ca.batch_state``), and then in a snapshot
+        that takes no lock (SQLite: a deferred transaction), ended as soon as the unit is
+        prepared, so a batch committing on the I/O thread, or another process's writer,
+        never waits for it, nor it for them. A unit that reads nothing costs no session of
+        its own (a new Session and its empty transaction cost more than many checks)."""
+        s = self._readers.get(loop)
+        if s is None:
+            if len(self._readers) > 8:  # loops of finished threads (tests)
+                for old in [k for k in self._readers if k.is_closed()]:
+                    del self._readers[old]
+            s = self._readers[loop] = self._read_sessions()
         try:
-            while True:
-                # Let requests already read reach their unit before the batch is cut: yield
-                # while the queue still grows (a few loop turns at most).
-                for _ in range(8):
-                    seen = len(queue)
-                    await asyncio.sleep(0)
-                    if len(queue) == seen:
-                        break
-                if not queue:
-                    return
-                batch = queue[: self.max_batch]
-                del queue[: self.max_batch]
+            return prepare(s)
+        finally:
+            if s.in_transaction():  # it read: end its snapshot now
+                s.close()
+
+    async def _commit_waiting(self, loop: asyncio.AbstractEventLoop,
+                              waiting: list[_Unit[Any]]) -> None:
+        """Commit what waits, batch after batch, until nothing does. The writes and the
+        commit run in a write transaction of their own on the I/O thread (one thread:
+        batches commit in the order they were cut); each caller is released once its
+        outcome is known."""
+        try:
+            while waiting:
+                batch = waiting[: self.max_batch]
+                del waiting[: self.max_batch]
                 try:
-                    await self._commit_async(loop, batch)
+                    if self._io is None:
+                        self._io = ThreadPoolExecutor(max_workers=1,
+                                                      thread_name_prefix="certyard-commit")
+                    groups: dict[int, list[_Unit[Any]]] = {}
+                    for u in batch:
+                        groups.setdefault(id(u.write), []).append(u)
+                    try:
+                        await loop.run_in_executor(self._io, self._write_commit, groups)
+                        self.batches += 1
+                        self.units += len(batch)
+                    except Exception as exc:
+                        await loop.run_in_executor(self._io, self._retry, batch, exc)
                 finally:
                     for unit in batch:
                         unit.notify()
         finally:
-            if self._loop_queues.get(loop) is queue:
+            self._committing.pop(loop, None)
+            if self._loop_queues.get(loop) is waiting:
                 del self._loop_queues[loop]
-            for unit in queue:  # only when the loop is closing
+            for unit in waiting:  # only when cancelled: the loop is stopping
                 unit.error = unit.error or RuntimeError("the server is stopping")
                 unit.notify()
+            waiting.clear()
 
-    async def _commit_async(self, loop: asyncio.AbstractEventLoop,
-                            batch: list[_Unit[Any]]) -> None:
-        """Checks and signing (CPU) on the loop; the writes and the commit (database I/O,
-        the fsync) on the writer's I/O thread, while the loop serves other requests."""
-        if self._io is None:
-            self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="certyard-commit")
-        s = self._sessions()
-        try:
-            s.begin()
-            if self._snapshot_reads and _SHARED_SQLITE[0]:
-                # SQLite: the checks and the signing read in a snapshot (no lock), and only
-                # the writes take the database's one write lock, on the I/O thread. A write
-                # transaction opened here would hold that lock through the signing, and a
-                # second process (``serve --https-workers``) would wait for it *on its
-                # event loop*.
-                s.connection(execution_options={READ_ONLY: True})
-                groups = self._prepare_all(s, batch)
-                s.close()
-                await loop.run_in_executor(self._io, self._write_commit_new, groups)
-            else:
-                groups = self._prepare_all(s, batch)
-                await loop.run_in_executor(self._io, self._write_commit, s, groups)
-            self.batches += 1
-            self.units += len(batch)
-            return
-        except Exception as exc:
-            failed: BaseException = exc
-        finally:
-            s.close()  # rolls back what was not committed
-        await loop.run_in_executor(self._io, self._retry, batch, failed)
-
-    def _write_commit(self, s: Session, groups: dict[int, list[_Unit[Any]]]) -> None:
-        self._write_all(s, groups)
-        s.commit()
-
-    def _write_commit_new(self, groups: dict[int, list[_Unit[Any]]]) -> None:
+    def _write_commit(self, groups: dict[int, list[_Unit[Any]]]) -> None:
         with self._sessions() as s, s.begin():
             self._write_all(s, groups)
 

@@ -18,7 +18,8 @@ from certyard.errors import InvalidInput, InvalidName, PolicyViolation, WeakAlgo
 from certyard.x509 import check_common_name, check_dns_name
 
 __all__ = ["CALLERS", "PROFILES", "Profile", "allowed_subject", "check_key",
-           "check_profile_for_caller", "checked_sans", "get_profile", "profiles_for_caller"]
+           "check_profile_for_caller", "checked_sans", "get_profile", "key_kind",
+           "profiles_for_caller"]
 
 # Subject attributes a request may propose; anything else is refused, not dropped silently.
 _SUBJECT_OIDS = {
@@ -43,19 +44,30 @@ class Profile:
         """RSA: Digital Signature, Key Encipherment, Data Encipherment (the seed's set);
         EC keys cannot encipher, so Digital Signature and Key Agreement. OCSP signers and
         sub-CAs get exactly what they sign with."""
-        is_rsa = isinstance(public_key, rsa.RSAPublicKey)
-        is_ec = isinstance(public_key, ec.EllipticCurvePublicKey)
+        return self.key_usage_for(key_kind(public_key))
+
+    def key_usage_for(self, kind: str) -> x509.KeyUsage:
+        """:meth:`key_usage` for a key of ``kind`` (:func:`key_kind`)."""
         leaf = not self.ca and self.name != "ocsp"
         return x509.KeyUsage(
             digital_signature=True, content_commitment=False,
-            key_encipherment=leaf and is_rsa, data_encipherment=leaf and is_rsa,
-            key_agreement=leaf and is_ec, key_cert_sign=self.ca, crl_sign=self.ca,
+            key_encipherment=leaf and kind == "rsa", data_encipherment=leaf and kind == "rsa",
+            key_agreement=leaf and kind == "ec", key_cert_sign=self.ca, crl_sign=self.ca,
             encipher_only=False, decipher_only=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description,
                 "eku": [o.dotted_string for o in self.eku], "default_days": self.default_days,
                 "max_days": self.max_days, "ca": self.ca}
+
+
+def key_kind(public_key: Any) -> str:
+    """"rsa", "ec" or "other": what decides a profile's key usage."""
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return "rsa"
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return "ec"
+    return "other"
 
 
 _S, _C = ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH
@@ -225,10 +237,11 @@ def _cn_name(cn: str, *, host_cert: bool) -> x509.GeneralName | None:
     and looks like a host name (or any CN of a server certificate that is not a plain
     phrase) is refused with the reason."""
     check_common_name(cn)  # control/invisible characters, spaces at either end, length
-    try:
-        return x509.IPAddress(ipaddress.ip_address(cn))
-    except ValueError:
-        pass
+    if ":" in cn or not cn.strip("0123456789."):  # an IPv6 or IPv4 address, if any
+        try:
+            return x509.IPAddress(ipaddress.ip_address(cn))
+        except ValueError:
+            pass
     if _looks_like_dns(cn):
         return x509.DNSName(cn)
     if any(ch in _HOSTISH for ch in cn) or (host_cert and " " not in cn.strip()):

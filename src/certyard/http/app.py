@@ -18,8 +18,8 @@ from certyard.http.errors import PageRenderer, error_body, install_error_handler
 from certyard.http.limits import install_body_limit
 from certyard.http.outage import install_outage_handler
 
-__all__ = ["SECURITY_HEADERS", "AdminGuard", "HeadAsGet", "finish_app", "install_admin_guard",
-           "new_app"]
+__all__ = ["SECURITY_HEADERS", "SECURITY_HEADER_LIST", "AdminGuard", "HeadAsGet", "finish_app",
+           "install_admin_guard", "new_app"]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -129,7 +129,9 @@ def install_admin_guard(app: FastAPI, ctx: AppContext, *, exempt: frozenset[str]
                        exempt_prefixes=exempt_prefixes)
 
 
-_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+# As sent (ASGI): the names in lower case.
+SECURITY_HEADER_LIST = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+_HEADERS = SECURITY_HEADER_LIST
 _HEADERS_NO_CACHE_CONTROL = [h for h in _HEADERS if h[0] != b"cache-control"]
 
 

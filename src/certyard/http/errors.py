@@ -34,8 +34,8 @@ from certyard import errors as e
 from certyard.http.auth import MustChangePassword
 
 __all__ = ["Boundary", "PageRenderer", "body_problem", "error_body", "error_response",
-           "http_status", "install_boundary", "install_error_handlers", "is_json_type",
-           "plain_error", "unreadable_body"]
+           "escaped_answer", "http_status", "install_boundary", "install_error_handlers",
+           "is_json_type", "plain_error", "unreadable_body"]
 
 log = logging.getLogger("certyard.http")
 
@@ -244,26 +244,33 @@ class Boundary:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            from certyard.http.outage import answer_outage, is_outage
-
             if started:
                 raise
-            if is_outage(exc):
-                await answer_outage(scope, send, exc)
-                return
-            rid = new_request_id()
-            log.error("internal error answering %s %s (request %s)", scope.get("method", ""),
-                      scope.get("path", ""), rid, exc_info=exc,
-                      extra={"reason": "internal", "request_id": rid})
-            message = f"internal error (request {rid}); the details are in the server log"
-            body, headers = plain_error(str(scope.get("path", "")), 500, "internal", message)
-            if str(scope.get("path", "")).startswith("/api/"):
-                body = json.dumps(error_body("internal", message, request_id=rid)).encode()
-                headers[1] = (b"content-length", str(len(body)).encode())
-            await send({"type": "http.response.start", "status": 500,
-                        "headers": [*headers, (b"cache-control", b"no-store"),
-                                    (b"x-request-id", rid.encode())]})
+            status, headers, body = escaped_answer(scope.get("method", ""),
+                                                   str(scope.get("path", "")), exc)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
+
+
+def escaped_answer(method: str, path: str, exc: Exception
+                   ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and body for an exception no handler answered: a database outage
+    is a 503 (certyard.http.outage); anything else is logged with a request id and
+    answered as a generic 500 problem. Also used by answers made below the framework
+    (server.fast_issue)."""
+    from certyard.http.outage import is_outage, outage_answer
+
+    if is_outage(exc):
+        return outage_answer(path, exc)
+    rid = new_request_id()
+    log.error("internal error answering %s %s (request %s)", method, path, rid, exc_info=exc,
+              extra={"reason": "internal", "request_id": rid})
+    message = f"internal error (request {rid}); the details are in the server log"
+    body, headers = plain_error(path, 500, "internal", message)
+    if path.startswith("/api/"):
+        body = json.dumps(error_body("internal", message, request_id=rid)).encode()
+        headers[1] = (b"content-length", str(len(body)).encode())
+    return 500, [*headers, (b"cache-control", b"no-store"), (b"x-request-id", rid.encode())], body
 
 
 def install_boundary(app: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-__all__ = ["MESSAGE", "answer_outage", "install_outage_handler", "is_outage"]
+__all__ = ["MESSAGE", "answer_outage", "install_outage_handler", "is_outage", "outage_answer"]
 
 log = logging.getLogger("certyard.server")
 MESSAGE = "the database is unavailable; try again shortly"
@@ -29,14 +29,20 @@ def is_outage(exc: BaseException) -> bool:
 
 
 async def answer_outage(scope: Any, send: Any, exc: BaseException) -> None:
+    status, headers, body = outage_answer(str(scope.get("path", "")), exc)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def outage_answer(path: str, exc: BaseException
+                  ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The 503 (status, headers, body) for a database outage, logged once as a warning."""
     from certyard.http.errors import plain_error
 
     log.warning("database unavailable: %s", type(exc.__cause__ or exc).__name__)
-    body, headers = plain_error(str(scope.get("path", "")), 503, "database_unavailable",
-                                MESSAGE, headers=[(b"retry-after", b"5"),
-                                                  (b"cache-control", b"no-store")])
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    body, headers = plain_error(path, 503, "database_unavailable", MESSAGE,
+                                headers=[(b"retry-after", b"5"), (b"cache-control", b"no-store")])
+    return 503, headers, body
 
 
 def install_outage_handler(app: Any) -> None:

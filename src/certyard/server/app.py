@@ -30,11 +30,11 @@ def create_app(ctx: AppContext, *, rate_limiter: accounts.RateLimiter | None = N
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.rate_limiter = rate_limiter or accounts.RateLimiter(limit=10, window_seconds=60)
     app.state.server = state or ServerState()
-    # Innermost of the guards (so inside the allowlist, security headers, body limit and
-    # error boundary): the issuance fast path in front of the router.
-    from certyard.api.v1.issue_fast import IssueFastPath
+    # POST /api/v1/ca/issued, answered by the listener's protocol below the framework for
+    # the usual request (server.fast_issue; https_config finds it here).
+    from certyard.api.v1.issue_fast import IssueRoute
 
-    app.add_middleware(IssueFastPath, ctx=ctx, cache=app.state.auth_cache)
+    app.state.issue_route = IssueRoute(ctx, app.state.auth_cache)
     # ACME is exempt from the admin allowlist: servers anywhere renew through it,
     # authenticated by their JWS.
     install_admin_guard(app, ctx, exempt=HEALTH_PATHS, exempt_prefixes=("/acme/",))

@@ -17,6 +17,7 @@ import uvicorn
 from certyard.http.tls import TlsReloader
 from certyard.ops.logs import AccessLog
 from certyard.ops.notify import notify
+from certyard.server.fast_issue import with_fast_issue
 from certyard.server.guard import ListenerLimits, guarded, http_protocol_class
 from certyard.server.health import ServerState
 
@@ -44,13 +45,18 @@ def https_config(app: Any, host: str, port: int, grace_seconds: float,
                  listener: str = "https", limits: ListenerLimits | None = None
                  ) -> uvicorn.Config:
     # uvicorn's access log (it prints query strings) is off; AccessLog logs paths only.
-    # Header deadline and connection caps per listener (certyard.server.guard).
+    # Header deadline and connection caps per listener (certyard.server.guard). The HTTPS
+    # application's issuance fast path (server.app.create_app puts it in app.state)
+    # answers below the framework (server.fast_issue).
+    protocol = guarded(http_protocol_class(), limits)
+    route = getattr(getattr(app, "state", None), "issue_route", None)
+    if route is not None:
+        protocol = with_fast_issue(protocol, route, listener=listener)
     cfg = uvicorn.Config(AccessLog(app, listener=listener), host=host, port=port,
                          log_level="warning", lifespan="off", log_config=None,
                          access_log=False, proxy_headers=False, server_header=False,
                          timeout_graceful_shutdown=max(1, round(grace_seconds)),
-                         http=guarded(http_protocol_class(), limits),
-                         h11_max_incomplete_event_size=16 * 1024)
+                         http=protocol, h11_max_incomplete_event_size=16 * 1024)
     cfg.load()
     return cfg
 

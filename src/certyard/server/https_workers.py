@@ -60,10 +60,6 @@ class HttpsWorkers(WorkerPool):
 async def _worker(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from certyard.ca.group_commit import share_sqlite_writes
-
-    share_sqlite_writes()  # the serve process and the other workers write the same store
-
     from certyard.context import open_context
     from certyard.http.tls import TlsReloader
     from certyard.ops.logs import configure_logging

@@ -146,9 +146,6 @@ async def _main(ctx: AppContext, host: str, https_port: int, http_port: int,
     pools: list[WorkerPool] = []
     # Started first: they boot while this process does.
     if https_workers > 1:
-        from certyard.ca.group_commit import share_sqlite_writes
-
-        share_sqlite_writes()  # this process and its workers write one store
         pool = HttpsWorkers(https_workers - 1, host=host, port=https_port,
                             drain_seconds=drain_seconds, grace_seconds=grace_seconds,
                             reload_every=reload_every, http_port=http_port)

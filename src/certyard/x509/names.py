@@ -32,6 +32,8 @@ _MAX_CN = 64  # RFC 5280 ub-common-name
 
 
 def _bad_char(text: str) -> str | None:
+    if text.isascii() and text.isprintable():  # the usual name: no control character
+        return None
     for ch in text:
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
@@ -48,7 +50,7 @@ def check_common_name(cn: str, *, field: str = "cn") -> str:
                           field=field)
     if len(cn) > _MAX_CN:
         raise InvalidName(f"common name is longer than {_MAX_CN} characters", field=field)
-    if any(ord(c) > 127 for c in cn):
+    if not cn.isascii():
         # A CN is matched against host names by clients; non-ASCII letters that look like
         # ASCII ones are the classic spoof. Internationalised names go in as A-labels.
         for ch in cn:
@@ -137,7 +139,7 @@ def check_dns_name(name: str, *, field: str = "san", wildcard: bool = True) -> s
     if bad:
         raise InvalidName(f"DNS name contains the control or invisible character {bad}",
                           field=field)
-    if any(ord(c) > 127 for c in name):
+    if not name.isascii():
         raise InvalidName(
             f"DNS name {name!r} is not ASCII; write it as xn-- A-labels", field=field
         )

@@ -7,7 +7,6 @@ fails now, before anything is stored.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 import warnings
@@ -57,8 +56,8 @@ def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
             raise InvalidFile(f"PEM block BEGIN {label.decode()} ends with END {end.decode()}")
         lines = [ln.strip() for ln in body.splitlines()]
         payload = b"".join(ln for ln in lines if ln and b":" not in ln)
-        try:
-            der = base64.b64decode(payload, validate=True)
+        try:  # strict: only the base64 alphabet, padding only at the end
+            der = binascii.a2b_base64(payload, strict_mode=True)
         except (binascii.Error, ValueError):
             raise InvalidFile(f"PEM block {label.decode()} has invalid base64") from None
         blocks.append((label.decode(), der))
