@@ -6,7 +6,12 @@ Other rooms import ``record_event`` (inside their own transaction) from here."""
 
 from __future__ import annotations
 
-from certyard.audit.trail import ensure_keyed_chain, record_event, record_events
+from certyard.audit.trail import (
+    ensure_keyed_chain,
+    record_event,
+    record_events,
+    serialise_appends,
+)
 
-__all__ = ["ensure_keyed_chain", "record_event", "record_events"]
+__all__ = ["ensure_keyed_chain", "record_event", "record_events", "serialise_appends"]
 

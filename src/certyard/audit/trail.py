@@ -47,6 +47,7 @@ __all__ = [
     "legacy_event_hash",
     "record_event",
     "record_events",
+    "serialise_appends",
 ]
 
 GENESIS = "0" * 64
@@ -79,10 +80,19 @@ def fields_of(row: AuditEvent) -> dict[str, Any]:
             "details": row.details or {}}
 
 
-def _serialise(session: Session) -> None:
+def serialise_appends(session: Session) -> None:
+    """Take, for the rest of ``session``'s transaction, the lock every appender of the
+    chain takes (so the chain stays linear with concurrent writers): on PostgreSQL a
+    transaction advisory lock; on SQLite the database's write lock, which a write
+    transaction (BEGIN IMMEDIATE) holds from its first statement. A writer that appends
+    later in the transaction may take it first, to wait before it decides what to write."""
     if session.get_bind().dialect.name == "postgresql":
-        # Serialise appenders so the chain stays linear with concurrent writers.
         session.execute(select(func.pg_advisory_xact_lock(_LOCK)))
+    else:
+        session.connection()
+
+
+_serialise = serialise_appends
 
 
 def head_mac(key: bytes, head: dict[str, Any]) -> str:

@@ -21,8 +21,9 @@ in a read-only session (it reads only when a unit needs state it does not keep, 
 a snapshot that takes no lock), and steps 2-3 in a write transaction of their own on one
 I/O thread, so a database's write lock (SQLite has one per file, shared with ``serve
 --https-workers`` processes) is held only for the inserts and the commit, never through
-the signing. One commit at a time runs per loop; it takes every unit prepared while the
-one before it ran, so the loop signs while the database syncs. Batches commit in order,
+the signing. One commit at a time runs per loop; it first takes the lock that orders
+writers (another ``serve`` worker may hold it) and then every unit prepared meanwhile, so
+the loop signs while the database syncs and a commit that had to wait carries more. Batches commit in order,
 one after another on the I/O thread, so work that orders records (the audit chain) stays
 linear without locks between them. The thread writer (``run``) stops after a short idle
 spell and the next unit starts it again.
@@ -40,6 +41,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from certyard.audit import serialise_appends
 from certyard.db.engine import READ_ONLY
 
 __all__ = ["GroupCommit", "Prepare", "Write", "group_commit_for"]
@@ -83,7 +85,7 @@ class GroupCommit:
         self._running = False
         # Per event loop: the units prepared and waiting for a commit, and the task
         # committing them (at most one per loop).
-        self._loop_queues: dict[asyncio.AbstractEventLoop, list[_Unit[Any]]] = {}
+        self._loop_queues: dict[asyncio.AbstractEventLoop, deque[_Unit[Any]]] = {}
         self._committing: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._readers: dict[asyncio.AbstractEventLoop, Session] = {}
         self._drainers: set[asyncio.Task[None]] = set()
@@ -115,7 +117,7 @@ class GroupCommit:
         unit.prepared = self._prepare_one(loop, prepare)  # a refusal is raised here
         waiting = self._loop_queues.get(loop)
         if waiting is None:
-            waiting = self._loop_queues[loop] = []
+            waiting = self._loop_queues[loop] = deque()
         waiting.append(unit)
         if loop not in self._committing:
             task = loop.create_task(self._commit_waiting(loop, waiting))
@@ -148,43 +150,50 @@ class GroupCommit:
                 s.close()
 
     async def _commit_waiting(self, loop: asyncio.AbstractEventLoop,
-                              waiting: list[_Unit[Any]]) -> None:
-        """Commit what waits, batch after batch, until nothing does. The writes and the
-        commit run in a write transaction of their own on the I/O thread (one thread:
-        batches commit in the order they were cut); each caller is released once its
-        outcome is known."""
+                              waiting: deque[_Unit[Any]]) -> None:
+        """Commit what waits, batch after batch, until nothing does; each caller is
+        released once its outcome is known."""
         try:
             while waiting:
-                batch = waiting[: self.max_batch]
-                del waiting[: self.max_batch]
-                try:
-                    if self._io is None:
-                        self._io = ThreadPoolExecutor(max_workers=1,
-                                                      thread_name_prefix="certyard-commit")
-                    groups: dict[int, list[_Unit[Any]]] = {}
-                    for u in batch:
-                        groups.setdefault(id(u.write), []).append(u)
-                    try:
-                        await loop.run_in_executor(self._io, self._write_commit, groups)
-                        self.batches += 1
-                        self.units += len(batch)
-                    except Exception as exc:
-                        await loop.run_in_executor(self._io, self._retry, batch, exc)
-                finally:
-                    for unit in batch:
-                        unit.notify()
+                if self._io is None:
+                    self._io = ThreadPoolExecutor(max_workers=1,
+                                                  thread_name_prefix="certyard-commit")
+                batch = await loop.run_in_executor(self._io, self._take_and_commit, waiting)
+                for unit in batch:
+                    unit.notify()
         finally:
             self._committing.pop(loop, None)
             if self._loop_queues.get(loop) is waiting:
                 del self._loop_queues[loop]
-            for unit in waiting:  # only when cancelled: the loop is stopping
+            while waiting:  # only when cancelled: the loop is stopping
+                unit = waiting.popleft()
                 unit.error = unit.error or RuntimeError("the server is stopping")
                 unit.notify()
-            waiting.clear()
 
-    def _write_commit(self, groups: dict[int, list[_Unit[Any]]]) -> None:
-        with self._sessions() as s, s.begin():
-            self._write_all(s, groups)
+    def _take_and_commit(self, waiting: deque[_Unit[Any]]) -> list[_Unit[Any]]:
+        """On the I/O thread: open a write transaction and take the lock that orders
+        writers (``audit.serialise_appends``: another ``serve`` worker may hold it), and only
+        then take every unit waiting (up to ``max_batch``): whatever arrived while this
+        writer waited joins its commit. Write, commit; on failure each unit alone."""
+        batch: list[_Unit[Any]] = []
+        try:
+            with self._sessions() as s, s.begin():
+                serialise_appends(s)
+                for _ in range(min(len(waiting), self.max_batch)):
+                    batch.append(waiting.popleft())
+                groups: dict[int, list[_Unit[Any]]] = {}
+                for u in batch:
+                    groups.setdefault(id(u.write), []).append(u)
+                self._write_all(s, groups)
+            if batch:
+                self.batches += 1
+                self.units += len(batch)
+        except Exception as exc:
+            if not batch:  # the transaction or the lock failed: the waiting units try alone
+                for _ in range(min(len(waiting), self.max_batch)):
+                    batch.append(waiting.popleft())
+            self._retry(batch, exc)
+        return batch
 
     @staticmethod
     def _outcome(unit: _Unit[Any]) -> Any:
