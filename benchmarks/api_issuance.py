@@ -439,7 +439,8 @@ def main() -> int:
     print("\nratios")
     for db, res in out.items():
         best = max(res["one-4"].rate, res["one-32"].rate)
-        print(f"  {db}: best API rate {best:.0f}/s = {best / GOAL:.2f}x the goal (1,000/s); "
+        print(f"  {db}: best one-process API rate {best:.0f}/s = {best / GOAL:.2f}x the goal "
+              f"(1,000/s); "
               f"one-call vs two-call {res['one-4'].rate / max(res['two-4'].rate, 1e-9):.1f}x "
               f"(4 connections); API vs in-process batched {best / res['batched']:.2f}x")
         print(f"    1 process, core 0: {best:.0f}/s = {best / GOAL:.2f}x the goal")
