@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from certyard.db.ids import reserve_ids
 from certyard.db.models.audit import AuditEvent
 from certyard.db.models.cluster import Setting
 
@@ -243,7 +244,7 @@ def record_events(session: Session, items: list[tuple[Any, dict[str, Any]]]) -> 
         rows.append({**fields, "at": at, "prev_hash": prev, "hash": digest})
         prev = digest
     table = cast(Table, AuditEvent.__table__)
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                          rows).scalars().all()
+    ids = reserve_ids(session, table, len(rows))  # in chain order; the lock above is held
+    session.execute(insert(table), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
     _set_head(session, SimpleNamespace(id=ids[-1], hash=rows[-1]["hash"],  # type: ignore[arg-type]
                                        at=rows[-1]["at"]), key)

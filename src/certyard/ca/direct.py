@@ -28,6 +28,7 @@ from certyard.ca.config import load_settings
 from certyard.ca.group_commit import group_commit_for
 from certyard.ca.issue import Signer, check_csr, parse_csr, resolve_profile
 from certyard.ca.profiles import Profile, check_profile_for_caller
+from certyard.db.ids import reserve_ids
 from certyard.db.models.ca import CaIssued, CaRequest
 from certyard.errors import InvalidInput, PermissionDenied
 
@@ -126,11 +127,13 @@ def _prepare_unit(ctx: AppContext, csr: x509.CertificateSigningRequest, prof: Pr
 def _write(s: Session, units: list[_Prepared]) -> list[tuple[dict[str, Any], bytes]]:
     """Every unit of the batch: one INSERT of the requests, one of the certificates, one
     audit append (a record per certificate)."""
-    # Core inserts of the tables (no ORM objects, no unit of work): rows in, IDs back in
-    # the order given.
+    # Core inserts of the tables (no ORM objects, no unit of work), one executemany each,
+    # with the request ids taken first (db.ids: the writers' lock is held, see
+    # group_commit).
     requests, issued = cast(Table, CaRequest.__table__), cast(Table, CaIssued.__table__)
-    ids = s.execute(insert(requests).returning(requests.c.id, sort_by_parameter_order=True),
-                    [u.request for u in units]).scalars().all()
+    ids = reserve_ids(s, requests, len(units))
+    s.execute(insert(requests), [{**u.request, "id": rid} for u, rid in zip(units, ids,
+                                                                          strict=True)])
     rows = [{**u.issued, "request_id": rid} for u, rid in zip(units, ids, strict=True)]
     s.execute(insert(issued), rows)
     record_events(s, [(u.ctx, {"action": "ca.request.issue", "target": f"request {rid}",

@@ -23,10 +23,10 @@ I/O thread, so a database's write lock (SQLite has one per file, shared with ``s
 --https-workers`` processes) is held only for the inserts and the commit, never through
 the signing. One commit at a time runs per loop; it first takes the lock that orders
 writers (another ``serve`` worker may hold it) and then every unit prepared meanwhile, so
-the loop signs while the database syncs and a commit that had to wait carries more. Batches commit in order,
-one after another on the I/O thread, so work that orders records (the audit chain) stays
-linear without locks between them. The thread writer (``run``) stops after a short idle
-spell and the next unit starts it again.
+the loop signs while the database syncs and a commit that had to wait carries more.
+Batches commit in order, one after another on the I/O thread, so work that orders records
+(the audit chain) stays linear without locks between them. The thread writer (``run``)
+stops after a short idle spell and the next unit starts it again.
 """
 
 from __future__ import annotations
