@@ -32,6 +32,8 @@ stops after a short idle spell and the next unit starts it again.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -90,6 +92,7 @@ class GroupCommit:
         self._readers: dict[asyncio.AbstractEventLoop, Session] = {}
         self._drainers: set[asyncio.Task[None]] = set()
         self._io: ThreadPoolExecutor | None = None
+        self._turns = _Turns.of(engine)
         self.batches = 0  # committed transactions (tests and benchmarks read these)
         self.units = 0
 
@@ -177,7 +180,7 @@ class GroupCommit:
         writer waited joins its commit. Write, commit; on failure each unit alone."""
         batch: list[_Unit[Any]] = []
         try:
-            with self._sessions() as s, s.begin():
+            with self._turns, self._sessions() as s, s.begin():
                 serialise_appends(s)
                 for _ in range(min(len(waiting), self.max_batch)):
                     batch.append(waiting.popleft())
@@ -277,6 +280,38 @@ class GroupCommit:
             results = members[0].write(s, [u.prepared for u in members])
             for u, r in zip(members, results, strict=True):
                 u.result = r
+
+
+class _Turns:
+    """SQLite: the group-commit writers of every process on one database file take turns
+    through an advisory lock on ``<database>-commit.lock`` (``flock``) before they ask for
+    SQLite's write lock. SQLite's own wait for a busy database sleeps in growing steps (up
+    to 100 ms) and may miss every moment the lock is free, so a ``serve --https-workers``
+    process could wait for seconds while another commits batch after batch; a waiter on
+    the file lock is woken the moment it is released. Other writers (the CLI, jobs) still
+    meet SQLite's lock alone. PostgreSQL: nothing (its advisory lock queues waiters)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @classmethod
+    def of(cls, engine: Engine) -> _Turns:
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return cls(None)
+        return cls(database + "-commit.lock")
+
+    def __enter__(self) -> None:
+        if self.path is None:
+            return
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 _WRITERS: dict[int, GroupCommit] = {}
