@@ -47,7 +47,7 @@ PUBLIC: dict[str, list[str]] = {
     ],
     'certyard.api': [],
     'certyard.api.v1': ['router'],
-    'certyard.audit': ['ensure_keyed_chain', 'record_event', 'record_events'],
+    'certyard.audit': ['ensure_keyed_chain', 'record_event', 'record_events', 'serialise_appends'],
     'certyard.backup': [
         'BackupInfo', 'SecurityPasswordStatus', 'check_security_password', 'create_backup',
         'read_backup_info', 'restore_backup', 'security_password_meets_fips',

@@ -123,6 +123,10 @@ def with_fast_issue(base: type[Any], route: IssueRoute, *, listener: str = "http
             client = self.client[0] if self.client else None
             try:
                 answer = await route.answer(cycle.token, bytes(cycle.body), client)
+            except asyncio.CancelledError:  # the loop is stopping
+                cycle.response_complete = True
+                self.transport.close()
+                raise
             except BaseException:  # route.answer answers every error; this is a bug
                 log.exception("the issuance fast path failed; the connection is closed")
                 cycle.response_complete = True
