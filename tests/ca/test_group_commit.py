@@ -237,3 +237,23 @@ def test_another_writer_never_stops_the_event_loop(ctx: Any) -> None:
     with ctx.read() as s:
         assert s.scalar(select(func.count()).select_from(CaIssued)
                         .where(CaIssued.serial == issued.serial)) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_writers_turn_lock_is_owner_only(ctx: Any) -> None:
+    """SQLite: the serve processes take turns through ``<database>-commit.lock``; a lock
+    file found readable by others (another umask, someone else's copy) is tightened to
+    0600 before it is used, so no other user can hold it and stall issuance."""
+    import asyncio
+    import os
+    import stat
+
+    setup_ca(ctx)
+    path = str(ctx.engine.url.database) + "-commit.lock"
+    with open(path, "w"):
+        pass
+    os.chmod(path, 0o644)
+    view = asyncio.run(direct.submit_and_issue_async(ctx, _pem("turn.example.com"),
+                                                     profile="server"))
+    assert view.serial
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -210,3 +210,14 @@ def test_no_response_holds_a_private_key_for_roles_without_key_access(harness_ca
 def test_every_builtin_role_is_swept(role: str) -> None:
     assert role in BUILTIN_ROLES  # the sweep above walks ROLE_USERS: all built-in roles
     assert set(ROLE_USERS) == set(BUILTIN_ROLES)
+
+
+def test_the_api_description_is_public_and_holds_no_data(harness) -> None:  # type: ignore[no-untyped-def]
+    anon = TestClient(harness.client.app, base_url="https://testserver")
+    r = anon.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    assert "/api/v1/ca/issued" in doc["paths"]
+    for secret in harness.tokens.values():
+        assert secret not in r.text
+    assert "BEGIN" not in r.text  # no certificate, key or CSR

@@ -130,3 +130,92 @@ def test_https_listener_bounds_header_time_and_connections(pub: Any) -> None:
     cfg.ssl = TlsReloader(pub).live
     with _running(uvicorn.Server(cfg)):
         _attack(port, "/healthz")
+
+
+def _https(pub: Any, limits: ListenerLimits) -> tuple[int, uvicorn.Server]:
+    from certyard.http.tls import TlsReloader
+    from certyard.server import create_app
+    from certyard.server.run import _config
+
+    port = free_port()
+    cfg = _config(create_app(pub), "127.0.0.1", port, 1, limits=limits)
+    cfg.ssl = TlsReloader(pub).live
+    return port, uvicorn.Server(cfg)
+
+
+def _connect(port: int) -> ssl.SSLSocket:
+    return _tls().wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=DEADLINE),
+                              server_hostname="localhost")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ca/issued", "/login"])
+def test_a_body_that_never_comes_does_not_hold_the_connection(pub: Any, path: str) -> None:
+    """A head announcing a body, then nothing (or a trickle that stops): closed once no
+    body byte arrived for the deadline, on the issuance fast path and the framework's."""
+    port, server = _https(pub, LIMITS)
+    with _running(server):
+        silent = _connect(port)
+        silent.sendall(f"POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                       "x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"
+                       .encode())
+        trickle = _connect(port)
+        trickle.sendall(f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+                        "application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n"
+                        .encode())
+        start = time.monotonic()
+        assert _wait(lambda: _eof(silent))
+        assert _wait(lambda: _eof(trickle))
+        assert time.monotonic() - start < 10  # the 1 s deadline, not for ever
+        assert _wait(lambda: _get(port, "/healthz").startswith(b"HTTP/1.1 200"))
+
+
+def _eof(s: ssl.SSLSocket) -> bool:
+    """Closed by the server (whatever it answered first is read and dropped)."""
+    s.settimeout(0.2)
+    try:
+        while chunk := s.recv(65536):
+            del chunk
+        return True
+    except TimeoutError:
+        return False
+    except (OSError, ssl.SSLError):
+        return True
+
+
+def test_body_and_head_limits_are_checked() -> None:
+    with pytest.raises(ValueError):
+        ListenerLimits(header_timeout=10, body_seconds=5)
+    with pytest.raises(ValueError):
+        ListenerLimits(max_head_bytes=100)
+
+
+def test_an_oversized_head_and_a_malformed_request_get_a_problem_with_the_headers(
+        pub: Any) -> None:
+    from certyard.http.app import SECURITY_HEADERS
+
+    port, server = _https(pub, LIMITS)
+    with _running(server):
+        for request in (b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Pad: "
+                        + b"a" * (LIMITS.max_head_bytes + 4096) + b"\r\n\r\n",
+                        b"POST /api/v1/ca/issued HTTP/1.1\r\nHost: localhost\r\n"
+                        b"Content-Length: -1\r\n\r\n"):
+            with _connect(port) as s:
+                try:
+                    s.sendall(request)
+                except OSError:
+                    pass  # the server may close before the rest is read
+                data = b""
+                try:
+                    while chunk := s.recv(65536):
+                        data += chunk
+                except OSError:
+                    pass
+            head, _, body = data.partition(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            assert status in (400, 431), data[:200]
+            lines = {k.lower(): v.strip() for k, v in (
+                ln.split(b":", 1) for ln in head.split(b"\r\n")[1:])}
+            for name, value in SECURITY_HEADERS.items():
+                assert lines[name.lower().encode()] == value.encode()
+            assert b'"error"' in body
+        assert _wait(lambda: _get(port, "/healthz").startswith(b"HTTP/1.1 200"))

@@ -300,3 +300,32 @@ def test_concurrent_clients_each_get_their_own_certificate(
     with h.ctx.read() as s:
         serials = s.scalars(select(CaIssued.serial)).all()
     assert len(serials) == len(set(serials)) == len(names)
+
+
+def test_a_store_outage_during_the_fast_check_is_the_guards_503(
+        live: tuple[Harness, httpx.Client, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The allowlist read fails (the database went away): the request goes to the
+    framework, whose error boundary answers 503 with Retry-After, never a 400."""
+    from sqlalchemy.exc import OperationalError
+
+    h, client, _ = live
+
+    def down(*_args: Any, **_kw: Any) -> bool:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(accounts.AuthCache, "is_allowed", down)
+    r = client.post(URL, json={"csr": _csr("down.pub.example.com")}, headers=h.as_role(ADMIN))
+    assert r.status_code == 503, r.text
+    assert r.headers["retry-after"] == "5"
+    assert r.json()["error"]["code"] == "database_unavailable"
+    assert _stored(h.ctx) == 0
+
+
+def test_a_number_too_long_for_python_is_the_routes_422(
+        live: tuple[Harness, httpx.Client, Any]) -> None:
+    h, client, _ = live
+    body = b'{"csr": "x", "days": ' + b"9" * 5000 + b"}"
+    r = client.post(URL, content=body, headers={**h.as_role(ADMIN),
+                                                "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert "too long" in r.json()["error"]["message"]

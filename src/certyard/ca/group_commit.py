@@ -306,12 +306,20 @@ class _Turns:
         if self.path is None:
             return
         if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
+                         0o600)
+            if os.fstat(fd).st_mode & 0o077:  # made by someone else, or under another umask:
+                os.fchmod(fd, 0o600)  # only certyard's own user may take (and hold) turns
+            self._fd = fd
         fcntl.flock(self._fd, fcntl.LOCK_EX)
 
     def __exit__(self, *exc: object) -> None:
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def __del__(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
 
 
 _WRITERS: dict[int, GroupCommit] = {}

@@ -191,6 +191,8 @@ def unreadable_body(cause: BaseException | None) -> str | None:
     if isinstance(cause, UnicodeDecodeError):
         return (f"the body is not valid JSON: it is not UTF-8 text (byte {cause.start + 1} "
                 "is invalid)")
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        return "the body is not valid JSON: a number in it is too long (over 4,300 digits)"
     return None
 
 

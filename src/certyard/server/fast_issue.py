@@ -101,7 +101,10 @@ def with_fast_issue(base: type[Any], route: IssueRoute, *, listener: str = "http
                     and self.parser.get_http_version() == "1.1"
                     and not self.parser.should_upgrade()):
                 client = self.client[0] if self.client else None
-                token = route.admit(self.headers, client)
+                try:
+                    token = route.admit(self.headers, client)
+                except Exception:  # e.g. the allowlist's store is down: the guards answer
+                    token = None
                 if token is not None:
                     scope = self.scope
                     scope["method"] = "POST"

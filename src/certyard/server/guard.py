@@ -9,6 +9,12 @@ and our ``PeerCertProtocol``) so that:
 * each connection must deliver a complete request head within ``header_timeout`` seconds
   of being accepted, and again within that time after each response (keep-alive); a
   request whose head arrived is not cut off while the application works on it;
+* a request's body must keep arriving: a connection that sends no body byte for
+  ``header_timeout`` seconds while its body is incomplete, or whose body is not complete
+  ``body_seconds`` after its head, is closed (a client announcing a body and never sending
+  it held the connection for ever);
+* a request head (request line and headers) is at most ``max_head_bytes``; a larger one
+  is answered 431 and the connection closed (the parser otherwise buffers it whole);
 * one source address holds at most ``max_per_source`` connections and the listener at most
   ``max_connections``; a connection over either cap is dropped at once.
 
@@ -33,14 +39,19 @@ log = logging.getLogger("certyard.server.guard")
 @dataclass(frozen=True, kw_only=True)
 class ListenerLimits:
     header_timeout: float = 10.0
+    body_seconds: float = 120.0
     max_connections: int = 1000
     max_per_source: int = 64
+    max_head_bytes: int = 64 * 1024
 
     def __post_init__(self) -> None:
         if not 0 < self.header_timeout <= 300:
             raise ValueError("header_timeout must be in (0, 300] seconds")
         if self.max_connections < 1 or self.max_per_source < 1:
             raise ValueError("connection limits must be at least 1")
+        if self.body_seconds < self.header_timeout or self.max_head_bytes < 1024:
+            raise ValueError("body_seconds must be at least header_timeout, and "
+                             "max_head_bytes at least 1024")
 
 
 class _Counts:
@@ -81,6 +92,14 @@ def guarded(base: type[Any], limits: ListenerLimits | None = None) -> type[Any]:
     class Guarded(base):  # type: ignore[misc,valid-type]
         _guard_source: str | None = None
         _guard_timer: asyncio.TimerHandle | None = None
+        _guard_head = 0  # bytes of a request head still incomplete
+        _guard_in_head = True
+        _guard_ended = False
+        _guard_fields = 0  # bytes of the request line and headers parsed so far
+        _guard_too_large = False
+        _guard_body_seen = 0  # body bytes at the last deadline check
+        _guard_body_bytes = 0
+        _guard_body_since = 0.0
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -103,10 +122,87 @@ def guarded(base: type[Any], limits: ListenerLimits | None = None) -> type[Any]:
             self._guard_timer = None
             cycle = getattr(self, "cycle", None)
             if cycle is not None and not cycle.response_complete:
-                self._guard_arm()  # the head arrived; the application is working
-                return
+                if not getattr(cycle, "more_body", False):
+                    self._guard_arm()  # the whole request arrived; the application works
+                    return
+                stalled = self._guard_body_bytes == self._guard_body_seen
+                late = self.loop.time() - self._guard_body_since > lim.body_seconds
+                if not stalled and not late:
+                    self._guard_body_seen = self._guard_body_bytes
+                    self._guard_arm()  # the body is still coming
+                    return
+                log.warning("connection from %s closed: its request body %s",
+                            self._guard_source, "stalled" if stalled else "took too long")
             if not self.transport.is_closing():
                 self.transport.abort()
+
+        def data_received(self, data: bytes) -> None:
+            self._guard_ended = False
+            super().data_received(data)
+            if self._guard_ended:  # a request ended in this chunk: the rest may be a head
+                self._guard_head = 0
+            elif self._guard_in_head and not self.transport.is_closing():
+                # Still no complete head after this chunk: all of it was head.
+                self._guard_head += len(data)
+                if self._guard_head > lim.max_head_bytes:
+                    self._guard_refuse(431, "request header fields too large")
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._guard_in_head = True
+            self._guard_fields = 0
+
+        def on_url(self, url: bytes) -> None:
+            self._guard_fields += len(url)
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._guard_fields += len(name) + len(value) + 4
+            if self._guard_fields > lim.max_head_bytes:
+                self._guard_too_large = True
+                raise ValueError("request head too large")  # stops the parser: 431
+            super().on_header(name, value)
+
+        def on_message_complete(self) -> None:
+            self._guard_ended = True
+            super().on_message_complete()
+
+        def on_headers_complete(self) -> None:
+            if self._guard_fields > lim.max_head_bytes:  # a long request line alone
+                self._guard_too_large = True
+                raise ValueError("request head too large")
+            self._guard_in_head = False
+            self._guard_head = 0
+            self._guard_body_bytes = self._guard_body_seen = 0
+            self._guard_body_since = self.loop.time()
+            super().on_headers_complete()
+
+        def on_body(self, body: bytes) -> None:
+            self._guard_body_bytes += len(body)
+            super().on_body(body)
+
+        def send_400_response(self, msg: str) -> None:
+            if self._guard_too_large:
+                self._guard_refuse(431, "request header fields too large")
+            else:
+                self._guard_refuse(400, msg)
+
+        def _guard_refuse(self, status: int, message: str) -> None:
+            """A refusal below the application (malformed request, head too large): the
+            problem body and the security headers every answer of the listener has."""
+            from certyard.http.app import SECURITY_HEADER_LIST
+            from certyard.http.errors import plain_error
+
+            code = "bad_request" if status == 400 else "too_large"
+            body, headers = plain_error("/api/", status, code, message,
+                                        headers=[(b"connection", b"close")])
+            reason = {400: b"Bad Request", 431: b"Request Header Fields Too Large"}[status]
+            head = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
+            for name, value in [*headers, *SECURITY_HEADER_LIST]:
+                head.append(name + b": " + value + b"\r\n")
+            if not self.transport.is_closing():
+                self.transport.write(b"".join(head) + b"\r\n" + body)
+                self.transport.close()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
