@@ -219,3 +219,54 @@ def test_an_oversized_head_and_a_malformed_request_get_a_problem_with_the_header
                 assert lines[name.lower().encode()] == value.encode()
             assert b'"error"' in body
         assert _wait(lambda: _get(port, "/healthz").startswith(b"HTTP/1.1 200"))
+
+
+def _issue_request(pub: Any, cn: str, pad: int = 0) -> tuple[bytes, bytes]:
+    import json
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from certyard import accounts
+    from tests.ca.helpers import make_csr
+
+    name = f"u{abs(hash(cn)) % 10**8}"
+    accounts.create_user(pub, name, role="Certificate Administrator",
+                         password="Correct-Horse-Battery-9", must_change_password=False)
+    token = accounts.create_token(pub, name, name="t")[1]
+    body = json.dumps({"csr": make_csr(cn)[1].public_bytes(Encoding.PEM).decode()})
+    body = (body[:-1] + " " * pad + "}").encode()
+    head = (f"POST /api/v1/ca/issued HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+            f"{token}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "\r\n").encode()
+    return head, body
+
+
+def _status(s: ssl.SSLSocket) -> int:
+    data = b""
+    while b"\r\n" not in data:
+        chunk = s.recv(65536)
+        assert chunk, "closed without an answer"
+        data += chunk
+    return int(data.split(b" ", 2)[1])
+
+
+def test_a_slow_but_steady_body_is_read_and_a_large_one_is_no_head(pub: Any) -> None:
+    """The issuance fast path under the guards: a body arriving piece by piece (each
+    within the stall deadline) is read, however long that takes up to body_seconds; a
+    body larger than the head limit is a body, not a head."""
+    port, server = _https(pub, LIMITS)
+    with _running(server):
+        head, body = _issue_request(pub, "slow.pub.example.com")
+        with _connect(port) as s:
+            s.sendall(head)
+            step = max(1, len(body) // 8)
+            for i in range(0, len(body), step):  # 8 pieces over ~4 s: 4x the deadline
+                time.sleep(0.5)
+                s.sendall(body[i:i + step])
+            assert _status(s) == 201
+        head, body = _issue_request(pub, "big.pub.example.com", pad=100_000)
+        with _connect(port) as s:
+            s.sendall(head + body[:70_000])
+            time.sleep(0.3)
+            s.sendall(body[70_000:])
+            assert _status(s) == 201

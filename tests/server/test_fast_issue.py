@@ -78,7 +78,7 @@ def live(ctx: Any) -> Iterator[tuple[Harness, httpx.Client, Any]]:
 def test_the_protocol_answers_with_the_routes_shape_and_every_guard_header(
         live: tuple[Harness, httpx.Client, Any], caplog: pytest.LogCaptureFixture) -> None:
     h, client, protocol = live
-    assert protocol.__name__.startswith("FastIssue")
+    assert "FastIssue" in protocol.__name__ and protocol.__name__.startswith("Guarded")
     with caplog.at_level(logging.INFO, logger="certyard.access"):
         r = client.post(URL, json={"csr": _csr("a.pub.example.com"), "profile": "server",
                                    "days": 30}, headers=h.as_role(ADMIN))
@@ -318,6 +318,8 @@ def test_a_store_outage_during_the_fast_check_is_the_guards_503(
     assert r.status_code == 503, r.text
     assert r.headers["retry-after"] == "5"
     assert r.json()["error"]["code"] == "database_unavailable"
+    for name, value in SECURITY_HEADERS.items():
+        assert r.headers[name] == value
     assert _stored(h.ctx) == 0
 
 

@@ -15,22 +15,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from certyard import accounts
 from certyard.context import AppContext
 from certyard.http.errors import PageRenderer, error_body, install_error_handlers
+from certyard.http.headers import SECURITY_HEADER_LIST, SECURITY_HEADERS
 from certyard.http.limits import install_body_limit
 from certyard.http.outage import install_outage_handler
 
 __all__ = ["SECURITY_HEADERS", "SECURITY_HEADER_LIST", "AdminGuard", "HeadAsGet", "finish_app",
            "install_admin_guard", "new_app"]
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                               "base-uri 'none'; object-src 'none'",
-    "Strict-Transport-Security": "max-age=31536000",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
 def new_app(ctx: AppContext, *, json_only: bool = False, pages: PageRenderer | None = None,
             **options: Any) -> FastAPI:
@@ -129,8 +120,6 @@ def install_admin_guard(app: FastAPI, ctx: AppContext, *, exempt: frozenset[str]
                        exempt_prefixes=exempt_prefixes)
 
 
-# As sent (ASGI): the names in lower case.
-SECURITY_HEADER_LIST = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 _HEADERS = SECURITY_HEADER_LIST
 _HEADERS_NO_CACHE_CONTROL = [h for h in _HEADERS if h[0] != b"cache-control"]
 

@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException
 
 from certyard import errors as e
 from certyard.http.auth import MustChangePassword
+from certyard.http.headers import SECURITY_HEADER_LIST
 
 __all__ = ["Boundary", "PageRenderer", "body_problem", "error_body", "error_response",
            "escaped_answer", "http_status", "install_boundary", "install_error_handlers",
@@ -101,14 +102,18 @@ def error_response(exc: e.CertyardError, *, headers: dict[str, str] | None = Non
 def plain_error(path: str, status: int, code: str, message: str, *,
                 headers: list[tuple[bytes, bytes]] | None = None
                 ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    """Body and headers of an answer made below the routing layer (raw ASGI): the problem
-    body on API paths, one line of text elsewhere."""
+    """Body and headers of an answer made below the routing layer (raw ASGI, the connection
+    guards): the problem body on API paths, one line of text elsewhere; ``headers`` and then
+    the security headers they do not already name (``http.headers``)."""
     if path.startswith("/api/"):
         body, ctype = json.dumps(error_body(code, message)).encode(), b"application/json"
     else:
         body, ctype = message.encode(), b"text/plain; charset=utf-8"
+    extra = list(headers or [])
+    named = {name.lower() for name, _ in extra}
+    extra += [h for h in SECURITY_HEADER_LIST if h[0] not in named]
     return body, [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
-                  *(headers or [])]
+                  *extra]
 
 
 def _to_error(exc: Exception, request: Request | None = None
@@ -268,11 +273,13 @@ def escaped_answer(method: str, path: str, exc: Exception
     log.error("internal error answering %s %s (request %s)", method, path, rid, exc_info=exc,
               extra={"reason": "internal", "request_id": rid})
     message = f"internal error (request {rid}); the details are in the server log"
-    body, headers = plain_error(path, 500, "internal", message)
+    body, headers = plain_error(path, 500, "internal", message,
+                                headers=[(b"cache-control", b"no-store"),
+                                         (b"x-request-id", rid.encode())])
     if path.startswith("/api/"):
         body = json.dumps(error_body("internal", message, request_id=rid)).encode()
         headers[1] = (b"content-length", str(len(body)).encode())
-    return 500, [*headers, (b"cache-control", b"no-store"), (b"x-request-id", rid.encode())], body
+    return 500, headers, body
 
 
 def install_boundary(app: Any) -> None:

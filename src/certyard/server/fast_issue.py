@@ -1,7 +1,8 @@
 """The HTTPS listener answers ``POST /api/v1/ca/issued`` below the web framework.
 
-:func:`with_fast_issue` extends the listener's uvicorn protocol class (httptools, with the
-connection guards of ``server.guard``). When a request's head is the usual one for the
+:func:`with_fast_issue` extends the listener's uvicorn protocol class (httptools; the
+connection guards of ``server.guard`` wrap the result, so their deadlines and size bounds
+apply to fast requests too). When a request's head is the usual one for the
 issuance route (``api.v1.issue_fast.IssueRoute.admit``: a Bearer token, a JSON body of a
 declared length, an address the admin allowlist admits, HTTP/1.1, no ``Expect``, nothing
 of the connection still being answered), the connection reads the body itself and answers
@@ -32,7 +33,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
 from certyard.api.v1.issue_fast import PATH, Answer, IssueRoute
-from certyard.http.app import SECURITY_HEADER_LIST
+from certyard.http.headers import SECURITY_HEADER_LIST
 from certyard.server.ocsp_access import AccessBuffer
 
 __all__ = ["with_fast_issue"]
@@ -47,8 +48,7 @@ def _block(headers: list[tuple[bytes, bytes]]) -> bytes:
 
 
 _SECURITY = _block(SECURITY_HEADER_LIST)
-_SECURITY_NO_CACHE_CONTROL = _block([h for h in SECURITY_HEADER_LIST
-                                     if h[0] != b"cache-control"])
+_SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADER_LIST)
 
 
 class _FastCycle:
@@ -150,13 +150,15 @@ def with_fast_issue(base: type[Any], route: IssueRoute, *, listener: str = "http
             self.on_response_complete()
 
         def _fast_bytes(self, answer: Answer, keep_alive: bool) -> bytes:
-            cache_control = any(name == b"cache-control" for name, _ in answer.headers)
+            named = {name for name, _ in answer.headers} & _SECURITY_NAMES
+            security = _SECURITY if not named else _block(
+                [h for h in SECURITY_HEADER_LIST if h[0] not in named])
             return b"".join((
                 STATUS_LINE[answer.status],
                 _block(self.server_state.default_headers),
                 b"content-length: %d\r\n" % len(answer.body),
                 _block(answer.headers),
-                _SECURITY_NO_CACHE_CONTROL if cache_control else _SECURITY,
+                security,
                 b"" if keep_alive else b"connection: close\r\n",
                 b"\r\n", answer.body))
 

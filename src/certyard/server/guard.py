@@ -190,7 +190,6 @@ def guarded(base: type[Any], limits: ListenerLimits | None = None) -> type[Any]:
         def _guard_refuse(self, status: int, message: str) -> None:
             """A refusal below the application (malformed request, head too large): the
             problem body and the security headers every answer of the listener has."""
-            from certyard.http.app import SECURITY_HEADER_LIST
             from certyard.http.errors import plain_error
 
             code = "bad_request" if status == 400 else "too_large"
@@ -198,7 +197,7 @@ def guarded(base: type[Any], limits: ListenerLimits | None = None) -> type[Any]:
                                         headers=[(b"connection", b"close")])
             reason = {400: b"Bad Request", 431: b"Request Header Fields Too Large"}[status]
             head = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
-            for name, value in [*headers, *SECURITY_HEADER_LIST]:
+            for name, value in headers:
                 head.append(name + b": " + value + b"\r\n")
             if not self.transport.is_closing():
                 self.transport.write(b"".join(head) + b"\r\n" + body)

@@ -48,10 +48,13 @@ def https_config(app: Any, host: str, port: int, grace_seconds: float,
     # Header deadline and connection caps per listener (certyard.server.guard). The HTTPS
     # application's issuance fast path (server.app.create_app puts it in app.state)
     # answers below the framework (server.fast_issue).
-    protocol = guarded(http_protocol_class(), limits)
+    # The guard is the outermost layer, so its deadlines and size bounds see every request,
+    # the fast path's too.
+    protocol = http_protocol_class()
     route = getattr(getattr(app, "state", None), "issue_route", None)
     if route is not None:
         protocol = with_fast_issue(protocol, route, listener=listener)
+    protocol = guarded(protocol, limits)
     cfg = uvicorn.Config(AccessLog(app, listener=listener), host=host, port=port,
                          log_level="warning", lifespan="off", log_config=None,
                          access_log=False, proxy_headers=False, server_header=False,
