@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -67,3 +68,24 @@ def login_token(client: TestClient) -> str:
     m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert m, page.text
     return m.group(1)
+
+
+ISSUE_URL = "/api/v1/ca/issued"
+
+
+def csr_pem(cn: str) -> str:
+    """A fresh EC CSR for ``cn``, PEM text (as an API client sends it)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from tests.ca.helpers import make_csr
+
+    return make_csr(cn)[1].public_bytes(Encoding.PEM).decode()
+
+
+def stored_certificates(ctx: Any) -> int:
+    from sqlalchemy import func, select
+
+    from certyard.db.models.ca import CaIssued
+
+    with ctx.read() as s:
+        return int(s.scalar(select(func.count()).select_from(CaIssued)) or 0)

@@ -9,30 +9,22 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from certyard import accounts
 from certyard.db.models.ca import CaIssued
 from certyard.http.app import SECURITY_HEADERS
-from tests.api.helpers import make_harness, sign_in
-from tests.ca.helpers import make_csr
+from tests.api.helpers import ISSUE_URL, csr_pem, make_harness, sign_in, stored_certificates
 
-URL = "/api/v1/ca/issued"
+URL = ISSUE_URL
 ADMIN = "Certificate Administrator"
 
 
-def _csr(cn: str) -> str:
-    return make_csr(cn)[1].public_bytes(Encoding.PEM).decode()
-
-
-def _stored(ctx: Any) -> int:
-    with ctx.read() as s:
-        return int(s.scalar(select(func.count()).select_from(CaIssued)) or 0)
 
 
 def test_issues_with_the_security_headers_and_stores_first(ctx: Any) -> None:
     h = make_harness(ctx, with_ca=True)
-    r = h.client.post(URL, json={"csr": _csr("a.pub.example.com"), "profile": "server",
+    r = h.client.post(URL, json={"csr": csr_pem("a.pub.example.com"), "profile": "server",
                                  "days": 30}, headers=h.as_role(ADMIN))
     assert r.status_code == 201, r.text
     assert r.headers["content-type"] == "application/json"
@@ -57,26 +49,26 @@ def test_typed_errors_have_the_one_problem_shape(ctx: Any) -> None:
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == "invalid_csr"
     assert r.headers["x-frame-options"] == "DENY"
-    r = h.client.post(URL, json={"csr": _csr("b.pub.example.com"), "profile": "sub-ca"},
+    r = h.client.post(URL, json={"csr": csr_pem("b.pub.example.com"), "profile": "sub-ca"},
                       headers=admin)
     assert r.status_code == 422, r.text  # CA profiles are for the host administrator
     assert r.json()["error"]["field"] == "profile"
-    r = h.client.post(URL, json={"csr": _csr("b.pub.example.com")},
+    r = h.client.post(URL, json={"csr": csr_pem("b.pub.example.com")},
                       headers={"Authorization": "Bearer cyt_not-a-token"})
     assert r.status_code == 401
     assert r.json()["error"] == {"code": "unauthenticated", "field": None,
                                  "message": "the API token is not valid"}
-    r = h.client.post(URL, json={"csr": _csr("b.pub.example.com")},
+    r = h.client.post(URL, json={"csr": csr_pem("b.pub.example.com")},
                       headers=h.as_role("Read-only"))
     assert r.status_code == 403
     assert "ca:execute" in r.json()["error"]["message"]
-    assert _stored(ctx) == 0
+    assert stored_certificates(ctx) == 0
 
 
 def test_what_the_model_would_refuse_or_coerce_goes_to_the_route(ctx: Any) -> None:
     h = make_harness(ctx, with_ca=True)
     admin = h.as_role(ADMIN)
-    r = h.client.post(URL, json={"csr": _csr("c.pub.example.com"), "days": 0}, headers=admin)
+    r = h.client.post(URL, json={"csr": csr_pem("c.pub.example.com"), "days": 0}, headers=admin)
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == "invalid_input"
     assert r.json()["error"]["field"] == "days"
@@ -84,16 +76,16 @@ def test_what_the_model_would_refuse_or_coerce_goes_to_the_route(ctx: Any) -> No
                                                           "Content-Type": "application/json"})
     assert r.status_code == 422, r.text
     # A number sent as a string: the model coerces it, so the route (body replayed) issues.
-    r = h.client.post(URL, json={"csr": _csr("c.pub.example.com"), "days": "30"},
+    r = h.client.post(URL, json={"csr": csr_pem("c.pub.example.com"), "days": "30"},
                       headers=admin)
     assert r.status_code == 201, r.text
-    assert _stored(ctx) == 1
+    assert stored_certificates(ctx) == 1
 
 
 def test_a_signed_in_session_still_needs_the_csrf_token(ctx: Any) -> None:
     h = make_harness(ctx, with_ca=True)
     csrf = sign_in(h.client, "certadm")
-    body = {"csr": _csr("d.pub.example.com")}
+    body = {"csr": csr_pem("d.pub.example.com")}
     r = h.client.post(URL, json=body)
     assert r.status_code == 403, r.text
     r = h.client.post(URL, json=body, headers={"X-CSRF-Token": csrf})
@@ -107,10 +99,10 @@ def test_the_allowlist_and_the_body_limit_apply(ctx: Any) -> None:
     r = h.client.post(URL, json=big, headers=admin)
     assert r.status_code == 413, r.text
     accounts.add_allowed(ctx, "192.0.2.0/24")  # the test client's address is not in it
-    r = h.client.post(URL, json={"csr": _csr("e.pub.example.com")}, headers=admin)
+    r = h.client.post(URL, json={"csr": csr_pem("e.pub.example.com")}, headers=admin)
     assert r.status_code == 403
     assert "allowlist" in r.json()["error"]["message"]
-    assert _stored(ctx) == 0
+    assert stored_certificates(ctx) == 0
 
 
 def test_hostile_json_is_the_routes_4xx_never_a_500(ctx: Any) -> None:
@@ -129,10 +121,10 @@ def test_hostile_json_is_the_routes_4xx_never_a_500(ctx: Any) -> None:
         r = h.client.post(URL, content=body.encode(),
                           headers={**admin, "Content-Type": "application/json"})
         assert r.status_code == 422, r.text
-    assert _stored(ctx) == 0
+    assert stored_certificates(ctx) == 0
 
 
 def _csr_json(cn: str) -> str:
     import json
 
-    return json.dumps(_csr(cn))
+    return json.dumps(csr_pem(cn))

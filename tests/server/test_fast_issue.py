@@ -21,28 +21,20 @@ import pytest
 import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from certyard import accounts
 from certyard.db.models.ca import CaIssued
 from certyard.http.app import SECURITY_HEADERS
 from certyard.server.app import create_app
 from certyard.server.https_listener import https_config
-from tests.api.helpers import Harness, make_harness
-from tests.ca.helpers import make_csr
+from tests.api.helpers import ISSUE_URL, Harness, csr_pem, make_harness, stored_certificates
 from tests.support.ports import listening_socket
 
-URL = "/api/v1/ca/issued"
+URL = ISSUE_URL
 ADMIN = "Certificate Administrator"
 
 
-def _csr(cn: str) -> str:
-    return make_csr(cn)[1].public_bytes(Encoding.PEM).decode()
-
-
-def _stored(ctx: Any) -> int:
-    with ctx.read() as s:
-        return int(s.scalar(select(func.count()).select_from(CaIssued)) or 0)
 
 
 @contextmanager
@@ -80,7 +72,7 @@ def test_the_protocol_answers_with_the_routes_shape_and_every_guard_header(
     h, client, protocol = live
     assert "FastIssue" in protocol.__name__ and protocol.__name__.startswith("Guarded")
     with caplog.at_level(logging.INFO, logger="certyard.access"):
-        r = client.post(URL, json={"csr": _csr("a.pub.example.com"), "profile": "server",
+        r = client.post(URL, json={"csr": csr_pem("a.pub.example.com"), "profile": "server",
                                    "days": 30}, headers=h.as_role(ADMIN))
         protocol.access.flush()
     assert r.status_code == 201, r.text
@@ -100,7 +92,7 @@ def test_the_protocol_answers_with_the_routes_shape_and_every_guard_header(
         row = s.scalar(select(CaIssued).where(CaIssued.serial == body["serial"]))
         assert row is not None and row.der == cert.public_bytes(Encoding.DER)
     # The framework route gives the same fields for the same kind of request.
-    again = h.client.post(URL, json={"csr": _csr("b.pub.example.com"), "profile": "server",
+    again = h.client.post(URL, json={"csr": csr_pem("b.pub.example.com"), "profile": "server",
                                      "days": 30}, headers=h.as_role(ADMIN))
     assert again.status_code == 201 and list(again.json()) == list(body)
     # The access log: the record AccessLog writes, path without query, status, bytes.
@@ -123,35 +115,35 @@ def test_every_answer_is_the_frameworks_answer(live: tuple[Harness, httpx.Client
     request: dict[str, Any] = {
         "bad_csr": {"json": {"csr": "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END "
                                     "CERTIFICATE REQUEST-----\n"}, "headers": admin},
-        "ca_profile": {"json": {"csr": _csr("c.pub.example.com"), "profile": "sub-ca"},
+        "ca_profile": {"json": {"csr": csr_pem("c.pub.example.com"), "profile": "sub-ca"},
                        "headers": admin},
-        "bad_token": {"json": {"csr": _csr("c.pub.example.com")},
+        "bad_token": {"json": {"csr": csr_pem("c.pub.example.com")},
                       "headers": {"Authorization": "Bearer cyt_not-a-token"}},
-        "read_only": {"json": {"csr": _csr("c.pub.example.com")},
+        "read_only": {"json": {"csr": csr_pem("c.pub.example.com")},
                       "headers": h.as_role("Read-only")},
-        "no_such_profile": {"json": {"csr": _csr("c.pub.example.com"), "profile": "nope"},
+        "no_such_profile": {"json": {"csr": csr_pem("c.pub.example.com"), "profile": "nope"},
                             "headers": admin},
-        "coerced": {"json": {"csr": _csr("c.pub.example.com"), "days": "30"},
+        "coerced": {"json": {"csr": csr_pem("c.pub.example.com"), "days": "30"},
                     "headers": admin},
         "broken_json": {"content": b'{"csr": "x",', "headers": json_headers},
         "not_object": {"content": b'["csr"]', "headers": json_headers},
-        "cookie_no_csrf": {"json": {"csr": _csr("c.pub.example.com")},
+        "cookie_no_csrf": {"json": {"csr": csr_pem("c.pub.example.com")},
                            "headers": {"Cookie": "certyard_session=nope"}},
         "form": {"content": b"csr=x", "headers": {**admin, "Content-Type":
                                                   "application/x-www-form-urlencoded"}},
-        "query": {"json": {"csr": _csr("c.pub.example.com")}, "headers": admin,
+        "query": {"json": {"csr": csr_pem("c.pub.example.com")}, "headers": admin,
                   "params": {"x": "1"}},
     }[case]
-    before = _stored(h.ctx)
+    before = stored_certificates(h.ctx)
     fast = client.post(URL, **request)
     slow = h.client.post(URL, **request)
     assert fast.status_code == slow.status_code, (fast.text, slow.text)
     if fast.status_code == 201:
         assert set(fast.json()) == set(slow.json())
-        assert _stored(h.ctx) == before + 2
+        assert stored_certificates(h.ctx) == before + 2
     else:
         assert fast.json() == slow.json()
-        assert _stored(h.ctx) == before
+        assert stored_certificates(h.ctx) == before
         assert fast.status_code < 500
     assert fast.headers["x-frame-options"] == "DENY"
     assert fast.headers["cache-control"] == "no-store"
@@ -164,16 +156,16 @@ def test_the_allowlist_the_body_limit_and_a_changed_password_rule_apply(
     big = {"csr": "A" * (h.ctx.settings.max_upload_bytes * 3 + 5 * 1024 * 1024)}
     assert client.post(URL, json=big, headers=admin).status_code == 413
     accounts.add_allowed(h.ctx, "192.0.2.0/24")  # 127.0.0.1 is not in it
-    r = client.post(URL, json={"csr": _csr("e.pub.example.com")}, headers=admin)
+    r = client.post(URL, json={"csr": csr_pem("e.pub.example.com")}, headers=admin)
     assert r.status_code == 403 and "allowlist" in r.json()["error"]["message"]
     accounts.delete_allowed(h.ctx, "192.0.2.0/24")
     accounts.create_user(h.ctx, "newadm", role=ADMIN, password="Correct-horse-9",
                          must_change_password=True)
     token = accounts.create_token(h.ctx, "newadm", name="t")[1]
-    r = client.post(URL, json={"csr": _csr("e.pub.example.com")},
+    r = client.post(URL, json={"csr": csr_pem("e.pub.example.com")},
                     headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "password_change_required"
-    assert _stored(h.ctx) == 0
+    assert stored_certificates(h.ctx) == 0
 
 
 def _raw(base: str) -> socket.socket:
@@ -182,7 +174,7 @@ def _raw(base: str) -> socket.socket:
 
 
 def _request(h: Harness, cn: str, *, version: str = "1.1", extra: str = "") -> bytes:
-    body = json.dumps({"csr": _csr(cn)}).encode()
+    body = json.dumps({"csr": csr_pem(cn)}).encode()
     token = h.as_role(ADMIN)["Authorization"]
     return (f"POST {URL} HTTP/{version}\r\nHost: x\r\nAuthorization: {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
@@ -227,7 +219,7 @@ def test_keep_alive_and_pipelined_requests_are_answered_in_order(
         # The connection stays open for the next one.
         sock.sendall(_request(h, "p4.pub.example.com"))
         assert _responses(sock, 1)[0][0] == 201
-    assert _stored(h.ctx) == 4
+    assert stored_certificates(h.ctx) == 4
 
 
 def test_http_1_0_expect_continue_and_connection_close(
@@ -251,7 +243,7 @@ def test_http_1_0_expect_continue_and_connection_close(
         assert sock.recv(64).startswith(b"HTTP/1.1 100")
         sock.sendall(body)
         assert _responses(sock, 1)[0][0] == 201
-    assert _stored(h.ctx) == 3
+    assert stored_certificates(h.ctx) == 3
 
 
 def test_a_client_that_goes_away(live: tuple[Harness, httpx.Client, Any]) -> None:
@@ -263,15 +255,15 @@ def test_a_client_that_goes_away(live: tuple[Harness, httpx.Client, Any]) -> Non
     with _raw(base) as sock:
         sock.sendall(request[:-20])
     time.sleep(0.3)
-    assert _stored(h.ctx) == 0
+    assert stored_certificates(h.ctx) == 0
     with _raw(base) as sock:
         sock.sendall(request)
         sock.shutdown(socket.SHUT_RDWR)
     deadline = time.monotonic() + 20
-    while _stored(h.ctx) < 1 and time.monotonic() < deadline:
+    while stored_certificates(h.ctx) < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _stored(h.ctx) == 1
-    r = client.post(URL, json={"csr": _csr("after.pub.example.com")},
+    assert stored_certificates(h.ctx) == 1
+    r = client.post(URL, json={"csr": csr_pem("after.pub.example.com")},
                     headers=h.as_role(ADMIN))
     assert r.status_code == 201
 
@@ -314,13 +306,13 @@ def test_a_store_outage_during_the_fast_check_is_the_guards_503(
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     monkeypatch.setattr(accounts.AuthCache, "is_allowed", down)
-    r = client.post(URL, json={"csr": _csr("down.pub.example.com")}, headers=h.as_role(ADMIN))
+    r = client.post(URL, json={"csr": csr_pem("down.pub.example.com")}, headers=h.as_role(ADMIN))
     assert r.status_code == 503, r.text
     assert r.headers["retry-after"] == "5"
     assert r.json()["error"]["code"] == "database_unavailable"
     for name, value in SECURITY_HEADERS.items():
         assert r.headers[name] == value
-    assert _stored(h.ctx) == 0
+    assert stored_certificates(h.ctx) == 0
 
 
 def test_a_number_too_long_for_python_is_the_routes_422(

@@ -93,8 +93,6 @@ def serialise_appends(session: Session) -> None:
         session.connection()
 
 
-_serialise = serialise_appends
-
 
 def head_mac(key: bytes, head: dict[str, Any]) -> str:
     """The head is keyed like the records: someone who can write the database but lacks the
@@ -192,7 +190,7 @@ def ensure_keyed_chain(ctx: AppContext) -> bool:
         if not _needs_rekey(s):
             return False
     with ctx.transaction() as s:
-        _serialise(s)
+        serialise_appends(s)
         if not _needs_rekey(s):
             return False
         _rekey(s, ctx)
@@ -209,7 +207,7 @@ def record_event(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one record. ``ctx`` is the AppContext (actor, clock and master key)."""
-    _serialise(session)
+    serialise_appends(session)
     key = chain_key(ctx)
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
     if last is None:
@@ -228,7 +226,7 @@ def record_events(session: Session, items: list[tuple[Any, dict[str, Any]]]) -> 
     INSERT and one head update: what group-committed issuance uses."""
     if not items:
         return
-    _serialise(session)
+    serialise_appends(session)
     key = chain_key(items[0][0])
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
     if last is None:
